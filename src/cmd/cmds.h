@@ -1,0 +1,7 @@
+/* cmds.h: the subcommands; each lives in src/cmd/NAME.c. Only these and main may exit. */
+#ifndef LUPINE_CMDS_H
+#define LUPINE_CMDS_H
+
+int cmd_kernel(int argc, char **argv);
+
+#endif

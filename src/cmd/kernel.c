@@ -1,0 +1,182 @@
+/* kernel.c: `lupine kernel` builds (or fetches from the cache) a specialised kernel. */
+#include "cmds.h"
+#include "../configs.h"
+#include "../kbuild.h"
+#include "../kspec.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: lupine kernel [--app NAME]... [--config FRAGMENT]... [--general] [--tiny]\n"
+	"                     [--source PATH] [-o PATH] [-j N] [--force] [-q]\n"
+	"       lupine kernel --list\n"
+	"       lupine kernel --explain OPTION\n"
+	"\n"
+	"Merges configs/base.config with the chosen fragments using the kernel's own\n"
+	"kconfig (allnoconfig + KCONFIG_ALLCONFIG, then olddefconfig), checks that every\n"
+	"option asked for holds, and builds a bzImage out of tree. Kernels are cached by\n"
+	"a hash of (source, final .config); a cached kernel returns at once.\n"
+	"\n"
+	"  --app NAME        add the application manifest configs/apps/NAME.config\n"
+	"  --config FILE     add a fragment of your own (CONFIG_X=y, # CONFIG_X is not set)\n"
+	"  --general         add every application manifest (lupine-general)\n"
+	"  --tiny            add the size-optimised overlay configs/tiny.config\n"
+	"  --source PATH     kernel tree or tarball (default: $LUPINE_LINUX_SRC, else\n"
+	"                    " KSOURCE_DEFAULT ")\n"
+	"  -o, --output PATH copy the bzImage to PATH\n"
+	"  -j, --jobs N      parallel make jobs (default: number of CPUs)\n"
+	"  --force           rebuild even if the kernel is cached\n"
+	"  -q, --quiet       no progress output\n"
+	"  --list            list the known application manifests\n"
+	"  --explain OPTION  show which fragments ask for OPTION and why\n"
+	"\n"
+	"Cache: $LUPINE_CACHE, else $XDG_CACHE_HOME/lupine, else ~/.cache/lupine.\n";
+
+static int list_apps(void)
+{
+	const char *const *apps;
+	size_t n = configs_apps(&apps);
+
+	for (size_t i = 0; i < n; i++) {
+		char *name = xasprintf("apps/%s", apps[i]);
+		struct kconfig_frag f = {0};
+		struct strbuf err = {0};
+		kconfig_frag_parse(&f, name, configs_text(name), 1, &err);
+		printf("%-16s %2zu option%s\n", apps[i], f.n, f.n == 1 ? "" : "s");
+		kconfig_frag_release(&f);
+		sb_release(&err);
+		free(name);
+	}
+	return 0;
+}
+
+static int explain_in(const char *frag, const char *option)
+{
+	struct kconfig_frag f = {0};
+	struct strbuf err = {0};
+	const char *text = configs_text(frag);
+	int found = 0;
+
+	if (!text)
+		return 0;
+	kconfig_frag_parse(&f, frag, text, 0, &err);
+	for (size_t i = 0; i < f.n; i++) {
+		if (strcmp(f.e[i].name, option))
+			continue;
+		printf("%-22s CONFIG_%s=%s\n%-22s   %s\n", frag, option, f.e[i].value, "",
+		       f.e[i].why ? f.e[i].why : "(no comment)");
+		found = 1;
+	}
+	kconfig_frag_release(&f);
+	sb_release(&err);
+	return found;
+}
+
+static int explain(const char *option)
+{
+	const char *const *apps;
+	size_t n = configs_apps(&apps);
+	int found = 0;
+
+	if (str_starts(option, "CONFIG_"))
+		option += 7;
+	found |= explain_in("base", option);
+	found |= explain_in("tiny", option);
+	for (size_t i = 0; i < n; i++) {
+		char *name = xasprintf("apps/%s", apps[i]);
+		found |= explain_in(name, option);
+		free(name);
+	}
+	if (!found)
+		printf("CONFIG_%s is asked for by no Lupine fragment: the kernel's Kconfig defaults decide it\n",
+		       option);
+	return 0;
+}
+
+static void report(const struct kbuild_result *r, const char *label, const char *out)
+{
+	char a[32], b[32], d[32];
+
+	printf("kernel   %s\n", out ? out : r->bzimage);
+	printf("config   %.12s (%s), %lu options =y\n", r->hash, label, r->options_y);
+	printf("size     %s bytes bzImage; vmlinux text+data+bss %s\n",
+	       fmt_thousands(r->bzimage_bytes, a, sizeof(a)),
+	       fmt_thousands(r->text + r->data + r->bss, b, sizeof(b)));
+	printf("build    %s (built in %s)\n", r->cached ? "cached" : "new",
+	       fmt_duration(r->build_sec, d, sizeof(d)));
+	printf("cache    %s\n", r->dir);
+}
+
+static char *chomp(char *s)
+{
+	size_t n = strlen(s);
+	while (n && s[n - 1] == '\n')
+		s[--n] = 0;
+	return s;
+}
+
+int cmd_kernel(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"app", required_argument, 0, 'a'},    {"config", required_argument, 0, 'c'},
+		{"general", no_argument, 0, 'g'},      {"tiny", no_argument, 0, 't'},
+		{"source", required_argument, 0, 's'}, {"output", required_argument, 0, 'o'},
+		{"jobs", required_argument, 0, 'j'},   {"force", no_argument, 0, 'f'},
+		{"quiet", no_argument, 0, 'q'},        {"list", no_argument, 0, 'l'},
+		{"explain", required_argument, 0, 'e'}, {"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0}};
+	struct kspec spec = {0};
+	struct ksource src;
+	struct kconfig_frag *frags;
+	struct kbuild_req req = {0};
+	struct kbuild_result res;
+	struct strbuf err = {0};
+	const char *source = NULL, *out = NULL;
+	char *label;
+	size_t nfrags;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "o:j:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': kspec_add_app(&spec, optarg); break;
+		case 'c': kspec_add_file(&spec, optarg); break;
+		case 'g': spec.general = 1; break;
+		case 't': spec.tiny = 1; break;
+		case 's': source = optarg; break;
+		case 'o': out = optarg; break;
+		case 'j': req.jobs = atoi(optarg); break;
+		case 'f': req.force = 1; break;
+		case 'q': lupine_quiet = 1; break;
+		case 'l': return list_apps();
+		case 'e': return explain(optarg);
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (optind < argc)
+		die("unexpected argument '%s'; see 'lupine kernel --help'", argv[optind]);
+	if (kspec_fragments(&spec, &frags, &nfrags, &label, &err) < 0)
+		die("%s", chomp(err.buf));
+	if (ksource_open(&src, source, &err) < 0)
+		die("%s", err.buf);
+	req.src = &src;
+	req.frags = frags;
+	req.nfrags = nfrags;
+	req.label = label;
+	if (kbuild_get(&req, &res, &err) < 0)
+		die("%s", chomp(err.buf));
+	if (out && file_copy(res.bzimage, out, 0644) < 0)
+		die("cannot write '%s': %s", out, strerror(errno));
+	report(&res, label, out);
+	kbuild_result_release(&res);
+	ksource_release(&src);
+	kspec_free_fragments(frags, nfrags);
+	kspec_release(&spec);
+	free(label);
+	sb_release(&err);
+	return 0;
+}

@@ -1,0 +1,14 @@
+/* configs.h: Lupine's kernel config fragments (configs/), compiled in or read from $LUPINE_CONFIGS_DIR. */
+#ifndef LUPINE_CONFIGS_H
+#define LUPINE_CONFIGS_H
+
+#include <stddef.h>
+
+/* Text of fragment NAME ("base", "tiny", "apps/redis"), or NULL if there is none.
+ * The string lives as long as the program. */
+const char *configs_text(const char *name);
+/* Names of the application manifests, sorted ("redis", not "apps/redis");
+ * returns the count and a static array. */
+size_t configs_apps(const char *const **names);
+
+#endif

@@ -1,0 +1,14 @@
+/* embedded.h: files compiled into the lupine binary (configs, guest programs). */
+#ifndef LUPINE_EMBEDDED_H
+#define LUPINE_EMBEDDED_H
+
+struct embedded_file {
+	const char *name;          /* "base", "apps/redis", "hello" */
+	const unsigned char *data; /* NUL-terminated for text */
+	long size;
+};
+
+/* Tables end with an entry whose name is NULL. */
+extern const struct embedded_file embedded_configs[];
+
+#endif

@@ -1,0 +1,27 @@
+/* kspec.h: which fragments make a kernel: base, app manifests, general, tiny, user files. */
+#ifndef LUPINE_KSPEC_H
+#define LUPINE_KSPEC_H
+
+#include "kconfig.h"
+
+struct kspec {
+	const char **apps;  /* manifest names, e.g. "redis" */
+	size_t napps;
+	const char **files; /* user fragment paths */
+	size_t nfiles;
+	int general;        /* every app manifest */
+	int tiny;           /* size-optimised overlay */
+};
+
+void kspec_add_app(struct kspec *s, const char *name);
+void kspec_add_file(struct kspec *s, const char *path);
+void kspec_release(struct kspec *s);
+
+/* Parses the selected fragments, base first. Returns 0 with *frags (n of
+ * them, free with kspec_free_fragments) and *label ("base + apps/redis"),
+ * or -1 with a one-line message in err (unknown app, unreadable or bad file). */
+int kspec_fragments(const struct kspec *s, struct kconfig_frag **frags, size_t *n, char **label,
+		    struct strbuf *err);
+void kspec_free_fragments(struct kconfig_frag *frags, size_t n);
+
+#endif

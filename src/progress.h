@@ -1,0 +1,11 @@
+/* progress.h: run a long command (a kernel build) with its output logged and progress shown. */
+#ifndef LUPINE_PROGRESS_H
+#define LUPINE_PROGRESS_H
+
+/* Runs argv with stdout and stderr appended to log_fd. While it runs, shows
+ * "LABEL: 1m 23s, 412 steps" on one updating stderr line on a terminal, or a
+ * plain line every 30 s otherwise. A step is a kbuild line such as "  CC  x.o".
+ * Returns the exit status as run_cmd does; *steps gets the final count. */
+int progress_run(char *const argv[], int log_fd, const char *label, long *steps);
+
+#endif
