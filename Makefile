@@ -12,8 +12,12 @@ SRCS    := $(wildcard src/*.c src/cmd/*.c)
 LIBSRCS := $(filter-out src/lupine.c,$(SRCS))
 CONFIGS := $(wildcard configs/base.config configs/tiny.config) $(sort $(wildcard configs/apps/*.config))
 
-OBJS    := $(SRCS:%.c=build/obj/%.o) build/obj/configs_data.o
-SANOBJS := $(LIBSRCS:%.c=build/san/%.o) build/san/configs_data.o
+GUEST   := build/guest/hello
+MUSLCC  ?= musl-gcc
+GCFLAGS := -static -Os -std=c11 -D_GNU_SOURCE $(WARN) -Iguest
+
+OBJS    := $(SRCS:%.c=build/obj/%.o) build/obj/configs_data.o build/obj/guest_data.o
+SANOBJS := $(LIBSRCS:%.c=build/san/%.o) build/san/configs_data.o build/san/guest_data.o
 
 all: lupine
 
@@ -42,6 +46,35 @@ build/obj/configs_data.o: build/configs_data.c
 build/san/configs_data.o: build/configs_data.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) $(XCFLAGS) -c -o $@ $<
+
+# guest programs: static, built with musl, embedded into lupine
+build/guest/%: guest/%.c guest/protocol.h
+	@mkdir -p build/guest
+	$(MUSLCC) $(GCFLAGS) -o $@ $<
+	strip $@
+
+build/guest_data.c: build/embed $(GUEST)
+	build/embed $@ embedded_guest build/guest/ $(GUEST)
+
+build/obj/guest_data.o: build/guest_data.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(XCFLAGS) -c -o $@ $<
+
+build/san/guest_data.o: build/guest_data.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) $(XCFLAGS) -c -o $@ $<
+
+# tests: one runner, built with ASan/UBSan, linked with the library modules
+TESTSRCS := $(wildcard tests/*.c)
+build/test-runner: $(SANOBJS) $(TESTSRCS:%.c=build/san/%.o)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIBS)
+
+build/san/tests/%.o: tests/%.c tests/harness.h $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) $(XCFLAGS) -Itests -c -o $@ $<
+
+test: lupine build/test-runner
+	build/test-runner $(TESTS)
 
 install: lupine
 	install -D -m 755 lupine $(DESTDIR)$(PREFIX)/bin/lupine

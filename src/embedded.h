@@ -10,5 +10,9 @@ struct embedded_file {
 
 /* Tables end with an entry whose name is NULL. */
 extern const struct embedded_file embedded_configs[];
+extern const struct embedded_file embedded_guest[];
+
+/* Entry NAME of a table, or NULL. */
+const struct embedded_file *embedded_find(const struct embedded_file *table, const char *name);
 
 #endif

@@ -2,6 +2,7 @@
 #include "cmds.h"
 #include "../configs.h"
 #include "../kbuild.h"
+#include "../hello.h"
 #include "../kspec.h"
 
 #include <errno.h>
@@ -12,7 +13,7 @@
 
 static const char usage[] =
 	"usage: lupine kernel [--app NAME]... [--config FRAGMENT]... [--general] [--tiny]\n"
-	"                     [--source PATH] [-o PATH] [-j N] [--force] [-q]\n"
+	"                     [--source PATH] [-o PATH] [-j N] [--force] [--boot] [-q]\n"
 	"       lupine kernel --list\n"
 	"       lupine kernel --explain OPTION\n"
 	"\n"
@@ -30,6 +31,7 @@ static const char usage[] =
 	"  -o, --output PATH copy the bzImage to PATH\n"
 	"  -j, --jobs N      parallel make jobs (default: number of CPUs)\n"
 	"  --force           rebuild even if the kernel is cached\n"
+	"  --boot            then boot it in QEMU with a built-in hello init (smoke test)\n"
 	"  -q, --quiet       no progress output\n"
 	"  --list            list the known application manifests\n"
 	"  --explain OPTION  show which fragments ask for OPTION and why\n"
@@ -111,6 +113,26 @@ static void report(const struct kbuild_result *r, const char *label, const char 
 	printf("cache    %s\n", r->dir);
 }
 
+/* Proves the kernel reaches init; prints what the console showed otherwise. */
+static int boot_hello(const char *kernel)
+{
+	struct vm_result r;
+	struct strbuf err = {0};
+	char how[128];
+
+	note("booting it with the hello init ...");
+	if (hello_boot(kernel, 64, VM_ACCEL_AUTO, &r, &err) < 0)
+		die("%s", err.buf);
+	if (!hello_reached(&r)) {
+		fprintf(stderr, "%s", r.console ? r.console : "");
+		die("the kernel did not reach the hello init: %s", vm_end_describe(&r, how, sizeof(how)));
+	}
+	printf("boot     reached init %.2fs after QEMU started (guest clock %.2fs), %s\n", r.t_init,
+	       r.guest_init, r.accel);
+	vm_result_release(&r);
+	return 0;
+}
+
 static char *chomp(char *s)
 {
 	size_t n = strlen(s);
@@ -128,6 +150,7 @@ int cmd_kernel(int argc, char **argv)
 		{"jobs", required_argument, 0, 'j'},   {"force", no_argument, 0, 'f'},
 		{"quiet", no_argument, 0, 'q'},        {"list", no_argument, 0, 'l'},
 		{"explain", required_argument, 0, 'e'}, {"help", no_argument, 0, 'h'},
+		{"boot", no_argument, 0, 'b'},
 		{0, 0, 0, 0}};
 	struct kspec spec = {0};
 	struct ksource src;
@@ -138,7 +161,7 @@ int cmd_kernel(int argc, char **argv)
 	const char *source = NULL, *out = NULL;
 	char *label;
 	size_t nfrags;
-	int c;
+	int c, boot = 0, ret = 0;
 
 	while ((c = getopt_long(argc, argv, "o:j:qh", opts, NULL)) != -1) {
 		switch (c) {
@@ -150,6 +173,7 @@ int cmd_kernel(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'j': req.jobs = atoi(optarg); break;
 		case 'f': req.force = 1; break;
+		case 'b': boot = 1; break;
 		case 'q': lupine_quiet = 1; break;
 		case 'l': return list_apps();
 		case 'e': return explain(optarg);
@@ -172,11 +196,13 @@ int cmd_kernel(int argc, char **argv)
 	if (out && file_copy(res.bzimage, out, 0644) < 0)
 		die("cannot write '%s': %s", out, strerror(errno));
 	report(&res, label, out);
+	if (boot)
+		ret = boot_hello(res.bzimage);
 	kbuild_result_release(&res);
 	ksource_release(&src);
 	kspec_free_fragments(frags, nfrags);
 	kspec_release(&spec);
 	free(label);
 	sb_release(&err);
-	return 0;
+	return ret;
 }

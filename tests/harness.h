@@ -1,0 +1,45 @@
+/* harness.h: a small test harness. Tests are plain functions listed in
+ * tables; CHECK records a failure and carries on, so one run shows all. */
+#ifndef LUPINE_HARNESS_H
+#define LUPINE_HARNESS_H
+
+#include <stddef.h>
+
+struct test {
+	const char *name;
+	void (*fn)(void);
+	int slow; /* boots VMs or builds kernels; LUPINE_TEST_FAST=1 skips these */
+};
+
+void check_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Marks the running test skipped with a reason; the test should return. */
+void test_skip(const char *reason);
+/* A fresh temporary directory, removed after the test. */
+const char *test_tmpdir(void);
+
+#define CHECK(c) do { if (!(c)) check_fail(__FILE__, __LINE__, "%s", #c); } while (0)
+#define CHECK_INT(a, b) do { long long _a = (a), _b = (b); \
+	if (_a != _b) check_fail(__FILE__, __LINE__, "%s == %lld, expected %lld", #a, _a, _b); } while (0)
+#define CHECK_CONTAINS(hay, needle) do { const char *_h = (hay), *_n = (needle); \
+	if (!_h || !strstr(_h, _n)) check_fail(__FILE__, __LINE__, "'%s' not found in: %.2000s", _n, _h ? _h : "(null)"); } while (0)
+#define CHECK_NOT_CONTAINS(hay, needle) do { const char *_h = (hay), *_n = (needle); \
+	if (_h && strstr(_h, _n)) check_fail(__FILE__, __LINE__, "'%s' unexpectedly in: %.2000s", _n, _h); } while (0)
+
+/* Output of running a command. */
+struct cmd_out {
+	int status;   /* exit status, 128+N for signal N */
+	char *out;    /* stdout */
+	char *err;    /* stderr */
+	double secs;
+};
+/* Runs argv (NULL-terminated) with extra "K=V" environment entries (may be
+ * NULL), capturing output. */
+struct cmd_out run_capture(char *const argv[], char *const env[]);
+void cmd_out_free(struct cmd_out *o);
+/* Path of the lupine binary under test ($LUPINE_BIN, else ./lupine). */
+const char *lupine_bin(void);
+
+extern const struct test kconfig_tests[];
+extern const struct test kernel_tests[];
+
+#endif

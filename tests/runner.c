@@ -1,0 +1,103 @@
+/* runner.c: runs the test tables, prints one line per test and the closing
+ * "N passed, N failed, N skipped" line; exits 1 when anything failed.
+ * usage: runner [SUBSTRING]...   (run only tests whose name contains one) */
+#include "harness.h"
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const struct test *const tables[] = {kconfig_tests, kernel_tests};
+
+static int failures, skipped;
+static char *skip_reason, *tmpdir;
+
+void check_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "    %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	failures++;
+}
+
+void test_skip(const char *reason)
+{
+	free(skip_reason);
+	skip_reason = xstrdup(reason);
+	skipped = 1;
+}
+
+const char *test_tmpdir(void)
+{
+	if (!tmpdir) {
+		char t[] = "/tmp/lupine-test-XXXXXX";
+		if (!mkdtemp(t))
+			die("cannot create a temporary directory");
+		tmpdir = xstrdup(t);
+	}
+	return tmpdir;
+}
+
+const char *lupine_bin(void)
+{
+	const char *b = getenv("LUPINE_BIN");
+	return b && *b ? b : "./lupine";
+}
+
+static int selected(const char *name, int argc, char **argv)
+{
+	if (argc < 2)
+		return 1;
+	for (int i = 1; i < argc; i++)
+		if (strstr(name, argv[i]))
+			return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int passed = 0, failed = 0, nskipped = 0;
+	int fast = getenv("LUPINE_TEST_FAST") && *getenv("LUPINE_TEST_FAST") == '1';
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (size_t t = 0; t < ARRAY_SIZE(tables); t++) {
+		for (const struct test *tc = tables[t]; tc->name; tc++) {
+			if (!selected(tc->name, argc, argv))
+				continue;
+			if (tc->slow && fast) {
+				printf("SKIP %s: LUPINE_TEST_FAST=1\n", tc->name);
+				nskipped++;
+				continue;
+			}
+			failures = skipped = 0;
+			double t0 = now_sec();
+			printf("RUN  %s\n", tc->name);
+			tc->fn();
+			double dt = now_sec() - t0;
+			if (tmpdir) {
+				rm_rf(tmpdir);
+				free(tmpdir);
+				tmpdir = NULL;
+			}
+			if (failures) {
+				printf("FAIL %s (%.1fs)\n", tc->name, dt);
+				failed++;
+			} else if (skipped) {
+				printf("SKIP %s: %s\n", tc->name, skip_reason);
+				nskipped++;
+			} else {
+				printf("PASS %s (%.1fs)\n", tc->name, dt);
+				passed++;
+			}
+		}
+	}
+	printf("%d passed, %d failed, %d skipped\n", passed, failed, nskipped);
+	return failed ? 1 : 0;
+}
