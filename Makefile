@@ -12,7 +12,7 @@ SRCS    := $(wildcard src/*.c src/cmd/*.c)
 LIBSRCS := $(filter-out src/lupine.c,$(SRCS))
 CONFIGS := $(wildcard configs/base.config configs/tiny.config) $(sort $(wildcard configs/apps/*.config))
 
-GUEST   := build/guest/hello
+GUEST   := $(patsubst guest/%.c,build/guest/%,$(wildcard guest/*.c))
 MUSLCC  ?= musl-gcc
 GCFLAGS := -static -Os -std=c11 -D_GNU_SOURCE $(WARN) -Iguest
 

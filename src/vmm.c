@@ -136,13 +136,19 @@ static int pump(struct run *r, pid_t pid, int out_fd, int err_fd, int ctl_fd, in
 {
 	struct pollfd p[3] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}, {ctl_fd, POLLIN, 0}};
 	char buf[16384];
-	int timed_out = 0;
+	int timed_out = 0, stopped = 0;
 
 	for (;;) {
 		int ms = 200;
-		if (r->cfg->timeout > 0 && now_sec() - r->t0 > r->cfg->timeout && !timed_out) {
+		double t = now_sec() - r->t0;
+		if (!timed_out && ((r->cfg->timeout > 0 && t > r->cfg->timeout) ||
+				   (r->cfg->init_timeout > 0 && r->res->t_init < 0 && t > r->cfg->init_timeout))) {
 			kill(pid, SIGKILL);
 			timed_out = 1;
+		}
+		if (r->cfg->stop && *r->cfg->stop && !stopped) {
+			kill(pid, SIGTERM);
+			stopped = 1;
 		}
 		if (poll(p, 3, ms) < 0 && errno != EINTR)
 			break;

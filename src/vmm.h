@@ -4,6 +4,8 @@
 #ifndef LUPINE_VMM_H
 #define LUPINE_VMM_H
 
+#include <signal.h>
+
 #include "util.h"
 
 enum vm_accel { VM_ACCEL_AUTO, VM_ACCEL_KVM, VM_ACCEL_TCG };
@@ -25,6 +27,8 @@ struct vm_config {
 	const struct vm_port *ports;
 	size_t nports;
 	double timeout;      /* seconds until the VM is killed; 0 for none */
+	double init_timeout; /* seconds for the init to say it started; 0 for none */
+	volatile sig_atomic_t *stop; /* when it becomes nonzero, the VM is stopped */
 	int echo;            /* copy the console to stdout as it comes */
 };
 

@@ -1,0 +1,362 @@
+/* build.c: `lupine build` turns an application into a bundle: specialised kernel + rootfs + run config. */
+#include "cmds.h"
+#include "../bundle.h"
+#include "../cpio.h"
+#include "../elfdeps.h"
+#include "../kbuild.h"
+#include "../kspec.h"
+#include "../stage.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"usage: lupine build SOURCE [--app NAME | --config FRAGMENT]... [--tiny]\n"
+	"                    [--add HOST[:GUEST]]... [--cmd 'PROGRAM ARGS'] [-e KEY=VAL]...\n"
+	"                    [--workdir DIR] [-m MiB] [-o BUNDLE] [--source PATH] [-q] [-- ARGS...]\n"
+	"\n"
+	"Turns an application into a Lupine bundle: a kernel specialised for it, its\n"
+	"root filesystem as an initramfs, and a run configuration (lupine.json).\n"
+	"\n"
+	"SOURCE is one of:\n"
+	"  PATH or NAME       a host ELF executable (NAME is looked up in PATH), packed\n"
+	"                     with its dynamic loader and shared-library closure\n"
+	"  dir:PATH or a dir  a root filesystem directory (give the command with --cmd\n"
+	"                     or after --)\n"
+	"\n"
+	"  --app NAME         kernel: add the manifest configs/apps/NAME.config\n"
+	"  --config FILE      kernel: add a fragment of your own\n"
+	"                     (default when neither is given: lupine-general, every manifest)\n"
+	"  --tiny             kernel: size-optimised overlay\n"
+	"  --add HOST[:GUEST] copy a host file or directory into the rootfs (default: same path)\n"
+	"  --cmd 'PROG ARGS'  the command, split at spaces (or give it after --)\n"
+	"  -e KEY=VAL         environment for the application (repeatable)\n"
+	"  --workdir DIR      working directory (default /)\n"
+	"  -m MiB             default memory for 'lupine run' (default 128)\n"
+	"  -o BUNDLE          output directory (default: NAME.lupine); an existing bundle\n"
+	"                     there is replaced, anything else is an error\n"
+	"  --source PATH      kernel source tree or tarball (see 'lupine kernel --help')\n"
+	"  -q                 no progress output\n"
+	"\n"
+	"Arguments after -- are the application's arguments (for an ELF source) or its\n"
+	"whole command (for a directory source).\n";
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct build_opts {
+	const char *source, *out, *ksource, *workdir;
+	struct kspec spec;
+	struct strlist adds, env, cmd;
+	int cmd_full; /* cmd came from --cmd: it names the program too */
+	int mem, jobs;
+};
+
+/* Cleaned up on an error or an interrupt, so no half-made bundle remains. */
+static char *staging, *stage_root;
+
+static void cleanup(void)
+{
+	if (staging)
+		rm_rf(staging);
+	if (stage_root)
+		rm_rf(stage_root);
+}
+
+static void on_signal(int sig)
+{
+	cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* SOURCE as a host path: a directory, or an executable (NAME searched in PATH). */
+static char *resolve_source(const char *src, int *is_dir_src)
+{
+	*is_dir_src = 0;
+	if (str_starts(src, "dir:")) {
+		*is_dir_src = 1;
+		src += 4;
+		if (!is_dir(src))
+			die("cannot use source '%s': not a directory", src);
+		return realpath(src, NULL);
+	}
+	if (!strchr(src, '/') && !path_exists(src)) {
+		const char *path = getenv("PATH");
+		char *copy = xstrdup(path ? path : "/usr/bin:/bin"), *save = NULL;
+		for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+			char *cand = xasprintf("%s/%s", d, src);
+			if (access(cand, X_OK) == 0 && !is_dir(cand)) {
+				free(copy);
+				return cand;
+			}
+			free(cand);
+		}
+		free(copy);
+	}
+	if (!path_exists(src))
+		die("cannot find source '%s': no such file, directory or command in PATH", src);
+	if (is_dir(src)) {
+		*is_dir_src = 1;
+		return realpath(src, NULL);
+	}
+	if (elf_is_elf(src) != 1)
+		die("source '%s' is not an ELF executable or a root filesystem directory", src);
+	/* keep the path as named (not realpath): a symlink like redis-server is
+	 * how the program knows what it is */
+	if (src[0] == '/')
+		return xstrdup(src);
+	char *cwd = getcwd(NULL, 0), *abs = xasprintf("%s/%s", cwd ? cwd : ".", src);
+	free(cwd);
+	return abs;
+}
+
+static void stage_elf(const char *root, const char *program)
+{
+	struct elfdeps deps;
+	struct strbuf err = {0};
+
+	if (elfdeps_resolve(program, "", &deps, &err) < 0)
+		die("%s", err.buf);
+	for (size_t i = 0; i < deps.n; i++)
+		if (stage_host_path(root, deps.paths[i], &err) < 0)
+			die("%s", err.buf);
+	note("packed %s with %zu librar%s", program, deps.n - 1 - !deps.is_static,
+	     deps.n - 1 - !deps.is_static == 1 ? "y" : "ies");
+	elfdeps_release(&deps);
+}
+
+static void stage_adds(const char *root, const struct strlist *adds)
+{
+	struct strbuf err = {0};
+
+	for (size_t i = 0; i < adds->n; i++) {
+		char *host = xstrdup(adds->v[i]), *colon = strchr(host, ':');
+		const char *guest = host;
+		if (colon) {
+			*colon = 0;
+			guest = colon + 1;
+		}
+		if (guest[0] != '/')
+			die("--add '%s': the guest path must be absolute", adds->v[i]);
+		if (stage_copy(root, host, guest, &err) < 0)
+			die("%s", err.buf);
+		free(host);
+	}
+}
+
+/* The kernel for this bundle, from the cache or built now. */
+static void get_kernel(struct build_opts *o, struct kbuild_result *res, struct bundle *b)
+{
+	struct kconfig_frag *frags;
+	struct ksource src;
+	struct kbuild_req req = {0};
+	struct strbuf err = {0};
+	size_t n;
+	char *label;
+
+	if (!o->spec.napps && !o->spec.nfiles)
+		o->spec.general = 1;
+	if (kspec_fragments(&o->spec, &frags, &n, &label, &err) < 0)
+		die("%s", err.buf);
+	if (ksource_open(&src, o->ksource, &err) < 0)
+		die("%s", err.buf);
+	req.src = &src;
+	req.frags = frags;
+	req.nfrags = n;
+	req.label = label;
+	req.jobs = o->jobs;
+	if (kbuild_get(&req, res, &err) < 0)
+		die("%s", err.buf);
+	for (size_t i = 1; i < n; i++)
+		strlist_add(&b->manifests, frags[i].name);
+	b->kernel_label = label;
+	b->config_hash = xstrdup(res->hash);
+	char *config = file_read(res->config, NULL);
+	b->net = config && strstr(config, "\nCONFIG_VIRTIO_NET=y\n") != NULL;
+	free(config);
+	kspec_free_fragments(frags, n);
+	ksource_release(&src);
+}
+
+static void split_cmd(struct strlist *cmd, const char *s)
+{
+	char *copy = xstrdup(s), *save = NULL;
+	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+		strlist_add(cmd, w);
+	free(copy);
+}
+
+static void parse(struct build_opts *o, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"app", required_argument, 0, 'a'},     {"config", required_argument, 0, 'c'},
+		{"tiny", no_argument, 0, 't'},          {"add", required_argument, 0, 'A'},
+		{"cmd", required_argument, 0, 'C'},     {"env", required_argument, 0, 'e'},
+		{"workdir", required_argument, 0, 'w'}, {"memory", required_argument, 0, 'm'},
+		{"output", required_argument, 0, 'o'},  {"source", required_argument, 0, 's'},
+		{"jobs", required_argument, 0, 'j'},    {"quiet", no_argument, 0, 'q'},
+		{"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+	int c, nopts = argc;
+
+	/* split at "--": options and the source before it, the command after */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			nopts = i;
+			break;
+		}
+	o->mem = 128;
+	while ((c = getopt_long(nopts, argv, "e:m:o:j:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': kspec_add_app(&o->spec, optarg); break;
+		case 'c': kspec_add_file(&o->spec, optarg); break;
+		case 't': o->spec.tiny = 1; break;
+		case 'A': strlist_add(&o->adds, optarg); break;
+		case 'C':
+			split_cmd(&o->cmd, optarg);
+			o->cmd_full = 1;
+			break;
+		case 'e':
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				die("-e '%s': expected KEY=VALUE", optarg);
+			strlist_add(&o->env, optarg);
+			break;
+		case 'w': o->workdir = optarg; break;
+		case 'm':
+			o->mem = atoi(optarg);
+			if (o->mem < 16)
+				die("-m '%s': memory must be a number of MiB, at least 16", optarg);
+			break;
+		case 'o': o->out = optarg; break;
+		case 's': o->ksource = optarg; break;
+		case 'j': o->jobs = atoi(optarg); break;
+		case 'q': lupine_quiet = 1; break;
+		case 'h': fputs(usage, stdout); exit(0);
+		default: fputs(usage, stderr); exit(2);
+		}
+	}
+	if (optind < nopts)
+		o->source = argv[optind++];
+	if (optind < nopts)
+		die("unexpected argument '%s'; the application's arguments go after --", argv[optind]);
+	if (!o->source)
+		die("no source given; see 'lupine build --help'");
+	if (nopts + 1 < argc && o->cmd_full)
+		die("give the command either with --cmd or after --, not both");
+	for (int i = nopts + 1; i < argc; i++)
+		strlist_add(&o->cmd, argv[i]);
+}
+
+static char *default_out(const char *source)
+{
+	char *s = xstrdup(source), *base;
+	size_t n = strlen(s);
+	while (n > 1 && s[n - 1] == '/')
+		s[--n] = 0;
+	base = strrchr(s, '/');
+	char *out = xasprintf("%s.lupine", base ? base + 1 : s);
+	free(s);
+	return out;
+}
+
+static void report(const char *out, const struct bundle *b, const struct kbuild_result *k, const char *rootfs)
+{
+	struct stat st;
+	char a[32], c[32];
+
+	stat(rootfs, &st);
+	printf("bundle   %s\n", out);
+	printf("kernel   %s bytes (%s, config %.12s, %s)\n", fmt_thousands(k->bzimage_bytes, a, sizeof(a)),
+	       b->kernel_label, b->config_hash, k->cached ? "cached" : "built");
+	printf("rootfs   %s bytes initramfs\n", fmt_thousands((unsigned long long)st.st_size, c, sizeof(c)));
+	printf("command ");
+	for (size_t i = 0; i < b->argv.n; i++)
+		printf(" %s", b->argv.v[i]);
+	printf("\nrun it   lupine run %s%s\n", out, b->net ? " -p HOSTPORT:GUESTPORT" : "");
+}
+
+int cmd_build(int argc, char **argv)
+{
+	struct build_opts o = {0};
+	struct bundle b = {0};
+	struct kbuild_result k;
+	struct strbuf err = {0};
+	char *out, *program, *rootfs, *kernel;
+	int dir_src;
+
+	parse(&o, argc, argv);
+	program = resolve_source(o.source, &dir_src);
+	if (dir_src && !o.cmd.n)
+		die("a directory source needs a command: give it with --cmd 'PROGRAM ARGS' or after --");
+	out = o.out ? xstrdup(o.out) : default_out(o.source);
+	{
+		/* refuse an output we would not replace before building anything */
+		char *json = xasprintf("%s/%s", out, BUNDLE_JSON);
+		if (path_exists(out) && !path_exists(json))
+			die("'%s' exists and is not a lupine bundle; choose another -o or remove it", out);
+		free(json);
+	}
+	/* the run config */
+	/* the run config: --cmd is a whole command; after --, an ELF source takes arguments */
+	if (!dir_src && !o.cmd_full)
+		strlist_add(&b.argv, program);
+	for (size_t i = 0; i < o.cmd.n; i++)
+		strlist_add(&b.argv, o.cmd.v[i]);
+	env_set(&b.env, DEFAULT_PATH);
+	for (size_t i = 0; i < o.env.n; i++)
+		env_set(&b.env, o.env.v[i]);
+	b.workdir = xstrdup(o.workdir ? o.workdir : "/");
+	b.memory_mib = o.mem;
+	b.kernel = xstrdup("kernel");
+	b.rootfs = xstrdup("rootfs.cpio.gz");
+	b.rootfs_format = xstrdup("initramfs");
+	b.cmdline = xstrdup("");
+
+	get_kernel(&o, &k, &b);
+
+	staging = xasprintf("%s.tmp-%d", out, (int)getpid());
+	stage_root = xasprintf("%s.root-%d", out, (int)getpid());
+	atexit(cleanup);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	if (mkdir_p(staging, 0755) < 0 || mkdir_p(stage_root, 0755) < 0)
+		die("cannot create '%s': %s", staging, strerror(errno));
+	if (dir_src) {
+		if (stage_copy(stage_root, program, "/", &err) < 0)
+			die("%s", err.buf);
+	} else {
+		stage_elf(stage_root, program);
+	}
+	stage_adds(stage_root, &o.adds);
+	if (stage_etc(stage_root, &err) < 0)
+		die("%s", err.buf);
+	if (b.argv.v[0][0] == '/' && !stage_exists(stage_root, b.argv.v[0]))
+		die("the command '%s' is not in the root filesystem; add it with --add or fix --cmd", b.argv.v[0]);
+	rootfs = xasprintf("%s/%s", staging, b.rootfs);
+	kernel = xasprintf("%s/%s", staging, b.kernel);
+	note("packing the root filesystem ...");
+	if (cpio_write_dir(stage_root, rootfs, &err) < 0)
+		die("%s", err.buf);
+	if (file_copy(k.bzimage, kernel, 0644) < 0)
+		die("cannot copy the kernel to '%s': %s", kernel, strerror(errno));
+	if (bundle_write_json(staging, &b, &err) < 0 || bundle_commit(staging, out, &err) < 0)
+		die("%s", err.buf);
+	free(staging);
+	staging = NULL;
+	free(rootfs);
+	rootfs = xasprintf("%s/%s", out, b.rootfs);
+	report(out, &b, &k, rootfs);
+	cleanup();
+	free(rootfs);
+	free(kernel);
+	free(program);
+	free(out);
+	kbuild_result_release(&k);
+	return 0;
+}
