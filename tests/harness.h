@@ -41,5 +41,6 @@ const char *lupine_bin(void);
 
 extern const struct test kconfig_tests[];
 extern const struct test kernel_tests[];
+extern const struct test run_tests[];
 
 #endif

@@ -1,0 +1,343 @@
+/* test_run.c: `lupine build` and `lupine run` end to end: real kernels in QEMU, Debian's redis-server. */
+#include "harness.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PROBE "build/testguest/probe"
+
+static struct cmd_out lupine(char *const *args)
+{
+	char *argv[32] = {(char *)lupine_bin()};
+	int n = 1;
+	for (; args[n - 1] && n < 31; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	return run_capture(argv, NULL);
+}
+
+/* A directory source with the probe at /bin/probe and a /work directory. */
+static char *probe_tree(void)
+{
+	char *root = xasprintf("%s/tree", test_tmpdir()), *bin = xasprintf("%s/bin", root);
+	char *work = xasprintf("%s/work", root), *dst = xasprintf("%s/probe", bin);
+	mkdir_p(bin, 0755);
+	mkdir_p(work, 0755);
+	CHECK_INT(file_copy(PROBE, dst, 0755), 0);
+	free(bin);
+	free(work);
+	free(dst);
+	return root;
+}
+
+static char *build_probe(void)
+{
+	char *root = probe_tree(), *src = xasprintf("dir:%s", root);
+	char *out = xasprintf("%s/probe.lupine", test_tmpdir());
+	char *const args[] = {"build", src, "-o", out, "-q", "-e", "FOO=from-build", "--workdir", "/work",
+			      "--", "/bin/probe", NULL};
+	struct cmd_out o = lupine(args);
+	CHECK_INT(o.status, 0);
+	if (o.status)
+		fprintf(stderr, "%s", o.err);
+	cmd_out_free(&o);
+	free(root);
+	free(src);
+	return out;
+}
+
+static void test_probe_statuses(void)
+{
+	char *b = build_probe();
+	struct { const char *a1, *a2; int want; const char *text; } cases[] = {
+		{"hello", NULL, 0, "probe: hello from pid"},
+		{"exit", "3", 3, NULL},
+		{"segv", NULL, 139, NULL},
+		{"kill", "15", 143, NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *const args[] = {"run", b, "--timeout", "120", "--", (char *)cases[i].a1, (char *)cases[i].a2, NULL};
+		struct cmd_out o = lupine(args);
+		if (o.status != cases[i].want)
+			check_fail(__FILE__, __LINE__, "probe %s: status %d, expected %d; stderr: %s; console: %s",
+				   cases[i].a1, o.status, cases[i].want, o.err, o.out);
+		if (cases[i].text)
+			CHECK_CONTAINS(o.out, cases[i].text);
+		cmd_out_free(&o);
+	}
+	free(b);
+}
+
+static void test_env_args_workdir(void)
+{
+	char *b = build_probe();
+	char *const args[] = {"run", b, "-e", "EXTRA=from-run", "--timeout", "120", "--", "show", "a b", "c", NULL};
+	struct cmd_out o = lupine(args);
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.out, "probe: argv[0]=</bin/probe>");
+	CHECK_CONTAINS(o.out, "probe: argv[2]=<a b>");
+	CHECK_CONTAINS(o.out, "probe: argv[3]=<c>");
+	CHECK_CONTAINS(o.out, "probe: FOO=<from-build> EXTRA=<from-run>");
+	CHECK_CONTAINS(o.out, "probe: cwd=</work>");
+	cmd_out_free(&o);
+	free(b);
+}
+
+/* 127 for a program whose ELF interpreter is missing, 126 for a file that is not executable. */
+static void test_cannot_start(void)
+{
+	char *root = probe_tree(), *src = xasprintf("dir:%s", root);
+	char *noexec = xasprintf("%s/bin/notes", root), *out = xasprintf("%s/b.lupine", test_tmpdir());
+	CHECK_INT(file_write_atomic(noexec, "just text\n", 10, 0644), 0);
+	char *const build[] = {"build", src, "-q", "-o", out, "--add", "/usr/bin/true:/bin/dyn", "--", "/bin/dyn", NULL};
+	struct cmd_out o = lupine(build);
+	CHECK_INT(o.status, 0);
+	cmd_out_free(&o);
+	char *const run[] = {"run", out, "--timeout", "120", NULL};
+	o = lupine(run);
+	CHECK_INT(o.status, 127);
+	CHECK_CONTAINS(o.out, "ld-linux-x86-64.so.2");
+	cmd_out_free(&o);
+
+	char *const build2[] = {"build", src, "-q", "-o", out, "--", "/bin/notes", NULL};
+	o = lupine(build2);
+	CHECK_INT(o.status, 0);
+	cmd_out_free(&o);
+	o = lupine(run);
+	CHECK_INT(o.status, 126);
+	cmd_out_free(&o);
+	free(root);
+	free(src);
+	free(noexec);
+	free(out);
+}
+
+static int free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+	bind(fd, (struct sockaddr *)&a, sizeof(a));
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+struct bg {
+	pid_t pid;
+	char *log;
+};
+
+/* Starts `lupine run BUNDLE -p PORT:6379 -- ARGS` in the background, console to a log file. */
+static struct bg run_redis_bg(const char *bundle, int port)
+{
+	struct bg b = {0};
+	char *pspec = xasprintf("%d:6379", port);
+	b.log = xasprintf("%s/redis-%d.log", test_tmpdir(), port);
+	b.pid = fork();
+	if (b.pid == 0) {
+		int fd = open(b.log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(lupine_bin(), "lupine", "run", bundle, "-p", pspec, "--timeout", "300", "--",
+		      "--protected-mode", "no", "--save", "", "--appendonly", "no", (char *)NULL);
+		_exit(127);
+	}
+	free(pspec);
+	return b;
+}
+
+static char *redis_cli(int port, const char *a, const char *b, const char *c)
+{
+	char p[16];
+	snprintf(p, sizeof(p), "%d", port);
+	char *const argv[] = {"redis-cli", "-p", p, (char *)a, (char *)b, (char *)c, NULL};
+	struct cmd_out o = run_capture(argv, NULL);
+	char *out = o.status == 0 ? xstrdup(o.out) : xstrdup("");
+	cmd_out_free(&o);
+	return out;
+}
+
+static int wait_pong(int port, double secs)
+{
+	double t0 = now_sec();
+	while (now_sec() - t0 < secs) {
+		char *r = redis_cli(port, "PING", NULL, NULL);
+		int ok = strstr(r, "PONG") != NULL;
+		free(r);
+		if (ok)
+			return 1;
+		usleep(300000);
+	}
+	return 0;
+}
+
+/* Waits for the background run to end; returns its status or -1 after secs. */
+static int wait_bg(struct bg *b, double secs)
+{
+	double t0 = now_sec();
+	int st;
+	while (now_sec() - t0 < secs) {
+		if (waitpid(b->pid, &st, WNOHANG) == b->pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		usleep(100000);
+	}
+	kill(b->pid, SIGKILL);
+	waitpid(b->pid, &st, 0);
+	return -1;
+}
+
+static char *build_redis(const char *name)
+{
+	char *out = xasprintf("%s/%s", test_tmpdir(), name);
+	char *const args[] = {"build", "/usr/bin/redis-server", "-q", "-o", out, NULL};
+	struct cmd_out o = lupine(args);
+	CHECK_INT(o.status, 0);
+	if (o.status)
+		fprintf(stderr, "%s", o.err);
+	cmd_out_free(&o);
+	return out;
+}
+
+static void check_redis(int port, const char *key)
+{
+	char *r = redis_cli(port, "SET", key, "lupine-value");
+	CHECK_CONTAINS(r, "OK");
+	free(r);
+	r = redis_cli(port, "GET", key, NULL);
+	CHECK_CONTAINS(r, "lupine-value");
+	free(r);
+}
+
+static void test_redis(void)
+{
+	char *b = build_redis("redis.lupine");
+	int port = free_port();
+	struct bg bg = run_redis_bg(b, port);
+	CHECK(wait_pong(port, 120));
+	check_redis(port, "k1");
+	/* SHUTDOWN ends redis with status 0: lupine run must exit 0 */
+	free(redis_cli(port, "SHUTDOWN", "NOSAVE", NULL));
+	int st = wait_bg(&bg, 60);
+	CHECK_INT(st, 0);
+	if (st != 0) {
+		char *log = file_read(bg.log, NULL);
+		fprintf(stderr, "%s\n", log ? log : "");
+		free(log);
+	}
+	free(bg.log);
+	free(b);
+}
+
+static void test_two_at_once(void)
+{
+	char *b = build_redis("redis.lupine");
+	int p1 = free_port(), p2;
+	struct bg a = run_redis_bg(b, p1);
+	do
+		p2 = free_port();
+	while (p2 == p1);
+	struct bg c = run_redis_bg(b, p2);
+	CHECK(wait_pong(p1, 180));
+	CHECK(wait_pong(p2, 180));
+	check_redis(p1, "one");
+	check_redis(p2, "two");
+	/* separate VMs: a key set in one is not in the other */
+	char *r = redis_cli(p2, "EXISTS", "one", NULL);
+	CHECK_CONTAINS(r, "0");
+	free(r);
+	free(redis_cli(p1, "SHUTDOWN", "NOSAVE", NULL));
+	free(redis_cli(p2, "SHUTDOWN", "NOSAVE", NULL));
+	CHECK_INT(wait_bg(&a, 60), 0);
+	CHECK_INT(wait_bg(&c, 60), 0);
+	free(a.log);
+	free(c.log);
+	free(b);
+}
+
+/* Nothing named like the output (or its temporaries) exists in dir. */
+static int leftovers(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+	while (d && (de = readdir(d)))
+		n += str_starts(de->d_name, prefix);
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void expect_build_error(char *const *args, const char *msg)
+{
+	struct cmd_out o = lupine(args);
+	CHECK_INT(o.status, 1);
+	CHECK_CONTAINS(o.err, msg);
+	if (strchr(o.err, '\n') != strrchr(o.err, '\n'))
+		check_fail(__FILE__, __LINE__, "more than one line of error: %s", o.err);
+	CHECK_INT(leftovers(test_tmpdir(), "out.lupine"), 0);
+	cmd_out_free(&o);
+}
+
+static void test_bad_inputs(void)
+{
+	char *out = xasprintf("%s/out.lupine", test_tmpdir());
+	char *notelf = xasprintf("%s/notes.txt", test_tmpdir());
+	file_write_atomic(notelf, "hello\n", 6, 0644);
+
+	char *const a1[] = {"build", "/nonexistent/app", "-o", out, NULL};
+	expect_build_error(a1, "cannot find source '/nonexistent/app'");
+	char *const a2[] = {"build", notelf, "-o", out, NULL};
+	expect_build_error(a2, "is not an ELF executable");
+	char *const a3[] = {"build", PROBE, "--app", "nosuchapp", "-o", out, NULL};
+	expect_build_error(a3, "unknown application manifest 'nosuchapp'");
+	char *const a4[] = {"build", PROBE, "--source", "/nonexistent/linux.tar.xz", "-o", out, NULL};
+	expect_build_error(a4, "cannot use kernel source '/nonexistent/linux.tar.xz'");
+	char *const a5[] = {"run", out, NULL};
+	struct cmd_out o = lupine(a5);
+	CHECK_INT(o.status, 125);
+	CHECK_CONTAINS(o.err, "is not a bundle directory");
+	cmd_out_free(&o);
+
+	/* a host port already taken */
+	char *b = build_redis("redis.lupine");
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	listen(fd, 1);
+	getsockname(fd, (struct sockaddr *)&sa, &len);
+	char *pspec = xasprintf("%d:6379", ntohs(sa.sin_port));
+	char *const a6[] = {"run", b, "-p", pspec, NULL};
+	o = lupine(a6);
+	CHECK_INT(o.status, 125);
+	CHECK_CONTAINS(o.err, "is not available");
+	cmd_out_free(&o);
+	close(fd);
+	free(pspec);
+	free(b);
+	free(out);
+	free(notelf);
+}
+
+const struct test run_tests[] = {
+	{"run/probe-statuses", test_probe_statuses, 1},
+	{"run/env-args-workdir", test_env_args_workdir, 1},
+	{"run/cannot-start-126-127", test_cannot_start, 1},
+	{"run/bad-inputs", test_bad_inputs, 1},
+	{"run/redis", test_redis, 1},
+	{"run/two-at-once", test_two_at_once, 1},
+	{0, 0, 0},
+};
