@@ -11,7 +11,9 @@
 #include "kindex.h"
 #include "progress.h"
 
+#include <dirent.h>
 #include <elf.h>
+#include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -299,8 +301,7 @@ static int build(const struct kbuild_req *req, const char *config, struct kbuild
 
 	/* a build killed half-way may leave truncated objects: always start clean */
 	rm_rf(obj);
-	rm_rf(stage);
-	if (mkdir_p(obj, 0755) < 0 || mkdir_p(stage, 0755) < 0 ||
+	if (mkdir_p(obj, 0755) < 0 ||
 	    file_write_atomic(cfg, config, strlen(config), 0644) < 0 ||
 	    (log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
 		sb_addf(err, "cannot prepare build directory '%s': %s", obj, strerror(errno));
@@ -315,6 +316,11 @@ static int build(const struct kbuild_req *req, const char *config, struct kbuild
 		goto out;
 	}
 	res->build_sec = now_sec() - t0;
+	rm_rf(stage);
+	if (mkdir_p(stage, 0755) < 0) {
+		sb_addf(err, "cannot create '%s': %s", stage, strerror(errno));
+		goto out;
+	}
 	char *dst_bz = entry_file(stage, "bzImage"), *dst_vm = entry_file(stage, "vmlinux");
 	char *dst_cfg = entry_file(stage, "config"), *dst_log = entry_file(stage, "build.log");
 	int r = file_copy(src_bz, dst_bz, 0644) | file_copy(src_vm, dst_vm, 0644) |
@@ -349,6 +355,27 @@ out:
 	free(obj);
 	free(bdir);
 	return ret;
+}
+
+/* Removes kernels/.tmp-HASH-PID staging left by a lupine that was killed. */
+static void sweep_stale(const char *kdir)
+{
+	DIR *d = opendir(kdir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		const char *dash = strrchr(de->d_name, '-');
+		if (!str_starts(de->d_name, ".tmp-") || !dash)
+			continue;
+		pid_t pid = (pid_t)atoi(dash + 1);
+		if (pid > 0 && kill(pid, 0) < 0 && errno == ESRCH) {
+			char *p = xasprintf("%s/%s", kdir, de->d_name);
+			rm_rf(p);
+			free(p);
+		}
+	}
+	if (d)
+		closedir(d);
 }
 
 int kbuild_get(const struct kbuild_req *req, struct kbuild_result *res, struct strbuf *err)
@@ -387,6 +414,7 @@ int kbuild_get(const struct kbuild_req *req, struct kbuild_result *res, struct s
 		goto out;
 	}
 	rm_rf(entry); /* an entry without a readable info.json is not trusted */
+	sweep_stale(kdir);
 	res->options_y = count_y(config);
 	if (build(req, config, res, entry, err) < 0)
 		goto out;

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -46,6 +48,8 @@ int progress_run(char *const argv[], int log_fd, const char *label, long *steps)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		/* if lupine is killed, the build stops too instead of running on unseen */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		close(pipefd[0]);
 		dup2(pipefd[1], 1);
 		dup2(pipefd[1], 2);

@@ -46,10 +46,10 @@ char **vmm_qemu_argv(const struct vm_config *cfg, int kvm, const char *ctl_fifo)
 	adds(&a, "microvm,acpi=off");
 	adds(&a, "-accel");
 	adds(&a, kvm ? "kvm" : "tcg");
-	if (kvm) {
-		adds(&a, "-cpu");
-		adds(&a, "host");
-	}
+	/* under TCG, "max" gives the guest RDRAND, so the CRNG is ready at boot
+	 * instead of the first getrandom() blocking for a second */
+	adds(&a, "-cpu");
+	adds(&a, kvm ? "host" : "max");
 	adds(&a, "-m");
 	add(&a, xasprintf("%d", cfg->mem_mib));
 	adds(&a, "-smp");
@@ -86,10 +86,14 @@ char **vmm_qemu_argv(const struct vm_config *cfg, int kvm, const char *ctl_fifo)
 		adds(&a, "-device");
 		adds(&a, "virtio-net-device,netdev=n0");
 	}
-	/* tsc_early_khz: TSC calibration against the PIT fails at random under
-	 * TCG and hangs the boot; panic=-1 turns a panic into an exit */
+	/* Under TCG: TSC calibration against the PIT fails at random and hangs
+	 * the boot (tsc_early_khz); the TSC is later marked unstable, leaving a
+	 * jiffies clock (tsc=reliable); the APIC timer's calibration check
+	 * costs ~170 ms and fails anyway (noapictimer). panic=-1 turns a panic
+	 * into an exit. */
 	adds(&a, "-append");
-	add(&a, xasprintf("console=ttyS0 quiet panic=-1 %s%s%s", kvm ? "" : "tsc_early_khz=2000000",
+	add(&a, xasprintf("console=ttyS0 quiet panic=-1 %s%s%s",
+			  kvm ? "" : "tsc_early_khz=2000000 tsc=reliable noapictimer",
 			  cfg->cmdline && *cfg->cmdline ? " " : "", cfg->cmdline ? cfg->cmdline : ""));
 	return a.v;
 }

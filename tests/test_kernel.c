@@ -175,24 +175,50 @@ static void test_general_boots(void)
 	free(k);
 }
 
-static int count_entries(const char *dir)
+/* Complete entries (names not starting with '.') and staging leftovers (".tmp-*"). */
+static void count_entries(const char *dir, int *complete, int *staging)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
-	int n = 0;
-	while (d && (de = readdir(d)))
-		n += de->d_name[0] != '.' || strncmp(de->d_name, ".tmp", 4) == 0;
+	*complete = *staging = 0;
+	while (d && (de = readdir(d))) {
+		*complete += de->d_name[0] != '.';
+		*staging += str_starts(de->d_name, ".tmp-");
+	}
 	if (d)
 		closedir(d);
-	return n;
 }
 
-/* A build killed part-way leaves no entry in the cache. */
+/* Whether a make building under the cache's build/ directory is still running. */
+static int build_running(void)
+{
+	char *needle = xasprintf("O=%s/build/", cache_root());
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int found = 0;
+	while (d && (de = readdir(d)) && !found) {
+		char *p = xasprintf("/proc/%s/cmdline", de->d_name);
+		size_t len;
+		char *c = file_read(p, &len);
+		for (size_t i = 0; c && i + 1 < len; i++)
+			if (!c[i])
+				c[i] = ' ';
+		found = c && strstr(c, needle) && strstr(c, "make");
+		free(c);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	free(needle);
+	return found;
+}
+
+/* A build killed part-way leaves no entry in the cache, and stops. */
 static void test_killed_build(void)
 {
 	char *f = write_tmp("extra.config", "# something no other test builds\nCONFIG_PRINTK_TIME=y\n");
 	char *kdir = cache_dir("kernels");
-	int before = count_entries(kdir);
+	int before, after, staging;
 	pid_t pid = fork();
 
 	if (pid == 0) {
@@ -202,12 +228,19 @@ static void test_killed_build(void)
 		execl(lupine_bin(), "lupine", "kernel", "--config", f, "--force", (char *)NULL);
 		_exit(127);
 	}
-	sleep(15);
+	sleep(2);
+	count_entries(kdir, &before, &staging);
+	sleep(13);
+	CHECK(build_running());
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	/* make's children outlive a SIGKILL of lupine; give them a moment to notice */
-	sleep(1);
-	CHECK_INT(count_entries(kdir), before);
+	/* the build's make is told to stop when lupine dies */
+	for (int i = 0; i < 100 && build_running(); i++)
+		usleep(100000);
+	CHECK(!build_running());
+	count_entries(kdir, &after, &staging);
+	CHECK_INT(after, before);
+	CHECK_INT(staging, 0);
 	free(kdir);
 	free(f);
 }
