@@ -69,11 +69,16 @@ TESTSRCS := $(wildcard tests/*.c)
 build/test-runner: $(SANOBJS) $(TESTSRCS:%.c=build/san/%.o)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIBS)
 
-build/san/tests/%.o: tests/%.c tests/harness.h $(wildcard src/*.h)
+build/san/tests/%.o: tests/%.c $(wildcard tests/*.h) $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) $(XCFLAGS) -Itests -c -o $@ $<
 
-test: lupine build/test-runner
+# static programs the tests run inside VMs
+build/testguest/%: tests/guest/%.c
+	@mkdir -p build/testguest
+	$(MUSLCC) $(GCFLAGS) -o $@ $<
+
+test: lupine build/test-runner build/testguest/probe
 	build/test-runner $(TESTS)
 
 install: lupine

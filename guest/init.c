@@ -268,7 +268,10 @@ static int root_switch(void)
 		return 0;
 	if (mkdir("/newroot", 0755) < 0 && errno != EEXIST)
 		return fail("cannot create '/newroot': %s", strerror(errno));
-	if (mount(run.root_dev, "/newroot", run.root_fs, run.root_ro ? MS_RDONLY : 0, NULL) < 0)
+	if (mount(run.root_dev, "/newroot", run.root_fs, run.root_ro ? MS_RDONLY : 0, NULL) < 0 &&
+	    /* a journal left dirty by a crash cannot be replayed on a read-only disk */
+	    !(run.root_ro && errno == EROFS &&
+	      mount(run.root_dev, "/newroot", run.root_fs, MS_RDONLY, "noload") == 0))
 		return root_mount_fail(errno);
 	/* The initramfs cannot be pivot_root()ed away: mount the new root over it. */
 	if (chdir("/newroot") < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 || chdir("/") < 0)
@@ -596,8 +599,11 @@ static _Noreturn void finish(int status)
 	reap_for(100);
 	kill(-1, SIGKILL);
 	reap_for(100);
-	ctl(LUPINE_CTL_STATUS " %d", status);
 	sync();
+	/* leave a disk root clean, so it can be mounted read-only next time */
+	if (run.root_dev && !run.root_ro)
+		mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL);
+	ctl(LUPINE_CTL_STATUS " %d", status);
 	if (ports)
 		outl((unsigned)status, LUPINE_EXIT_PORT);
 	reboot(RB_POWER_OFF);

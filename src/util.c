@@ -256,14 +256,42 @@ out:
 
 int file_copy(const char *src, const char *dst, mode_t mode)
 {
-	size_t len;
-	char *data = file_read(src, &len);
-	int ret;
+	char *tmp = xasprintf("%s.tmp.%d", dst, (int)getpid());
+	int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, ret = -1, e;
+	ssize_t n;
 
-	if (!data)
-		return -1;
-	ret = file_write_atomic(dst, data, len, mode);
-	free(data);
+	if (in < 0)
+		goto out;
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (out < 0)
+		goto out;
+	/* in-kernel copy (and a reflink where the filesystem has them) */
+	while ((n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)) > 0)
+		;
+	if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL)) {
+		char buf[65536];
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			if (write_all(out, buf, (size_t)n) < 0) {
+				n = -1;
+				break;
+			}
+	}
+	if (n < 0 || close(out) < 0 || rename(tmp, dst) < 0) {
+		out = -1;
+		goto out;
+	}
+	out = -1;
+	ret = 0;
+out:
+	e = errno;
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (ret < 0)
+		unlink(tmp);
+	free(tmp);
+	errno = e;
 	return ret;
 }
 

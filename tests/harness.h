@@ -39,7 +39,24 @@ void cmd_out_free(struct cmd_out *o);
 /* Path of the lupine binary under test ($LUPINE_BIN, else ./lupine). */
 const char *lupine_bin(void);
 
+/* Helpers for tests that run redis in a VM (test_run.c). */
+#include <sys/types.h>
+struct bg {
+	pid_t pid;
+	char *log;
+};
+int free_port(void);
+/* Starts `lupine run BUNDLE -p PORT:6379 -- <redis args>` in the background. */
+struct bg run_redis_bg(const char *bundle, int port);
+char *redis_cli(int port, const char *a, const char *b, const char *c);
+int wait_pong(int port, double secs);
+/* The background run's exit status, or -1 (killed) after secs. */
+int wait_bg(struct bg *b, double secs);
+/* SET then GET key through port. */
+void check_redis(int port, const char *key);
+
 extern const struct test kconfig_tests[];
+extern const struct test image_tests[];
 extern const struct test kernel_tests[];
 extern const struct test run_tests[];
 

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const struct test *const tables[] = {kconfig_tests, kernel_tests, run_tests};
+static const struct test *const tables[] = {kconfig_tests, kernel_tests, run_tests, image_tests};
 
 static int failures, skipped;
 static char *skip_reason, *tmpdir;
@@ -82,7 +82,10 @@ int main(int argc, char **argv)
 			tc->fn();
 			double dt = now_sec() - t0;
 			if (tmpdir) {
-				rm_rf(tmpdir);
+				if (getenv("LUPINE_TEST_KEEP"))
+					printf("     kept %s\n", tmpdir);
+				else
+					rm_rf(tmpdir);
 				free(tmpdir);
 				tmpdir = NULL;
 			}

@@ -123,7 +123,7 @@ static void test_cannot_start(void)
 	free(out);
 }
 
-static int free_port(void)
+int free_port(void)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t len = sizeof(a);
@@ -135,13 +135,8 @@ static int free_port(void)
 	return port;
 }
 
-struct bg {
-	pid_t pid;
-	char *log;
-};
-
 /* Starts `lupine run BUNDLE -p PORT:6379 -- ARGS` in the background, console to a log file. */
-static struct bg run_redis_bg(const char *bundle, int port)
+struct bg run_redis_bg(const char *bundle, int port)
 {
 	struct bg b = {0};
 	char *pspec = xasprintf("%d:6379", port);
@@ -159,7 +154,7 @@ static struct bg run_redis_bg(const char *bundle, int port)
 	return b;
 }
 
-static char *redis_cli(int port, const char *a, const char *b, const char *c)
+char *redis_cli(int port, const char *a, const char *b, const char *c)
 {
 	char p[16];
 	snprintf(p, sizeof(p), "%d", port);
@@ -170,7 +165,7 @@ static char *redis_cli(int port, const char *a, const char *b, const char *c)
 	return out;
 }
 
-static int wait_pong(int port, double secs)
+int wait_pong(int port, double secs)
 {
 	double t0 = now_sec();
 	while (now_sec() - t0 < secs) {
@@ -185,7 +180,7 @@ static int wait_pong(int port, double secs)
 }
 
 /* Waits for the background run to end; returns its status or -1 after secs. */
-static int wait_bg(struct bg *b, double secs)
+int wait_bg(struct bg *b, double secs)
 {
 	double t0 = now_sec();
 	int st;
@@ -211,7 +206,7 @@ static char *build_redis(const char *name)
 	return out;
 }
 
-static void check_redis(int port, const char *key)
+void check_redis(int port, const char *key)
 {
 	char *r = redis_cli(port, "SET", key, "lupine-value");
 	CHECK_CONTAINS(r, "OK");
@@ -297,13 +292,14 @@ static void test_bad_inputs(void)
 	char *notelf = xasprintf("%s/notes.txt", test_tmpdir());
 	file_write_atomic(notelf, "hello\n", 6, 0644);
 
-	char *const a1[] = {"build", "/nonexistent/app", "-o", out, NULL};
+	/* -q: progress notes aside, the error itself must be one line */
+	char *const a1[] = {"build", "/nonexistent/app", "-q", "-o", out, NULL};
 	expect_build_error(a1, "cannot find source '/nonexistent/app'");
-	char *const a2[] = {"build", notelf, "-o", out, NULL};
+	char *const a2[] = {"build", notelf, "-q", "-o", out, NULL};
 	expect_build_error(a2, "is not an ELF executable");
-	char *const a3[] = {"build", PROBE, "--app", "nosuchapp", "-o", out, NULL};
+	char *const a3[] = {"build", PROBE, "-q", "--app", "nosuchapp", "-o", out, NULL};
 	expect_build_error(a3, "unknown application manifest 'nosuchapp'");
-	char *const a4[] = {"build", PROBE, "--source", "/nonexistent/linux.tar.xz", "-o", out, NULL};
+	char *const a4[] = {"build", PROBE, "-q", "--source", "/nonexistent/linux.tar.xz", "-o", out, NULL};
 	expect_build_error(a4, "cannot use kernel source '/nonexistent/linux.tar.xz'");
 	char *const a5[] = {"run", out, NULL};
 	struct cmd_out o = lupine(a5);

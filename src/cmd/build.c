@@ -3,6 +3,8 @@
 #include "../bundle.h"
 #include "../cpio.h"
 #include "../elfdeps.h"
+#include "../ext4.h"
+#include "../image.h"
 #include "../kbuild.h"
 #include "../kspec.h"
 #include "../stage.h"
@@ -19,7 +21,8 @@
 static const char usage[] =
 	"usage: lupine build SOURCE [--app NAME | --config FRAGMENT]... [--tiny]\n"
 	"                    [--add HOST[:GUEST]]... [--cmd 'PROGRAM ARGS'] [-e KEY=VAL]...\n"
-	"                    [--workdir DIR] [-m MiB] [-o BUNDLE] [--source PATH] [-q] [-- ARGS...]\n"
+	"                    [--workdir DIR] [-m MiB] [--rootfs initramfs|ext4|auto]\n"
+	"                    [-o BUNDLE] [--source PATH] [-q] [-- ARGS...]\n"
 	"\n"
 	"Turns an application into a Lupine bundle: a kernel specialised for it, its\n"
 	"root filesystem as an initramfs, and a run configuration (lupine.json).\n"
@@ -29,6 +32,10 @@ static const char usage[] =
 	"                     with its dynamic loader and shared-library closure\n"
 	"  dir:PATH or a dir  a root filesystem directory (give the command with --cmd\n"
 	"                     or after --)\n"
+	"  oci:DIR[:TAG]      an OCI image layout (skopeo, umoci, buildah, buildx)\n"
+	"  docker-archive:FILE[:TAG]  what 'docker save' or 'podman save' writes\n"
+	"                     (the image's Entrypoint, Cmd, Env, WorkingDir and User\n"
+	"                     become the run config)\n"
 	"\n"
 	"  --app NAME         kernel: add the manifest configs/apps/NAME.config\n"
 	"  --config FILE      kernel: add a fragment of your own\n"
@@ -39,18 +46,20 @@ static const char usage[] =
 	"  -e KEY=VAL         environment for the application (repeatable)\n"
 	"  --workdir DIR      working directory (default /)\n"
 	"  -m MiB             default memory for 'lupine run' (default 128)\n"
+	"  --rootfs FORMAT    initramfs, ext4 (a virtio-blk disk) or auto (default: ext4\n"
+	"                     above 64 MiB of content)\n"
 	"  -o BUNDLE          output directory (default: NAME.lupine); an existing bundle\n"
 	"                     there is replaced, anything else is an error\n"
 	"  --source PATH      kernel source tree or tarball (see 'lupine kernel --help')\n"
 	"  -q                 no progress output\n"
 	"\n"
-	"Arguments after -- are the application's arguments (for an ELF source) or its\n"
-	"whole command (for a directory source).\n";
+	"Arguments after -- are the application's arguments (for an ELF source; for an\n"
+	"image they replace its Cmd) or its whole command (for a directory source).\n";
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct build_opts {
-	const char *source, *out, *ksource, *workdir;
+	const char *source, *out, *ksource, *workdir, *rootfs;
 	struct kspec spec;
 	struct strlist adds, env, cmd;
 	int cmd_full; /* cmd came from --cmd: it names the program too */
@@ -201,7 +210,8 @@ static void parse(struct build_opts *o, int argc, char **argv)
 		{"workdir", required_argument, 0, 'w'}, {"memory", required_argument, 0, 'm'},
 		{"output", required_argument, 0, 'o'},  {"source", required_argument, 0, 's'},
 		{"jobs", required_argument, 0, 'j'},    {"quiet", no_argument, 0, 'q'},
-		{"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+		{"rootfs", required_argument, 0, 'r'},  {"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0}};
 	int c, nopts = argc;
 
 	/* split at "--": options and the source before it, the command after */
@@ -211,6 +221,7 @@ static void parse(struct build_opts *o, int argc, char **argv)
 			break;
 		}
 	o->mem = 128;
+	o->rootfs = "auto";
 	while ((c = getopt_long(nopts, argv, "e:m:o:j:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': kspec_add_app(&o->spec, optarg); break;
@@ -236,6 +247,11 @@ static void parse(struct build_opts *o, int argc, char **argv)
 		case 's': o->ksource = optarg; break;
 		case 'j': o->jobs = atoi(optarg); break;
 		case 'q': lupine_quiet = 1; break;
+		case 'r':
+			if (strcmp(optarg, "initramfs") && strcmp(optarg, "ext4") && strcmp(optarg, "auto"))
+				die("--rootfs '%s': expected initramfs, ext4 or auto", optarg);
+			o->rootfs = optarg;
+			break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: fputs(usage, stderr); exit(2);
 		}
@@ -264,6 +280,10 @@ static char *default_out(const char *source)
 	return out;
 }
 
+/* Above this much staged content, auto picks an ext4 disk over an initramfs
+ * (see README: an initramfs is held in RAM twice while it unpacks). */
+#define EXT4_THRESHOLD_BYTES (64ULL << 20)
+
 static void report(const char *out, const struct bundle *b, const struct kbuild_result *k, const char *rootfs)
 {
 	struct stat st;
@@ -273,11 +293,96 @@ static void report(const char *out, const struct bundle *b, const struct kbuild_
 	printf("bundle   %s\n", out);
 	printf("kernel   %s bytes (%s, config %.12s, %s)\n", fmt_thousands(k->bzimage_bytes, a, sizeof(a)),
 	       b->kernel_label, b->config_hash, k->cached ? "cached" : "built");
-	printf("rootfs   %s bytes initramfs\n", fmt_thousands((unsigned long long)st.st_size, c, sizeof(c)));
+	printf("rootfs   %s bytes %s\n", fmt_thousands((unsigned long long)st.st_size, c, sizeof(c)),
+	       b->rootfs_format);
 	printf("command ");
 	for (size_t i = 0; i < b->argv.n; i++)
 		printf(" %s", b->argv.v[i]);
-	printf("\nrun it   lupine run %s%s\n", out, b->net ? " -p HOSTPORT:GUESTPORT" : "");
+	printf("\n");
+	if (b->uid || b->gid)
+		printf("user     %d:%d\n", b->uid, b->gid);
+	for (size_t i = 0; i < b->exposed.n; i++)
+		printf("port     %s exposed: forward it with -p HOSTPORT:%d\n", b->exposed.v[i], atoi(b->exposed.v[i]));
+	printf("run it   lupine run %s%s\n", out, b->net ? " -p HOSTPORT:GUESTPORT" : "");
+}
+
+/* Whether argv0 (no '/') is found on the PATH of env inside root. */
+static int in_path(const char *root, const struct strlist *env, const char *argv0)
+{
+	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	int found = 0;
+
+	for (size_t i = 0; i < env->n; i++)
+		if (str_starts(env->v[i], "PATH="))
+			path = env->v[i] + 5;
+	char *copy = xstrdup(path), *save = NULL;
+	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char *p = xasprintf("%s/%s", d, argv0);
+		found = stage_exists(root, p);
+		free(p);
+	}
+	free(copy);
+	return found;
+}
+
+/* The run config from an image's config, with the command line's overrides. */
+static void config_from_image(struct build_opts *o, struct image_config *ic, struct bundle *b)
+{
+	struct strbuf err = {0};
+
+	if (o->cmd_full) {
+		for (size_t i = 0; i < o->cmd.n; i++)
+			strlist_add(&b->argv, o->cmd.v[i]);
+	} else {
+		const struct strlist *args = o->cmd.n ? &o->cmd : &ic->cmd;
+		for (size_t i = 0; i < ic->entrypoint.n; i++)
+			strlist_add(&b->argv, ic->entrypoint.v[i]);
+		for (size_t i = 0; i < args->n; i++)
+			strlist_add(&b->argv, args->v[i]);
+	}
+	if (!b->argv.n)
+		die("the image has no Entrypoint or Cmd; give the command with --cmd 'PROGRAM ARGS'");
+	env_set(&b->env, DEFAULT_PATH);
+	for (size_t i = 0; i < ic->env.n; i++)
+		env_set(&b->env, ic->env.v[i]);
+	if (!o->workdir && ic->workdir)
+		b->workdir = xstrdup(ic->workdir);
+	if (ic->user && image_resolve_user(stage_root, ic->user, &b->uid, &b->gid, &err) < 0)
+		die("%s", err.buf);
+	for (size_t i = 0; i < ic->exposed.n; i++)
+		strlist_add(&b->exposed, ic->exposed.v[i]);
+}
+
+static void stage_image(struct build_opts *o, struct bundle *b)
+{
+	struct image_config ic;
+	struct layer_stats st = {0};
+	struct strbuf err = {0};
+
+	note("unpacking image %s ...", o->source);
+	if (image_unpack(o->source, stage_root, &ic, &st, &err) < 0)
+		die("%s", err.buf);
+	if (st.skipped)
+		note("skipped %ld device node%s, FIFO%s or socket%s (devtmpfs provides /dev)", st.skipped,
+		     st.skipped > 1 ? "s" : "", st.skipped > 1 ? "s" : "", st.skipped > 1 ? "s" : "");
+	config_from_image(o, &ic, b);
+	image_config_release(&ic);
+}
+
+/* Packs the staged tree as the format asked for (auto: by size). */
+static void pack_rootfs(const struct build_opts *o, struct bundle *b)
+{
+	struct strbuf err = {0};
+	unsigned long long bytes = tree_size(stage_root, NULL);
+	int ext4 = !strcmp(o->rootfs, "ext4") || (!strcmp(o->rootfs, "auto") && bytes > EXT4_THRESHOLD_BYTES);
+
+	b->rootfs = xstrdup(ext4 ? "rootfs.ext4" : "rootfs.cpio.gz");
+	b->rootfs_format = xstrdup(ext4 ? "ext4" : "initramfs");
+	char *path = xasprintf("%s/%s", staging, b->rootfs);
+	note("packing the root filesystem (%llu MiB) as %s ...", bytes >> 20, b->rootfs_format);
+	if ((ext4 ? ext4_write_dir(stage_root, path, &err) : cpio_write_dir(stage_root, path, &err)) < 0)
+		die("%s", err.buf);
+	free(path);
 }
 
 int cmd_build(int argc, char **argv)
@@ -286,14 +391,16 @@ int cmd_build(int argc, char **argv)
 	struct bundle b = {0};
 	struct kbuild_result k;
 	struct strbuf err = {0};
-	char *out, *program, *rootfs, *kernel;
-	int dir_src;
+	char *out, *program = NULL, *rootfs, *kernel;
+	int dir_src = 0, image_src;
 
 	parse(&o, argc, argv);
-	program = resolve_source(o.source, &dir_src);
+	image_src = image_is_source(o.source);
+	if (!image_src)
+		program = resolve_source(o.source, &dir_src);
 	if (dir_src && !o.cmd.n)
 		die("a directory source needs a command: give it with --cmd 'PROGRAM ARGS' or after --");
-	out = o.out ? xstrdup(o.out) : default_out(o.source);
+	out = o.out ? xstrdup(o.out) : default_out(image_src ? strchr(o.source, ':') + 1 : o.source);
 	{
 		/* refuse an output we would not replace before building anything */
 		char *json = xasprintf("%s/%s", out, BUNDLE_JSON);
@@ -301,24 +408,11 @@ int cmd_build(int argc, char **argv)
 			die("'%s' exists and is not a lupine bundle; choose another -o or remove it", out);
 		free(json);
 	}
-	/* the run config */
-	/* the run config: --cmd is a whole command; after --, an ELF source takes arguments */
-	if (!dir_src && !o.cmd_full)
-		strlist_add(&b.argv, program);
-	for (size_t i = 0; i < o.cmd.n; i++)
-		strlist_add(&b.argv, o.cmd.v[i]);
-	env_set(&b.env, DEFAULT_PATH);
-	for (size_t i = 0; i < o.env.n; i++)
-		env_set(&b.env, o.env.v[i]);
-	b.workdir = xstrdup(o.workdir ? o.workdir : "/");
 	b.memory_mib = o.mem;
 	b.kernel = xstrdup("kernel");
-	b.rootfs = xstrdup("rootfs.cpio.gz");
-	b.rootfs_format = xstrdup("initramfs");
 	b.cmdline = xstrdup("");
 
-	get_kernel(&o, &k, &b);
-
+	/* stage first: a bad image or a missing library is reported before a kernel build */
 	staging = xasprintf("%s.tmp-%d", out, (int)getpid());
 	stage_root = xasprintf("%s.root-%d", out, (int)getpid());
 	atexit(cleanup);
@@ -327,32 +421,44 @@ int cmd_build(int argc, char **argv)
 	signal(SIGHUP, on_signal);
 	if (mkdir_p(staging, 0755) < 0 || mkdir_p(stage_root, 0755) < 0)
 		die("cannot create '%s': %s", staging, strerror(errno));
-	if (dir_src) {
-		if (stage_copy(stage_root, program, "/", &err) < 0)
-			die("%s", err.buf);
+	if (image_src) {
+		stage_image(&o, &b);
 	} else {
-		stage_elf(stage_root, program);
+		/* --cmd is a whole command; after --, an ELF source takes arguments */
+		if (!dir_src && !o.cmd_full)
+			strlist_add(&b.argv, program);
+		for (size_t i = 0; i < o.cmd.n; i++)
+			strlist_add(&b.argv, o.cmd.v[i]);
+		env_set(&b.env, DEFAULT_PATH);
+		if (dir_src) {
+			if (stage_copy(stage_root, program, "/", &err) < 0)
+				die("%s", err.buf);
+		} else {
+			stage_elf(stage_root, program);
+		}
 	}
+	for (size_t i = 0; i < o.env.n; i++)
+		env_set(&b.env, o.env.v[i]);
+	if (!b.workdir)
+		b.workdir = xstrdup(o.workdir ? o.workdir : "/");
 	stage_adds(stage_root, &o.adds);
 	if (stage_etc(stage_root, &err) < 0)
 		die("%s", err.buf);
-	if (b.argv.v[0][0] == '/' && !stage_exists(stage_root, b.argv.v[0]))
+	if (b.argv.v[0][0] == '/' ? !stage_exists(stage_root, b.argv.v[0]) : !in_path(stage_root, &b.env, b.argv.v[0]))
 		die("the command '%s' is not in the root filesystem; add it with --add or fix --cmd", b.argv.v[0]);
-	rootfs = xasprintf("%s/%s", staging, b.rootfs);
+	get_kernel(&o, &k, &b);
+	pack_rootfs(&o, &b);
+	rootfs = xasprintf("%s/%s", out, b.rootfs);
 	kernel = xasprintf("%s/%s", staging, b.kernel);
-	note("packing the root filesystem ...");
-	if (cpio_write_dir(stage_root, rootfs, &err) < 0)
-		die("%s", err.buf);
 	if (file_copy(k.bzimage, kernel, 0644) < 0)
 		die("cannot copy the kernel to '%s': %s", kernel, strerror(errno));
 	if (bundle_write_json(staging, &b, &err) < 0 || bundle_commit(staging, out, &err) < 0)
 		die("%s", err.buf);
 	free(staging);
 	staging = NULL;
-	free(rootfs);
-	rootfs = xasprintf("%s/%s", out, b.rootfs);
 	report(out, &b, &k, rootfs);
 	cleanup();
+	bundle_release(&b);
 	free(rootfs);
 	free(kernel);
 	free(program);

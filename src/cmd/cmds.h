@@ -2,6 +2,7 @@
 #ifndef LUPINE_CMDS_H
 #define LUPINE_CMDS_H
 
+int cmd_bench(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
 int cmd_run(int argc, char **argv);

@@ -38,6 +38,9 @@ static const char usage[] =
 	"                      software emulation), kvm or tcg (default auto)\n"
 	"  --timeout SEC       stop the VM after SEC seconds (default: never)\n"
 	"  --boot-timeout SEC  give up if the init has not started after SEC (default 120)\n"
+	"  --persist           ext4 bundles: write to the bundle's disk itself (default:\n"
+	"                      a fresh copy per run, so a run never alters the bundle)\n"
+	"  --ro                ext4 bundles: mount the root filesystem read-only\n"
 	"  -- ARGS             replace the application's arguments\n"
 	"\n"
 	"exit status: the application's, or 122 the VM stopped without a status,\n"
@@ -134,6 +137,7 @@ int cmd_run(int argc, char **argv)
 		{"publish", required_argument, 0, 'p'}, {"memory", required_argument, 0, 'm'},
 		{"env", required_argument, 0, 'e'},     {"accel", required_argument, 0, 'a'},
 		{"timeout", required_argument, 0, 't'}, {"boot-timeout", required_argument, 0, 'b'},
+		{"persist", no_argument, 0, 'P'},       {"ro", no_argument, 0, 'R'},
 		{"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
 	struct vm_port *ports = NULL;
 	struct vm_config cfg = {.accel = VM_ACCEL_AUTO, .init_timeout = 120, .echo = 1, .stop = &stop_signal};
@@ -141,7 +145,7 @@ int cmd_run(int argc, char **argv)
 	struct bundle b;
 	struct strbuf err = {0};
 	struct vm_result r;
-	int c, nopts = argc, mem = 0, ret;
+	int c, nopts = argc, mem = 0, ret, persist = 0, ro = 0;
 
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--")) {
@@ -174,6 +178,8 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 't': cfg.timeout = atof(optarg); break;
 		case 'b': cfg.init_timeout = atof(optarg); break;
+		case 'P': persist = 1; break;
+		case 'R': ro = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return EXIT_LAUNCH;
 		}
@@ -210,11 +216,28 @@ int cmd_run(int argc, char **argv)
 	if (!mkdtemp(tmpl))
 		fail("cannot create a temporary directory: %s", strerror(errno));
 	char *initrd = xasprintf("%s/initrd", tmpl), *base = xasprintf("%s/%s", argv[optind], b.rootfs);
-	char *kernel = xasprintf("%s/%s", argv[optind], b.kernel);
-	if (runfile_initramfs(&rf, base, initrd, &err) < 0) {
+	char *kernel = xasprintf("%s/%s", argv[optind], b.kernel), *disk = NULL;
+	int ext4 = !strcmp(b.rootfs_format, "ext4");
+	if (ext4) {
+		/* the init mounts the disk and switches into it */
+		rf.root_dev = "/dev/vda";
+		rf.root_fs = "ext4";
+		rf.root_ro = ro;
+		disk = ro || persist ? xstrdup(base) : xasprintf("%s/disk.ext4", tmpl);
+		if (!ro && !persist && file_copy(base, disk, 0644) < 0) {
+			rm_rf(tmpl);
+			fail("cannot copy the bundle's disk: %s", strerror(errno));
+		}
+	} else if (ro || persist) {
+		rm_rf(tmpl);
+		fail("%s", "--ro and --persist apply to bundles with an ext4 root (lupine build --rootfs ext4)");
+	}
+	if (runfile_initramfs(&rf, ext4 ? NULL : base, initrd, &err) < 0) {
 		rm_rf(tmpl);
 		fail("%s", err.buf);
 	}
+	cfg.disk = disk;
+	cfg.disk_readonly = ro;
 	cfg.kernel = kernel;
 	cfg.initrd = initrd;
 	cfg.cmdline = b.cmdline;
@@ -234,6 +257,7 @@ int cmd_run(int argc, char **argv)
 	strlist_release(&env);
 	strlist_release(&args);
 	free(initrd);
+	free(disk);
 	free(base);
 	free(kernel);
 	for (size_t i = 0; i < cfg.nports; i++)

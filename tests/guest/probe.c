@@ -3,7 +3,10 @@
  *   exit N      exit with status N
  *   segv        write through a null pointer
  *   show ...    print argv, the environment variable FOO and EXTRA, and the cwd
- *   kill N      die by signal N */
+ *   kill N      die by signal N
+ *   id          print uid and gid
+ *   write F T   write text T to file F
+ *   cat F       print file F */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +33,25 @@ int main(int argc, char **argv)
 		printf("probe: FOO=<%s> EXTRA=<%s>\n", getenv("FOO") ? getenv("FOO") : "",
 		       getenv("EXTRA") ? getenv("EXTRA") : "");
 		printf("probe: cwd=<%s>\n", getcwd(cwd, sizeof(cwd)) ? cwd : "?");
+	} else if (!strcmp(mode, "id")) {
+		printf("probe: uid=%d gid=%d\n", (int)getuid(), (int)getgid());
+	} else if (!strcmp(mode, "write") && argc > 3) {
+		FILE *f = fopen(argv[2], "w");
+		if (!f || fputs(argv[3], f) < 0 || fclose(f) != 0) {
+			perror(argv[2]);
+			return 1;
+		}
+	} else if (!strcmp(mode, "cat") && argc > 2) {
+		char buf[256];
+		FILE *f = fopen(argv[2], "r");
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+		if (!f) {
+			perror(argv[2]);
+			return 1;
+		}
+		buf[n] = 0;
+		printf("probe: %s=<%s>\n", argv[2], buf);
+		fclose(f);
 	} else {
 		fprintf(stderr, "probe: unknown mode '%s'\n", mode);
 		return 2;

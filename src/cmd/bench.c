@@ -1,0 +1,174 @@
+/* bench.c: `lupine bench` measures kernels side by side: size, options, build time, boot time. */
+#include "cmds.h"
+#include "../hello.h"
+#include "../kbuild.h"
+#include "../kspec.h"
+#include "../stats.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: lupine bench kernels [-n N] [--source PATH] SPEC...\n"
+	"\n"
+	"Builds (or takes from the cache) each kernel and boots it N times (default 5)\n"
+	"with the built-in hello init, then prints one row per kernel: bzImage bytes,\n"
+	"vmlinux text+data+bss, options set to y, build time, and the time to init\n"
+	"(host wall clock from QEMU's start, and the guest's CLOCK_BOOTTIME) as\n"
+	"median [min-max], with ratios against the first SPEC, measured in this run.\n"
+	"\n"
+	"SPEC is base, general, an application name, several joined by '+', with an\n"
+	"optional '+tiny' (e.g. base, redis, redis+nginx, general+tiny), or\n"
+	"image:PATH for a prebuilt bzImage (boot time only).\n";
+
+struct row {
+	const char *spec;
+	struct kbuild_result k;
+	int have_build;
+	struct stats wall, guest;
+	int reached, tries;
+};
+
+static void parse_spec(const char *spec, struct kspec *ks)
+{
+	char *copy = xstrdup(spec), *save = NULL;
+	for (char *w = strtok_r(copy, "+", &save); w; w = strtok_r(NULL, "+", &save)) {
+		if (!strcmp(w, "base"))
+			continue;
+		if (!strcmp(w, "general"))
+			ks->general = 1;
+		else if (!strcmp(w, "tiny"))
+			ks->tiny = 1;
+		else
+			kspec_add_app(ks, xstrdup(w)); /* kept for the program's life */
+	}
+	free(copy);
+}
+
+static void build_one(struct row *r, struct ksource *src)
+{
+	struct kspec ks = {0};
+	struct kconfig_frag *frags;
+	struct kbuild_req req = {0};
+	struct strbuf err = {0};
+	size_t n;
+	char *label;
+
+	parse_spec(r->spec, &ks);
+	if (kspec_fragments(&ks, &frags, &n, &label, &err) < 0)
+		die("%s: %s", r->spec, err.buf);
+	req.src = src;
+	req.frags = frags;
+	req.nfrags = n;
+	req.label = label;
+	if (kbuild_get(&req, &r->k, &err) < 0)
+		die("%s: %s", r->spec, err.buf);
+	r->have_build = 1;
+	kspec_free_fragments(frags, n);
+	kspec_release(&ks);
+	free(label);
+}
+
+/* One boot of row r; records its times in wall/guest when it reached init. */
+static void boot_once(struct row *r, const char *image, double *wall, double *guest)
+{
+	struct strbuf err = {0};
+	struct vm_result v;
+
+	if (hello_boot(image, 64, VM_ACCEL_AUTO, &v, &err) < 0)
+		die("%s", err.buf);
+	r->tries++;
+	if (hello_reached(&v)) {
+		wall[r->reached] = v.t_init;
+		guest[r->reached] = v.guest_init;
+		r->reached++;
+	}
+	vm_result_release(&v);
+}
+
+static void print_rows(const struct row *rows, int n)
+{
+	char a[32], b[32], d[32];
+	const struct row *base = &rows[0];
+
+	printf("%-16s %11s %6s %12s %5s %8s %24s %24s %7s\n", "kernel", "bzImage", "ratio", "text+data+bss",
+	       "=y", "build", "to init wall [min-max]", "to init guest [min-max]", "boots");
+	for (int i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+		unsigned long long tdb = r->k.text + r->k.data + r->k.bss;
+		char wall[64], guest[64];
+		snprintf(wall, sizeof(wall), "%.2fs [%.2f-%.2f] x%.2f", r->wall.median, r->wall.min, r->wall.max,
+			 base->wall.median > 0 ? r->wall.median / base->wall.median : 0);
+		snprintf(guest, sizeof(guest), "%.2fs [%.2f-%.2f]", r->guest.median, r->guest.min, r->guest.max);
+		printf("%-16s %11s %6.2f %12s %5lu %8s %24s %24s %3d/%-3d\n", r->spec,
+		       r->have_build ? fmt_thousands(r->k.bzimage_bytes, a, sizeof(a)) : "-",
+		       r->have_build && base->have_build ? (double)r->k.bzimage_bytes / (double)base->k.bzimage_bytes : 0,
+		       r->have_build ? fmt_thousands(tdb, b, sizeof(b)) : "-", r->k.options_y,
+		       r->have_build ? fmt_duration(r->k.build_sec, d, sizeof(d)) : "-", wall, guest, r->reached,
+		       r->tries);
+	}
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	static const struct option opts[] = {{"source", required_argument, 0, 's'},
+					     {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+	const char *source = NULL;
+	int c, n = 5, ret = 0;
+
+	if (argc < 2 || strcmp(argv[1], "kernels")) {
+		fputs(usage, argc < 2 || strcmp(argv[1], "--help") ? stderr : stdout);
+		return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : 2;
+	}
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': n = atoi(optarg); break;
+		case 's': source = optarg; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (optind >= argc || n < 1)
+		die("name at least one kernel SPEC and -n of 1 or more; see 'lupine bench --help'");
+	int nrows = argc - optind;
+	struct row *rows = xcalloc((size_t)nrows, sizeof(*rows));
+	struct ksource src = {0};
+	struct strbuf err = {0};
+	for (int i = 0; i < nrows; i++) {
+		rows[i].spec = argv[optind + i];
+		if (str_starts(rows[i].spec, "image:"))
+			continue;
+		if (!src.tree && ksource_open(&src, source, &err) < 0)
+			die("%s", err.buf);
+		build_one(&rows[i], &src);
+	}
+	/* boot round-robin, so drift in the machine's load spreads over all kernels */
+	double *wall = xcalloc((size_t)(nrows * n), sizeof(double));
+	double *guest = xcalloc((size_t)(nrows * n), sizeof(double));
+	for (int rep = 0; rep < n; rep++) {
+		for (int i = 0; i < nrows; i++) {
+			const char *img = rows[i].have_build ? rows[i].k.bzimage : rows[i].spec + 6;
+			boot_once(&rows[i], img, wall + i * n, guest + i * n);
+		}
+		fprintf(stderr, "\rbooted every kernel %d/%d times", rep + 1, n);
+	}
+	fprintf(stderr, "\n");
+	for (int i = 0; i < nrows; i++) {
+		rows[i].wall = stats_of(wall + i * n, (size_t)rows[i].reached);
+		rows[i].guest = stats_of(guest + i * n, (size_t)rows[i].reached);
+		if (rows[i].reached < rows[i].tries)
+			ret = 1;
+	}
+	free(wall);
+	free(guest);
+	print_rows(rows, nrows);
+	for (int i = 0; i < nrows; i++)
+		kbuild_result_release(&rows[i].k);
+	free(rows);
+	ksource_release(&src);
+	return ret;
+}

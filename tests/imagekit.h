@@ -1,0 +1,36 @@
+/* imagekit.h: build container images in tests: tar layers, OCI layouts, docker save archives. */
+#ifndef LUPINE_IMAGEKIT_H
+#define LUPINE_IMAGEKIT_H
+
+#include <stddef.h>
+
+/* One entry of a layer. type: 'f' file, 'd' dir, 'l' symlink, 'h' hard link. */
+struct kit_entry {
+	char type;
+	const char *path;
+	const char *data;   /* file contents, or the link target */
+	const char *host;   /* for 'f': copy this host file instead of data */
+	int mode;           /* 0: 0644 for files, 0755 for dirs */
+};
+
+/* Writes a tar layer (gzip when gz) holding entries; returns its path (caller frees). */
+char *kit_layer(const char *dir, const char *name, const struct kit_entry *e, size_t n, int gz);
+/* Adds a tree from the host (every file under root, paths relative to it) as a layer. */
+char *kit_layer_tree(const char *dir, const char *name, const char *root);
+
+/* An image: layers (paths to tar files, in order) and its config JSON text. */
+struct kit_image {
+	const char **layers;
+	size_t nlayers;
+	const char *config_json; /* the "config" object, e.g. {"Cmd":["/bin/x"]} */
+	const char *tag;
+};
+
+/* Writes an OCI image layout in dir; returns 0. */
+int kit_oci(const char *dir, const struct kit_image *img);
+/* Writes a docker save archive at path; returns 0. */
+int kit_docker_archive(const char *path, const struct kit_image *img);
+/* sha256 of a file as "sha256:HEX" (caller frees). */
+char *kit_digest(const char *path);
+
+#endif

@@ -1,0 +1,430 @@
+/* test_image.c: container images as sources: layer semantics, hostile images, images run in VMs. */
+#include "harness.h"
+#include "elfdeps.h"
+#include "image.h"
+#include "stage.h"
+#include "imagekit.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PROBE "build/testguest/probe"
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static char *tpath(const char *name)
+{
+	return xasprintf("%s/%s", test_tmpdir(), name);
+}
+
+static char *read_in(const char *root, const char *rel)
+{
+	char *p = xasprintf("%s/%s", root, rel), *t = file_read(p, NULL);
+	free(p);
+	return t;
+}
+
+static int exists_in(const char *root, const char *rel)
+{
+	char *p = xasprintf("%s/%s", root, rel);
+	int r = path_exists(p);
+	free(p);
+	return r;
+}
+
+/* Lower layer: files, a dir, a symlink and a hard link; upper: deletes, replaces, hides. */
+static void two_layers(const char **layers)
+{
+	const char *d = test_tmpdir();
+	struct kit_entry lower[] = {
+		{'d', "bin", 0, 0, 0},           {'f', "bin/probe", 0, PROBE, 0755},
+		{'d', "etc", 0, 0, 0},           {'f', "etc/a", "lower", 0, 0},
+		{'f', "etc/b", "to be deleted", 0, 0}, {'d', "data", 0, 0, 0},
+		{'f', "data/x", "hidden by opaque", 0, 0}, {'d', "data/sub", 0, 0, 0},
+		{'l', "etc/link", "a", 0, 0},    {'h', "etc/hard", "etc/a", 0, 0},
+		{'f', "etc/passwd", "root:x:0:0::/:/bin/sh\napp:x:1000:1001::/:/bin/sh\n", 0, 0},
+		{'f', "etc/group", "root:x:0:\napp:x:1001:\n", 0, 0},
+		{'d', "work", 0, 0, 0},
+	};
+	struct kit_entry upper[] = {
+		{'f', "etc/.wh.b", "", 0, 0},    {'f', "etc/a", "upper", 0, 0},
+		{'f', "data/.wh..wh..opq", "", 0, 0}, {'f', "data/y", "from upper", 0, 0},
+	};
+	layers[0] = kit_layer(d, "lower.tar.gz", lower, N(lower), 1);
+	layers[1] = kit_layer(d, "upper.tar", upper, N(upper), 0);
+}
+
+static void test_layers_apply(void)
+{
+	const char *layers[2];
+	two_layers(layers);
+	struct kit_image img = {layers, 2, "{\"Entrypoint\":[\"/bin/probe\"],\"Cmd\":[\"show\"]}", "v1"};
+	char *oci = tpath("oci"), *root = tpath("root"), *src = xasprintf("oci:%s:v1", oci);
+	kit_oci(oci, &img);
+	mkdir_p(root, 0755);
+	struct image_config cfg;
+	struct layer_stats st = {0};
+	struct strbuf err = {0};
+	CHECK_INT(image_unpack(src, root, &cfg, &st, &err), 0);
+	if (err.len)
+		check_fail(__FILE__, __LINE__, "%s", err.buf);
+	char *a = read_in(root, "etc/a");
+	CHECK(a && !strcmp(a, "upper"));
+	CHECK(!exists_in(root, "etc/b"));           /* whiteout deleted it */
+	CHECK(!exists_in(root, "data/x"));          /* opaque dir hid it */
+	CHECK(exists_in(root, "data/y"));           /* but not the upper layer's own */
+	CHECK(!exists_in(root, "data/sub"));
+	char *hard = read_in(root, "etc/hard");
+	CHECK(hard && !strcmp(hard, "lower"));      /* linked to the lower layer's etc/a */
+	char *link = tpath("root/etc/link"), target[64] = "";
+	CHECK(readlink(link, target, sizeof(target) - 1) == 1 && target[0] == 'a');
+	CHECK_INT(cfg.entrypoint.n, 1);
+	CHECK(cfg.cmd.n == 1 && !strcmp(cfg.cmd.v[0], "show"));
+	CHECK_INT(st.whiteouts, 2);
+	int uid, gid;
+	CHECK_INT(image_resolve_user(root, "app", &uid, &gid, &err), 0);
+	CHECK(uid == 1000 && gid == 1001);
+	CHECK_INT(image_resolve_user(root, "nobody-here", &uid, &gid, &err), -1);
+	image_config_release(&cfg);
+	free((char *)layers[0]);
+	free((char *)layers[1]);
+	free(a);
+	free(hard);
+	free(link);
+	free(oci);
+	free(root);
+	free(src);
+	sb_release(&err);
+}
+
+/* Unpacks a hostile image; it must fail with msg and leave outside/ empty. */
+static void expect_refused(const char *src, const char *msg)
+{
+	char *root = tpath("root"), *outside = tpath("outside");
+	struct image_config cfg;
+	struct layer_stats st = {0};
+	struct strbuf err = {0};
+	rm_rf(root);
+	mkdir_p(root, 0755);
+	CHECK_INT(image_unpack(src, root, &cfg, &st, &err), -1);
+	CHECK_CONTAINS(err.buf, msg);
+	DIR *d = opendir(outside);
+	struct dirent *de;
+	int n = 0;
+	while (d && (de = readdir(d)))
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	CHECK_INT(n, 0);
+	CHECK(!path_exists("/tmp/lupine-pwned"));
+	image_config_release(&cfg);
+	sb_release(&err);
+	free(root);
+	free(outside);
+}
+
+static char *one_layer_oci(const char *name, const struct kit_entry *e, size_t n)
+{
+	char *dir = tpath(name), *lname = xasprintf("%s.tar.gz", name);
+	const char *layer = kit_layer(test_tmpdir(), lname, e, n, 1);
+	struct kit_image img = {&layer, 1, "{\"Cmd\":[\"/x\"]}", NULL};
+	kit_oci(dir, &img);
+	char *src = xasprintf("oci:%s", dir);
+	free((char *)layer);
+	free(lname);
+	free(dir);
+	return src;
+}
+
+static void test_hostile(void)
+{
+	char *outside = tpath("outside");
+	mkdir_p(outside, 0755);
+	char *abs_target = xasprintf("%s", outside);
+
+	struct kit_entry dotdot[] = {{'f', "../outside/pwned", "x", 0, 0}};
+	char *s = one_layer_oci("dotdot", dotdot, 1);
+	expect_refused(s, "has a '..' component");
+	free(s);
+
+	struct kit_entry absolute[] = {{'f', "/tmp/lupine-pwned", "x", 0, 0}};
+	s = one_layer_oci("absolute", absolute, 1);
+	expect_refused(s, "has an absolute path");
+	free(s);
+
+	struct kit_entry sym_abs[] = {{'l', "evil", abs_target, 0, 0}, {'f', "evil/pwned", "x", 0, 0}};
+	s = one_layer_oci("symabs", sym_abs, 2);
+	expect_refused(s, "written through a symlink that leads outside");
+	free(s);
+
+	struct kit_entry sym_rel[] = {{'l', "evil", "../outside", 0, 0}, {'f', "evil/pwned", "x", 0, 0}};
+	s = one_layer_oci("symrel", sym_rel, 2);
+	expect_refused(s, "written through a symlink that leads outside");
+	free(s);
+
+	struct kit_entry hard[] = {{'h', "pwned", "../outside/secret", 0, 0}};
+	s = one_layer_oci("hard", hard, 1);
+	expect_refused(s, "hard link to a path outside");
+	free(s);
+
+	struct kit_entry hard_sym[] = {{'l', "up", "..", 0, 0}, {'h', "pwned", "up/outside/secret", 0, 0}};
+	s = one_layer_oci("hardsym", hard_sym, 2);
+	expect_refused(s, "hard link through a path outside");
+	free(s);
+
+	/* digest mismatch: change a layer blob after the manifest was written */
+	struct kit_entry ok[] = {{'f', "hello", "hello", 0, 0}};
+	s = one_layer_oci("mismatch", ok, 1);
+	{
+		char *blob = NULL, *dir = tpath("mismatch/blobs/sha256");
+		DIR *d = opendir(dir);
+		struct dirent *de;
+		char *layer = tpath("mismatch.tar.gz");
+		char *ld = kit_digest(layer);
+		while (d && (de = readdir(d)))
+			if (!strcmp(de->d_name, ld + 7))
+				blob = xasprintf("%s/%s", dir, de->d_name);
+		closedir(d);
+		CHECK(blob != NULL);
+		if (blob)
+			file_write_atomic(blob, "tampered", 8, 0644);
+		expect_refused(s, "digest mismatch for layer");
+		/* missing blob */
+		if (blob)
+			unlink(blob);
+		expect_refused(s, "image is missing layer");
+		free(blob);
+		free(dir);
+		free(layer);
+		free(ld);
+	}
+	free(s);
+
+	/* truncated layer whose digest matches what is there: caught while reading */
+	struct kit_entry big[] = {{'f', "big", NULL, "/usr/bin/redis-check-rdb", 0755}, {'f', "after", "x", 0, 0}};
+	char *lp = kit_layer(test_tmpdir(), "trunc.tar.gz", big, 2, 1);
+	size_t len;
+	char *data = file_read(lp, &len);
+	file_write_atomic(lp, data, len / 2, 0644);
+	const char *layer = lp;
+	struct kit_image img = {&layer, 1, "{\"Cmd\":[\"/x\"]}", NULL};
+	char *dir = tpath("trunc");
+	kit_oci(dir, &img);
+	s = xasprintf("oci:%s", dir);
+	expect_refused(s, "truncated or corrupt");
+	free(s);
+	free(dir);
+	free(data);
+	free(lp);
+	free(abs_target);
+	free(outside);
+}
+
+static struct cmd_out lupine(char *const *args)
+{
+	char *argv[32] = {(char *)lupine_bin()};
+	int n = 1;
+	for (; args[n - 1] && n < 31; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	return run_capture(argv, NULL);
+}
+
+/* Builds SRC into a bundle (extra args a/b may be NULL) and runs it with run_extra. */
+static struct cmd_out build_and_run(const char *src, const char *a, const char *b, const char *r1, const char *r2)
+{
+	char *out = tpath("img.lupine");
+	char *const bargs[] = {"build", (char *)src, "-q", "-o", out, (char *)a, (char *)b, NULL};
+	struct cmd_out o = lupine(bargs);
+	CHECK_INT(o.status, 0);
+	if (o.status) {
+		fprintf(stderr, "%s", o.err);
+		free(out);
+		return o;
+	}
+	cmd_out_free(&o);
+	char *const rargs[] = {"run", out, "--timeout", "120", (char *)r1, (char *)r2, NULL};
+	o = lupine(rargs);
+	free(out);
+	return o;
+}
+
+static char *image_with_config(int docker, const char *config)
+{
+	const char *layers[2];
+	two_layers(layers);
+	struct kit_image img = {layers, 2, config, docker ? "probe:v1" : "v1"};
+	char *path = tpath(docker ? "probe.tar" : "probe-oci");
+	if (docker)
+		kit_docker_archive(path, &img);
+	else
+		kit_oci(path, &img);
+	char *src = xasprintf("%s:%s", docker ? "docker-archive" : "oci", path);
+	free(path);
+	free((char *)layers[0]);
+	free((char *)layers[1]);
+	return src;
+}
+
+static void check_image_config(int docker)
+{
+	char *src = image_with_config(docker, "{\"Entrypoint\":[\"/bin/probe\"],\"Cmd\":[\"show\",\"from image\"],"
+					      "\"Env\":[\"FOO=from-image\",\"PATH=/bin\"],\"WorkingDir\":\"/work\","
+					      "\"User\":\"app\"}");
+	struct cmd_out o = build_and_run(src, NULL, NULL, NULL, NULL);
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.out, "probe: argv[1]=<show>");
+	CHECK_CONTAINS(o.out, "probe: argv[2]=<from image>");
+	CHECK_CONTAINS(o.out, "probe: FOO=<from-image>");
+	CHECK_CONTAINS(o.out, "probe: cwd=</work>");
+	cmd_out_free(&o);
+	/* the image's user by name, and Cmd replaced after -- */
+	o = build_and_run(src, NULL, NULL, "--", "id");
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.out, "probe: uid=1000 gid=1001");
+	cmd_out_free(&o);
+	free(src);
+}
+
+static void test_oci_config(void)
+{
+	check_image_config(0);
+}
+
+static void test_docker_archive_config(void)
+{
+	check_image_config(1);
+}
+
+/* A hostile image through the CLI: one-line error, no bundle, nothing outside. */
+static void test_hostile_cli(void)
+{
+	char *outside = tpath("outside");
+	mkdir_p(outside, 0755);
+	struct kit_entry sym_rel[] = {{'l', "evil", "../outside", 0, 0}, {'f', "evil/pwned", "x", 0, 0}};
+	char *src = one_layer_oci("symcli", sym_rel, 2), *out = tpath("bad.lupine");
+	char *const args[] = {"build", src, "-q", "-o", out, NULL};
+	struct cmd_out o = lupine(args);
+	CHECK_INT(o.status, 1);
+	CHECK_CONTAINS(o.err, "entry 'evil/pwned'");
+	CHECK(strchr(o.err, '\n') == strrchr(o.err, '\n'));
+	CHECK(!path_exists(out));
+	DIR *d = opendir(test_tmpdir());
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (str_starts(de->d_name, "bad.lupine"))
+			check_fail(__FILE__, __LINE__, "left behind: %s", de->d_name);
+	if (d)
+		closedir(d);
+	char *pw = tpath("outside/pwned");
+	CHECK(!path_exists(pw));
+	cmd_out_free(&o);
+	free(pw);
+	free(src);
+	free(out);
+	free(outside);
+}
+
+/* ext4 root: a run writes to a copy; --persist writes to the bundle's disk. */
+static void test_ext4_persist(void)
+{
+	char *src = image_with_config(0, "{\"Entrypoint\":[\"/bin/probe\"]}");
+	char *out = tpath("disk.lupine");
+	char *const bargs[] = {"build", src, "-q", "-o", out, "--rootfs", "ext4", NULL};
+	struct cmd_out o = lupine(bargs);
+	CHECK_INT(o.status, 0);
+	cmd_out_free(&o);
+	char *disk = xasprintf("%s/rootfs.ext4", out);
+	CHECK(path_exists(disk));
+	char *before = kit_digest(disk);
+	char *const w[] = {"run", out, "--timeout", "120", "--", "write", "/work/note", "kept", NULL};
+	o = lupine(w);
+	CHECK_INT(o.status, 0);
+	cmd_out_free(&o);
+	char *after = kit_digest(disk);
+	CHECK(!strcmp(before, after)); /* a plain run never alters the bundle */
+	char *const c[] = {"run", out, "--timeout", "120", "--", "cat", "/work/note", NULL};
+	o = lupine(c);
+	CHECK_INT(o.status, 1); /* the note went to a copy */
+	if (o.status != 1)
+		fprintf(stderr, "[%.2fs] out=%s\nerr=%s\n", o.secs, o.out, o.err);
+	cmd_out_free(&o);
+	char *const wp[] = {"run", out, "--persist", "--timeout", "120", "--", "write", "/work/note", "kept", NULL};
+	o = lupine(wp);
+	CHECK_INT(o.status, 0);
+	cmd_out_free(&o);
+	o = lupine(c);
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.out, "probe: /work/note=<kept>");
+	cmd_out_free(&o);
+	char *const ro[] = {"run", out, "--ro", "--timeout", "120", "--", "write", "/work/other", "x", NULL};
+	o = lupine(ro);
+	CHECK_INT(o.status, 1);
+	CHECK_CONTAINS(o.out, "Read-only file system");
+	cmd_out_free(&o);
+	free(before);
+	free(after);
+	free(disk);
+	free(out);
+	free(src);
+}
+
+/* Debian's redis-server and its libraries arranged as an image, run from an ext4 disk. */
+static void test_redis_image_ext4(void)
+{
+	char *tree = tpath("redis-tree"), *oci = tpath("redis-oci");
+	struct elfdeps deps;
+	struct strbuf err = {0};
+	mkdir_p(tree, 0755);
+	CHECK_INT(elfdeps_resolve("/usr/bin/redis-server", "", &deps, &err), 0);
+	for (size_t i = 0; i < deps.n; i++)
+		CHECK_INT(stage_host_path(tree, deps.paths[i], &err), 0);
+	elfdeps_release(&deps);
+	const char *layer = kit_layer_tree(test_tmpdir(), "redis.tar.gz", tree);
+	struct kit_image img = {&layer, 1,
+				"{\"Entrypoint\":[\"redis-server\"],\"Cmd\":[\"--port\",\"6379\"],"
+				"\"ExposedPorts\":{\"6379/tcp\":{}},\"Env\":[\"PATH=/usr/bin:/bin\"]}",
+				"7"};
+	kit_oci(oci, &img);
+	char *src = xasprintf("oci:%s:7", oci), *out = tpath("redis-img.lupine");
+	char *const args[] = {"build", src, "-q", "-o", out, "--rootfs", "ext4", "--app", "redis", NULL};
+	struct cmd_out o = lupine(args);
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.out, "6379/tcp exposed");
+	CHECK_CONTAINS(o.out, "ext4");
+	if (o.status)
+		fprintf(stderr, "%s", o.err);
+	cmd_out_free(&o);
+	int port = free_port();
+	struct bg bg = run_redis_bg(out, port);
+	CHECK(wait_pong(port, 120));
+	check_redis(port, "from-image");
+	free(redis_cli(port, "SHUTDOWN", "NOSAVE", NULL));
+	CHECK_INT(wait_bg(&bg, 60), 0);
+	free(bg.log);
+	free((char *)layer);
+	free(src);
+	free(out);
+	free(tree);
+	free(oci);
+	sb_release(&err);
+}
+
+const struct test image_tests[] = {
+	{"image/layers-whiteouts-opaque", test_layers_apply, 0},
+	{"image/hostile-refused", test_hostile, 0},
+	{"image/hostile-cli-no-bundle", test_hostile_cli, 0},
+	{"image/oci-config-reaches-app", test_oci_config, 1},
+	{"image/docker-archive-config", test_docker_archive_config, 1},
+	{"image/ext4-copy-persist-ro", test_ext4_persist, 1},
+	{"image/redis-from-image-ext4", test_redis_image_ext4, 1},
+	{0, 0, 0},
+};
