@@ -189,10 +189,10 @@ static void count_entries(const char *dir, int *complete, int *staging)
 		closedir(d);
 }
 
-/* Whether a make building under the cache's build/ directory is still running. */
-static int build_running(void)
+/* Whether a make building under cache/build/ is still running. */
+static int build_running(const char *cache)
 {
-	char *needle = xasprintf("O=%s/build/", cache_root());
+	char *needle = xasprintf("O=%s/build/", cache);
 	DIR *d = opendir("/proc");
 	struct dirent *de;
 	int found = 0;
@@ -213,35 +213,66 @@ static int build_running(void)
 	return found;
 }
 
-/* A build killed part-way leaves no entry in the cache, and stops. */
+/* The kernel tree the shared cache unpacked (the general kernel's tests ran first). */
+static char *unpacked_tree(void)
+{
+	char *src = cache_dir("src"), *found = NULL;
+	DIR *d = opendir(src);
+	struct dirent *de;
+	while (d && (de = readdir(d)) && !found) {
+		char *t = xasprintf("%s/%s/linux-source-6.1", src, de->d_name);
+		if (de->d_name[0] != '.' && is_dir(t))
+			found = t;
+		else
+			free(t);
+	}
+	if (d)
+		closedir(d);
+	free(src);
+	return found;
+}
+
+/* A build killed part-way leaves no entry in the cache, and stops. It uses
+ * a cache of its own, so other builds on the machine do not confuse it. */
 static void test_killed_build(void)
 {
 	char *f = write_tmp("extra.config", "# something no other test builds\nCONFIG_PRINTK_TIME=y\n");
-	char *kdir = cache_dir("kernels");
+	char *cache = xasprintf("%s/cache", test_tmpdir()), *tree = unpacked_tree();
+	char *kdir = xasprintf("%s/kernels", cache);
 	int before, after, staging;
-	pid_t pid = fork();
 
+	if (!tree) {
+		check_fail(__FILE__, __LINE__, "no unpacked kernel tree in the cache");
+		return;
+	}
+	mkdir_p(kdir, 0755);
+	pid_t pid = fork();
 	if (pid == 0) {
 		int devnull = open("/dev/null", 1);
 		dup2(devnull, 1);
 		dup2(devnull, 2);
+		setenv("LUPINE_CACHE", cache, 1);
+		setenv("LUPINE_LINUX_SRC", tree, 1);
 		execl(lupine_bin(), "lupine", "kernel", "--config", f, "--force", (char *)NULL);
 		_exit(127);
 	}
 	sleep(2);
 	count_entries(kdir, &before, &staging);
 	sleep(13);
-	CHECK(build_running());
+	CHECK(build_running(cache));
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	/* the build's make is told to stop when lupine dies */
-	for (int i = 0; i < 100 && build_running(); i++)
+	for (int i = 0; i < 100 && build_running(cache); i++)
 		usleep(100000);
-	CHECK(!build_running());
+	CHECK(!build_running(cache));
 	count_entries(kdir, &after, &staging);
 	CHECK_INT(after, before);
+	CHECK_INT(after, 0);
 	CHECK_INT(staging, 0);
 	free(kdir);
+	free(cache);
+	free(tree);
 	free(f);
 }
 

@@ -12,6 +12,8 @@
 
 static const char usage[] =
 	"usage: lupine bench kernels [-n N] [--source PATH] SPEC...\n"
+	"       lupine bench app [-n N] [--min-memory] -p HOST:GUEST --ready 'CMD' --expect TEXT\n"
+	"                        [-m MiB] BUNDLE... [-- ARGS]\n"
 	"\n"
 	"Builds (or takes from the cache) each kernel and boots it N times (default 5)\n"
 	"with the built-in hello init, then prints one row per kernel: bzImage bytes,\n"
@@ -21,7 +23,12 @@ static const char usage[] =
 	"\n"
 	"SPEC is base, general, an application name, several joined by '+', with an\n"
 	"optional '+tiny' (e.g. base, redis, redis+nginx, general+tiny), or\n"
-	"image:PATH for a prebuilt bzImage (boot time only).\n";
+	"image:PATH for a prebuilt bzImage (boot time only).\n"
+	"\n"
+	"'bench app' runs each bundle N times with 'lupine run' and times how long it\n"
+	"takes until CMD (run through sh, {port} replaced by the host port) prints TEXT,\n"
+	"e.g. --ready 'redis-cli -p {port} PING' --expect PONG. --min-memory then finds\n"
+	"by bisection the smallest -m (MiB) at which the application still gets ready.\n";
 
 struct row {
 	const char *spec;
@@ -118,6 +125,8 @@ int cmd_bench(int argc, char **argv)
 	const char *source = NULL;
 	int c, n = 5, ret = 0;
 
+	if (argc >= 2 && !strcmp(argv[1], "app"))
+		return cmd_bench_app(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "kernels")) {
 		fputs(usage, argc < 2 || strcmp(argv[1], "--help") ? stderr : stdout);
 		return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : 2;

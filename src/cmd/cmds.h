@@ -3,6 +3,7 @@
 #define LUPINE_CMDS_H
 
 int cmd_bench(int argc, char **argv);
+int cmd_bench_app(int argc, char **argv); /* `lupine bench app` */
 int cmd_build(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
 int cmd_run(int argc, char **argv);
