@@ -89,10 +89,11 @@ char **vmm_qemu_argv(const struct vm_config *cfg, int kvm, const char *ctl_fifo)
 	/* Under TCG: TSC calibration against the PIT fails at random and hangs
 	 * the boot (tsc_early_khz); the TSC is later marked unstable, leaving a
 	 * jiffies clock (tsc=reliable); the APIC timer's calibration check
-	 * costs ~170 ms and fails anyway (noapictimer). panic=-1 turns a panic
-	 * into an exit. */
+	 * costs ~170 ms and fails anyway (noapictimer). Always: panic=-1
+	 * reboot=t turn a panic into a triple fault, which -no-reboot makes an
+	 * exit (without reboot=t the kernel hangs trying other resets). */
 	adds(&a, "-append");
-	add(&a, xasprintf("console=ttyS0 quiet panic=-1 %s%s%s",
+	add(&a, xasprintf("console=ttyS0 quiet panic=-1 reboot=t %s%s%s",
 			  kvm ? "" : "tsc_early_khz=2000000 tsc=reliable noapictimer",
 			  cfg->cmdline && *cfg->cmdline ? " " : "", cfg->cmdline ? cfg->cmdline : ""));
 	return a.v;

@@ -328,7 +328,52 @@ static void test_bad_inputs(void)
 	free(notelf);
 }
 
+/* lupine run's own failures: panic, init never reached, QEMU missing. */
+static void test_vm_failures(void)
+{
+	char *b = build_probe();
+	char *json = xasprintf("%s/lupine.json", b), *text = file_read(json, NULL);
+	CHECK(text != NULL);
+	if (!text)
+		return;
+	/* a kernel told to start an init that is not there panics */
+	char *p = strstr(text, "\"cmdline\": \"\"");
+	CHECK(p != NULL);
+	if (p) {
+		struct strbuf sb = {0};
+		sb_add(&sb, text, (size_t)(p - text));
+		sb_adds(&sb, "\"cmdline\": \"rdinit=/no-such-init\"");
+		sb_adds(&sb, p + strlen("\"cmdline\": \"\""));
+		file_write_atomic(json, sb.buf, sb.len, 0644);
+		sb_release(&sb);
+		char *const args[] = {"run", b, "--timeout", "120", NULL};
+		struct cmd_out o = lupine(args);
+		CHECK_INT(o.status, 123);
+		CHECK_CONTAINS(o.err, "the guest kernel panicked");
+		CHECK_CONTAINS(o.err, "Kernel panic");
+		cmd_out_free(&o);
+		file_write_atomic(json, text, strlen(text), 0644);
+	}
+	/* init not reached in time */
+	char *const slow[] = {"run", b, "--boot-timeout", "0.05", NULL};
+	struct cmd_out o = lupine(slow);
+	CHECK_INT(o.status, 124);
+	CHECK_CONTAINS(o.err, "did not reach init");
+	cmd_out_free(&o);
+	/* no QEMU */
+	char *const plain[] = {(char *)lupine_bin(), "run", b, NULL};
+	char *const env[] = {"LUPINE_QEMU=/nonexistent/qemu-system-x86_64", NULL};
+	o = run_capture(plain, env);
+	CHECK_INT(o.status, 125);
+	CHECK_CONTAINS(o.err, "is QEMU installed?");
+	cmd_out_free(&o);
+	free(json);
+	free(text);
+	free(b);
+}
+
 const struct test run_tests[] = {
+	{"run/vm-failures", test_vm_failures, 1},
 	{"run/probe-statuses", test_probe_statuses, 1},
 	{"run/env-args-workdir", test_env_args_workdir, 1},
 	{"run/cannot-start-126-127", test_cannot_start, 1},
