@@ -57,3 +57,13 @@ void cmd_out_free(struct cmd_out *o)
 	free(o->err);
 	memset(o, 0, sizeof(*o));
 }
+
+struct cmd_out run_lupine(char *const *args)
+{
+	char *argv[32] = {(char *)lupine_bin()};
+	int n = 1;
+	for (; args[n - 1] && n < 31; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	return run_capture(argv, NULL);
+}

@@ -38,6 +38,8 @@ struct cmd_out run_capture(char *const argv[], char *const env[]);
 void cmd_out_free(struct cmd_out *o);
 /* Path of the lupine binary under test ($LUPINE_BIN, else ./lupine). */
 const char *lupine_bin(void);
+/* Runs lupine with args (NULL-terminated, at most 30). */
+struct cmd_out run_lupine(char *const *args);
 
 /* Helpers for tests that run redis in a VM (test_run.c). */
 #include <sys/types.h>

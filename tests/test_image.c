@@ -228,22 +228,12 @@ static void test_hostile(void)
 	free(outside);
 }
 
-static struct cmd_out lupine(char *const *args)
-{
-	char *argv[32] = {(char *)lupine_bin()};
-	int n = 1;
-	for (; args[n - 1] && n < 31; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
-	return run_capture(argv, NULL);
-}
-
 /* Builds SRC into a bundle (extra args a/b may be NULL) and runs it with run_extra. */
 static struct cmd_out build_and_run(const char *src, const char *a, const char *b, const char *r1, const char *r2)
 {
 	char *out = tpath("img.lupine");
 	char *const bargs[] = {"build", (char *)src, "-q", "-o", out, (char *)a, (char *)b, NULL};
-	struct cmd_out o = lupine(bargs);
+	struct cmd_out o = run_lupine(bargs);
 	CHECK_INT(o.status, 0);
 	if (o.status) {
 		fprintf(stderr, "%s", o.err);
@@ -252,7 +242,7 @@ static struct cmd_out build_and_run(const char *src, const char *a, const char *
 	}
 	cmd_out_free(&o);
 	char *const rargs[] = {"run", out, "--timeout", "120", (char *)r1, (char *)r2, NULL};
-	o = lupine(rargs);
+	o = run_lupine(rargs);
 	free(out);
 	return o;
 }
@@ -312,7 +302,7 @@ static void test_hostile_cli(void)
 	struct kit_entry sym_rel[] = {{'l', "evil", "../outside", 0, 0}, {'f', "evil/pwned", "x", 0, 0}};
 	char *src = one_layer_oci("symcli", sym_rel, 2), *out = tpath("bad.lupine");
 	char *const args[] = {"build", src, "-q", "-o", out, NULL};
-	struct cmd_out o = lupine(args);
+	struct cmd_out o = run_lupine(args);
 	CHECK_INT(o.status, 1);
 	CHECK_CONTAINS(o.err, "entry 'evil/pwned'");
 	CHECK(strchr(o.err, '\n') == strrchr(o.err, '\n'));
@@ -339,34 +329,34 @@ static void test_ext4_persist(void)
 	char *src = image_with_config(0, "{\"Entrypoint\":[\"/bin/probe\"]}");
 	char *out = tpath("disk.lupine");
 	char *const bargs[] = {"build", src, "-q", "-o", out, "--rootfs", "ext4", NULL};
-	struct cmd_out o = lupine(bargs);
+	struct cmd_out o = run_lupine(bargs);
 	CHECK_INT(o.status, 0);
 	cmd_out_free(&o);
 	char *disk = xasprintf("%s/rootfs.ext4", out);
 	CHECK(path_exists(disk));
 	char *before = kit_digest(disk);
 	char *const w[] = {"run", out, "--timeout", "120", "--", "write", "/work/note", "kept", NULL};
-	o = lupine(w);
+	o = run_lupine(w);
 	CHECK_INT(o.status, 0);
 	cmd_out_free(&o);
 	char *after = kit_digest(disk);
 	CHECK(!strcmp(before, after)); /* a plain run never alters the bundle */
 	char *const c[] = {"run", out, "--timeout", "120", "--", "cat", "/work/note", NULL};
-	o = lupine(c);
+	o = run_lupine(c);
 	CHECK_INT(o.status, 1); /* the note went to a copy */
 	if (o.status != 1)
 		fprintf(stderr, "[%.2fs] out=%s\nerr=%s\n", o.secs, o.out, o.err);
 	cmd_out_free(&o);
 	char *const wp[] = {"run", out, "--persist", "--timeout", "120", "--", "write", "/work/note", "kept", NULL};
-	o = lupine(wp);
+	o = run_lupine(wp);
 	CHECK_INT(o.status, 0);
 	cmd_out_free(&o);
-	o = lupine(c);
+	o = run_lupine(c);
 	CHECK_INT(o.status, 0);
 	CHECK_CONTAINS(o.out, "probe: /work/note=<kept>");
 	cmd_out_free(&o);
 	char *const ro[] = {"run", out, "--ro", "--timeout", "120", "--", "write", "/work/other", "x", NULL};
-	o = lupine(ro);
+	o = run_lupine(ro);
 	CHECK_INT(o.status, 1);
 	CHECK_CONTAINS(o.out, "Read-only file system");
 	cmd_out_free(&o);
@@ -396,7 +386,7 @@ static void test_redis_image_ext4(void)
 	kit_oci(oci, &img);
 	char *src = xasprintf("oci:%s:7", oci), *out = tpath("redis-img.lupine");
 	char *const args[] = {"build", src, "-q", "-o", out, "--rootfs", "ext4", "--app", "redis", NULL};
-	struct cmd_out o = lupine(args);
+	struct cmd_out o = run_lupine(args);
 	CHECK_INT(o.status, 0);
 	CHECK_CONTAINS(o.out, "6379/tcp exposed");
 	CHECK_CONTAINS(o.out, "ext4");

@@ -17,16 +17,6 @@
 
 #define PROBE "build/testguest/probe"
 
-static struct cmd_out lupine(char *const *args)
-{
-	char *argv[32] = {(char *)lupine_bin()};
-	int n = 1;
-	for (; args[n - 1] && n < 31; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
-	return run_capture(argv, NULL);
-}
-
 /* A directory source with the probe at /bin/probe and a /work directory. */
 static char *probe_tree(void)
 {
@@ -47,7 +37,7 @@ static char *build_probe(void)
 	char *out = xasprintf("%s/probe.lupine", test_tmpdir());
 	char *const args[] = {"build", src, "-o", out, "-q", "-e", "FOO=from-build", "--workdir", "/work",
 			      "--", "/bin/probe", NULL};
-	struct cmd_out o = lupine(args);
+	struct cmd_out o = run_lupine(args);
 	CHECK_INT(o.status, 0);
 	if (o.status)
 		fprintf(stderr, "%s", o.err);
@@ -68,7 +58,7 @@ static void test_probe_statuses(void)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *const args[] = {"run", b, "--timeout", "120", "--", (char *)cases[i].a1, (char *)cases[i].a2, NULL};
-		struct cmd_out o = lupine(args);
+		struct cmd_out o = run_lupine(args);
 		if (o.status != cases[i].want)
 			check_fail(__FILE__, __LINE__, "probe %s: status %d, expected %d; stderr: %s; console: %s",
 				   cases[i].a1, o.status, cases[i].want, o.err, o.out);
@@ -83,7 +73,7 @@ static void test_env_args_workdir(void)
 {
 	char *b = build_probe();
 	char *const args[] = {"run", b, "-e", "EXTRA=from-run", "--timeout", "120", "--", "show", "a b", "c", NULL};
-	struct cmd_out o = lupine(args);
+	struct cmd_out o = run_lupine(args);
 	CHECK_INT(o.status, 0);
 	CHECK_CONTAINS(o.out, "probe: argv[0]=</bin/probe>");
 	CHECK_CONTAINS(o.out, "probe: argv[2]=<a b>");
@@ -101,20 +91,20 @@ static void test_cannot_start(void)
 	char *noexec = xasprintf("%s/bin/notes", root), *out = xasprintf("%s/b.lupine", test_tmpdir());
 	CHECK_INT(file_write_atomic(noexec, "just text\n", 10, 0644), 0);
 	char *const build[] = {"build", src, "-q", "-o", out, "--add", "/usr/bin/true:/bin/dyn", "--", "/bin/dyn", NULL};
-	struct cmd_out o = lupine(build);
+	struct cmd_out o = run_lupine(build);
 	CHECK_INT(o.status, 0);
 	cmd_out_free(&o);
 	char *const run[] = {"run", out, "--timeout", "120", NULL};
-	o = lupine(run);
+	o = run_lupine(run);
 	CHECK_INT(o.status, 127);
 	CHECK_CONTAINS(o.out, "ld-linux-x86-64.so.2");
 	cmd_out_free(&o);
 
 	char *const build2[] = {"build", src, "-q", "-o", out, "--", "/bin/notes", NULL};
-	o = lupine(build2);
+	o = run_lupine(build2);
 	CHECK_INT(o.status, 0);
 	cmd_out_free(&o);
-	o = lupine(run);
+	o = run_lupine(run);
 	CHECK_INT(o.status, 126);
 	cmd_out_free(&o);
 	free(root);
@@ -198,7 +188,7 @@ static char *build_redis(const char *name)
 {
 	char *out = xasprintf("%s/%s", test_tmpdir(), name);
 	char *const args[] = {"build", "/usr/bin/redis-server", "-q", "-o", out, NULL};
-	struct cmd_out o = lupine(args);
+	struct cmd_out o = run_lupine(args);
 	CHECK_INT(o.status, 0);
 	if (o.status)
 		fprintf(stderr, "%s", o.err);
@@ -277,7 +267,7 @@ static int leftovers(const char *dir, const char *prefix)
 
 static void expect_build_error(char *const *args, const char *msg)
 {
-	struct cmd_out o = lupine(args);
+	struct cmd_out o = run_lupine(args);
 	CHECK_INT(o.status, 1);
 	CHECK_CONTAINS(o.err, msg);
 	if (strchr(o.err, '\n') != strrchr(o.err, '\n'))
@@ -302,7 +292,7 @@ static void test_bad_inputs(void)
 	char *const a4[] = {"build", PROBE, "-q", "--source", "/nonexistent/linux.tar.xz", "-o", out, NULL};
 	expect_build_error(a4, "cannot use kernel source '/nonexistent/linux.tar.xz'");
 	char *const a5[] = {"run", out, NULL};
-	struct cmd_out o = lupine(a5);
+	struct cmd_out o = run_lupine(a5);
 	CHECK_INT(o.status, 125);
 	CHECK_CONTAINS(o.err, "is not a bundle directory");
 	cmd_out_free(&o);
@@ -317,7 +307,7 @@ static void test_bad_inputs(void)
 	getsockname(fd, (struct sockaddr *)&sa, &len);
 	char *pspec = xasprintf("%d:6379", ntohs(sa.sin_port));
 	char *const a6[] = {"run", b, "-p", pspec, NULL};
-	o = lupine(a6);
+	o = run_lupine(a6);
 	CHECK_INT(o.status, 125);
 	CHECK_CONTAINS(o.err, "is not available");
 	cmd_out_free(&o);
@@ -347,7 +337,7 @@ static void test_vm_failures(void)
 		file_write_atomic(json, sb.buf, sb.len, 0644);
 		sb_release(&sb);
 		char *const args[] = {"run", b, "--timeout", "120", NULL};
-		struct cmd_out o = lupine(args);
+		struct cmd_out o = run_lupine(args);
 		CHECK_INT(o.status, 123);
 		CHECK_CONTAINS(o.err, "the guest kernel panicked");
 		CHECK_CONTAINS(o.err, "Kernel panic");
@@ -356,7 +346,7 @@ static void test_vm_failures(void)
 	}
 	/* init not reached in time */
 	char *const slow[] = {"run", b, "--boot-timeout", "0.05", NULL};
-	struct cmd_out o = lupine(slow);
+	struct cmd_out o = run_lupine(slow);
 	CHECK_INT(o.status, 124);
 	CHECK_CONTAINS(o.err, "did not reach init");
 	cmd_out_free(&o);
