@@ -27,7 +27,9 @@ static const char usage[] =
 	"\n"
 	"'bench app' runs each bundle N times with 'lupine run' and times how long it\n"
 	"takes until CMD (run through sh, {port} replaced by the host port) prints TEXT,\n"
-	"e.g. --ready 'redis-cli -p {port} PING' --expect PONG. --min-memory then finds\n"
+	"e.g. --ready 'timeout 0.3 redis-cli -p {port} PING' --expect PONG (give the probe a\n"
+	"short timeout: QEMU's user network accepts at once and holds an early\n"
+	"connection for seconds of retransmits). --min-memory then finds\n"
 	"by bisection the smallest -m (MiB) at which the application still gets ready.\n";
 
 struct row {

@@ -3,6 +3,7 @@
 #include "../stats.h"
 #include "../util.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@ static int ready_once(const struct app_opts *o, const char *hostport)
 			sb_add(&cmd, p, 1);
 		}
 	}
+	sb_adds(&cmd, " 2>&1");
 	FILE *f = popen(cmd.buf, "r");
 	char buf[4096];
 	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
@@ -67,10 +69,12 @@ static double run_once(const struct app_opts *o, const char *bundle, int mem, do
 	for (int i = 0; i < o->nargs && k < 62; i++)
 		argv[k++] = o->args[i];
 	argv[k] = NULL;
+	fflush(stdout); /* or the child would print our buffer again */
 	pid_t pid = fork();
 	if (pid == 0) {
-		freopen("/dev/null", "w", stdout);
-		freopen("/dev/null", "w", stderr);
+		int devnull = open("/dev/null", O_WRONLY);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
 		execv(self, argv);
 		_exit(127);
 	}
