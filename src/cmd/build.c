@@ -47,7 +47,7 @@ static const char usage[] =
 	"  --workdir DIR      working directory (default /)\n"
 	"  -m MiB             default memory for 'lupine run' (default 128)\n"
 	"  --rootfs FORMAT    initramfs, ext4 (a virtio-blk disk) or auto (default: ext4\n"
-	"                     above 64 MiB of content)\n"
+	"                     above 10 MiB of content, where it boots faster in less memory)\n"
 	"  -o BUNDLE          output directory (default: NAME.lupine); an existing bundle\n"
 	"                     there is replaced, anything else is an error\n"
 	"  --source PATH      kernel source tree or tarball (see 'lupine kernel --help')\n"
@@ -280,9 +280,13 @@ static char *default_out(const char *source)
 	return out;
 }
 
-/* Above this much staged content, auto picks an ext4 disk over an initramfs
- * (see README: an initramfs is held in RAM twice while it unpacks). */
-#define EXT4_THRESHOLD_BYTES (64ULL << 20)
+/* Above this much staged content, auto picks an ext4 disk over an initramfs.
+ * Measured under TCG (lupine run to ready, median of 5): a 24 KB tree boots
+ * 60 ms faster as an initramfs; at 10 MB both are even; Debian's redis
+ * (21 MB) answers 0.62 s vs 0.73 s and needs 30 vs 42 MiB as ext4, and a
+ * 270 MB tree 0.86 s vs 3.70 s and 30 vs 371 MiB: an initramfs is unpacked
+ * into RAM and held there whole. */
+#define EXT4_THRESHOLD_BYTES (10ULL << 20)
 
 static void report(const char *out, const struct bundle *b, const struct kbuild_result *k, const char *rootfs)
 {
