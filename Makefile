@@ -10,14 +10,16 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
 
 SRCS    := $(wildcard src/*.c src/cmd/*.c)
 LIBSRCS := $(filter-out src/lupine.c,$(SRCS))
-CONFIGS := $(wildcard configs/base.config configs/tiny.config) $(sort $(wildcard configs/apps/*.config))
+CONFIGS := $(wildcard configs/base.config configs/tiny.config configs/kml.config) $(sort $(wildcard configs/apps/*.config))
 
-GUEST   := $(patsubst guest/%.c,build/guest/%,$(wildcard guest/*.c))
+GUEST   := $(patsubst guest/%.c,build/guest/%,$(wildcard guest/*.c)) build/guest/latency
 MUSLCC  ?= musl-gcc
 GCFLAGS := -static -Os -std=c11 -D_GNU_SOURCE $(WARN) -Iguest
 
-OBJS    := $(SRCS:%.c=build/obj/%.o) build/obj/configs_data.o build/obj/guest_data.o
-SANOBJS := $(LIBSRCS:%.c=build/san/%.o) build/san/configs_data.o build/san/guest_data.o
+PATCHES := $(wildcard kernel/kml.patch)
+
+OBJS    := $(SRCS:%.c=build/obj/%.o) build/obj/configs_data.o build/obj/guest_data.o build/obj/patches_data.o
+SANOBJS := $(LIBSRCS:%.c=build/san/%.o) build/san/configs_data.o build/san/guest_data.o build/san/patches_data.o
 
 all: lupine
 
@@ -39,6 +41,17 @@ build/embed: tools/embed.c
 build/configs_data.c: build/embed $(CONFIGS)
 	build/embed $@ embedded_configs configs/ $(CONFIGS)
 
+build/patches_data.c: build/embed $(PATCHES)
+	build/embed $@ embedded_patches kernel/ $(PATCHES)
+
+build/obj/patches_data.o: build/patches_data.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(XCFLAGS) -c -o $@ $<
+
+build/san/patches_data.o: build/patches_data.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) $(XCFLAGS) -c -o $@ $<
+
 build/obj/configs_data.o: build/configs_data.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(XCFLAGS) -c -o $@ $<
@@ -52,6 +65,11 @@ build/guest/%: guest/%.c guest/protocol.h
 	@mkdir -p build/guest
 	$(MUSLCC) $(GCFLAGS) -o $@ $<
 	strip $@
+
+# the syscall latency probe of 'lupine bench syscall', built with the KML musl
+build/guest/latency: build/kml/latency
+	@mkdir -p build/guest
+	cp $< $@
 
 build/guest_data.c: build/embed $(GUEST)
 	build/embed $@ embedded_guest build/guest/ $(GUEST)
@@ -78,7 +96,20 @@ build/testguest/%: tests/guest/%.c
 	@mkdir -p build/testguest
 	$(MUSLCC) $(GCFLAGS) -o $@ $<
 
-test: lupine build/test-runner build/testguest/probe
+# KML guest tests: static, with the KML-patched musl scripts/setup.sh builds
+MUSLKML  ?= /opt/lupine-musl/bin/musl-gcc
+KMLTESTS := $(patsubst tests/kml/%.c,build/kml/%,$(filter-out tests/kml/cplprobe.c,$(wildcard tests/kml/*.c)))
+
+build/kml/%: tests/kml/%.c tests/kml/kmltest.h
+	@mkdir -p build/kml
+	$(MUSLKML) -static -O2 -std=gnu11 -D_GNU_SOURCE $(WARN) -o $@ $< -lpthread
+
+# loaded into glibc programs (redis) to print the CPL they run at
+build/kml/cplprobe.so: tests/kml/cplprobe.c
+	@mkdir -p build/kml
+	$(CC) -shared -fPIC -O2 $(WARN) -o $@ $<
+
+test: lupine build/test-runner build/testguest/probe $(KMLTESTS) build/kml/cplprobe.so
 	build/test-runner $(TESTS)
 
 install: lupine

@@ -79,6 +79,7 @@ int bundle_write_json(const char *dir, const struct bundle *b, struct strbuf *er
 	json_object_set_new(j, "gid", json_integer(b->gid));
 	json_object_set_new(j, "memory_mib", json_integer(b->memory_mib));
 	json_object_set_new(j, "net", json_boolean(b->net));
+	json_object_set_new(j, "kml", json_boolean(b->kml));
 	json_object_set_new(j, "cmdline", json_string(b->cmdline ? b->cmdline : ""));
 	json_object_set_new(j, "exposed_ports", list_json(&b->exposed));
 	text = json_dumps(j, JSON_INDENT(2));
@@ -104,7 +105,7 @@ int bundle_load(const char *dir, struct bundle *b, struct strbuf *err)
 	const char *kfile = NULL, *hash = NULL, *label = NULL, *rfile = NULL, *rformat = NULL;
 	const char *workdir = NULL, *cmdline = NULL;
 	json_t *manifests = NULL, *argv = NULL, *env = NULL, *exposed = NULL;
-	int net = 0, ret = -1;
+	int net = 0, kml = 0, ret = -1;
 
 	memset(b, 0, sizeof(*b));
 	if (!is_dir(dir)) {
@@ -116,10 +117,10 @@ int bundle_load(const char *dir, struct bundle *b, struct strbuf *err)
 		goto out;
 	}
 	b->memory_mib = 128;
-	if (json_unpack_ex(j, &je, 0, "{s:{s:s, s?s, s?s, s?o}, s:{s:s, s?s}, s:o, s?o, s?s, s?i, s?i, s?i, s?b, s?s, s?o}",
+	if (json_unpack_ex(j, &je, 0, "{s:{s:s, s?s, s?s, s?o}, s:{s:s, s?s}, s:o, s?o, s?s, s?i, s?i, s?i, s?b, s?b, s?s, s?o}",
 			   "kernel", "file", &kfile, "config_hash", &hash, "label", &label, "manifests", &manifests,
 			   "rootfs", "file", &rfile, "format", &rformat, "argv", &argv, "env", &env, "workdir",
-			   &workdir, "uid", &b->uid, "gid", &b->gid, "memory_mib", &b->memory_mib, "net", &net,
+			   &workdir, "uid", &b->uid, "gid", &b->gid, "memory_mib", &b->memory_mib, "net", &net, "kml", &kml,
 			   "cmdline", &cmdline, "exposed_ports", &exposed) < 0 ||
 	    list_read(argv, &b->argv) < 0 || list_read(env, &b->env) < 0 ||
 	    list_read(manifests, &b->manifests) < 0 || list_read(exposed, &b->exposed) < 0 || !b->argv.n) {
@@ -139,6 +140,7 @@ int bundle_load(const char *dir, struct bundle *b, struct strbuf *err)
 	b->workdir = dup_or(workdir, "/");
 	b->cmdline = dup_or(cmdline, "");
 	b->net = net;
+	b->kml = kml;
 	ret = 0;
 out:
 	json_decref(j);

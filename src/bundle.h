@@ -23,6 +23,7 @@ struct bundle {
 	int uid, gid;
 	int memory_mib;
 	int net;             /* the kernel has virtio-net: attach a NIC */
+	int kml;             /* KML kernel; the program runs from /trusted/ in ring 0 */
 	char *cmdline;       /* extra kernel command line */
 	struct strlist manifests;
 	char *kernel_label, *config_hash;

@@ -11,6 +11,7 @@ struct embedded_file {
 /* Tables end with an entry whose name is NULL. */
 extern const struct embedded_file embedded_configs[];
 extern const struct embedded_file embedded_guest[];
+extern const struct embedded_file embedded_patches[]; /* kernel patches, e.g. "kml.patch" */
 
 /* Entry NAME of a table, or NULL. */
 const struct embedded_file *embedded_find(const struct embedded_file *table, const char *name);

@@ -7,6 +7,7 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,4 +246,81 @@ void ksource_release(struct ksource *ks)
 	free(ks->version);
 	free(ks->identity);
 	memset(ks, 0, sizeof(*ks));
+}
+
+/* cp -al (or cp -a across filesystems) src into dst, then patch -p1 < patch. */
+static int copy_and_patch(const char *src, const char *dst, const char *patch, const char *log,
+			  struct strbuf *err)
+{
+	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), r;
+	char *cp_al[] = {"cp", "-al", (char *)src, (char *)dst, NULL};
+	char *cp_a[] = {"cp", "-a", (char *)src, (char *)dst, NULL};
+	char *pt[] = {"patch", "-p1", "-s", "-N", "-d", (char *)dst, "-i", (char *)patch, NULL};
+
+	r = run_cmd(cp_al, fd);
+	if (r != 0) {
+		rm_rf(dst);
+		r = run_cmd(cp_a, fd);
+	}
+	if (r == 0)
+		r = run_cmd(pt, fd);
+	if (fd >= 0)
+		close(fd);
+	if (r != 0) {
+		char *text = file_read(log, NULL);
+		sb_addf(err, "cannot apply the %s patch to '%s': %s", "kernel", src, text ? str_trim(text) : "");
+		free(text);
+	}
+	return r == 0 ? 0 : -1;
+}
+
+int ksource_patch(struct ksource *ks, const char *name, const char *text, struct strbuf *err)
+{
+	struct hash h;
+	char sum[65];
+	int lock, ret = -1;
+
+	hash_init(&h);
+	hash_add_str(&h, ks->identity);
+	hash_add_str(&h, name);
+	hash_add_str(&h, text);
+	hash_final_hex(&h, sum);
+	sum[16] = 0;
+	char *srcdir = cache_dir("src"), *dest = xasprintf("%s/%s-%s", srcdir, sum, name);
+	char *lockname = xasprintf("src-%s", sum), *tmp = xasprintf("%s.tmp-%d", dest, (int)getpid());
+	char *tree = xasprintf("%s/linux", dest), *patch = xasprintf("%s.patch", tmp);
+	char *log = xasprintf("%s.log", tmp);
+	lock = cache_lock(lockname, "patching this kernel source");
+	if (!is_dir(dest)) {
+		note("lupine: applying the %s patch to a copy of %s (once) ...", name, ks->tree);
+		char *ttree = xasprintf("%s/linux", tmp);
+		rm_rf(tmp);
+		int ok = mkdir_p(tmp, 0755) == 0 && file_write_atomic(patch, text, strlen(text), 0644) == 0 &&
+			 copy_and_patch(ks->tree, ttree, patch, log, err) == 0;
+		free(ttree);
+		if (!ok || rename(tmp, dest) < 0) {
+			if (ok)
+				sb_addf(err, "cannot create '%s': %s", dest, strerror(errno));
+			rm_rf(tmp);
+			goto out;
+		}
+	}
+	char *id = xasprintf("%s+patch:%s:%s", ks->identity, name, sum);
+	free(ks->identity);
+	ks->identity = id;
+	free(ks->tree);
+	ks->tree = xstrdup(tree);
+	ret = 0;
+out:
+	unlink(patch);
+	unlink(log);
+	cache_unlock(lock);
+	free(log);
+	free(patch);
+	free(tree);
+	free(tmp);
+	free(lockname);
+	free(dest);
+	free(srcdir);
+	return ret;
 }

@@ -17,4 +17,10 @@ struct ksource {
 int ksource_open(struct ksource *ks, const char *spec, struct strbuf *err);
 void ksource_release(struct ksource *ks);
 
+/* Applies the patch text (named name, e.g. "kml") to a copy of ks->tree made
+ * once in the cache (hard links, so it costs little; patch(1) replaces the
+ * files it changes), then points ks at the copy and adds the patch's hash
+ * to its identity. Returns 0, or -1 with err set (the patch did not apply). */
+int ksource_patch(struct ksource *ks, const char *name, const char *text, struct strbuf *err);
+
 #endif

@@ -1,6 +1,8 @@
 /* kspec.c: which fragments make a kernel: base, app manifests, general, tiny, user files. */
 #include "kspec.h"
 #include "configs.h"
+#include "embedded.h"
+#include "ksource.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -96,6 +98,30 @@ int kspec_fragments(const struct kspec *s, struct kconfig_frag **frags, size_t *
 			goto out;
 		sb_addf(&lb, " + %s", s->files[i]);
 	}
+	if (s->kml) {
+		const char *kml = configs_text("kml");
+		if (!kml) {
+			sb_adds(err, "this lupine has no configs/kml.config");
+			goto out;
+		}
+		/* the control kernel for measurements: identical but for KML itself */
+		static const char on[] = "CONFIG_KERNEL_MODE_LINUX=y";
+		const char *at = strstr(kml, on);
+		struct strbuf sb = {0};
+		if (s->kml == KSPEC_KML_OFF && at) {
+			sb_add(&sb, kml, (size_t)(at - kml));
+			sb_adds(&sb, "# CONFIG_KERNEL_MODE_LINUX is not set");
+			sb_adds(&sb, at + strlen(on));
+		} else {
+			sb_adds(&sb, kml);
+		}
+		char *text = sb_detach(&sb);
+		int r = add(frags, n, s->kml == KSPEC_KML_OFF ? "kml-off" : "kml", text, 1, err);
+		free(text);
+		if (r < 0)
+			goto out;
+		sb_adds(&lb, s->kml == KSPEC_KML_OFF ? " + kml(off)" : " + kml");
+	}
 	if (s->tiny) {
 		if (add(frags, n, "tiny", configs_text("tiny") ? configs_text("tiny") : "", 1, err) < 0)
 			goto out;
@@ -120,4 +146,17 @@ void kspec_free_fragments(struct kconfig_frag *frags, size_t n)
 	for (size_t i = 0; i < n; i++)
 		kconfig_frag_release(&frags[i]);
 	free(frags);
+}
+
+int kspec_patch_source(const struct kspec *s, struct ksource *src, struct strbuf *err)
+{
+	const struct embedded_file *p;
+
+	if (!s->kml)
+		return 0;
+	if (!(p = embedded_find(embedded_patches, "kml.patch"))) {
+		sb_adds(err, "this lupine was built without kernel/kml.patch");
+		return -1;
+	}
+	return ksource_patch(src, "kml", (const char *)p->data, err);
 }

@@ -4,6 +4,8 @@
 
 #include "kconfig.h"
 
+#define KSPEC_KML_OFF 2
+
 struct kspec {
 	const char **apps;  /* manifest names, e.g. "redis" */
 	size_t napps;
@@ -11,6 +13,8 @@ struct kspec {
 	size_t nfiles;
 	int general;        /* every app manifest */
 	int tiny;           /* size-optimised overlay */
+	int kml;            /* Kernel Mode Linux: kml.config + kernel/kml.patch;
+			     * KSPEC_KML_OFF: the same, with only KERNEL_MODE_LINUX off */
 };
 
 void kspec_add_app(struct kspec *s, const char *name);
@@ -23,5 +27,9 @@ void kspec_release(struct kspec *s);
 int kspec_fragments(const struct kspec *s, struct kconfig_frag **frags, size_t *n, char **label,
 		    struct strbuf *err);
 void kspec_free_fragments(struct kconfig_frag *frags, size_t n);
+
+/* Applies the kernel patches the spec needs (KML) to src. Returns 0 or -1 with err set. */
+struct ksource;
+int kspec_patch_source(const struct kspec *s, struct ksource *src, struct strbuf *err);
 
 #endif

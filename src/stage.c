@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,4 +231,49 @@ int stage_exists(const char *root, const char *guest_path)
 	int r = path_exists(p);
 	free(p);
 	return r;
+}
+
+char *stage_copy_under(const char *root, const char *guest_path, const char *prefix, struct strbuf *err)
+{
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	char *dst_guest = xasprintf("%s%s", prefix, guest_path), *dst = xasprintf("%s%s", root, dst_guest);
+	char *parent = xstrdup(dst), buf[65536];
+	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), in = -1, out = -1, ok = 0;
+	struct stat st;
+	ssize_t n;
+
+	path_pop(parent);
+	/* symlinks resolve as they would inside the guest, never to host files */
+	if (rootfd >= 0)
+		in = (int)syscall(SYS_openat2, rootfd, guest_path, &how, sizeof(how));
+	if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
+		sb_addf(err, "cannot read '%s' in the root filesystem: %s", guest_path,
+			in < 0 ? strerror(errno) : "not a regular file");
+		goto out;
+	}
+	if (mkdir_p(parent, 0755) < 0 ||
+	    (out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 07777)) < 0) {
+		sb_addf(err, "cannot create '%s': %s", dst, strerror(errno));
+		goto out;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			break;
+	ok = n == 0 && fchmod(out, st.st_mode & 07777) == 0;
+	if (!ok)
+		sb_addf(err, "cannot copy '%s' to '%s': %s", guest_path, dst_guest, strerror(errno));
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (rootfd >= 0)
+		close(rootfd);
+	free(parent);
+	free(dst);
+	if (!ok) {
+		free(dst_guest);
+		return NULL;
+	}
+	return dst_guest;
 }

@@ -21,4 +21,9 @@ int stage_etc(const char *root, struct strbuf *err);
  * following symlinks out of it: 1 yes, 0 no. */
 int stage_exists(const char *root, const char *guest_path);
 
+/* Copies the file at guest_path (symlinks followed inside root) to
+ * prefix + guest_path, e.g. /trusted/usr/bin/redis-server, as a regular
+ * file. Returns the new guest path (caller frees), or NULL with err set. */
+char *stage_copy_under(const char *root, const char *guest_path, const char *prefix, struct strbuf *err);
+
 #endif

@@ -59,6 +59,7 @@ void check_redis(int port, const char *key);
 
 extern const struct test kconfig_tests[];
 extern const struct test image_tests[];
+extern const struct test kml_tests[];
 extern const struct test kernel_tests[];
 extern const struct test run_tests[];
 

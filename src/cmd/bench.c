@@ -14,6 +14,7 @@ static const char usage[] =
 	"usage: lupine bench kernels [-n N] [--source PATH] SPEC...\n"
 	"       lupine bench app [-n N] [--min-memory] -p HOST:GUEST --ready 'CMD' --expect TEXT\n"
 	"                        [-m MiB] BUNDLE... [-- ARGS]\n"
+	"       lupine bench syscall [-n N] [-a APP] [-i CALLS]\n"
 	"\n"
 	"Builds (or takes from the cache) each kernel and boots it N times (default 5)\n"
 	"with the built-in hello init, then prints one row per kernel: bzImage bytes,\n"
@@ -22,7 +23,8 @@ static const char usage[] =
 	"median [min-max], with ratios against the first SPEC, measured in this run.\n"
 	"\n"
 	"SPEC is base, general, an application name, several joined by '+', with an\n"
-	"optional '+tiny' (e.g. base, redis, redis+nginx, general+tiny), or\n"
+	"optional '+tiny' or '+kml' (e.g. base, redis, redis+nginx, general+tiny,\n"
+	"redis+kml), or\n"
 	"image:PATH for a prebuilt bzImage (boot time only).\n"
 	"\n"
 	"'bench app' runs each bundle N times with 'lupine run' and times how long it\n"
@@ -30,7 +32,13 @@ static const char usage[] =
 	"e.g. --ready 'timeout 0.3 redis-cli -p {port} PING' --expect PONG (give the probe a\n"
 	"short timeout: QEMU's user network accepts at once and holds an early\n"
 	"connection for seconds of retransmits). --min-memory then finds\n"
-	"by bisection the smallest -m (MiB) at which the application still gets ready.\n";
+	"by bisection the smallest -m (MiB) at which the application still gets ready.\n"
+	"\n"
+	"'bench syscall' builds a KML kernel for APP (default redis) and the same config\n"
+	"with only CONFIG_KERNEL_MODE_LINUX off, boots each N times (default 5) with a\n"
+	"probe timing getppid, read, write, stat and open+close (CALLS each, default\n"
+	"200000; ring 0 on the KML kernel, through AT_SYSINFO), and prints ns per call\n"
+	"and the KML/no-KML ratio, median [min-max].\n";
 
 struct row {
 	const char *spec;
@@ -50,6 +58,8 @@ static void parse_spec(const char *spec, struct kspec *ks)
 			ks->general = 1;
 		else if (!strcmp(w, "tiny"))
 			ks->tiny = 1;
+		else if (!strcmp(w, "kml"))
+			ks->kml = 1;
 		else
 			kspec_add_app(ks, xstrdup(w)); /* kept for the program's life */
 	}
@@ -68,13 +78,18 @@ static void build_one(struct row *r, struct ksource *src)
 	parse_spec(r->spec, &ks);
 	if (kspec_fragments(&ks, &frags, &n, &label, &err) < 0)
 		die("%s: %s", r->spec, err.buf);
-	req.src = src;
+	/* each spec patches its own copy of the pristine source */
+	struct ksource mine = {xstrdup(src->tree), xstrdup(src->version), xstrdup(src->identity)};
+	if (kspec_patch_source(&ks, &mine, &err) < 0)
+		die("%s: %s", r->spec, err.buf);
+	req.src = &mine;
 	req.frags = frags;
 	req.nfrags = n;
 	req.label = label;
 	if (kbuild_get(&req, &r->k, &err) < 0)
 		die("%s: %s", r->spec, err.buf);
 	r->have_build = 1;
+	ksource_release(&mine);
 	kspec_free_fragments(frags, n);
 	kspec_release(&ks);
 	free(label);
@@ -129,6 +144,8 @@ int cmd_bench(int argc, char **argv)
 
 	if (argc >= 2 && !strcmp(argv[1], "app"))
 		return cmd_bench_app(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "syscall"))
+		return cmd_bench_syscall(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "kernels")) {
 		fputs(usage, argc < 2 || strcmp(argv[1], "--help") ? stderr : stdout);
 		return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : 2;

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"usage: lupine build SOURCE [--app NAME | --config FRAGMENT]... [--tiny]\n"
+	"usage: lupine build SOURCE [--app NAME | --config FRAGMENT]... [--tiny] [--kml]\n"
 	"                    [--add HOST[:GUEST]]... [--cmd 'PROGRAM ARGS'] [-e KEY=VAL]...\n"
 	"                    [--workdir DIR] [-m MiB] [--rootfs initramfs|ext4|auto]\n"
 	"                    [-o BUNDLE] [--source PATH] [-q] [-- ARGS...]\n"
@@ -42,6 +42,9 @@ static const char usage[] =
 	"  --config FILE      kernel: add a fragment of your own\n"
 	"                     (default when neither is given: lupine-general, every manifest)\n"
 	"  --tiny             kernel: size-optimised overlay\n"
+	"  --kml              Kernel Mode Linux: the program is copied under /trusted/ and\n"
+	"                     runs in ring 0 (system calls without a mode switch); only\n"
+	"                     for the one trusted application: the VM is the boundary\n"
 	"  --add HOST[:GUEST] copy a host file or directory into the rootfs (default: same path)\n"
 	"  --cmd 'PROG ARGS'  the command, split at spaces (or give it after --)\n"
 	"  -e KEY=VAL         environment for the application (repeatable)\n"
@@ -174,7 +177,7 @@ static void get_kernel(struct build_opts *o, struct kbuild_result *res, struct b
 		o->spec.general = 1;
 	if (kspec_fragments(&o->spec, &frags, &n, &label, &err) < 0)
 		die("%s", err.buf);
-	if (ksource_open(&src, o->ksource, &err) < 0)
+	if (ksource_open(&src, o->ksource, &err) < 0 || kspec_patch_source(&o->spec, &src, &err) < 0)
 		die("%s", err.buf);
 	req.src = &src;
 	req.frags = frags;
@@ -212,6 +215,7 @@ static void parse(struct build_opts *o, int argc, char **argv)
 		{"output", required_argument, 0, 'o'},  {"source", required_argument, 0, 's'},
 		{"jobs", required_argument, 0, 'j'},    {"quiet", no_argument, 0, 'q'},
 		{"rootfs", required_argument, 0, 'r'},  {"help", no_argument, 0, 'h'},
+		{"kml", no_argument, 0, 'K'},
 		{0, 0, 0, 0}};
 	int c, nopts = argc;
 
@@ -228,6 +232,7 @@ static void parse(struct build_opts *o, int argc, char **argv)
 		case 'a': kspec_add_app(&o->spec, optarg); break;
 		case 'c': kspec_add_file(&o->spec, optarg); break;
 		case 't': o->spec.tiny = 1; break;
+		case 'K': o->spec.kml = 1; break;
 		case 'A': strlist_add(&o->adds, optarg); break;
 		case 'C':
 			split_cmd(&o->cmd, optarg);
@@ -304,6 +309,8 @@ static void report(const char *out, const struct bundle *b, const struct kbuild_
 	for (size_t i = 0; i < b->argv.n; i++)
 		printf(" %s", b->argv.v[i]);
 	printf("\n");
+	if (b->kml)
+		printf("kml      %s runs in ring 0\n", b->argv.v[0]);
 	if (b->uid || b->gid)
 		printf("user     %d:%d\n", b->uid, b->gid);
 	for (size_t i = 0; i < b->exposed.n; i++)
@@ -311,23 +318,47 @@ static void report(const char *out, const struct bundle *b, const struct kbuild_
 	printf("run it   lupine run %s%s\n", out, b->net ? " -p HOSTPORT:GUESTPORT" : "");
 }
 
-/* Whether argv0 (no '/') is found on the PATH of env inside root. */
-static int in_path(const char *root, const struct strlist *env, const char *argv0)
+/* Where argv0 is in root: itself when absolute, else found on the PATH of
+ * env as the init will search it. NULL when it is not there; caller frees. */
+static char *find_command(const char *root, const struct strlist *env, const char *argv0)
 {
 	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	int found = 0;
+	char *found = NULL;
 
+	if (argv0[0] == '/')
+		return stage_exists(root, argv0) ? xstrdup(argv0) : NULL;
 	for (size_t i = 0; i < env->n; i++)
 		if (str_starts(env->v[i], "PATH="))
 			path = env->v[i] + 5;
 	char *copy = xstrdup(path), *save = NULL;
 	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
 		char *p = xasprintf("%s/%s", d, argv0);
-		found = stage_exists(root, p);
-		free(p);
+		if (stage_exists(root, p))
+			found = p;
+		else
+			free(p);
 	}
 	free(copy);
 	return found;
+}
+
+#define KML_PREFIX "/trusted"
+
+/* A KML kernel runs in ring 0 what is exec'd from under /trusted/ (the
+ * opened file's path decides): copy the program there and start it from
+ * there. Its libraries and loader stay where they are. */
+static void stage_trusted(struct bundle *b, const char *where)
+{
+	struct strbuf err = {0};
+	char *guest;
+
+	if (str_starts(where, KML_PREFIX "/"))
+		return;
+	if (!(guest = stage_copy_under(stage_root, where, KML_PREFIX, &err)))
+		die("%s", err.buf);
+	note("kml: %s runs in ring 0 as %s", where, guest);
+	free(b->argv.v[0]);
+	b->argv.v[0] = guest;
 }
 
 /* The run config from an image's config, with the command line's overrides. */
@@ -449,8 +480,13 @@ int cmd_build(int argc, char **argv)
 	stage_adds(stage_root, &o.adds);
 	if (stage_etc(stage_root, &err) < 0)
 		die("%s", err.buf);
-	if (b.argv.v[0][0] == '/' ? !stage_exists(stage_root, b.argv.v[0]) : !in_path(stage_root, &b.env, b.argv.v[0]))
+	char *where = find_command(stage_root, &b.env, b.argv.v[0]);
+	if (!where)
 		die("the command '%s' is not in the root filesystem; add it with --add or fix --cmd", b.argv.v[0]);
+	if (o.spec.kml)
+		stage_trusted(&b, where);
+	free(where);
+	b.kml = o.spec.kml;
 	get_kernel(&o, &k, &b);
 	pack_rootfs(&o, &b);
 	rootfs = xasprintf("%s/%s", out, b.rootfs);

@@ -12,7 +12,7 @@
 #include <string.h>
 
 static const char usage[] =
-	"usage: lupine kernel [--app NAME]... [--config FRAGMENT]... [--general] [--tiny]\n"
+	"usage: lupine kernel [--app NAME]... [--config FRAGMENT]... [--general] [--tiny] [--kml]\n"
 	"                     [--source PATH] [-o PATH] [-j N] [--force] [--boot] [-q]\n"
 	"       lupine kernel --list\n"
 	"       lupine kernel --explain OPTION\n"
@@ -26,6 +26,8 @@ static const char usage[] =
 	"  --config FILE     add a fragment of your own (CONFIG_X=y, # CONFIG_X is not set)\n"
 	"  --general         add every application manifest (lupine-general)\n"
 	"  --tiny            add the size-optimised overlay configs/tiny.config\n"
+	"  --kml             Kernel Mode Linux: apply kernel/kml.patch and add\n"
+	"                    configs/kml.config; programs under /trusted/ run in ring 0\n"
 	"  --source PATH     kernel tree or tarball (default: $LUPINE_LINUX_SRC, else\n"
 	"                    " KSOURCE_DEFAULT ")\n"
 	"  -o, --output PATH copy the bzImage to PATH\n"
@@ -150,7 +152,7 @@ int cmd_kernel(int argc, char **argv)
 		{"jobs", required_argument, 0, 'j'},   {"force", no_argument, 0, 'f'},
 		{"quiet", no_argument, 0, 'q'},        {"list", no_argument, 0, 'l'},
 		{"explain", required_argument, 0, 'e'}, {"help", no_argument, 0, 'h'},
-		{"boot", no_argument, 0, 'b'},
+		{"boot", no_argument, 0, 'b'},         {"kml", no_argument, 0, 'K'},
 		{0, 0, 0, 0}};
 	struct kspec spec = {0};
 	struct ksource src;
@@ -169,6 +171,7 @@ int cmd_kernel(int argc, char **argv)
 		case 'c': kspec_add_file(&spec, optarg); break;
 		case 'g': spec.general = 1; break;
 		case 't': spec.tiny = 1; break;
+		case 'K': spec.kml = 1; break;
 		case 's': source = optarg; break;
 		case 'o': out = optarg; break;
 		case 'j': req.jobs = atoi(optarg); break;
@@ -185,7 +188,7 @@ int cmd_kernel(int argc, char **argv)
 		die("unexpected argument '%s'; see 'lupine kernel --help'", argv[optind]);
 	if (kspec_fragments(&spec, &frags, &nfrags, &label, &err) < 0)
 		die("%s", chomp(err.buf));
-	if (ksource_open(&src, source, &err) < 0)
+	if (ksource_open(&src, source, &err) < 0 || kspec_patch_source(&spec, &src, &err) < 0)
 		die("%s", err.buf);
 	req.src = &src;
 	req.frags = frags;

@@ -43,6 +43,27 @@ int main(void)
 		*(volatile int *)bad_addr2 = 1;
 	kt_check(fault_addr == (void *)0x20, "segv-again", "si_addr %p", (void *)fault_addr);
 
+	/* Other exception vectors, each caught and left by siglongjmp:
+	 * #UD (ud2) -> SIGILL, #BP (int3) -> SIGTRAP, #DE (div 0) -> SIGFPE. */
+	static const int sigs[] = { SIGILL, SIGTRAP, SIGFPE };
+	static const char *const names[] = { "sigill-ud2", "sigtrap-int3", "sigfpe-div0" };
+	for (volatile int i = 0; i < 3; i++) {
+		sigaction(sigs[i], &sa, NULL);
+		fault_addr = NULL;
+		if (!sigsetjmp(env, 1)) {
+			if (i == 0)
+				__asm__ volatile("ud2");
+			else if (i == 1)
+				__asm__ volatile("int3");
+			else
+				__asm__ volatile("xor %%edx, %%edx; xor %%eax, %%eax; div %%ecx"
+						 : : "c"(0) : "rax", "rdx");
+			kt_check(0, names[i], "no signal");
+		} else {
+			kt_check(1, names[i], "CPL %d, handler ran and left by siglongjmp", kt_cpl());
+		}
+	}
+
 	pid = fork();
 	if (pid == 0) {
 		signal(SIGSEGV, SIG_DFL);
