@@ -21,8 +21,9 @@ run_one() { # bundle port -> prints "GET SET" requests/s
 		i=$((i + 1)); [ $i -lt 300 ] || { echo "redis never answered" >&2; exit 1; }
 		sleep 0.1
 	done
-	redis-benchmark -p "$2" -t get,set -n "$requests" -q 2>/dev/null |
-		awk -F'[ :]+' '/^GET/ {g=$2} /^SET/ {s=$2} END {print g, s}'
+	# -q prints progress with carriage returns, then "GET: N requests per second"
+	redis-benchmark -p "$2" -t get,set -n "$requests" -q 2>/dev/null | tr '\r' '\n' |
+		awk '/^GET: [0-9]/ {g=$2} /^SET: [0-9]/ {s=$2} END {print (g ? g : "failed"), (s ? s : "failed")}'
 	redis-cli -p "$2" shutdown nosave >/dev/null 2>&1 || true
 	wait $pid || true
 }
@@ -32,8 +33,12 @@ median() { sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+
 port=$((20000 + $$ % 10000))
 for r in $(seq 1 "$reps"); do
 	for kind in plain kml; do
-		set -- $(run_one "$work/$kind" $port)
+		port=$((port + 1)) # a fresh port: the last VM's may linger a moment
+		out=$(run_one "$work/$kind" $port)
+		# a run whose benchmark printed nothing (it stalled) is reported, not counted
+		set -- ${out:-failed failed}
 		echo "round $r $kind GET $1 SET $2"
+		[ "$1" = failed ] || [ "$2" = failed ] && continue
 		echo "$1" >>"$work/$kind.get"
 		echo "$2" >>"$work/$kind.set"
 	done
