@@ -330,8 +330,9 @@ int image_unpack(const char *source, const char *root, struct image_config *cfg,
 	return -1;
 }
 
-/* Field 3 and 4 (uid, gid) of the line for name (or number) in an /etc/passwd-like file. */
-static int lookup_id(const char *root, const char *file, const char *name, int *id, int *gid)
+/* Fields 3 and 4 (id, gid) of the line of an /etc/passwd-like file whose
+ * field `key` (0: name, 2: number) is name. */
+static int lookup_id(const char *root, const char *file, int key, const char *name, int *id, int *gid)
 {
 	char *path = xasprintf("%s%s", root, file), *text = file_read(path, NULL), *line, *next;
 	int found = -1;
@@ -345,7 +346,7 @@ static int lookup_id(const char *root, const char *file, const char *name, int *
 		int k = 0;
 		for (char *t = strtok_r(line, ":", &save); t && k < 4; t = strtok_r(NULL, ":", &save))
 			f[k++] = t;
-		if (k >= 3 && !strcmp(f[0], name)) {
+		if (k >= 3 && !strcmp(f[key], name)) {
 			*id = atoi(f[2]);
 			if (gid && k >= 4)
 				*gid = atoi(f[3]);
@@ -365,16 +366,15 @@ int image_resolve_user(const char *root, const char *user, int *uid, int *gid, s
 		*g++ = 0;
 	*gid = 0;
 	if (strspn(u, "0123456789") == strlen(u) && *u) {
+		lookup_id(root, "/etc/passwd", 2, u, uid, gid); /* the user's group, if listed */
 		*uid = atoi(u);
-		lookup_id(root, "/etc/passwd", u, uid, gid); /* the user's group, if listed */
-		*uid = atoi(u);
-	} else if (lookup_id(root, "/etc/passwd", u, uid, gid) < 0) {
+	} else if (lookup_id(root, "/etc/passwd", 0, u, uid, gid) < 0) {
 		sb_addf(err, "image user '%s' is not in the image's /etc/passwd", u);
 		goto out;
 	}
 	if (g && strspn(g, "0123456789") == strlen(g) && *g)
 		*gid = atoi(g);
-	else if (g && lookup_id(root, "/etc/group", g, gid, NULL) < 0) {
+	else if (g && lookup_id(root, "/etc/group", 0, g, gid, NULL) < 0) {
 		sb_addf(err, "image group '%s' is not in the image's /etc/group", g);
 		goto out;
 	}

@@ -92,6 +92,10 @@ static void test_layers_apply(void)
 	int uid, gid;
 	CHECK_INT(image_resolve_user(root, "app", &uid, &gid, &err), 0);
 	CHECK(uid == 1000 && gid == 1001);
+	CHECK_INT(image_resolve_user(root, "1000", &uid, &gid, &err), 0);
+	CHECK(uid == 1000 && gid == 1001); /* a number takes its group from /etc/passwd */
+	CHECK_INT(image_resolve_user(root, "app:0", &uid, &gid, &err), 0);
+	CHECK(uid == 1000 && gid == 0);
 	CHECK_INT(image_resolve_user(root, "nobody-here", &uid, &gid, &err), -1);
 	image_config_release(&cfg);
 	free((char *)layers[0]);

@@ -244,6 +244,8 @@ int cmd_run(int argc, char **argv)
 	cfg.mem_mib = mem ? mem : b.memory_mib;
 	cfg.net = b.net;
 	cfg.ports = ports;
+	/* Ctrl-C reaches QEMU too (same process group); either way we end as 128+N */
+	signal(SIGINT, on_stop);
 	signal(SIGTERM, on_stop);
 	signal(SIGHUP, on_stop);
 	if (vmm_run(&cfg, &r, &err) < 0) {
