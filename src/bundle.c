@@ -8,22 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-void strlist_add(struct strlist *l, const char *s)
-{
-	l->v = xrealloc(l->v, (l->n + 2) * sizeof(*l->v));
-	l->v[l->n++] = xstrdup(s);
-	l->v[l->n] = NULL;
-}
-
-void strlist_release(struct strlist *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
 void env_set(struct strlist *l, const char *kv)
 {
 	size_t klen = strcspn(kv, "=");

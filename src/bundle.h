@@ -6,13 +6,6 @@
 
 #define BUNDLE_JSON "lupine.json"
 
-struct strlist {
-	char **v;
-	size_t n;
-};
-void strlist_add(struct strlist *l, const char *s);
-void strlist_release(struct strlist *l);
-
 struct bundle {
 	char *kernel;        /* file name inside the bundle, "kernel" */
 	char *rootfs;        /* "rootfs.cpio.gz" */

@@ -2,6 +2,7 @@
 #include "kspec.h"
 #include "configs.h"
 #include "embedded.h"
+#include "kbuild.h"
 #include "ksource.h"
 
 #include <errno.h>
@@ -159,4 +160,33 @@ int kspec_patch_source(const struct kspec *s, struct ksource *src, struct strbuf
 		return -1;
 	}
 	return ksource_patch(src, "kml", (const char *)p->data, err);
+}
+
+int kspec_kernel(const struct kspec *s, const char *source, int jobs, int force, struct kbuild_result *res,
+		 char **label, struct strlist *names, struct strbuf *err)
+{
+	struct kconfig_frag *frags = NULL;
+	struct ksource src = {0};
+	size_t n = 0;
+	int ret = -1;
+
+	*label = NULL;
+	if (kspec_fragments(s, &frags, &n, label, err) < 0 || ksource_open(&src, source, err) < 0 ||
+	    kspec_patch_source(s, &src, err) < 0)
+		goto out;
+	struct kbuild_req req = {.src = &src, .frags = frags, .nfrags = n, .label = *label, .jobs = jobs,
+				 .force = force};
+	if (kbuild_get(&req, res, err) < 0)
+		goto out;
+	for (size_t i = 1; names && i < n; i++)
+		strlist_add(names, frags[i].name);
+	ret = 0;
+out:
+	if (ret < 0) {
+		free(*label);
+		*label = NULL;
+	}
+	kspec_free_fragments(frags, n);
+	ksource_release(&src);
+	return ret;
 }

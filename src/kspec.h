@@ -32,4 +32,12 @@ void kspec_free_fragments(struct kconfig_frag *frags, size_t n);
 struct ksource;
 int kspec_patch_source(const struct kspec *s, struct ksource *src, struct strbuf *err);
 
+/* The kernel for a spec, from the cache or built now: fragments, source
+ * (source as for ksource_open, patched as the spec needs), kbuild_get.
+ * Returns 0 with res, *label ("base + apps/redis", caller frees) and, when
+ * names is not NULL, the fragment names after base; or -1 with err set. */
+struct kbuild_result;
+int kspec_kernel(const struct kspec *s, const char *source, int jobs, int force, struct kbuild_result *res,
+		 char **label, struct strlist *names, struct strbuf *err);
+
 #endif

@@ -37,6 +37,14 @@ void sb_release(struct strbuf *sb);
 /* Returns the buffer (never NULL) and leaves sb empty; caller frees. */
 char *sb_detach(struct strbuf *sb);
 
+/* A growable NULL-terminated list of strings it owns. Zero-initialise. */
+struct strlist {
+	char **v;
+	size_t n;
+};
+void strlist_add(struct strlist *l, const char *s);
+void strlist_release(struct strlist *l);
+
 int str_starts(const char *s, const char *prefix);
 int str_ends(const char *s, const char *suffix);
 /* Strips leading and trailing whitespace in place; returns s moved past leading space. */

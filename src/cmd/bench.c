@@ -66,31 +66,16 @@ static void parse_spec(const char *spec, struct kspec *ks)
 	free(copy);
 }
 
-static void build_one(struct row *r, struct ksource *src)
+static void build_one(struct row *r, const char *source)
 {
 	struct kspec ks = {0};
-	struct kconfig_frag *frags;
-	struct kbuild_req req = {0};
 	struct strbuf err = {0};
-	size_t n;
 	char *label;
 
 	parse_spec(r->spec, &ks);
-	if (kspec_fragments(&ks, &frags, &n, &label, &err) < 0)
-		die("%s: %s", r->spec, err.buf);
-	/* each spec patches its own copy of the pristine source */
-	struct ksource mine = {xstrdup(src->tree), xstrdup(src->version), xstrdup(src->identity)};
-	if (kspec_patch_source(&ks, &mine, &err) < 0)
-		die("%s: %s", r->spec, err.buf);
-	req.src = &mine;
-	req.frags = frags;
-	req.nfrags = n;
-	req.label = label;
-	if (kbuild_get(&req, &r->k, &err) < 0)
+	if (kspec_kernel(&ks, source, 0, 0, &r->k, &label, NULL, &err) < 0)
 		die("%s: %s", r->spec, err.buf);
 	r->have_build = 1;
-	ksource_release(&mine);
-	kspec_free_fragments(frags, n);
 	kspec_release(&ks);
 	free(label);
 }
@@ -164,15 +149,10 @@ int cmd_bench(int argc, char **argv)
 		die("name at least one kernel SPEC and -n of 1 or more; see 'lupine bench --help'");
 	int nrows = argc - optind;
 	struct row *rows = xcalloc((size_t)nrows, sizeof(*rows));
-	struct ksource src = {0};
-	struct strbuf err = {0};
 	for (int i = 0; i < nrows; i++) {
 		rows[i].spec = argv[optind + i];
-		if (str_starts(rows[i].spec, "image:"))
-			continue;
-		if (!src.tree && ksource_open(&src, source, &err) < 0)
-			die("%s", err.buf);
-		build_one(&rows[i], &src);
+		if (!str_starts(rows[i].spec, "image:"))
+			build_one(&rows[i], source);
 	}
 	/* boot round-robin, so drift in the machine's load spreads over all kernels */
 	double *wall = xcalloc((size_t)(nrows * n), sizeof(double));
@@ -197,6 +177,5 @@ int cmd_bench(int argc, char **argv)
 	for (int i = 0; i < nrows; i++)
 		kbuild_result_release(&rows[i].k);
 	free(rows);
-	ksource_release(&src);
 	return ret;
 }

@@ -58,29 +58,17 @@ static int parse(const char *console, int which, int want_cpl)
 	return found;
 }
 
-static void get_kernel(const char *app, int kml, struct ksource *pristine, struct kbuild_result *k)
+static void get_kernel(const char *app, int kml, const char *source, struct kbuild_result *k)
 {
 	struct kspec ks = {.kml = kml};
-	struct kconfig_frag *frags;
-	struct kbuild_req req = {0};
 	struct strbuf err = {0};
-	struct ksource src = {xstrdup(pristine->tree), xstrdup(pristine->version), xstrdup(pristine->identity)};
-	size_t n;
 	char *label;
 
 	if (app)
 		kspec_add_app(&ks, app);
-	if (kspec_fragments(&ks, &frags, &n, &label, &err) < 0 || kspec_patch_source(&ks, &src, &err) < 0)
+	if (kspec_kernel(&ks, source, 0, 0, k, &label, NULL, &err) < 0)
 		die("%s", err.buf);
-	req.src = &src;
-	req.frags = frags;
-	req.nfrags = n;
-	req.label = label;
-	if (kbuild_get(&req, k, &err) < 0)
-		die("%s", err.buf);
-	kspec_free_fragments(frags, n);
 	kspec_release(&ks);
-	ksource_release(&src);
 	free(label);
 }
 
@@ -153,8 +141,6 @@ int cmd_bench_syscall(int argc, char **argv)
 {
 	const char *app = "redis", *iters = "200000", *source = NULL;
 	int c, n = 5;
-	struct ksource src;
-	struct strbuf err = {0};
 	struct kbuild_result kml, ctl;
 	char tmpl[] = "/tmp/lupine-bench-XXXXXX";
 
@@ -169,10 +155,8 @@ int cmd_bench_syscall(int argc, char **argv)
 	}
 	if (n < 1 || n > MAXREPS)
 		die("-n must be 1 to %d", MAXREPS);
-	if (ksource_open(&src, source, &err) < 0)
-		die("%s", err.buf);
-	get_kernel(app, 1, &src, &kml);
-	get_kernel(app, KSPEC_KML_OFF, &src, &ctl);
+	get_kernel(app, 1, source, &kml);
+	get_kernel(app, KSPEC_KML_OFF, source, &ctl);
 	if (!mkdtemp(tmpl))
 		die("cannot create a temporary directory");
 	char *initrd = make_initrd(tmpl, iters);
@@ -190,6 +174,5 @@ int cmd_bench_syscall(int argc, char **argv)
 	free(initrd);
 	kbuild_result_release(&kml);
 	kbuild_result_release(&ctl);
-	ksource_release(&src);
 	return 0;
 }

@@ -166,35 +166,16 @@ static void stage_adds(const char *root, const struct strlist *adds)
 /* The kernel for this bundle, from the cache or built now. */
 static void get_kernel(struct build_opts *o, struct kbuild_result *res, struct bundle *b)
 {
-	struct kconfig_frag *frags;
-	struct ksource src;
-	struct kbuild_req req = {0};
 	struct strbuf err = {0};
-	size_t n;
-	char *label;
 
 	if (!o->spec.napps && !o->spec.nfiles)
 		o->spec.general = 1;
-	if (kspec_fragments(&o->spec, &frags, &n, &label, &err) < 0)
+	if (kspec_kernel(&o->spec, o->ksource, o->jobs, 0, res, &b->kernel_label, &b->manifests, &err) < 0)
 		die("%s", err.buf);
-	if (ksource_open(&src, o->ksource, &err) < 0 || kspec_patch_source(&o->spec, &src, &err) < 0)
-		die("%s", err.buf);
-	req.src = &src;
-	req.frags = frags;
-	req.nfrags = n;
-	req.label = label;
-	req.jobs = o->jobs;
-	if (kbuild_get(&req, res, &err) < 0)
-		die("%s", err.buf);
-	for (size_t i = 1; i < n; i++)
-		strlist_add(&b->manifests, frags[i].name);
-	b->kernel_label = label;
 	b->config_hash = xstrdup(res->hash);
 	char *config = file_read(res->config, NULL);
 	b->net = config && strstr(config, "\nCONFIG_VIRTIO_NET=y\n") != NULL;
 	free(config);
-	kspec_free_fragments(frags, n);
-	ksource_release(&src);
 }
 
 static void split_cmd(struct strlist *cmd, const char *s)

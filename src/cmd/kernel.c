@@ -155,15 +155,11 @@ int cmd_kernel(int argc, char **argv)
 		{"boot", no_argument, 0, 'b'},         {"kml", no_argument, 0, 'K'},
 		{0, 0, 0, 0}};
 	struct kspec spec = {0};
-	struct ksource src;
-	struct kconfig_frag *frags;
-	struct kbuild_req req = {0};
 	struct kbuild_result res;
 	struct strbuf err = {0};
 	const char *source = NULL, *out = NULL;
 	char *label;
-	size_t nfrags;
-	int c, boot = 0, ret = 0;
+	int c, boot = 0, ret = 0, jobs = 0, force = 0;
 
 	while ((c = getopt_long(argc, argv, "o:j:qh", opts, NULL)) != -1) {
 		switch (c) {
@@ -174,8 +170,8 @@ int cmd_kernel(int argc, char **argv)
 		case 'K': spec.kml = 1; break;
 		case 's': source = optarg; break;
 		case 'o': out = optarg; break;
-		case 'j': req.jobs = atoi(optarg); break;
-		case 'f': req.force = 1; break;
+		case 'j': jobs = atoi(optarg); break;
+		case 'f': force = 1; break;
 		case 'b': boot = 1; break;
 		case 'q': lupine_quiet = 1; break;
 		case 'l': return list_apps();
@@ -186,15 +182,7 @@ int cmd_kernel(int argc, char **argv)
 	}
 	if (optind < argc)
 		die("unexpected argument '%s'; see 'lupine kernel --help'", argv[optind]);
-	if (kspec_fragments(&spec, &frags, &nfrags, &label, &err) < 0)
-		die("%s", chomp(err.buf));
-	if (ksource_open(&src, source, &err) < 0 || kspec_patch_source(&spec, &src, &err) < 0)
-		die("%s", err.buf);
-	req.src = &src;
-	req.frags = frags;
-	req.nfrags = nfrags;
-	req.label = label;
-	if (kbuild_get(&req, &res, &err) < 0)
+	if (kspec_kernel(&spec, source, jobs, force, &res, &label, NULL, &err) < 0)
 		die("%s", chomp(err.buf));
 	if (out && file_copy(res.bzimage, out, 0644) < 0)
 		die("cannot write '%s': %s", out, strerror(errno));
@@ -202,8 +190,6 @@ int cmd_kernel(int argc, char **argv)
 	if (boot)
 		ret = boot_hello(res.bzimage);
 	kbuild_result_release(&res);
-	ksource_release(&src);
-	kspec_free_fragments(frags, nfrags);
 	kspec_release(&spec);
 	free(label);
 	sb_release(&err);
