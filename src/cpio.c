@@ -16,6 +16,7 @@ static struct {
 	struct archive *a;
 	size_t root_len;
 	struct strbuf *err;
+	int as_root;
 } walk;
 
 static int add_data(const char *path, size_t size)
@@ -54,8 +55,12 @@ static int add_one(const char *path, const struct stat *st, int type, struct FTW
 	e = archive_entry_new();
 	archive_entry_set_pathname(e, rel);
 	archive_entry_copy_stat(e, st);
-	archive_entry_set_uid(e, 0);
-	archive_entry_set_gid(e, 0);
+	/* as root, staging kept the image's owners (lchown); otherwise the
+	 * files are ours, and root owns them in the guest */
+	if (!walk.as_root) {
+		archive_entry_set_uid(e, 0);
+		archive_entry_set_gid(e, 0);
+	}
 	archive_entry_set_nlink(e, S_ISDIR(st->st_mode) ? 2 : 1);
 	if (S_ISLNK(st->st_mode)) {
 		ssize_t n = readlink(path, target, sizeof(target) - 1);
@@ -95,6 +100,7 @@ int cpio_write_dir(const char *dir, const char *out_path, struct strbuf *err)
 	walk.a = a;
 	walk.root_len = strlen(dir);
 	walk.err = err;
+	walk.as_root = geteuid() == 0;
 	if (nftw(dir, add_one, 32, FTW_PHYS) != 0) {
 		if (!err->len)
 			sb_addf(err, "cannot walk '%s': %s", dir, strerror(errno));

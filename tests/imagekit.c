@@ -38,8 +38,8 @@ static void add(struct archive *a, const struct kit_entry *e)
 	char *data = NULL;
 
 	archive_entry_set_pathname(ae, e->path);
-	archive_entry_set_uid(ae, 0);
-	archive_entry_set_gid(ae, 0);
+	archive_entry_set_uid(ae, e->owner);
+	archive_entry_set_gid(ae, e->owner);
 	switch (e->type) {
 	case 'd':
 		archive_entry_set_filetype(ae, AE_IFDIR);
@@ -223,7 +223,7 @@ int kit_docker_archive(const char *path, const struct kit_image *img)
 	file_write_atomic(cp, conf, strlen(conf), 0644);
 	char *cd = kit_digest(cp), *cname = xasprintf("%s.json", cd + 7);
 	struct archive *a = open_tar(path, 0);
-	struct kit_entry ce = {'f', cname, conf, NULL, 0};
+	struct kit_entry ce = {'f', cname, conf, NULL, 0, 0};
 	add(a, &ce);
 	json_t *layers = json_array();
 	for (size_t i = 0; i < img->nlayers; i++) {
@@ -242,7 +242,7 @@ int kit_docker_archive(const char *path, const struct kit_image *img)
 				sb_add(&sb, buf, (size_t)n);
 		archive_read_free(in);
 		file_write_atomic(raw, sb.buf ? sb.buf : "", sb.len, 0644);
-		struct kit_entry le = {'f', lname, NULL, raw, 0};
+		struct kit_entry le = {'f', lname, NULL, raw, 0, 0};
 		add(a, &le);
 		json_array_append_new(layers, json_string(lname));
 		sb_release(&sb);
@@ -252,7 +252,7 @@ int kit_docker_archive(const char *path, const struct kit_image *img)
 	json_t *man = json_pack("[{s:s, s:[s], s:o}]", "Config", cname, "RepoTags",
 				img->tag ? img->tag : "test:latest", "Layers", layers);
 	char *mtext = json_dumps(man, JSON_COMPACT);
-	struct kit_entry me = {'f', "manifest.json", mtext, NULL, 0};
+	struct kit_entry me = {'f', "manifest.json", mtext, NULL, 0, 0};
 	add(a, &me);
 	archive_write_close(a);
 	archive_write_free(a);

@@ -11,6 +11,7 @@ struct kit_entry {
 	const char *data;   /* file contents, or the link target */
 	const char *host;   /* for 'f': copy this host file instead of data */
 	int mode;           /* 0: 0644 for files, 0755 for dirs */
+	int owner;          /* uid and gid of the entry (0: root) */
 };
 
 /* Writes a tar layer (gzip when gz) holding entries; returns its path (caller frees). */

@@ -45,18 +45,18 @@ static void two_layers(const char **layers)
 {
 	const char *d = test_tmpdir();
 	struct kit_entry lower[] = {
-		{'d', "bin", 0, 0, 0},           {'f', "bin/probe", 0, PROBE, 0755},
-		{'d', "etc", 0, 0, 0},           {'f', "etc/a", "lower", 0, 0},
-		{'f', "etc/b", "to be deleted", 0, 0}, {'d', "data", 0, 0, 0},
-		{'f', "data/x", "hidden by opaque", 0, 0}, {'d', "data/sub", 0, 0, 0},
-		{'l', "etc/link", "a", 0, 0},    {'h', "etc/hard", "etc/a", 0, 0},
-		{'f', "etc/passwd", "root:x:0:0::/:/bin/sh\napp:x:1000:1001::/:/bin/sh\n", 0, 0},
-		{'f', "etc/group", "root:x:0:\napp:x:1001:\n", 0, 0},
-		{'d', "work", 0, 0, 0},
+		{'d', "bin", 0, 0, 0, 0},           {'f', "bin/probe", 0, PROBE, 0755, 0},
+		{'d', "etc", 0, 0, 0, 0},           {'f', "etc/a", "lower", 0, 0, 0},
+		{'f', "etc/b", "to be deleted", 0, 0, 0}, {'d', "data", 0, 0, 0, 0},
+		{'f', "data/x", "hidden by opaque", 0, 0, 0}, {'d', "data/sub", 0, 0, 0, 0},
+		{'l', "etc/link", "a", 0, 0, 0},    {'h', "etc/hard", "etc/a", 0, 0, 0},
+		{'f', "etc/passwd", "root:x:0:0::/:/bin/sh\napp:x:1000:1001::/:/bin/sh\n", 0, 0, 0},
+		{'f', "etc/group", "root:x:0:\napp:x:1001:\n", 0, 0, 0},
+		{'d', "work", 0, 0, 0, 0},
 	};
 	struct kit_entry upper[] = {
-		{'f', "etc/.wh.b", "", 0, 0},    {'f', "etc/a", "upper", 0, 0},
-		{'f', "data/.wh..wh..opq", "", 0, 0}, {'f', "data/y", "from upper", 0, 0},
+		{'f', "etc/.wh.b", "", 0, 0, 0},    {'f', "etc/a", "upper", 0, 0, 0},
+		{'f', "data/.wh..wh..opq", "", 0, 0, 0}, {'f', "data/y", "from upper", 0, 0, 0},
 	};
 	layers[0] = kit_layer(d, "lower.tar.gz", lower, N(lower), 1);
 	layers[1] = kit_layer(d, "upper.tar", upper, N(upper), 0);
@@ -154,38 +154,38 @@ static void test_hostile(void)
 	mkdir_p(outside, 0755);
 	char *abs_target = xasprintf("%s", outside);
 
-	struct kit_entry dotdot[] = {{'f', "../outside/pwned", "x", 0, 0}};
+	struct kit_entry dotdot[] = {{'f', "../outside/pwned", "x", 0, 0, 0}};
 	char *s = one_layer_oci("dotdot", dotdot, 1);
 	expect_refused(s, "has a '..' component");
 	free(s);
 
-	struct kit_entry absolute[] = {{'f', "/tmp/lupine-pwned", "x", 0, 0}};
+	struct kit_entry absolute[] = {{'f', "/tmp/lupine-pwned", "x", 0, 0, 0}};
 	s = one_layer_oci("absolute", absolute, 1);
 	expect_refused(s, "has an absolute path");
 	free(s);
 
-	struct kit_entry sym_abs[] = {{'l', "evil", abs_target, 0, 0}, {'f', "evil/pwned", "x", 0, 0}};
+	struct kit_entry sym_abs[] = {{'l', "evil", abs_target, 0, 0, 0}, {'f', "evil/pwned", "x", 0, 0, 0}};
 	s = one_layer_oci("symabs", sym_abs, 2);
 	expect_refused(s, "written through a symlink that leads outside");
 	free(s);
 
-	struct kit_entry sym_rel[] = {{'l', "evil", "../outside", 0, 0}, {'f', "evil/pwned", "x", 0, 0}};
+	struct kit_entry sym_rel[] = {{'l', "evil", "../outside", 0, 0, 0}, {'f', "evil/pwned", "x", 0, 0, 0}};
 	s = one_layer_oci("symrel", sym_rel, 2);
 	expect_refused(s, "written through a symlink that leads outside");
 	free(s);
 
-	struct kit_entry hard[] = {{'h', "pwned", "../outside/secret", 0, 0}};
+	struct kit_entry hard[] = {{'h', "pwned", "../outside/secret", 0, 0, 0}};
 	s = one_layer_oci("hard", hard, 1);
 	expect_refused(s, "hard link to a path outside");
 	free(s);
 
-	struct kit_entry hard_sym[] = {{'l', "up", "..", 0, 0}, {'h', "pwned", "up/outside/secret", 0, 0}};
+	struct kit_entry hard_sym[] = {{'l', "up", "..", 0, 0, 0}, {'h', "pwned", "up/outside/secret", 0, 0, 0}};
 	s = one_layer_oci("hardsym", hard_sym, 2);
 	expect_refused(s, "hard link through a path outside");
 	free(s);
 
 	/* digest mismatch: change a layer blob after the manifest was written */
-	struct kit_entry ok[] = {{'f', "hello", "hello", 0, 0}};
+	struct kit_entry ok[] = {{'f', "hello", "hello", 0, 0, 0}};
 	s = one_layer_oci("mismatch", ok, 1);
 	{
 		char *blob = NULL, *dir = tpath("mismatch/blobs/sha256");
@@ -213,7 +213,7 @@ static void test_hostile(void)
 	free(s);
 
 	/* truncated layer whose digest matches what is there: caught while reading */
-	struct kit_entry big[] = {{'f', "big", NULL, "/usr/bin/redis-check-rdb", 0755}, {'f', "after", "x", 0, 0}};
+	struct kit_entry big[] = {{'f', "big", NULL, "/usr/bin/redis-check-rdb", 0755, 0}, {'f', "after", "x", 0, 0, 0}};
 	char *lp = kit_layer(test_tmpdir(), "trunc.tar.gz", big, 2, 1);
 	size_t len;
 	char *data = file_read(lp, &len);
@@ -303,7 +303,7 @@ static void test_hostile_cli(void)
 {
 	char *outside = tpath("outside");
 	mkdir_p(outside, 0755);
-	struct kit_entry sym_rel[] = {{'l', "evil", "../outside", 0, 0}, {'f', "evil/pwned", "x", 0, 0}};
+	struct kit_entry sym_rel[] = {{'l', "evil", "../outside", 0, 0, 0}, {'f', "evil/pwned", "x", 0, 0, 0}};
 	char *src = one_layer_oci("symcli", sym_rel, 2), *out = tpath("bad.lupine");
 	char *const args[] = {"build", src, "-q", "-o", out, NULL};
 	struct cmd_out o = run_lupine(args);
@@ -412,7 +412,32 @@ static void test_redis_image_ext4(void)
 	sb_release(&err);
 }
 
+/* The image's owners survive into the guest: a non-root user writes to its own directory. */
+static void test_ownership(void)
+{
+	struct kit_entry e[] = {
+		{'d', "bin", 0, 0, 0, 0}, {'f', "bin/probe", 0, PROBE, 0755, 0},
+		{'d', "etc", 0, 0, 0, 0}, {'f', "etc/passwd", "root:x:0:0::/:/bin/sh\napp:x:1000:1000::/:/bin/sh\n", 0, 0, 0},
+		{'d', "data", 0, 0, 0700, 1000},
+	};
+	const char *layer = kit_layer(test_tmpdir(), "own.tar.gz", e, N(e), 1);
+	struct kit_image img = {&layer, 1, "{\"Entrypoint\":[\"/bin/probe\"],\"Cmd\":[\"write\",\"/data/x\",\"ok\"],\"User\":\"app\"}", NULL};
+	char *dir = tpath("own"), *src = xasprintf("oci:%s", dir);
+	kit_oci(dir, &img);
+	const char *formats[] = {"initramfs", "ext4"};
+	for (int i = 0; i < 2; i++) {
+		struct cmd_out o = build_and_run(src, "--rootfs", formats[i], NULL, NULL);
+		if (o.status != 0)
+			check_fail(__FILE__, __LINE__, "%s: status %d: %s", formats[i], o.status, o.out);
+		cmd_out_free(&o);
+	}
+	free(dir);
+	free(src);
+	free((char *)layer);
+}
+
 const struct test image_tests[] = {
+	{"image/owners-kept", test_ownership, 1},
 	{"image/layers-whiteouts-opaque", test_layers_apply, 0},
 	{"image/hostile-refused", test_hostile, 0},
 	{"image/hostile-cli-no-bundle", test_hostile_cli, 0},
