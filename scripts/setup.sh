@@ -67,16 +67,20 @@ if [ "$musl_want" != "$musl_have" ]; then
 	echo "setup: building musl with the KML patch into $MUSL_PREFIX (once, about a minute)"
 	work=$(mktemp -d)
 	trap 'rm -rf "$work"' EXIT
-	(
+	if ! (
+		set -e
 		cd "$work"
-		apt-get source -qq musl >/dev/null 2>&1
+		apt-get source -qq musl >apt-source.log 2>&1
 		cd musl-*/
 		patch -p1 -s <"$musl_patch"
 		./configure --prefix="$MUSL_PREFIX" --disable-shared >/dev/null
 		make -j"$(nproc)" >/dev/null 2>&1
 		rm -rf "$MUSL_PREFIX"
 		make install >/dev/null
-	)
+	); then
+		echo "setup: building musl with the KML patch failed (is a deb-src entry reachable? see 'apt-get source musl')" >&2
+		exit 1
+	fi
 	echo "$musl_want" >"$MUSL_PREFIX/.lupine-patch"
 fi
 echo "setup: done"
