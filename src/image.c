@@ -148,6 +148,16 @@ static json_t *pick(json_t *index, const char *tag, struct strbuf *err)
 	return found;
 }
 
+static void free_layer_list(char **paths, char **names, size_t n)
+{
+	for (size_t i = 0; paths && i < n; i++) {
+		free(paths[i]);
+		free(names[i]);
+	}
+	free(paths);
+	free(names);
+}
+
 static int apply_layers(const char *root, char **paths, char **names, size_t n, struct layer_stats *st,
 			struct strbuf *err)
 {
@@ -200,12 +210,7 @@ static int unpack_oci(const char *ref, const char *root, struct image_config *cf
 	}
 	ret = apply_layers(root, paths, names, n, st, err);
 out:
-	for (i = 0; paths && i < n; i++) {
-		free(paths[i]);
-		free(names[i]);
-	}
-	free(paths);
-	free(names);
+	free_layer_list(paths, names, n);
 	json_decref(conf);
 	json_decref(man);
 	json_decref(sub);
@@ -302,12 +307,7 @@ static int unpack_docker(const char *ref, const char *root, struct image_config 
 	}
 	ret = apply_layers(root, paths, names, n, st, err);
 out:
-	for (i = 0; paths && i < n; i++) {
-		free(paths[i]);
-		free(names[i]);
-	}
-	free(paths);
-	free(names);
+	free_layer_list(paths, names, n);
 	json_decref(conf);
 	json_decref(man);
 	rm_rf(tmpl);

@@ -87,11 +87,6 @@ static int verify(const struct kbuild_req *req, const struct kconfig_frag *want,
 	return bad ? -1 : 0;
 }
 
-static int merge(const struct kbuild_req *req, struct kconfig_frag *merged, struct strbuf *err)
-{
-	return kconfig_merge(merged, req->frags, req->nfrags, err);
-}
-
 char *kbuild_resolve(const struct kbuild_req *req, struct strbuf *err)
 {
 	static int counter;
@@ -103,7 +98,7 @@ char *kbuild_resolve(const struct kbuild_req *req, struct strbuf *err)
 	char *text = NULL, *config = NULL;
 	int log_fd = -1;
 
-	if (merge(req, &merged, err) < 0)
+	if (kconfig_merge(&merged, req->frags, req->nfrags, err) < 0)
 		goto out;
 	rm_rf(tmp);
 	if (mkdir_p(tmp, 0755) < 0) {

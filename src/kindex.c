@@ -173,7 +173,7 @@ static void block_attr(struct parser *ps, char *kw, char *rest)
 			push_str(&ps->cur->deps, &ps->cur->ndeps, rest);
 		else if (ps->cur_ctx)
 			push_str(&ps->cur_ctx->deps, &ps->cur_ctx->ndeps, rest);
-	} else if ((!strcmp(kw, "select") || !strcmp(kw, "imply")) && ps->cur && !strcmp(kw, "select")) {
+	} else if (!strcmp(kw, "select") && ps->cur) {
 		char *target = word(&rest), *cond = NULL;
 		char *ifw = word(&rest);
 		if (!strcmp(ifw, "if"))

@@ -144,6 +144,26 @@ static char *blob_text(const char *dir, const char *text, size_t *size)
 	return d;
 }
 
+/* Writes the uncompressed tar of a (maybe gzip) layer to out. */
+static void write_raw_tar(const char *layer, const char *out)
+{
+	struct archive *in = archive_read_new();
+	struct archive_entry *e;
+	struct strbuf sb = {0};
+	char buf[65536];
+	la_ssize_t n;
+
+	archive_read_support_filter_all(in);
+	archive_read_support_format_raw(in);
+	archive_read_open_filename(in, layer, 65536);
+	if (archive_read_next_header(in, &e) == ARCHIVE_OK)
+		while ((n = archive_read_data(in, buf, sizeof(buf))) > 0)
+			sb_add(&sb, buf, (size_t)n);
+	archive_read_free(in);
+	file_write_atomic(out, sb.buf ? sb.buf : "", sb.len, 0644);
+	sb_release(&sb);
+}
+
 /* The image config, with rootfs.diff_ids from the (uncompressed) layers' digests. */
 static char *config_text(const struct kit_image *img, const char *tmpdir)
 {
@@ -151,25 +171,12 @@ static char *config_text(const struct kit_image *img, const char *tmpdir)
 	for (size_t i = 0; i < img->nlayers; i++) {
 		/* diff_id is the digest of the uncompressed tar */
 		char *raw = xasprintf("%s/.raw", tmpdir);
-		struct archive *in = archive_read_new();
-		archive_read_support_filter_all(in);
-		archive_read_support_format_raw(in);
-		archive_read_open_filename(in, img->layers[i], 65536);
-		struct archive_entry *e;
-		struct strbuf sb = {0};
-		char buf[65536];
-		la_ssize_t n;
-		if (archive_read_next_header(in, &e) == ARCHIVE_OK)
-			while ((n = archive_read_data(in, buf, sizeof(buf))) > 0)
-				sb_add(&sb, buf, (size_t)n);
-		archive_read_free(in);
-		file_write_atomic(raw, sb.buf ? sb.buf : "", sb.len, 0644);
+		write_raw_tar(img->layers[i], raw);
 		char *d = kit_digest(raw);
 		json_array_append_new(diffs, json_string(d));
 		free(d);
 		unlink(raw);
 		free(raw);
-		sb_release(&sb);
 	}
 	json_t *root = json_pack("{s:s, s:s, s:o, s:{s:s, s:o}}", "architecture", "amd64", "os", "linux", "config",
 				 c ? c : json_object(), "rootfs", "type", "layers", "diff_ids", diffs);
@@ -229,23 +236,10 @@ int kit_docker_archive(const char *path, const struct kit_image *img)
 	for (size_t i = 0; i < img->nlayers; i++) {
 		/* docker save stores layers uncompressed, as ID/layer.tar */
 		char *lname = xasprintf("layer%zu/layer.tar", i), *raw = xasprintf("%s/raw%zu", dir, i);
-		struct archive *in = archive_read_new();
-		struct archive_entry *e;
-		struct strbuf sb = {0};
-		char buf[65536];
-		la_ssize_t n;
-		archive_read_support_filter_all(in);
-		archive_read_support_format_raw(in);
-		archive_read_open_filename(in, img->layers[i], 65536);
-		if (archive_read_next_header(in, &e) == ARCHIVE_OK)
-			while ((n = archive_read_data(in, buf, sizeof(buf))) > 0)
-				sb_add(&sb, buf, (size_t)n);
-		archive_read_free(in);
-		file_write_atomic(raw, sb.buf ? sb.buf : "", sb.len, 0644);
+		write_raw_tar(img->layers[i], raw);
 		struct kit_entry le = {'f', lname, NULL, raw, 0, 0};
 		add(a, &le);
 		json_array_append_new(layers, json_string(lname));
-		sb_release(&sb);
 		free(lname);
 		free(raw);
 	}
