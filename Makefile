@@ -4,11 +4,12 @@ CC      ?= gcc
 PREFIX  ?= /usr/local
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes
-XCFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Isrc
+XCFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -I.
 LIBS    := -larchive -ljansson -lcrypto
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
 
-SRCS    := $(wildcard src/*.c src/cmd/*.c)
+SRCS    := $(wildcard src/*.c src/*/*.c)
+HDRS    := $(wildcard src/*/*.h guest/*.h)
 LIBSRCS := $(filter-out src/lupine.c,$(SRCS))
 CONFIGS := $(wildcard configs/base.config configs/tiny.config configs/kml.config) $(sort $(wildcard configs/apps/*.config))
 
@@ -26,11 +27,11 @@ all: lupine
 lupine: $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
-build/obj/%.o: %.c $(wildcard src/*.h src/cmd/*.h)
+build/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(XCFLAGS) -c -o $@ $<
 
-build/san/%.o: %.c $(wildcard src/*.h src/cmd/*.h)
+build/san/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) $(XCFLAGS) -c -o $@ $<
 
@@ -87,7 +88,7 @@ TESTSRCS := $(wildcard tests/*.c)
 build/test-runner: $(SANOBJS) $(TESTSRCS:%.c=build/san/%.o)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LIBS)
 
-build/san/tests/%.o: tests/%.c $(wildcard tests/*.h) $(wildcard src/*.h)
+build/san/tests/%.o: tests/%.c $(wildcard tests/*.h) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) $(XCFLAGS) -Itests -c -o $@ $<
 

@@ -1,6 +1,6 @@
 /* lupine.c: main() and the subcommand table (one file per subcommand in src/cmd/). */
 #include "cmd/cmds.h"
-#include "util.h"
+#include "lib/util.h"
 
 #include <stdio.h>
 #include <string.h>

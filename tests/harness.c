@@ -1,6 +1,6 @@
 /* harness.c: running commands for tests and capturing what they print. */
 #include "harness.h"
-#include "util.h"
+#include "lib/util.h"
 
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* imagekit.c: build container images in tests: tar layers, OCI layouts, docker save archives. */
 #include "imagekit.h"
-#include "hash.h"
-#include "util.h"
+#include "lib/hash.h"
+#include "lib/util.h"
 
 #include <archive.h>
 #include <archive_entry.h>

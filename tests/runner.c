@@ -2,7 +2,7 @@
  * "N passed, N failed, N skipped" line; exits 1 when anything failed.
  * usage: runner [SUBSTRING]...   (run only tests whose name contains one) */
 #include "harness.h"
-#include "util.h"
+#include "lib/util.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,10 +1,10 @@
 /* test_image.c: container images as sources: layer semantics, hostile images, images run in VMs. */
 #include "harness.h"
-#include "elfdeps.h"
-#include "image.h"
-#include "stage.h"
+#include "source/elfdeps.h"
+#include "source/image.h"
+#include "stage/stage.h"
 #include "imagekit.h"
-#include "util.h"
+#include "lib/util.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>

@@ -1,9 +1,9 @@
 /* test_kconfig.c: fragment parsing, merging and the Kconfig index that explains failures. */
 #include "harness.h"
-#include "configs.h"
-#include "kconfig.h"
-#include "kindex.h"
-#include "kspec.h"
+#include "kernel/configs.h"
+#include "kernel/kconfig.h"
+#include "kernel/kindex.h"
+#include "kernel/kspec.h"
 
 #include <stdlib.h>
 #include <string.h>

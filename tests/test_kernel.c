@@ -1,7 +1,7 @@
 /* test_kernel.c: `lupine kernel` against the real kernel tree, and booting the result in QEMU. */
 #include "harness.h"
-#include "cache.h"
-#include "hello.h"
+#include "lib/cache.h"
+#include "vm/hello.h"
 
 #include <dirent.h>
 #include <fcntl.h>

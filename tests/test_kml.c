@@ -1,7 +1,7 @@
 /* test_kml.c: Kernel Mode Linux: the guest test suite in ring 0 (and ring 3 as a control), exit
  * statuses, and Debian's redis-server in ring 0 answering redis-cli. The KML kernel is cached. */
 #include "harness.h"
-#include "util.h"
+#include "lib/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* test_run.c: `lupine build` and `lupine run` end to end: real kernels in QEMU, Debian's redis-server. */
 #include "harness.h"
-#include "util.h"
+#include "lib/util.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>

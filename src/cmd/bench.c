@@ -1,9 +1,9 @@
 /* bench.c: `lupine bench` measures kernels side by side: size, options, build time, boot time. */
-#include "cmds.h"
-#include "../hello.h"
-#include "../kbuild.h"
-#include "../kspec.h"
-#include "../stats.h"
+#include "cmd/cmds.h"
+#include "vm/hello.h"
+#include "kernel/kbuild.h"
+#include "kernel/kspec.h"
+#include "lib/stats.h"
 
 #include <getopt.h>
 #include <stdio.h>

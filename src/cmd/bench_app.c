@@ -1,7 +1,7 @@
 /* bench_app.c: `lupine bench app` times bundles from `lupine run` to a ready application, and finds their smallest memory. */
-#include "cmds.h"
-#include "../stats.h"
-#include "../util.h"
+#include "cmd/cmds.h"
+#include "lib/stats.h"
+#include "lib/util.h"
 
 #include <fcntl.h>
 #include <getopt.h>

@@ -1,13 +1,13 @@
 /* bench_syscall.c: `lupine bench syscall` times system calls on a KML kernel (in ring 0) and on
  * a kernel built from the identical config with only KERNEL_MODE_LINUX off, side by side. */
-#include "cmds.h"
-#include "../cpio.h"
-#include "../embedded.h"
-#include "../kbuild.h"
-#include "../kspec.h"
-#include "../runfile.h"
-#include "../stats.h"
-#include "../vmm.h"
+#include "cmd/cmds.h"
+#include "rootfs/cpio.h"
+#include "lib/embedded.h"
+#include "kernel/kbuild.h"
+#include "kernel/kspec.h"
+#include "bundle/runfile.h"
+#include "lib/stats.h"
+#include "vm/vmm.h"
 
 #include <getopt.h>
 #include <stdio.h>

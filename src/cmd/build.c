@@ -1,13 +1,13 @@
 /* build.c: `lupine build` turns an application into a bundle: specialised kernel + rootfs + run config. */
-#include "cmds.h"
-#include "build.h"
-#include "../bundle.h"
-#include "../cpio.h"
-#include "../ext4.h"
-#include "../image.h"
-#include "../kbuild.h"
-#include "../kspec.h"
-#include "../stage.h"
+#include "cmd/cmds.h"
+#include "cmd/build.h"
+#include "bundle/bundle.h"
+#include "rootfs/cpio.h"
+#include "rootfs/ext4.h"
+#include "source/image.h"
+#include "kernel/kbuild.h"
+#include "kernel/kspec.h"
+#include "stage/stage.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -3,8 +3,8 @@
 #ifndef LUPINE_CMD_BUILD_H
 #define LUPINE_CMD_BUILD_H
 
-#include "../bundle.h"
-#include "../kspec.h"
+#include "bundle/bundle.h"
+#include "kernel/kspec.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

@@ -1,9 +1,9 @@
 /* build_stage.c: `lupine build`'s sources (host ELF, directory, container image) become a staged
  * root tree and a run config. */
-#include "build.h"
-#include "../elfdeps.h"
-#include "../image.h"
-#include "../stage.h"
+#include "cmd/build.h"
+#include "source/elfdeps.h"
+#include "source/image.h"
+#include "stage/stage.h"
 
 #include <stdio.h>
 #include <stdlib.h>

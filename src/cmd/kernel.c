@@ -1,9 +1,9 @@
 /* kernel.c: `lupine kernel` builds (or fetches from the cache) a specialised kernel. */
-#include "cmds.h"
-#include "../configs.h"
-#include "../kbuild.h"
-#include "../hello.h"
-#include "../kspec.h"
+#include "cmd/cmds.h"
+#include "kernel/configs.h"
+#include "kernel/kbuild.h"
+#include "vm/hello.h"
+#include "kernel/kspec.h"
 
 #include <errno.h>
 #include <getopt.h>

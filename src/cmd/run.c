@@ -1,8 +1,8 @@
 /* run.c: `lupine run` boots a bundle, streams its console and exits with the application's status. */
-#include "cmds.h"
-#include "../bundle.h"
-#include "../runfile.h"
-#include "../vmm.h"
+#include "cmd/cmds.h"
+#include "bundle/bundle.h"
+#include "bundle/runfile.h"
+#include "vm/vmm.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

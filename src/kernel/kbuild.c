@@ -1,0 +1,434 @@
+/* kbuild.c: resolve a kernel config from fragments, verify it, build it out of tree, cached by content hash.
+ *
+ * Cache layout under cache_root():
+ *   keys/INPUT      -> hash of the final config reached from these inputs (skips kconfig on a hit)
+ *   kernels/HASH/   -> bzImage vmlinux config build.log info.json, renamed into place when complete
+ *   build/HASH/     -> object tree while building (removed after success)
+ *   locks/kernel-HASH.lock serialises builds of one config across processes. */
+#include "kernel/kbuild.h"
+#include "lib/cache.h"
+#include "lib/hash.h"
+#include "kernel/kindex.h"
+#include "lib/progress.h"
+
+#include <dirent.h>
+#include <elf.h>
+#include <signal.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Runs make in the kernel tree for an out-of-tree object dir, logging to log_fd. */
+static int run_make(const struct kbuild_req *req, const char *objdir, const char *target,
+		    const char *extra, int log_fd)
+{
+	char *o = xasprintf("O=%s", objdir);
+	char *argv[] = {"make", "-C", req->src->tree, o, "ARCH=x86_64", (char *)target,
+			(char *)extra, NULL};
+	int r = run_cmd(argv, log_fd);
+	free(o);
+	return r;
+}
+
+static void log_tail(const char *log, int lines, struct strbuf *out)
+{
+	size_t len;
+	char *text = file_read(log, &len);
+	const char *p;
+	int n = 0;
+
+	if (!text)
+		return;
+	for (p = text + len; p > text; p--)
+		if (p[-1] == '\n' && p != text + len && ++n > lines)
+			break;
+	sb_addf(out, "\n--- last lines of %s ---\n%s", log, p);
+	free(text);
+}
+
+/* Checks every requested option against the resolved config. */
+static int verify(const struct kbuild_req *req, const struct kconfig_frag *want,
+		  const char *config_text, struct strbuf *err)
+{
+	struct kconfig_frag final = {0};
+	struct kindex *idx = NULL;
+	struct strbuf perr = {0};
+	int bad = 0;
+
+	kconfig_frag_parse(&final, ".config", config_text, 0, &perr);
+	sb_release(&perr);
+	kconfig_frag_sort(&final);
+	for (size_t i = 0; i < want->n; i++) {
+		const struct kconfig_entry *e = &want->e[i];
+		const char *got = kconfig_lookup(&final, e->name);
+		if (kconfig_value_holds(e->value, got))
+			continue;
+		if (!idx) {
+			struct strbuf ierr = {0};
+			idx = kindex_load(req->src->tree, "x86", &ierr);
+			sb_release(&ierr);
+		}
+		sb_addf(err, "%sCONFIG_%s=%s (%s:%d) did not hold (Kconfig gave %s): ", bad ? "\n" : "",
+			e->name, e->value, e->origin, e->line, strcmp(got, "n") ? got : "not set");
+		if (idx)
+			kindex_explain(idx, e->name, e->value, got, &final, err);
+		bad++;
+	}
+	if (bad)
+		sb_addf(err, "\n%d option%s did not hold in the resolved config; fix the fragment%s named above",
+			bad, bad > 1 ? "s" : "", bad > 1 ? "s" : "");
+	kindex_free(idx);
+	kconfig_frag_release(&final);
+	return bad ? -1 : 0;
+}
+
+char *kbuild_resolve(const struct kbuild_req *req, struct strbuf *err)
+{
+	static int counter;
+	struct kconfig_frag merged = {0};
+	char *builddir = cache_dir("build");
+	char *tmp = xasprintf("%s/.resolve-%d-%d", builddir, (int)getpid(), counter++);
+	char *frag_path = xasprintf("%s/lupine.fragment", tmp), *allcfg = NULL;
+	char *log = xasprintf("%s/resolve.log", tmp), *cfg_path = xasprintf("%s/.config", tmp);
+	char *text = NULL, *config = NULL;
+	int log_fd = -1;
+
+	if (kconfig_merge(&merged, req->frags, req->nfrags, err) < 0)
+		goto out;
+	rm_rf(tmp);
+	if (mkdir_p(tmp, 0755) < 0) {
+		sb_addf(err, "cannot create '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	text = kconfig_render(&merged);
+	if (file_write_atomic(frag_path, text, strlen(text), 0644) < 0 ||
+	    (log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		sb_addf(err, "cannot write in '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	allcfg = xasprintf("KCONFIG_ALLCONFIG=%s", frag_path);
+	if (run_make(req, tmp, "allnoconfig", allcfg, log_fd) != 0 ||
+	    run_make(req, tmp, "olddefconfig", NULL, log_fd) != 0) {
+		sb_addf(err, "the kernel's kconfig failed on the merged fragments (%s)", req->label);
+		log_tail(log, 15, err);
+		goto out;
+	}
+	if (!(config = file_read(cfg_path, NULL))) {
+		sb_addf(err, "kconfig wrote no .config in '%s'", tmp);
+		goto out;
+	}
+	if (verify(req, &merged, config, err) < 0) {
+		free(config);
+		config = NULL;
+	}
+out:
+	if (log_fd >= 0)
+		close(log_fd);
+	rm_rf(tmp);
+	kconfig_frag_release(&merged);
+	free(text);
+	free(allcfg);
+	free(cfg_path);
+	free(log);
+	free(frag_path);
+	free(tmp);
+	free(builddir);
+	return config;
+}
+
+/* Berkeley-style sizes, as size(1) prints them: text is allocated read-only
+ * sections, data allocated writable ones with contents, bss writable without. */
+static int elf_sizes(const char *path, struct kbuild_result *res)
+{
+	size_t len;
+	char *img = file_read(path, &len);
+	int ret = -1;
+
+	if (!img)
+		return -1;
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_shoff + (size_t)eh->e_shnum * sizeof(Elf64_Shdr) > len)
+		goto out;
+	Elf64_Shdr *sh = (Elf64_Shdr *)(img + eh->e_shoff);
+	for (int i = 0; i < eh->e_shnum; i++) {
+		if (!(sh[i].sh_flags & SHF_ALLOC))
+			continue;
+		if (sh[i].sh_type == SHT_NOBITS)
+			res->bss += sh[i].sh_size;
+		else if (sh[i].sh_flags & SHF_WRITE)
+			res->data += sh[i].sh_size;
+		else
+			res->text += sh[i].sh_size;
+	}
+	ret = 0;
+out:
+	free(img);
+	return ret;
+}
+
+static char *entry_file(const char *dir, const char *name)
+{
+	return xasprintf("%s/%s", dir, name);
+}
+
+static int info_write(const char *dir, const struct kbuild_result *res, const struct kbuild_req *req)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:f}", "hash", res->hash,
+			      "label", req->label, "source", req->src->identity, "version", req->src->version,
+			      "bzimage_bytes", (json_int_t)res->bzimage_bytes, "text", (json_int_t)res->text,
+			      "data", (json_int_t)res->data, "bss", (json_int_t)res->bss, "options_y",
+			      (json_int_t)res->options_y, "build_sec", res->build_sec);
+	char *path = entry_file(dir, "info.json"), *s = json_dumps(j, JSON_INDENT(2));
+	int r = file_write_atomic(path, s, strlen(s), 0644);
+	free(s);
+	free(path);
+	json_decref(j);
+	return r;
+}
+
+static int info_read(const char *dir, struct kbuild_result *res)
+{
+	char *path = entry_file(dir, "info.json");
+	json_t *j = json_load_file(path, 0, NULL);
+	json_int_t b = 0, t = 0, d = 0, s = 0, y = 0;
+	double sec = 0;
+	int r = -1;
+
+	free(path);
+	if (!j)
+		return -1;
+	if (json_unpack(j, "{s:I, s:I, s:I, s:I, s:I, s:F}", "bzimage_bytes", &b, "text", &t, "data", &d,
+			"bss", &s, "options_y", &y, "build_sec", &sec) == 0) {
+		res->bzimage_bytes = (unsigned long long)b;
+		res->text = (unsigned long long)t;
+		res->data = (unsigned long long)d;
+		res->bss = (unsigned long long)s;
+		res->options_y = (unsigned long)y;
+		res->build_sec = sec;
+		r = 0;
+	}
+	json_decref(j);
+	return r;
+}
+
+static void free_paths(struct kbuild_result *res)
+{
+	free(res->dir);
+	free(res->bzimage);
+	free(res->vmlinux);
+	free(res->config);
+	res->dir = res->bzimage = res->vmlinux = res->config = NULL;
+}
+
+/* Points res at a complete cache entry; -1 when it is missing or incomplete. */
+static int fill_from_entry(struct kbuild_result *res, const char *dir)
+{
+	free_paths(res);
+	res->dir = xstrdup(dir);
+	res->bzimage = entry_file(dir, "bzImage");
+	res->vmlinux = entry_file(dir, "vmlinux");
+	res->config = entry_file(dir, "config");
+	return path_exists(res->bzimage) ? info_read(dir, res) : -1;
+}
+
+static unsigned long count_y(const char *config)
+{
+	struct kconfig_frag final = {0};
+	struct strbuf perr = {0};
+	unsigned long n;
+
+	kconfig_frag_parse(&final, ".config", config, 0, &perr);
+	n = kconfig_count_y(&final);
+	kconfig_frag_release(&final);
+	sb_release(&perr);
+	return n;
+}
+
+static void input_key(const struct kbuild_req *req, char out[65])
+{
+	struct hash h;
+	struct kconfig_frag merged = {0};
+	struct strbuf err = {0};
+
+	hash_init(&h);
+	hash_add_str(&h, "lupine-kernel-input-v1");
+	hash_add_str(&h, req->src->identity);
+	if (kconfig_merge(&merged, req->frags, req->nfrags, &err) == 0) {
+		char *text = kconfig_render(&merged);
+		hash_add_str(&h, text);
+		free(text);
+	}
+	hash_final_hex(&h, out);
+	kconfig_frag_release(&merged);
+	sb_release(&err);
+}
+
+static void config_hash(const struct kbuild_req *req, const char *config, char out[65])
+{
+	struct hash h;
+	hash_init(&h);
+	hash_add_str(&h, "lupine-kernel-v1");
+	hash_add_str(&h, req->src->identity);
+	hash_add_str(&h, config);
+	hash_final_hex(&h, out);
+}
+
+/* Builds config into build/HASH, then moves the results into kernels/HASH. */
+static int build(const struct kbuild_req *req, const char *config, struct kbuild_result *res,
+		 const char *entry, struct strbuf *err)
+{
+	char *bdir = cache_dir("build"), *obj = xasprintf("%s/%s", bdir, res->hash);
+	char *kdir = cache_dir("kernels");
+	char *stage = xasprintf("%s/.tmp-%s-%d", kdir, res->hash, (int)getpid());
+	char *cfg = xasprintf("%s/.config", obj), *log = xasprintf("%s/build.log", obj);
+	char *label = NULL, *jobs = xasprintf("-j%d", req->jobs > 0 ? req->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN));
+	char *src_bz = xasprintf("%s/arch/x86/boot/bzImage", obj), *src_vm = xasprintf("%s/vmlinux", obj);
+	char *o = xasprintf("O=%s", obj);
+	int log_fd = -1, ret = -1, st;
+	long steps;
+	double t0 = now_sec();
+
+	/* a build killed half-way may leave truncated objects: always start clean */
+	rm_rf(obj);
+	if (mkdir_p(obj, 0755) < 0 ||
+	    file_write_atomic(cfg, config, strlen(config), 0644) < 0 ||
+	    (log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		sb_addf(err, "cannot prepare build directory '%s': %s", obj, strerror(errno));
+		goto out;
+	}
+	label = xasprintf("building kernel %.12s (%s)", res->hash, req->label);
+	char *argv[] = {"make", "-C", req->src->tree, o, "ARCH=x86_64", jobs, "bzImage", NULL};
+	st = progress_run(argv, log_fd, label, &steps);
+	if (st != 0) {
+		sb_addf(err, "kernel build failed (make exited %d); full log: %s", st, log);
+		log_tail(log, 20, err);
+		goto out;
+	}
+	res->build_sec = now_sec() - t0;
+	rm_rf(stage);
+	if (mkdir_p(stage, 0755) < 0) {
+		sb_addf(err, "cannot create '%s': %s", stage, strerror(errno));
+		goto out;
+	}
+	char *dst_bz = entry_file(stage, "bzImage"), *dst_vm = entry_file(stage, "vmlinux");
+	char *dst_cfg = entry_file(stage, "config"), *dst_log = entry_file(stage, "build.log");
+	int r = file_copy(src_bz, dst_bz, 0644) | file_copy(src_vm, dst_vm, 0644) |
+		file_copy(cfg, dst_cfg, 0644) | file_copy(log, dst_log, 0644);
+	struct stat sbz;
+	if (!r && stat(dst_bz, &sbz) == 0)
+		res->bzimage_bytes = (unsigned long long)sbz.st_size;
+	r |= elf_sizes(dst_vm, res);
+	free(dst_bz);
+	free(dst_vm);
+	free(dst_cfg);
+	free(dst_log);
+	if (r || info_write(stage, res, req) < 0 || rename(stage, entry) < 0) {
+		sb_addf(err, "cannot store the built kernel in '%s': %s", entry, strerror(errno));
+		goto out;
+	}
+	rm_rf(obj);
+	ret = 0;
+out:
+	if (log_fd >= 0)
+		close(log_fd);
+	rm_rf(stage);
+	free(o);
+	free(src_bz);
+	free(src_vm);
+	free(jobs);
+	free(label);
+	free(log);
+	free(cfg);
+	free(stage);
+	free(kdir);
+	free(obj);
+	free(bdir);
+	return ret;
+}
+
+/* Removes kernels/.tmp-HASH-PID staging left by a lupine that was killed. */
+static void sweep_stale(const char *kdir)
+{
+	DIR *d = opendir(kdir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		const char *dash = strrchr(de->d_name, '-');
+		if (!str_starts(de->d_name, ".tmp-") || !dash)
+			continue;
+		pid_t pid = (pid_t)atoi(dash + 1);
+		if (pid > 0 && kill(pid, 0) < 0 && errno == ESRCH) {
+			char *p = xasprintf("%s/%s", kdir, de->d_name);
+			rm_rf(p);
+			free(p);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+int kbuild_get(const struct kbuild_req *req, struct kbuild_result *res, struct strbuf *err)
+{
+	char key[65], *keys = cache_dir("keys"), *kdir = cache_dir("kernels");
+	char *key_path, *entry = NULL, *config = NULL, *known = NULL, *lockname = NULL;
+	int lock = -1, ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	input_key(req, key);
+	key_path = xasprintf("%s/%s", keys, key);
+	/* fast path: these exact inputs were resolved before and their kernel is cached */
+	if (!req->force && (known = file_read(key_path, NULL)) && strlen(str_trim(known)) == 64) {
+		memcpy(res->hash, str_trim(known), 65);
+		entry = xasprintf("%s/%s", kdir, res->hash);
+		if (fill_from_entry(res, entry) == 0) {
+			res->cached = 1;
+			ret = 0;
+			goto out;
+		}
+		free(entry);
+		entry = NULL;
+	}
+	if (!(config = kbuild_resolve(req, err)))
+		goto out;
+	config_hash(req, config, res->hash);
+	file_write_atomic(key_path, res->hash, 64, 0644);
+	entry = xasprintf("%s/%s", kdir, res->hash);
+	lockname = xasprintf("kernel-%.16s", res->hash);
+	lock = cache_lock(lockname, "building this kernel");
+	if (req->force && is_dir(entry))
+		rm_rf(entry);
+	if (is_dir(entry) && fill_from_entry(res, entry) == 0) {
+		res->cached = 1;
+		ret = 0;
+		goto out;
+	}
+	rm_rf(entry); /* an entry without a readable info.json is not trusted */
+	sweep_stale(kdir);
+	res->options_y = count_y(config);
+	if (build(req, config, res, entry, err) < 0)
+		goto out;
+	if ((ret = fill_from_entry(res, entry)) < 0)
+		sb_addf(err, "built kernel in '%s' is unreadable", entry);
+out:
+	cache_unlock(lock);
+	free(lockname);
+	free(known);
+	free(config);
+	free(entry);
+	free(key_path);
+	free(kdir);
+	free(keys);
+	return ret;
+}
+
+void kbuild_result_release(struct kbuild_result *res)
+{
+	free_paths(res);
+	memset(res, 0, sizeof(*res));
+}

@@ -1,0 +1,38 @@
+/* kbuild.h: resolve a kernel config from fragments, verify it, build it out of tree, cached by content hash. */
+#ifndef LUPINE_KBUILD_H
+#define LUPINE_KBUILD_H
+
+#include "kernel/kconfig.h"
+#include "kernel/ksource.h"
+
+struct kbuild_req {
+	struct ksource *src;
+	const struct kconfig_frag *frags; /* base first, then overlays */
+	size_t nfrags;
+	const char *label; /* e.g. "base + apps/redis", for messages */
+	int jobs;          /* make -j; 0 means the number of CPUs */
+	int force;         /* rebuild even when cached */
+};
+
+struct kbuild_result {
+	char hash[65];       /* content hash of (source identity, final .config, patches) */
+	char *dir;           /* cache entry holding bzImage, vmlinux, config, build.log, info.json */
+	char *bzimage, *vmlinux, *config;
+	unsigned long long bzimage_bytes, text, data, bss;
+	unsigned long options_y;
+	double build_sec;    /* how long the build took when it was made */
+	int cached;          /* 1 when no build was needed */
+};
+
+/* Resolves the fragments with the kernel's allnoconfig + KCONFIG_ALLCONFIG and
+ * olddefconfig, checks that every requested option holds, then returns the
+ * cached kernel or builds it. Returns 0, or -1 with a message in err (every
+ * option that did not hold and why, or the build log's tail). */
+int kbuild_get(const struct kbuild_req *req, struct kbuild_result *res, struct strbuf *err);
+void kbuild_result_release(struct kbuild_result *res);
+
+/* Resolves fragments into a final .config text without building (used by
+ * kbuild_get and by tests). Returns the text (caller frees) or NULL with err set. */
+char *kbuild_resolve(const struct kbuild_req *req, struct strbuf *err);
+
+#endif

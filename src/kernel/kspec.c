@@ -1,0 +1,192 @@
+/* kspec.c: which fragments make a kernel: base, app manifests, general, tiny, user files. */
+#include "kernel/kspec.h"
+#include "kernel/configs.h"
+#include "lib/embedded.h"
+#include "kernel/kbuild.h"
+#include "kernel/ksource.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void kspec_add_app(struct kspec *s, const char *name)
+{
+	s->apps = xrealloc(s->apps, (s->napps + 1) * sizeof(*s->apps));
+	s->apps[s->napps++] = name;
+}
+
+void kspec_add_file(struct kspec *s, const char *path)
+{
+	s->files = xrealloc(s->files, (s->nfiles + 1) * sizeof(*s->files));
+	s->files[s->nfiles++] = path;
+}
+
+void kspec_release(struct kspec *s)
+{
+	free(s->apps);
+	free(s->files);
+	memset(s, 0, sizeof(*s));
+}
+
+static int add(struct kconfig_frag **frags, size_t *n, const char *name, const char *text, int layer,
+	       struct strbuf *err)
+{
+	*frags = xrealloc(*frags, (*n + 1) * sizeof(**frags));
+	memset(&(*frags)[*n], 0, sizeof(**frags));
+	return kconfig_frag_parse(&(*frags)[(*n)++], name, text, layer, err);
+}
+
+static int add_app(struct kconfig_frag **frags, size_t *n, struct strbuf *label, const char *app,
+		   struct strbuf *err)
+{
+	char *name = xasprintf("apps/%s", app);
+	const char *text = configs_text(name);
+	int r;
+
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*frags)[i].name, name)) {
+			free(name);
+			return 0; /* named twice, or already in general */
+		}
+	if (!text) {
+		sb_addf(err, "unknown application manifest '%s'; 'lupine kernel --list' shows the known ones", app);
+		free(name);
+		return -1;
+	}
+	r = add(frags, n, name, text, 1, err);
+	sb_addf(label, " + %s", name);
+	free(name);
+	return r;
+}
+
+int kspec_fragments(const struct kspec *s, struct kconfig_frag **frags, size_t *n, char **label,
+		    struct strbuf *err)
+{
+	struct strbuf lb = {0};
+	const char *base = configs_text("base");
+	int ret = -1;
+
+	*frags = NULL;
+	*n = 0;
+	if (!base) {
+		sb_adds(err, "the base config fragment is missing (LUPINE_CONFIGS_DIR points at a directory without base.config?)");
+		goto out;
+	}
+	if (add(frags, n, "base", base, 0, err) < 0)
+		goto out;
+	sb_adds(&lb, s->general ? "general" : "base");
+	if (s->general) {
+		const char *const *apps;
+		size_t napps = configs_apps(&apps);
+		struct strbuf quiet = {0};
+		for (size_t i = 0; i < napps; i++)
+			if (add_app(frags, n, &quiet, apps[i], err) < 0)
+				goto out;
+		sb_release(&quiet);
+	}
+	for (size_t i = 0; i < s->napps; i++)
+		if (add_app(frags, n, &lb, s->apps[i], err) < 0)
+			goto out;
+	for (size_t i = 0; i < s->nfiles; i++) {
+		char *text = file_read(s->files[i], NULL);
+		if (!text) {
+			sb_addf(err, "cannot read config fragment '%s': %s", s->files[i], strerror(errno));
+			goto out;
+		}
+		int r = add(frags, n, s->files[i], text, 1, err);
+		free(text);
+		if (r < 0)
+			goto out;
+		sb_addf(&lb, " + %s", s->files[i]);
+	}
+	if (s->kml) {
+		const char *kml = configs_text("kml");
+		if (!kml) {
+			sb_adds(err, "this lupine has no configs/kml.config");
+			goto out;
+		}
+		/* the control kernel for measurements: identical but for KML itself */
+		static const char on[] = "CONFIG_KERNEL_MODE_LINUX=y";
+		const char *at = strstr(kml, on);
+		struct strbuf sb = {0};
+		if (s->kml == KSPEC_KML_OFF && at) {
+			sb_add(&sb, kml, (size_t)(at - kml));
+			sb_adds(&sb, "# CONFIG_KERNEL_MODE_LINUX is not set");
+			sb_adds(&sb, at + strlen(on));
+		} else {
+			sb_adds(&sb, kml);
+		}
+		char *text = sb_detach(&sb);
+		int r = add(frags, n, s->kml == KSPEC_KML_OFF ? "kml-off" : "kml", text, 1, err);
+		free(text);
+		if (r < 0)
+			goto out;
+		sb_adds(&lb, s->kml == KSPEC_KML_OFF ? " + kml(off)" : " + kml");
+	}
+	if (s->tiny) {
+		if (add(frags, n, "tiny", configs_text("tiny") ? configs_text("tiny") : "", 1, err) < 0)
+			goto out;
+		sb_adds(&lb, " + tiny");
+	}
+	ret = 0;
+out:
+	if (ret < 0) {
+		kspec_free_fragments(*frags, *n);
+		*frags = NULL;
+		*n = 0;
+		sb_release(&lb);
+		*label = NULL;
+	} else {
+		*label = sb_detach(&lb);
+	}
+	return ret;
+}
+
+void kspec_free_fragments(struct kconfig_frag *frags, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		kconfig_frag_release(&frags[i]);
+	free(frags);
+}
+
+int kspec_patch_source(const struct kspec *s, struct ksource *src, struct strbuf *err)
+{
+	const struct embedded_file *p;
+
+	if (!s->kml)
+		return 0;
+	if (!(p = embedded_find(embedded_patches, "kml.patch"))) {
+		sb_adds(err, "this lupine was built without kernel/kml.patch");
+		return -1;
+	}
+	return ksource_patch(src, "kml", (const char *)p->data, err);
+}
+
+int kspec_kernel(const struct kspec *s, const char *source, int jobs, int force, struct kbuild_result *res,
+		 char **label, struct strlist *names, struct strbuf *err)
+{
+	struct kconfig_frag *frags = NULL;
+	struct ksource src = {0};
+	size_t n = 0;
+	int ret = -1;
+
+	*label = NULL;
+	if (kspec_fragments(s, &frags, &n, label, err) < 0 || ksource_open(&src, source, err) < 0 ||
+	    kspec_patch_source(s, &src, err) < 0)
+		goto out;
+	struct kbuild_req req = {.src = &src, .frags = frags, .nfrags = n, .label = *label, .jobs = jobs,
+				 .force = force};
+	if (kbuild_get(&req, res, err) < 0)
+		goto out;
+	for (size_t i = 1; names && i < n; i++)
+		strlist_add(names, frags[i].name);
+	ret = 0;
+out:
+	if (ret < 0) {
+		free(*label);
+		*label = NULL;
+	}
+	kspec_free_fragments(frags, n);
+	ksource_release(&src);
+	return ret;
+}

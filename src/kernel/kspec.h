@@ -1,0 +1,43 @@
+/* kspec.h: which fragments make a kernel: base, app manifests, general, tiny, user files. */
+#ifndef LUPINE_KSPEC_H
+#define LUPINE_KSPEC_H
+
+#include "kernel/kconfig.h"
+
+#define KSPEC_KML_OFF 2
+
+struct kspec {
+	const char **apps;  /* manifest names, e.g. "redis" */
+	size_t napps;
+	const char **files; /* user fragment paths */
+	size_t nfiles;
+	int general;        /* every app manifest */
+	int tiny;           /* size-optimised overlay */
+	int kml;            /* Kernel Mode Linux: kml.config + kernel/kml.patch;
+			     * KSPEC_KML_OFF: the same, with only KERNEL_MODE_LINUX off */
+};
+
+void kspec_add_app(struct kspec *s, const char *name);
+void kspec_add_file(struct kspec *s, const char *path);
+void kspec_release(struct kspec *s);
+
+/* Parses the selected fragments, base first. Returns 0 with *frags (n of
+ * them, free with kspec_free_fragments) and *label ("base + apps/redis"),
+ * or -1 with a one-line message in err (unknown app, unreadable or bad file). */
+int kspec_fragments(const struct kspec *s, struct kconfig_frag **frags, size_t *n, char **label,
+		    struct strbuf *err);
+void kspec_free_fragments(struct kconfig_frag *frags, size_t n);
+
+/* Applies the kernel patches the spec needs (KML) to src. Returns 0 or -1 with err set. */
+struct ksource;
+int kspec_patch_source(const struct kspec *s, struct ksource *src, struct strbuf *err);
+
+/* The kernel for a spec, from the cache or built now: fragments, source
+ * (source as for ksource_open, patched as the spec needs), kbuild_get.
+ * Returns 0 with res, *label ("base + apps/redis", caller frees) and, when
+ * names is not NULL, the fragment names after base; or -1 with err set. */
+struct kbuild_result;
+int kspec_kernel(const struct kspec *s, const char *source, int jobs, int force, struct kbuild_result *res,
+		 char **label, struct strlist *names, struct strbuf *err);
+
+#endif

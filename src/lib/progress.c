@@ -1,0 +1,98 @@
+/* progress.c: run a long command (a kernel build) with its output logged and progress shown. */
+#include "lib/progress.h"
+#include "lib/util.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* kbuild's quiet output: two spaces, an upper-case verb, spaces, a target. */
+static int is_step(const char *line)
+{
+	if (line[0] != ' ' || line[1] != ' ' || line[2] < 'A' || line[2] > 'Z')
+		return 0;
+	const char *p = line + 2;
+	while ((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-')
+		p++;
+	return *p == ' ';
+}
+
+static void show(const char *label, double t0, long steps, int tty, int final)
+{
+	char d[32];
+	fmt_duration(now_sec() - t0, d, sizeof(d));
+	if (tty)
+		fprintf(stderr, "\r%s: %s, %ld steps%s", label, d, steps, final ? "\n" : "   ");
+	else
+		fprintf(stderr, "%s: %s, %ld steps\n", label, d, steps);
+	fflush(stderr);
+}
+
+int progress_run(char *const argv[], int log_fd, const char *label, long *steps)
+{
+	int pipefd[2], status, tty = isatty(2) && !lupine_quiet;
+	char buf[8192], line[512];
+	size_t linelen = 0;
+	double t0 = now_sec(), last = t0;
+	pid_t pid;
+
+	*steps = 0;
+	if (pipe(pipefd) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		/* if lupine is killed, the build stops too instead of running on unseen */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		close(pipefd[0]);
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		execvp(argv[0], argv);
+		fprintf(stderr, "lupine: cannot run '%s': %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	for (;;) {
+		struct pollfd pfd = {.fd = pipefd[0], .events = POLLIN};
+		int r = poll(&pfd, 1, 1000);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r > 0) {
+			ssize_t n = read(pipefd[0], buf, sizeof(buf));
+			if (n <= 0)
+				break;
+			if (log_fd >= 0 && write(log_fd, buf, (size_t)n) < 0)
+				log_fd = -1;
+			for (ssize_t i = 0; i < n; i++) {
+				if (buf[i] != '\n') {
+					if (linelen < sizeof(line) - 1)
+						line[linelen++] = buf[i];
+					continue;
+				}
+				line[linelen] = 0;
+				*steps += is_step(line);
+				linelen = 0;
+			}
+		}
+		double t = now_sec();
+		if (!lupine_quiet && (tty ? t - last >= 0.5 : t - last >= 30)) {
+			show(label, t0, *steps, tty, 0);
+			last = t;
+		}
+	}
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (!lupine_quiet)
+		show(label, t0, *steps, tty, 1);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}

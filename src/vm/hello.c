@@ -1,0 +1,46 @@
+/* hello.c: boot a kernel with Lupine's built-in hello init, to prove it reaches init and time it. */
+#include "vm/hello.h"
+#include "rootfs/cpio.h"
+#include "lib/embedded.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int hello_boot(const char *kernel, int mem_mib, enum vm_accel accel, struct vm_result *res,
+	       struct strbuf *err)
+{
+	const struct embedded_file *hello = embedded_find(embedded_guest, "hello");
+	char tmpl[] = "/tmp/lupine-hello-XXXXXX";
+	char *root = NULL, *init = NULL, *initrd = NULL;
+	int ret = -1;
+
+	if (!mkdtemp(tmpl)) {
+		sb_addf(err, "cannot create a temporary directory: %s", strerror(errno));
+		return -1;
+	}
+	root = xasprintf("%s/root", tmpl);
+	init = xasprintf("%s/init", root);
+	initrd = xasprintf("%s/hello.cpio.gz", tmpl);
+	if (mkdir_p(root, 0755) < 0 || file_write_atomic(init, hello->data, (size_t)hello->size, 0755) < 0) {
+		sb_addf(err, "cannot stage the hello init in '%s': %s", tmpl, strerror(errno));
+		goto out;
+	}
+	if (cpio_write_dir(root, initrd, err) < 0)
+		goto out;
+	struct vm_config cfg = {.kernel = kernel, .initrd = initrd, .mem_mib = mem_mib, .accel = accel,
+				.timeout = 120};
+	ret = vmm_run(&cfg, res, err);
+out:
+	rm_rf(tmpl);
+	free(root);
+	free(init);
+	free(initrd);
+	return ret;
+}
+
+int hello_reached(const struct vm_result *res)
+{
+	return res->end == VM_EXITED && res->status == 0 && res->console &&
+	       strstr(res->console, "lupine-hello: reached init as pid 1");
+}

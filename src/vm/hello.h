@@ -1,0 +1,15 @@
+/* hello.h: boot a kernel with Lupine's built-in hello init, to prove it reaches init and time it. */
+#ifndef LUPINE_HELLO_H
+#define LUPINE_HELLO_H
+
+#include "vm/vmm.h"
+
+/* Packs guest/hello as /init of a temporary initramfs and boots kernel with
+ * it (mem_mib of memory, software or hardware acceleration as accel says).
+ * Returns 0 with res filled, or -1 with err set. */
+int hello_boot(const char *kernel, int mem_mib, enum vm_accel accel, struct vm_result *res,
+	       struct strbuf *err);
+/* Whether res is a boot that reached the hello init and ended cleanly. */
+int hello_reached(const struct vm_result *res);
+
+#endif
