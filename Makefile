@@ -67,6 +67,12 @@ build/guest/%: guest/%.c guest/protocol.h
 	$(MUSLCC) $(GCFLAGS) -o $@ $<
 	strip $@
 
+# the init reads programs' PT_INTERP with lupine's own ELF reader
+build/guest/init: guest/init.c guest/protocol.h src/lib/elf.c src/lib/elf.h
+	@mkdir -p build/guest
+	$(MUSLCC) $(GCFLAGS) -Isrc -o $@ guest/init.c src/lib/elf.c
+	strip $@
+
 # the syscall latency probe of 'lupine bench syscall', built with the KML musl
 build/guest/latency: build/kml/latency
 	@mkdir -p build/guest

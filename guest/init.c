@@ -9,10 +9,10 @@
  * (0-255, 128+N for signal N) ends the VM through the isa-debug-exit port.
  * Nothing is allocated: the configuration lives in static buffers. */
 #include "protocol.h"
+#include "lib/elf.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #define RNDADDENTROPY _IOW('R', 0x03, int[2]) /* <linux/random.h>, which musl lacks */
-#define RUN_FILE "/lupine/run"
+#define RUN_FILE LUPINE_RUN_FILE
 #define RUN_MAX 65536 /* bytes in RUN_FILE */
 #define LIST_MAX 512  /* arguments; environment entries */
 
@@ -46,6 +46,7 @@ static struct {
 	char *cwd, *hostname, *root_dev, *root_fs, *dns;
 	long uid, gid; /* -1: unchanged */
 	int root_ro, has_ip, has_gw;
+	int ctl_console; /* control lines on the console (no I/O ports: Firecracker) */
 	struct in_addr ip, mask, gw;
 } run = { .uid = -1, .gid = -1 };
 
@@ -68,17 +69,29 @@ static void say(const char *fmt, ...)
 /* Send one control line to the host; newlines inside it become spaces. */
 static void ctl(const char *fmt, ...)
 {
-	char line[sizeof(errmsg) + 16];
+	char line[sizeof(errmsg) + 32];
 	va_list ap;
+	int n, m = run.ctl_console ? (int)strlen(LUPINE_CTL_MARK) : 0;
 
-	if (!ports)
+	if (!ports && !run.ctl_console)
 		return;
+	memcpy(line, LUPINE_CTL_MARK, (size_t)m);
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	n = m + vsnprintf(line + m, sizeof(line) - (size_t)m - 1, fmt, ap);
 	va_end(ap);
-	for (const char *p = line; *p; p++)
-		outb(*p == '\n' ? ' ' : (unsigned char)*p, LUPINE_CTL_PORT);
-	outb('\n', LUPINE_CTL_PORT);
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	for (char *p = line + m; p < line + n; p++)
+		if (*p == '\n')
+			*p = ' ';
+	line[n++] = '\n';
+	if (run.ctl_console) {
+		/* one write, so the line does not interleave with the application's */
+		write(STDERR_FILENO, line, (size_t)n);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		outb((unsigned char)line[i], LUPINE_CTL_PORT);
 }
 
 /* Say MSG and report it as "error MSG"; evaluates to -1. */
@@ -191,6 +204,17 @@ static int push(char **list, int *n, char *item)
 	return 0;
 }
 
+#define RUN_KEY_ENTRY(id, key, kind) [id] = key,
+static const char *const run_keys[RUN_NKEYS] = { LUPINE_RUN_KEYS(RUN_KEY_ENTRY) };
+
+static int run_key_of(const char *key)
+{
+	for (int k = 0; k < RUN_NKEYS; k++)
+		if (!strcmp(key, run_keys[k]))
+			return k;
+	return -1;
+}
+
 /* Take in one "KEY VALUE" line; -1 when a known key has a bad value. */
 static int run_line(char *key, int lineno)
 {
@@ -200,27 +224,25 @@ static int run_line(char *key, int lineno)
 	if (val)
 		*val++ = '\0';
 	val = unescape(val ? val : key + strlen(key));
-	if (!strcmp(key, "arg"))
-		return push(run.argv, &run.argc, val);
-	if (!strcmp(key, "env"))
-		return strchr(val, '=') ? push(run.envp, &run.envc, val) : -1;
-	if (!strcmp(key, "uid") || !strcmp(key, "gid"))
-		return parse_id(val, key[0] == 'u' ? &run.uid : &run.gid);
-	if (!strcmp(key, "ip"))
-		return parse_cidr(val);
-	if (!strcmp(key, "gw"))
-		return (run.has_gw = inet_pton(AF_INET, val, &run.gw) == 1) ? 0 : -1;
-	if (!strcmp(key, "dns"))
-		return inet_pton(AF_INET, (run.dns = val), &dns) == 1 ? 0 : -1;
-	if (!strcmp(key, "root"))
-		return parse_root(val);
-	if (!strcmp(key, "cwd"))
-		run.cwd = val;
-	else if (!strcmp(key, "hostname"))
-		run.hostname = val;
-	else if (*key)
-		say(RUN_FILE ":%d: unknown key '%s', ignored", lineno, key);
-	return 0;
+	switch (run_key_of(key)) {
+	case RUN_ARG: return push(run.argv, &run.argc, val);
+	case RUN_ENV: return strchr(val, '=') ? push(run.envp, &run.envc, val) : -1;
+	case RUN_UID: return parse_id(val, &run.uid);
+	case RUN_GID: return parse_id(val, &run.gid);
+	case RUN_IP: return parse_cidr(val);
+	case RUN_GW: return (run.has_gw = inet_pton(AF_INET, val, &run.gw) == 1) ? 0 : -1;
+	case RUN_DNS: return inet_pton(AF_INET, (run.dns = val), &dns) == 1 ? 0 : -1;
+	case RUN_ROOT: return parse_root(val);
+	case RUN_CWD: run.cwd = val; return 0;
+	case RUN_HOSTNAME: run.hostname = val; return 0;
+	case RUN_CTL:
+		run.ctl_console = !strcmp(val, "console");
+		return run.ctl_console || !strcmp(val, "port") ? 0 : -1;
+	default:
+		if (*key)
+			say(RUN_FILE ":%d: unknown key '%s', ignored", lineno, key);
+		return 0;
+	}
 }
 
 static int run_load(void)
@@ -390,7 +412,7 @@ static int path_find(const char *name, char *out, size_t size)
 
 	if (strchr(name, '/'))
 		return snprintf(out, size, "%s", name) < (int)size ? 0 : -1;
-	for (dir = dir ? dir : "/usr/local/bin:/bin:/usr/bin";; dir = end + 1) {
+	for (dir = dir ? dir : LUPINE_DEFAULT_PATH;; dir = end + 1) {
 		end = strchrnul(dir, ':');
 		len = (int)(end - dir);
 		/* An empty element is the current directory. */
@@ -402,41 +424,22 @@ static int path_find(const char *name, char *out, size_t size)
 	}
 }
 
-static int elf_interp(int fd, const Elf64_Ehdr *eh, char *out, size_t size)
-{
-	Elf64_Phdr ph;
-	ssize_t n;
-
-	for (int i = 0; i < eh->e_phnum; i++) {
-		if (pread(fd, &ph, sizeof(ph), (off_t)(eh->e_phoff + (uint64_t)i * eh->e_phentsize)) != sizeof(ph))
-			return 0;
-		if (ph.p_type != PT_INTERP)
-			continue;
-		n = pread(fd, out, ph.p_filesz < size ? ph.p_filesz : size - 1, (off_t)ph.p_offset);
-		out[n > 0 ? n : 0] = '\0';
-		return n > 0;
-	}
-	return 0;
-}
-
 /* The interpreter the kernel loads to run PATH: a 64-bit ELF's PT_INTERP, a script's "#!". */
 static int file_interp(const char *path, char *out, size_t size)
 {
-	union {
-		Elf64_Ehdr eh;
-		char c[256];
-	} h;
+	struct elf_file ef;
+	char h[256];
 	int fd = open(path, O_RDONLY | O_CLOEXEC), found = 0;
-	ssize_t n = fd < 0 ? -1 : pread(fd, h.c, sizeof(h.c) - 1, 0);
-	char *p = h.c + 2;
+	ssize_t n = fd < 0 ? -1 : pread(fd, h, sizeof(h) - 1, 0);
+	char *p = h + 2;
 
-	if (n >= 2 && h.c[0] == '#' && h.c[1] == '!') {
-		h.c[n] = '\0';
+	if (n >= 2 && h[0] == '#' && h[1] == '!') {
+		h[n] = '\0';
 		p += strspn(p, " \t");
 		p[strcspn(p, " \t\n")] = '\0';
 		found = snprintf(out, size, "%s", p) > 0;
-	} else if (n >= (ssize_t)sizeof(h.eh) && !memcmp(h.c, ELFMAG, SELFMAG) && h.c[EI_CLASS] == ELFCLASS64) {
-		found = elf_interp(fd, &h.eh, out, size);
+	} else if (n > 0 && elf_open(&ef, fd) == 1) {
+		found = elf_interp(&ef, out, size) == 1;
 	}
 	if (fd >= 0)
 		close(fd);
@@ -606,7 +609,8 @@ static _Noreturn void finish(int status)
 	ctl(LUPINE_CTL_STATUS " %d", status);
 	if (ports)
 		outl((unsigned)status, LUPINE_EXIT_PORT);
-	reboot(RB_POWER_OFF);
+	/* Firecracker has no power-off device: its i8042 reset ends it (reboot=k) */
+	reboot(run.ctl_console ? RB_AUTOBOOT : RB_POWER_OFF);
 	say("cannot power off: %s", strerror(errno));
 	for (;;)
 		pause();
@@ -615,18 +619,22 @@ static _Noreturn void finish(int status)
 int main(void)
 {
 	static const int sync_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS };
+	long long t_init = boottime_ns();
 	sigset_t set, orig;
+	int loaded;
 	pid_t app;
 
 	ports_init();
-	ctl(LUPINE_CTL_INIT " %lld", boottime_ns());
 	sigfillset(&set);
 	for (size_t i = 0; i < sizeof(sync_signals) / sizeof(sync_signals[0]); i++)
 		sigdelset(&set, sync_signals[i]);
 	sigprocmask(SIG_SETMASK, &set, &orig);
 	mount_basics();
 	console_init();
-	if (run_load() < 0 || root_switch() < 0)
+	/* the run file says which channel reaches the host: report after it */
+	loaded = run_load();
+	ctl(LUPINE_CTL_INIT " %lld", t_init);
+	if (loaded < 0 || root_switch() < 0)
 		finish(127);
 	net_init();
 	names_init();

@@ -1,14 +1,48 @@
-/* protocol.h: how a Lupine guest talks to the host, shared by guest/ and src/.
+/* protocol.h: how a Lupine guest and the host talk, shared by guest/ and src/.
  *
- * The console (ttyS0) belongs to the application. Control messages go
- * through a second, write-only channel: QEMU's isa-debugcon port, whose
- * bytes land in a host FIFO, one "KEY VALUE\n" line per message. The VM
- * ends by a write to QEMU's isa-debug-exit port. */
+ * Host -> guest: the run configuration, one schema (LUPINE_RUN_KEYS) for
+ * the bundle's lupine.json "run" object, the per-run file /lupine/run the
+ * init reads ("KEY VALUE" lines, \n \t \\ escaped; list keys repeat) and
+ * the init's parser.
+ *
+ * Guest -> host: the console (ttyS0) belongs to the application. Control
+ * lines ("KEY VALUE\n") go through a second channel: on QEMU the
+ * isa-debugcon port, whose bytes land in a host FIFO, and the VM ends by a
+ * write to the isa-debug-exit port; on a VMM without such ports
+ * (Firecracker) the init writes them on the console behind
+ * LUPINE_CTL_MARK, the host takes those lines out of the console stream,
+ * and the VM ends by a reboot (reboot=k: the i8042 reset ends Firecracker). */
 #ifndef LUPINE_PROTOCOL_H
 #define LUPINE_PROTOCOL_H
 
+/* The PATH an application gets when its image or command line sets none,
+ * and where both lupine build and the init look for a bare command name. */
+#define LUPINE_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+#define LUPINE_RUN_FILE "/lupine/run"
+
+/* X(ID, "key", KIND): KIND is RUN_LIST (repeated), RUN_STR or RUN_INT. */
+#define LUPINE_RUN_KEYS(X)                                                               \
+	X(RUN_ARG, "arg", RUN_LIST)        /* the command, argv[0] first */              \
+	X(RUN_ENV, "env", RUN_LIST)        /* KEY=VALUE */                               \
+	X(RUN_CWD, "cwd", RUN_STR)         /* working directory */                       \
+	X(RUN_UID, "uid", RUN_INT)         /* user id the application runs as */        \
+	X(RUN_GID, "gid", RUN_INT)         /* its group id */                            \
+	X(RUN_HOSTNAME, "hostname", RUN_STR)                                             \
+	X(RUN_IP, "ip", RUN_STR)           /* eth0's address, "A.B.C.D/PREFIX" */         \
+	X(RUN_GW, "gw", RUN_STR)           /* default route */                           \
+	X(RUN_DNS, "dns", RUN_STR)         /* the nameserver for /etc/resolv.conf */     \
+	X(RUN_ROOT, "root", RUN_STR)       /* "DEV FSTYPE ro|rw": switch to a disk root */ \
+	X(RUN_CTL, "ctl", RUN_STR)         /* "port" (default) or "console" */
+
+enum run_kind { RUN_LIST, RUN_STR, RUN_INT };
+#define LUPINE_RUN_ENUM(id, key, kind) id,
+enum run_key { LUPINE_RUN_KEYS(LUPINE_RUN_ENUM) RUN_NKEYS };
+#undef LUPINE_RUN_ENUM
+
 #define LUPINE_CTL_PORT  0xe9 /* isa-debugcon: control lines, guest -> host */
 #define LUPINE_EXIT_PORT 0xf4 /* isa-debug-exit: QEMU exits with status 2*v+1 */
+#define LUPINE_CTL_MARK  "\x1blupine-ctl " /* a control line on the console */
 
 /* Control lines the init writes. */
 #define LUPINE_CTL_INIT   "init"   /* "init BOOTTIME_NS": PID 1 started */

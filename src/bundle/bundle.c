@@ -1,4 +1,4 @@
-/* bundle.c: a bundle directory (kernel, rootfs, lupine.json run config): write it atomically, read it back. */
+/* bundle.c: a bundle directory (kernel, rootfs, lupine.json): write it atomically, read it back. */
 #include "bundle/bundle.h"
 
 #include <errno.h>
@@ -8,17 +8,25 @@
 #include <string.h>
 #include <unistd.h>
 
-void env_set(struct strlist *l, const char *kv)
+void bundle_init(struct bundle *b)
 {
-	size_t klen = strcspn(kv, "=");
-	for (size_t i = 0; i < l->n; i++) {
-		if (!strncmp(l->v[i], kv, klen) && l->v[i][klen] == '=') {
-			free(l->v[i]);
-			l->v[i] = xstrdup(kv);
-			return;
-		}
-	}
-	strlist_add(l, kv);
+	memset(b, 0, sizeof(*b));
+	run_config_init(&b->run);
+	b->memory_mib = 128;
+}
+
+void bundle_release(struct bundle *b)
+{
+	free(b->kernel);
+	free(b->rootfs);
+	free(b->rootfs_format);
+	free(b->cmdline);
+	free(b->kernel_label);
+	free(b->config_hash);
+	run_config_release(&b->run);
+	strlist_release(&b->manifests);
+	strlist_release(&b->exposed);
+	bundle_init(b);
 }
 
 static json_t *list_json(const struct strlist *l)
@@ -51,16 +59,13 @@ int bundle_write_json(const char *dir, const struct bundle *b, struct strbuf *er
 	char *path = xasprintf("%s/%s", dir, BUNDLE_JSON), *text;
 	int ret;
 
-	json_object_set_new(j, "lupine_bundle", json_integer(1));
+	json_object_set_new(j, "lupine_bundle", json_integer(BUNDLE_VERSION));
 	json_object_set_new(j, "kernel", json_pack("{s:s, s:s, s:s, s:o}", "file", b->kernel, "config_hash",
-						   b->config_hash, "label", b->kernel_label, "manifests",
+						   b->config_hash ? b->config_hash : "", "label",
+						   b->kernel_label ? b->kernel_label : "", "manifests",
 						   list_json(&b->manifests)));
 	json_object_set_new(j, "rootfs", json_pack("{s:s, s:s}", "file", b->rootfs, "format", b->rootfs_format));
-	json_object_set_new(j, "argv", list_json(&b->argv));
-	json_object_set_new(j, "env", list_json(&b->env));
-	json_object_set_new(j, "workdir", json_string(b->workdir ? b->workdir : "/"));
-	json_object_set_new(j, "uid", json_integer(b->uid));
-	json_object_set_new(j, "gid", json_integer(b->gid));
+	json_object_set_new(j, "run", run_config_to_json(&b->run));
 	json_object_set_new(j, "memory_mib", json_integer(b->memory_mib));
 	json_object_set_new(j, "net", json_boolean(b->net));
 	json_object_set_new(j, "kml", json_boolean(b->kml));
@@ -76,22 +81,65 @@ int bundle_write_json(const char *dir, const struct bundle *b, struct strbuf *er
 	return ret;
 }
 
-static char *dup_or(const char *s, const char *fallback)
+/* A file name inside the bundle: no '/', not "." or "..". */
+static int plain_name(const char *s)
 {
-	return xstrdup(s ? s : fallback);
+	return *s && !strchr(s, '/') && strcmp(s, ".") && strcmp(s, "..");
+}
+
+static int unpack(json_t *j, struct bundle *b, json_error_t *je, struct strbuf *err)
+{
+	const char *kfile, *rfile, *hash = "", *label = "", *rformat = "initramfs", *cmdline = "";
+	json_t *manifests = NULL, *run = NULL, *exposed = NULL;
+	int net = 0, kml = 0, version = 0;
+
+	if (json_unpack_ex(j, je, 0, "{s:i, s:{s:s, s?s, s?s, s?o}, s:{s:s, s?s}, s:o, s?i, s?b, s?b, s?s, s?o}",
+			   "lupine_bundle", &version, "kernel", "file", &kfile, "config_hash", &hash, "label", &label,
+			   "manifests", &manifests, "rootfs", "file", &rfile, "format", &rformat, "run", &run,
+			   "memory_mib", &b->memory_mib, "net", &net, "kml", &kml, "cmdline", &cmdline,
+			   "exposed_ports", &exposed) < 0) {
+		if (json_is_integer(json_object_get(j, "lupine_bundle")) &&
+		    json_integer_value(json_object_get(j, "lupine_bundle")) != BUNDLE_VERSION)
+			sb_adds(err, "it was made by another version of lupine; rebuild it with 'lupine build'");
+		else
+			sb_adds(err, je->text);
+		return -1;
+	}
+	if (version != BUNDLE_VERSION) {
+		sb_addf(err, "bundle format %d, this lupine reads %d; rebuild it with 'lupine build'", version,
+			BUNDLE_VERSION);
+		return -1;
+	}
+	if (list_read(manifests, &b->manifests) < 0 || list_read(exposed, &b->exposed) < 0) {
+		sb_adds(err, "bad manifests or exposed_ports");
+		return -1;
+	}
+	if (!plain_name(kfile) || !plain_name(rfile)) {
+		sb_adds(err, "file names must be plain names inside the bundle");
+		return -1;
+	}
+	if (run_config_from_json(run, &b->run, err) < 0)
+		return -1;
+	b->kernel = xstrdup(kfile);
+	b->rootfs = xstrdup(rfile);
+	b->rootfs_format = xstrdup(rformat);
+	b->config_hash = xstrdup(hash);
+	b->kernel_label = xstrdup(label);
+	b->cmdline = xstrdup(cmdline);
+	b->net = net;
+	b->kml = kml;
+	return 0;
 }
 
 int bundle_load(const char *dir, struct bundle *b, struct strbuf *err)
 {
 	char *path = xasprintf("%s/%s", dir, BUNDLE_JSON);
+	struct strbuf why = {0};
 	json_error_t je;
 	json_t *j = NULL;
-	const char *kfile = NULL, *hash = NULL, *label = NULL, *rfile = NULL, *rformat = NULL;
-	const char *workdir = NULL, *cmdline = NULL;
-	json_t *manifests = NULL, *argv = NULL, *env = NULL, *exposed = NULL;
-	int net = 0, kml = 0, ret = -1;
+	int ret = -1;
 
-	memset(b, 0, sizeof(*b));
+	bundle_init(b);
 	if (!is_dir(dir)) {
 		sb_addf(err, "'%s' is not a bundle directory (make one with 'lupine build')", dir);
 		goto out;
@@ -100,61 +148,35 @@ int bundle_load(const char *dir, struct bundle *b, struct strbuf *err)
 		sb_addf(err, "'%s' is not a lupine bundle: %s", dir, path_exists(path) ? je.text : "no " BUNDLE_JSON);
 		goto out;
 	}
-	b->memory_mib = 128;
-	if (json_unpack_ex(j, &je, 0, "{s:{s:s, s?s, s?s, s?o}, s:{s:s, s?s}, s:o, s?o, s?s, s?i, s?i, s?i, s?b, s?b, s?s, s?o}",
-			   "kernel", "file", &kfile, "config_hash", &hash, "label", &label, "manifests", &manifests,
-			   "rootfs", "file", &rfile, "format", &rformat, "argv", &argv, "env", &env, "workdir",
-			   &workdir, "uid", &b->uid, "gid", &b->gid, "memory_mib", &b->memory_mib, "net", &net, "kml", &kml,
-			   "cmdline", &cmdline, "exposed_ports", &exposed) < 0 ||
-	    list_read(argv, &b->argv) < 0 || list_read(env, &b->env) < 0 ||
-	    list_read(manifests, &b->manifests) < 0 || list_read(exposed, &b->exposed) < 0 || !b->argv.n) {
-		sb_addf(err, "'%s' is malformed: %s", path, je.text[0] ? je.text : "bad argv, env or manifests");
+	if (unpack(j, b, &je, &why) < 0) {
+		sb_addf(err, "'%s' is malformed: %s", path, why.buf);
 		bundle_release(b);
 		goto out;
 	}
-	if (strchr(kfile, '/') || strchr(rfile, '/')) {
-		sb_addf(err, "'%s' is malformed: file names must not contain '/'", path);
-		goto out;
-	}
-	b->kernel = xstrdup(kfile);
-	b->rootfs = xstrdup(rfile);
-	b->rootfs_format = dup_or(rformat, "initramfs");
-	b->config_hash = dup_or(hash, "");
-	b->kernel_label = dup_or(label, "");
-	b->workdir = dup_or(workdir, "/");
-	b->cmdline = dup_or(cmdline, "");
-	b->net = net;
-	b->kml = kml;
 	ret = 0;
 out:
+	sb_release(&why);
 	json_decref(j);
 	free(path);
 	return ret;
 }
 
-void bundle_release(struct bundle *b)
+int bundle_replaceable(const char *dir)
 {
-	free(b->kernel);
-	free(b->rootfs);
-	free(b->rootfs_format);
-	free(b->workdir);
-	free(b->cmdline);
-	free(b->kernel_label);
-	free(b->config_hash);
-	strlist_release(&b->argv);
-	strlist_release(&b->env);
-	strlist_release(&b->manifests);
-	strlist_release(&b->exposed);
-	memset(b, 0, sizeof(*b));
+	char *json = xasprintf("%s/%s", dir, BUNDLE_JSON);
+	int ok = !path_exists(dir) || (is_dir(dir) && path_exists(json));
+
+	free(json);
+	return ok;
 }
 
 int bundle_commit(const char *staging, const char *dir, struct strbuf *err)
 {
-	char *old = NULL, *json = xasprintf("%s/%s", dir, BUNDLE_JSON);
+	char *old = NULL;
 	int ret = -1;
 
 	if (path_exists(dir)) {
-		if (!is_dir(dir) || !path_exists(json)) {
+		if (!bundle_replaceable(dir)) {
 			sb_addf(err, "'%s' exists and is not a lupine bundle; choose another -o or remove it", dir);
 			goto out;
 		}
@@ -176,6 +198,5 @@ int bundle_commit(const char *staging, const char *dir, struct strbuf *err)
 	ret = 0;
 out:
 	free(old);
-	free(json);
 	return ret;
 }

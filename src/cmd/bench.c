@@ -1,5 +1,6 @@
 /* bench.c: `lupine bench` measures kernels side by side: size, options, build time, boot time. */
 #include "cmd/cmds.h"
+#include "cmd/options.h"
 #include "vm/hello.h"
 #include "kernel/kbuild.h"
 #include "kernel/kspec.h"
@@ -139,7 +140,7 @@ int cmd_bench(int argc, char **argv)
 	argv++;
 	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': n = atoi(optarg); break;
+		case 'n': n = (int)opt_long("-n", optarg, 1, 1000); break;
 		case 's': source = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;

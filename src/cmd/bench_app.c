@@ -1,5 +1,6 @@
 /* bench_app.c: `lupine bench app` times bundles from `lupine run` to a ready application, and finds their smallest memory. */
 #include "cmd/cmds.h"
+#include "cmd/options.h"
 #include "lib/stats.h"
 #include "lib/util.h"
 
@@ -14,9 +15,9 @@
 
 struct app_opts {
 	const char *port, *ready, *expect;
+	int host_port; /* of port */
 	int n, mem, min_memory;
-	char **args; /* after -- */
-	int nargs;
+	struct strlist args; /* after -- */
 };
 
 /* Runs the ready command once; 1 when its output holds the expected text. */
@@ -45,16 +46,13 @@ static int ready_once(const struct app_opts *o, const char *hostport)
 /* One `lupine run`: seconds until ready, or -1 if it never got ready in limit seconds. */
 static double run_once(const struct app_opts *o, const char *bundle, int mem, double limit)
 {
-	char *self = xasprintf("/proc/self/exe"), mems[16];
-	/* the host port: HOST of HOST:GUEST or IP:HOST:GUEST */
-	const char *first = strchr(o->port, ':'), *last = strrchr(o->port, ':');
-	char *hp = first != last ? xstrndup(first + 1, (size_t)(last - first - 1))
-				 : xstrndup(o->port, strcspn(o->port, ":"));
+	char *self = xasprintf("/proc/self/exe"), mems[16], hp[16];
 	char *argv[64];
 	int k = 0;
 	double t0 = now_sec(), t = -1;
 
 	snprintf(mems, sizeof(mems), "%d", mem);
+	snprintf(hp, sizeof(hp), "%d", o->host_port);
 	argv[k++] = "lupine";
 	argv[k++] = "run";
 	argv[k++] = (char *)bundle;
@@ -64,10 +62,10 @@ static double run_once(const struct app_opts *o, const char *bundle, int mem, do
 	argv[k++] = mems;
 	argv[k++] = "--timeout";
 	argv[k++] = "600";
-	if (o->nargs)
+	if (o->args.n)
 		argv[k++] = "--";
-	for (int i = 0; i < o->nargs && k < 62; i++)
-		argv[k++] = o->args[i];
+	for (size_t i = 0; i < o->args.n && k < 62; i++)
+		argv[k++] = o->args.v[i];
 	argv[k] = NULL;
 	fflush(stdout); /* or the child would print our buffer again */
 	pid_t pid = fork();
@@ -93,7 +91,6 @@ static double run_once(const struct app_opts *o, const char *bundle, int mem, do
 		kill(pid, SIGTERM);
 		waitpid(pid, NULL, 0);
 	}
-	free(hp);
 	free(self);
 	return t;
 }
@@ -144,20 +141,21 @@ int cmd_bench_app(int argc, char **argv)
 		{"expect", required_argument, 0, 'x'},  {"min-memory", no_argument, 0, 'M'},
 		{0, 0, 0, 0}};
 	struct app_opts o = {.n = 5, .mem = 256};
-	int c, nopts = argc;
+	struct strbuf err = {0};
+	struct vm_port port;
+	int c, nopts = opt_split(argc, argv, &o.args);
 
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--")) {
-			nopts = i;
-			o.args = argv + i + 1;
-			o.nargs = argc - i - 1;
-			break;
-		}
 	while ((c = getopt_long(nopts, argv, "n:p:m:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': o.n = atoi(optarg); break;
-		case 'p': o.port = optarg; break;
-		case 'm': o.mem = atoi(optarg); break;
+		case 'n': o.n = (int)opt_long("-n", optarg, 1, 10000); break;
+		case 'p':
+			if (vm_port_parse(optarg, &port, &err) < 0)
+				die("%s", err.buf);
+			o.port = optarg;
+			o.host_port = port.host_port;
+			vm_port_release(&port);
+			break;
+		case 'm': o.mem = opt_memory(optarg); break;
 		case 'r': o.ready = optarg; break;
 		case 'x': o.expect = optarg; break;
 		case 'M': o.min_memory = 1; break;

@@ -1,11 +1,12 @@
 /* bench_syscall.c: `lupine bench syscall` times system calls on a KML kernel (in ring 0) and on
  * a kernel built from the identical config with only KERNEL_MODE_LINUX off, side by side. */
 #include "cmd/cmds.h"
+#include "cmd/options.h"
 #include "rootfs/cpio.h"
 #include "lib/embedded.h"
 #include "kernel/kbuild.h"
 #include "kernel/kspec.h"
-#include "bundle/runfile.h"
+#include "bundle/runinit.h"
 #include "lib/stats.h"
 #include "vm/vmm.h"
 
@@ -95,19 +96,19 @@ static char *make_initrd(const char *dir, const char *iters)
 	char *root = xasprintf("%s/root", dir), *t = xasprintf("%s/trusted", root);
 	char *bin = xasprintf("%s/latency", t), *base = xasprintf("%s/base.cpio.gz", dir);
 	char *initrd = xasprintf("%s/initrd", dir);
-	struct strlist argv = {0};
+	struct run_config rc;
 	struct strbuf err = {0};
 
 	if (!lat)
 		die("this lupine was built without the latency probe (build/kml/latency needs the KML musl: scripts/setup.sh)");
 	if (mkdir_p(t, 0755) < 0 || file_write_atomic(bin, lat->data, (size_t)lat->size, 0755) < 0)
 		die("cannot stage the latency probe in '%s'", dir);
-	strlist_add(&argv, "/trusted/latency");
-	strlist_add(&argv, iters);
-	struct runfile rf = {.argv = &argv, .cwd = "/"};
-	if (cpio_write_dir(root, base, &err) < 0 || runfile_initramfs(&rf, base, initrd, &err) < 0)
+	run_config_init(&rc);
+	strlist_add(&rc.arg, "/trusted/latency");
+	strlist_add(&rc.arg, iters);
+	if (cpio_write_dir(root, base, &err) < 0 || runinit_write(&rc, base, initrd, &err) < 0)
 		die("%s", err.buf);
-	strlist_release(&argv);
+	run_config_release(&rc);
 	free(root);
 	free(t);
 	free(bin);
@@ -146,9 +147,12 @@ int cmd_bench_syscall(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "n:a:i:s:")) != -1) {
 		switch (c) {
-		case 'n': n = atoi(optarg); break;
+		case 'n': n = (int)opt_long("-n", optarg, 1, 1000); break;
 		case 'a': app = optarg; break;
-		case 'i': iters = optarg; break;
+		case 'i':
+			opt_long("-i", optarg, 1, 1000000000);
+			iters = optarg;
+			break;
 		case 's': source = optarg; break;
 		default: return 2;
 		}

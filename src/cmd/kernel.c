@@ -1,5 +1,6 @@
 /* kernel.c: `lupine kernel` builds (or fetches from the cache) a specialised kernel. */
 #include "cmd/cmds.h"
+#include "cmd/options.h"
 #include "kernel/configs.h"
 #include "kernel/kbuild.h"
 #include "vm/hello.h"
@@ -146,13 +147,12 @@ static char *chomp(char *s)
 int cmd_kernel(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"app", required_argument, 0, 'a'},    {"config", required_argument, 0, 'c'},
-		{"general", no_argument, 0, 'g'},      {"tiny", no_argument, 0, 't'},
+		OPT_KSPEC_LONGOPTS,                     {"general", no_argument, 0, OPT_GENERAL},
 		{"source", required_argument, 0, 's'}, {"output", required_argument, 0, 'o'},
 		{"jobs", required_argument, 0, 'j'},   {"force", no_argument, 0, 'f'},
 		{"quiet", no_argument, 0, 'q'},        {"list", no_argument, 0, 'l'},
 		{"explain", required_argument, 0, 'e'}, {"help", no_argument, 0, 'h'},
-		{"boot", no_argument, 0, 'b'},         {"kml", no_argument, 0, 'K'},
+		{"boot", no_argument, 0, 'b'},
 		{0, 0, 0, 0}};
 	struct kspec spec = {0};
 	struct kbuild_result res;
@@ -162,15 +162,12 @@ int cmd_kernel(int argc, char **argv)
 	int c, boot = 0, ret = 0, jobs = 0, force = 0;
 
 	while ((c = getopt_long(argc, argv, "o:j:qh", opts, NULL)) != -1) {
+		if (opt_kspec(c, optarg, &spec))
+			continue;
 		switch (c) {
-		case 'a': kspec_add_app(&spec, optarg); break;
-		case 'c': kspec_add_file(&spec, optarg); break;
-		case 'g': spec.general = 1; break;
-		case 't': spec.tiny = 1; break;
-		case 'K': spec.kml = 1; break;
 		case 's': source = optarg; break;
 		case 'o': out = optarg; break;
-		case 'j': jobs = atoi(optarg); break;
+		case 'j': jobs = (int)opt_long("-j", optarg, 1, 1024); break;
 		case 'f': force = 1; break;
 		case 'b': boot = 1; break;
 		case 'q': lupine_quiet = 1; break;

@@ -1,33 +1,30 @@
-/* run.c: `lupine run` boots a bundle, streams its console and exits with the application's status. */
+/* run.c: `lupine run` boots a bundle, streams its console and exits with the application's status.
+ * Options and validation only; bundle/launch.c and vm/ do the work. */
 #include "cmd/cmds.h"
-#include "bundle/bundle.h"
-#include "bundle/runfile.h"
-#include "vm/vmm.h"
+#include "cmd/options.h"
+#include "bundle/launch.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 /* lupine run's own exit statuses, kept apart from common application ones */
 enum {
-	EXIT_NO_STATUS = 122, /* the VM ended without the init reporting (QEMU killed, reset) */
+	EXIT_NO_STATUS = 122, /* the VM ended without the init reporting (VMM killed, reset) */
 	EXIT_PANIC = 123,     /* the kernel panicked */
 	EXIT_TIMEOUT = 124,   /* --timeout ran out, or init was not reached in time */
-	EXIT_LAUNCH = 125,    /* could not start: bad bundle, QEMU missing, port in use */
+	EXIT_LAUNCH = 125,    /* could not start: bad bundle, VMM missing, port in use */
 };
 
 static const char usage[] =
 	"usage: lupine run BUNDLE [-p [IP:]HOSTPORT:GUESTPORT]... [-m MiB] [-e KEY=VAL]...\n"
-	"                  [--accel auto|kvm|tcg] [--timeout SEC] [-- ARGS...]\n"
+	"                  [--accel auto|kvm|tcg] [--vmm qemu|firecracker] [--timeout SEC]\n"
+	"                  [--dry-run] [-- ARGS...]\n"
 	"\n"
-	"Boots a bundle made by 'lupine build' in a QEMU microvm, streams the console to\n"
+	"Boots a bundle made by 'lupine build' in a microVM, streams the console to\n"
 	"stdout and exits with the application's exit status (128+N for a death by\n"
 	"signal N).\n"
 	"\n"
@@ -36,68 +33,31 @@ static const char usage[] =
 	"  -e KEY=VAL          set an environment variable for the application\n"
 	"  --accel MODE        auto (KVM if the host has hardware virtualisation, else\n"
 	"                      software emulation), kvm or tcg (default auto)\n"
+	"  --vmm VMM           qemu (default: QEMU's microvm machine) or firecracker\n"
+	"                      (needs KVM and the firecracker binary on PATH; its NIC is\n"
+	"                      the tap named by --tap, which you set up and forward)\n"
+	"  --tap NAME          firecracker: the host tap device for the NIC (default lupine0)\n"
 	"  --timeout SEC       stop the VM after SEC seconds (default: never)\n"
 	"  --boot-timeout SEC  give up if the init has not started after SEC (default 120)\n"
 	"  --persist           ext4 bundles: write to the bundle's disk itself (default:\n"
 	"                      a fresh copy per run, so a run never alters the bundle)\n"
 	"  --ro                ext4 bundles: mount the root filesystem read-only\n"
+	"  --ctl port|console  how the init reports to lupine (default: the VMM's way; a\n"
+	"                      port on QEMU, the console on Firecracker)\n"
+	"  --dry-run           print the VMM command line (and config file) and exit\n"
 	"  -- ARGS             replace the application's arguments\n"
 	"\n"
 	"exit status: the application's, or 122 the VM stopped without a status,\n"
 	"123 kernel panic, 124 timed out, 125 could not start the VM.\n";
 
-static void parse_port(const char *s, struct vm_port *p)
-{
-	char *copy = xstrdup(s), *last = strrchr(copy, ':'), *end;
-	if (!last)
-		goto bad;
-	*last = 0;
-	p->guest_port = (int)strtol(last + 1, &end, 10);
-	if (*end || p->guest_port <= 0 || p->guest_port > 65535)
-		goto bad;
-	char *mid = strrchr(copy, ':');
-	if (mid) {
-		*mid = 0;
-		p->host_ip = xstrdup(copy);
-		p->host_port = (int)strtol(mid + 1, &end, 10);
-	} else {
-		p->host_port = (int)strtol(copy, &end, 10);
-	}
-	if (*end || p->host_port <= 0 || p->host_port > 65535)
-		goto bad;
-	free(copy);
-	return;
-bad:
-	fprintf(stderr, "lupine: -p '%s': expected [IP:]HOSTPORT:GUESTPORT, e.g. -p 8080:80\n", s);
-	exit(EXIT_LAUNCH);
-}
-
-/* QEMU would fail later and less clearly: check the host port is free now. */
-static void check_port_free(const struct vm_port *p)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p->host_port)};
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-
-	if (inet_pton(AF_INET, p->host_ip ? p->host_ip : "127.0.0.1", &a.sin_addr) != 1) {
-		fprintf(stderr, "lupine: -p: '%s' is not an IPv4 address\n", p->host_ip);
-		exit(EXIT_LAUNCH);
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		fprintf(stderr, "lupine: host port %d is not available (%s); choose another with -p\n",
-			p->host_port, strerror(errno));
-		exit(EXIT_LAUNCH);
-	}
-	close(fd);
-}
-
-static void fail(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "lupine: ");
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	exit(EXIT_LAUNCH);
-}
+struct run_opts {
+	struct vm_config cfg;
+	struct launch_opts lo;
+	struct strlist env, args;
+	struct vm_port *ports;
+	const char *bundle;
+	int dry_run;
+};
 
 static volatile sig_atomic_t stop_signal;
 static void on_stop(int sig)
@@ -105,6 +65,69 @@ static void on_stop(int sig)
 	stop_signal = sig;
 }
 
+static void parse_option(struct run_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'p': opt_port(arg, &o->ports, &o->cfg.nports); break;
+	case 'm': o->lo.mem_mib = opt_memory(arg); break;
+	case 'e': opt_env(arg, &o->env); break;
+	case 'a':
+		if (!strcmp(arg, "kvm"))
+			o->cfg.accel = VM_ACCEL_KVM;
+		else if (!strcmp(arg, "tcg"))
+			o->cfg.accel = VM_ACCEL_TCG;
+		else if (strcmp(arg, "auto"))
+			die("--accel '%s': expected auto, kvm or tcg", arg);
+		break;
+	case 'V':
+		if (!(o->lo.vmm = vmm_find(arg)))
+			die("--vmm '%s': expected qemu or firecracker", arg);
+		break;
+	case 'T': o->cfg.tap = arg; break;
+	case 't': o->cfg.timeout = opt_seconds("--timeout", arg); break;
+	case 'b': o->cfg.init_timeout = opt_seconds("--boot-timeout", arg); break;
+	case 'P': o->lo.persist = 1; break;
+	case 'R': o->lo.ro = 1; break;
+	case 'c':
+		if (strcmp(arg, "port") && strcmp(arg, "console"))
+			die("--ctl '%s': expected port or console", arg);
+		o->lo.ctl = arg;
+		break;
+	case 'n': o->dry_run = 1; break;
+	}
+}
+
+static void parse(struct run_opts *o, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"publish", required_argument, 0, 'p'}, {"memory", required_argument, 0, 'm'},
+		{"env", required_argument, 0, 'e'},     {"accel", required_argument, 0, 'a'},
+		{"vmm", required_argument, 0, 'V'},     {"tap", required_argument, 0, 'T'},
+		{"timeout", required_argument, 0, 't'}, {"boot-timeout", required_argument, 0, 'b'},
+		{"persist", no_argument, 0, 'P'},       {"ro", no_argument, 0, 'R'},
+		{"ctl", required_argument, 0, 'c'},     {"dry-run", no_argument, 0, 'n'},
+		{"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+	int c, nopts = opt_split(argc, argv, &o->args);
+
+	while ((c = getopt_long(nopts, argv, "p:m:e:h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage, stdout);
+			exit(0);
+		}
+		if (c == '?') {
+			fputs(usage, stderr);
+			exit(EXIT_LAUNCH);
+		}
+		parse_option(o, c, optarg);
+	}
+	if (optind >= nopts)
+		die("no bundle given; see 'lupine run --help'");
+	if (optind + 1 < nopts)
+		die("unexpected argument '%s'; the application's arguments go after --", argv[optind + 1]);
+	o->bundle = argv[optind];
+}
+
+/* The exit status for how the VM ended, with a line saying why when it is not the app's. */
 static int finish(const struct vm_result *r, double timeout)
 {
 	switch (r->end) {
@@ -120,7 +143,7 @@ static int finish(const struct vm_result *r, double timeout)
 			fprintf(stderr, "lupine: stopped the VM after --timeout %.0f s\n", timeout);
 		return EXIT_TIMEOUT;
 	case VM_KILLED:
-		fprintf(stderr, "lupine: QEMU ended abnormally (status %d)%s%s\n", r->vmm_status,
+		fprintf(stderr, "lupine: the VMM ended abnormally (status %d)%s%s\n", r->vmm_status,
 			r->panic ? ": " : "", r->panic ? r->panic : "");
 		return EXIT_NO_STATUS;
 	case VM_NO_STATUS:
@@ -131,139 +154,79 @@ static int finish(const struct vm_result *r, double timeout)
 	return EXIT_NO_STATUS;
 }
 
-int cmd_run(int argc, char **argv)
+/* Everything a run checks before it makes any file. */
+static void validate(struct run_opts *o, const struct bundle *b)
 {
-	static const struct option opts[] = {
-		{"publish", required_argument, 0, 'p'}, {"memory", required_argument, 0, 'm'},
-		{"env", required_argument, 0, 'e'},     {"accel", required_argument, 0, 'a'},
-		{"timeout", required_argument, 0, 't'}, {"boot-timeout", required_argument, 0, 'b'},
-		{"persist", no_argument, 0, 'P'},       {"ro", no_argument, 0, 'R'},
-		{"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
-	struct vm_port *ports = NULL;
-	struct vm_config cfg = {.accel = VM_ACCEL_AUTO, .init_timeout = 120, .echo = 1, .stop = &stop_signal};
-	struct strlist env = {0}, args = {0};
-	struct bundle b;
 	struct strbuf err = {0};
+
+	if (!o->dry_run && vmm_check(o->lo.vmm, o->cfg.accel, &err) < 0)
+		die("%s", err.buf);
+	for (size_t i = 0; !o->dry_run && o->lo.vmm == &vmm_qemu && i < o->cfg.nports; i++)
+		if (vm_port_check_free(&o->ports[i], &err) < 0)
+			die("%s", err.buf);
+	if (o->cfg.nports && !b->net)
+		die("-p: this bundle's kernel has no network (CONFIG_VIRTIO_NET); build it with an app manifest that has one, e.g. --app redis");
+	if (o->cfg.nports && o->lo.vmm != &vmm_qemu)
+		note("firecracker: lupine does not forward ports; route them to %s on tap '%s' yourself",
+		     o->lo.vmm->guest_ip, o->cfg.tap ? o->cfg.tap : "lupine0");
+}
+
+static int boot(struct run_opts *o, struct strbuf *err)
+{
 	struct vm_result r;
-	int c, nopts = argc, mem = 0, ret, persist = 0, ro = 0;
+	int ret;
 
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--")) {
-			nopts = i;
-			break;
-		}
-	while ((c = getopt_long(nopts, argv, "p:m:e:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			ports = xrealloc(ports, (cfg.nports + 1) * sizeof(*ports));
-			memset(&ports[cfg.nports], 0, sizeof(*ports));
-			parse_port(optarg, &ports[cfg.nports++]);
-			break;
-		case 'm':
-			if ((mem = atoi(optarg)) < 16)
-				fail("-m '%s': memory must be a number of MiB, at least 16", optarg);
-			break;
-		case 'e':
-			if (!strchr(optarg, '=') || optarg[0] == '=')
-				fail("-e '%s': expected KEY=VALUE", optarg);
-			strlist_add(&env, optarg);
-			break;
-		case 'a':
-			if (!strcmp(optarg, "kvm"))
-				cfg.accel = VM_ACCEL_KVM;
-			else if (!strcmp(optarg, "tcg"))
-				cfg.accel = VM_ACCEL_TCG;
-			else if (strcmp(optarg, "auto"))
-				fail("--accel '%s': expected auto, kvm or tcg", optarg);
-			break;
-		case 't': cfg.timeout = atof(optarg); break;
-		case 'b': cfg.init_timeout = atof(optarg); break;
-		case 'P': persist = 1; break;
-		case 'R': ro = 1; break;
-		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return EXIT_LAUNCH;
-		}
+	if (o->dry_run) {
+		struct strbuf out = {0};
+		if (vmm_describe(&o->cfg, &out, err) < 0)
+			return -1;
+		fputs(out.buf, stdout);
+		sb_release(&out);
+		return 0;
 	}
-	if (optind >= nopts)
-		fail("%s", "no bundle given; see 'lupine run --help'");
-	if (optind + 1 < nopts)
-		fail("unexpected argument '%s'; the application's arguments go after --", argv[optind + 1]);
-	if (bundle_load(argv[optind], &b, &err) < 0)
-		fail("%s", err.buf);
-	if (cfg.accel == VM_ACCEL_KVM && !vmm_kvm_usable())
-		fail("%s", "--accel kvm: this host has no usable KVM (no vmx/svm or /dev/kvm); use --accel tcg");
-	for (size_t i = 0; i < cfg.nports; i++)
-		check_port_free(&ports[i]);
-	if (cfg.nports && !b.net)
-		fail("%s", "-p: this bundle's kernel has no network (CONFIG_VIRTIO_NET); build it with an app manifest that has one, e.g. --app redis");
-
-	/* the application's command and environment for this run */
-	if (nopts + 1 < argc) {
-		strlist_add(&args, b.argv.v[0]);
-		for (int i = nopts + 1; i < argc; i++)
-			strlist_add(&args, argv[i]);
-	}
-	for (size_t i = 0; i < env.n; i++)
-		env_set(&b.env, env.v[i]);
-	struct runfile rf = {.argv = args.n ? &args : &b.argv, .env = &b.env, .cwd = b.workdir,
-			     .uid = b.uid, .gid = b.gid, .hostname = "lupine"};
-	if (b.net) {
-		rf.ip = "10.0.2.15/24"; /* QEMU user networking's fixed guest addresses */
-		rf.gw = "10.0.2.2";
-		rf.dns = "10.0.2.3";
-	}
-	char tmpl[] = "/tmp/lupine-run-XXXXXX";
-	if (!mkdtemp(tmpl))
-		fail("cannot create a temporary directory: %s", strerror(errno));
-	char *initrd = xasprintf("%s/initrd", tmpl), *base = xasprintf("%s/%s", argv[optind], b.rootfs);
-	char *kernel = xasprintf("%s/%s", argv[optind], b.kernel), *disk = NULL;
-	int ext4 = !strcmp(b.rootfs_format, "ext4");
-	if (ext4) {
-		/* the init mounts the disk and switches into it */
-		rf.root_dev = "/dev/vda";
-		rf.root_fs = "ext4";
-		rf.root_ro = ro;
-		disk = ro || persist ? xstrdup(base) : xasprintf("%s/disk.ext4", tmpl);
-		if (!ro && !persist && file_copy(base, disk, 0644) < 0) {
-			rm_rf(tmpl);
-			fail("cannot copy the bundle's disk: %s", strerror(errno));
-		}
-	} else if (ro || persist) {
-		rm_rf(tmpl);
-		fail("%s", "--ro and --persist apply to bundles with an ext4 root (lupine build --rootfs ext4)");
-	}
-	if (runfile_initramfs(&rf, ext4 ? NULL : base, initrd, &err) < 0) {
-		rm_rf(tmpl);
-		fail("%s", err.buf);
-	}
-	cfg.disk = disk;
-	cfg.disk_readonly = ro;
-	cfg.kernel = kernel;
-	cfg.initrd = initrd;
-	cfg.cmdline = b.cmdline;
-	cfg.mem_mib = mem ? mem : b.memory_mib;
-	cfg.net = b.net;
-	cfg.ports = ports;
-	/* Ctrl-C reaches QEMU too (same process group); either way we end as 128+N */
+	/* Ctrl-C reaches the VMM too (same process group); either way we end as 128+N */
 	signal(SIGINT, on_stop);
 	signal(SIGTERM, on_stop);
 	signal(SIGHUP, on_stop);
-	if (vmm_run(&cfg, &r, &err) < 0) {
-		rm_rf(tmpl);
-		fail("%s", err.buf);
-	}
-	rm_rf(tmpl);
-	ret = stop_signal && r.end != VM_EXITED ? 128 + stop_signal : finish(&r, cfg.timeout);
+	if (vmm_run(&o->cfg, &r, err) < 0)
+		return -1;
+	ret = stop_signal && r.end != VM_EXITED ? 128 + stop_signal : finish(&r, o->cfg.timeout);
 	vm_result_release(&r);
+	return ret;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = {.cfg = {.accel = VM_ACCEL_AUTO, .init_timeout = 120, .echo = 1, .stop = &stop_signal},
+			     .lo = {.vmm = &vmm_qemu}};
+	struct strbuf err = {0};
+	struct launch l = {0};
+	struct bundle b;
+	char tmpl[] = "/tmp/lupine-run-XXXXXX";
+	int ret;
+
+	die_status = EXIT_LAUNCH;
+	parse(&o, argc, argv);
+	if (bundle_load(o.bundle, &b, &err) < 0)
+		die("%s", err.buf);
+	validate(&o, &b);
+	o.cfg.ports = o.ports;
+	o.cfg.ctl_console = o.lo.ctl && !strcmp(o.lo.ctl, "console");
+	o.lo.env = &o.env;
+	o.lo.args = &o.args;
+	o.lo.tmpdir = tmpl;
+	if (!mkdtemp(tmpl))
+		die("cannot create a temporary directory: %s", strerror(errno));
+	ret = bundle_launch(o.bundle, &b, &o.lo, &o.cfg, &l, &err) < 0 ? -1 : boot(&o, &err);
+	launch_release(&l);
+	rm_rf(tmpl);
+	if (ret < 0)
+		die("%s", err.buf);
 	bundle_release(&b);
-	strlist_release(&env);
-	strlist_release(&args);
-	free(initrd);
-	free(disk);
-	free(base);
-	free(kernel);
-	for (size_t i = 0; i < cfg.nports; i++)
-		free(ports[i].host_ip);
-	free(ports);
+	strlist_release(&o.env);
+	strlist_release(&o.args);
+	for (size_t i = 0; i < o.cfg.nports; i++)
+		vm_port_release(&o.ports[i]);
+	free(o.ports);
 	return ret;
 }

@@ -6,13 +6,13 @@
  *   build/HASH/     -> object tree while building (removed after success)
  *   locks/kernel-HASH.lock serialises builds of one config across processes. */
 #include "kernel/kbuild.h"
+#include "lib/elf.h"
 #include "lib/cache.h"
 #include "lib/hash.h"
 #include "kernel/kindex.h"
 #include "lib/progress.h"
 
 #include <dirent.h>
-#include <elf.h>
 #include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -145,30 +145,29 @@ out:
  * sections, data allocated writable ones with contents, bss writable without. */
 static int elf_sizes(const char *path, struct kbuild_result *res)
 {
-	size_t len;
-	char *img = file_read(path, &len);
-	int ret = -1;
+	struct elf_file ef;
+	Elf64_Shdr sh;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = -1;
 
-	if (!img)
+	if (fd < 0)
 		return -1;
-	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
-	if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_shoff + (size_t)eh->e_shnum * sizeof(Elf64_Shdr) > len)
+	if (elf_open(&ef, fd) != 1)
 		goto out;
-	Elf64_Shdr *sh = (Elf64_Shdr *)(img + eh->e_shoff);
-	for (int i = 0; i < eh->e_shnum; i++) {
-		if (!(sh[i].sh_flags & SHF_ALLOC))
+	for (unsigned i = 0; i < ef.eh.e_shnum; i++) {
+		if (elf_shdr(&ef, i, &sh) < 0)
+			goto out;
+		if (!(sh.sh_flags & SHF_ALLOC))
 			continue;
-		if (sh[i].sh_type == SHT_NOBITS)
-			res->bss += sh[i].sh_size;
-		else if (sh[i].sh_flags & SHF_WRITE)
-			res->data += sh[i].sh_size;
+		if (sh.sh_type == SHT_NOBITS)
+			res->bss += sh.sh_size;
+		else if (sh.sh_flags & SHF_WRITE)
+			res->data += sh.sh_size;
 		else
-			res->text += sh[i].sh_size;
+			res->text += sh.sh_size;
 	}
 	ret = 0;
 out:
-	free(img);
+	close(fd);
 	return ret;
 }
 
@@ -431,4 +430,19 @@ void kbuild_result_release(struct kbuild_result *res)
 {
 	free_paths(res);
 	memset(res, 0, sizeof(*res));
+}
+
+char *kbuild_option(const struct kbuild_result *res, const char *name)
+{
+	struct kconfig_frag f = {0};
+	struct strbuf err = {0};
+	char *text = file_read(res->config, NULL), *value;
+
+	if (text)
+		kconfig_frag_parse(&f, ".config", text, 0, &err);
+	value = xstrdup(kconfig_lookup(&f, name));
+	kconfig_frag_release(&f);
+	sb_release(&err);
+	free(text);
+	return value;
 }

@@ -30,6 +30,9 @@ struct kbuild_result {
  * option that did not hold and why, or the build log's tail). */
 int kbuild_get(const struct kbuild_req *req, struct kbuild_result *res, struct strbuf *err);
 void kbuild_result_release(struct kbuild_result *res);
+/* The value of CONFIG_name in the built kernel's .config ("y", "m", a
+ * literal), or "n" when it is not set or the config cannot be read. Caller frees. */
+char *kbuild_option(const struct kbuild_result *res, const char *name);
 
 /* Resolves fragments into a final .config text without building (used by
  * kbuild_get and by tests). Returns the text (caller frees) or NULL with err set. */

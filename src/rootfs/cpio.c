@@ -1,5 +1,7 @@
-/* cpio.c: pack a staged root filesystem as a gzip-compressed newc initramfs (libarchive). */
+/* cpio.c: the initramfs format: a gzip-compressed newc cpio (libarchive), also used for
+ * the small per-run archive and the smoke boot. */
 #include "rootfs/cpio.h"
+#include "rootfs/rootfs.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -122,3 +124,23 @@ out:
 	free(tmp);
 	return ret;
 }
+
+/* The initramfs goes in front of the run's own small one; the kernel
+ * unpacks both into RAM, so there is nothing to persist. */
+static int initramfs_boot(const char *path, const struct rootfs_run_opts *o, struct rootfs_boot *b,
+			  struct strbuf *err)
+{
+	if (o->ro || o->persist) {
+		sb_adds(err, "--ro and --persist apply to bundles with an ext4 root (lupine build --rootfs ext4)");
+		return -1;
+	}
+	b->initrd_base = xstrdup(path);
+	return 0;
+}
+
+const struct rootfs_ops rootfs_initramfs = {
+	.name = "initramfs",
+	.file = "rootfs.cpio.gz",
+	.pack = cpio_write_dir,
+	.boot = initramfs_boot,
+};

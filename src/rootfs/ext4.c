@@ -1,41 +1,19 @@
-/* ext4.c: pack a staged root filesystem as an ext4 disk image with e2fsprogs' mke2fs -d (no root needed). */
-#include "rootfs/ext4.h"
+/* ext4.c: the ext4 format: a disk image made by e2fsprogs' mke2fs -d (no root needed),
+ * attached as virtio-blk; the init mounts it and switches into it. */
+#include "rootfs/rootfs.h"
 
 #include <fcntl.h>
-#include <ftw.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static unsigned long long walk_bytes;
-static unsigned long walk_entries;
-
-static int count_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)path;
-	(void)type;
-	(void)ftw;
-	walk_bytes += (unsigned long long)st->st_blocks * 512;
-	walk_entries++;
-	return 0;
-}
-
-unsigned long long tree_size(const char *dir, unsigned long *entries)
-{
-	walk_bytes = 0;
-	walk_entries = 0;
-	nftw(dir, count_one, 32, FTW_PHYS);
-	if (entries)
-		*entries = walk_entries;
-	return walk_bytes;
-}
-
-int ext4_write_dir(const char *dir, const char *out_path, struct strbuf *err)
+static int ext4_pack(const char *dir, const char *out_path, struct strbuf *err)
 {
 	unsigned long entries;
-	unsigned long long bytes = tree_size(dir, &entries);
+	unsigned long long bytes = rootfs_tree_size(dir, &entries);
 	/* content + a quarter for ext4's own metadata and the application's
 	 * writes + one 4 KiB block per entry for small files and directories */
 	unsigned long long kib = (bytes + bytes / 4) / 1024 + entries * 4 + 16 * 1024;
@@ -69,3 +47,25 @@ int ext4_write_dir(const char *dir, const char *out_path, struct strbuf *err)
 	free(tmp);
 	return r == 0 ? 0 : -1;
 }
+
+/* A fresh copy per run, so a run never alters the bundle, unless asked. */
+static int ext4_boot(const char *path, const struct rootfs_run_opts *o, struct rootfs_boot *b, struct strbuf *err)
+{
+	int shared = o->ro || o->persist;
+
+	b->disk = shared ? xstrdup(path) : xasprintf("%s/disk.ext4", o->tmpdir);
+	if (!shared && file_copy(path, b->disk, 0644) < 0) {
+		sb_addf(err, "cannot copy the bundle's disk to '%s': %s", b->disk, strerror(errno));
+		return -1;
+	}
+	b->disk_ro = o->ro;
+	b->root = xasprintf("/dev/vda ext4 %s", o->ro ? "ro" : "rw");
+	return 0;
+}
+
+const struct rootfs_ops rootfs_ext4 = {
+	.name = "ext4",
+	.file = "rootfs.ext4",
+	.pack = ext4_pack,
+	.boot = ext4_boot,
+};

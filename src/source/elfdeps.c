@@ -7,6 +7,7 @@
  * /lib and /usr/lib. $ORIGIN is the loading object's directory. A candidate
  * must be ELF64 x86_64, like the program, or the search goes on. */
 #include "source/elfdeps.h"
+#include "lib/elf.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -34,90 +35,79 @@ static void info_release(struct elfinfo *e)
 	memset(e, 0, sizeof(*e));
 }
 
-int elf_is_elf(const char *path)
+/* One dynamic-section string (DT_NEEDED, DT_RPATH, DT_RUNPATH), copied. */
+static char *dyn_string(const struct elf_file *ef, uint64_t strtab, uint64_t off)
 {
-	unsigned char m[4];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	char buf[4096];
 
-	if (fd < 0)
-		return -1;
-	n = read(fd, m, 4);
-	close(fd);
-	return n == 4 && !memcmp(m, ELFMAG, SELFMAG);
-}
-
-/* File offset of a virtual address, through the PT_LOAD segments. */
-static long vaddr_off(const Elf64_Phdr *ph, int n, Elf64_Addr va)
-{
-	for (int i = 0; i < n; i++)
-		if (ph[i].p_type == PT_LOAD && va >= ph[i].p_vaddr && va < ph[i].p_vaddr + ph[i].p_filesz)
-			return (long)(va - ph[i].p_vaddr + ph[i].p_offset);
-	return -1;
-}
-
-static const char *str_at(const char *img, size_t len, long strtab, Elf64_Xword off)
-{
-	if (strtab < 0 || (size_t)strtab + off >= len || !memchr(img + strtab + off, 0, len - strtab - off))
+	if (off > UINT64_MAX - strtab || elf_string(ef, strtab + off, buf, sizeof(buf)) < 0)
 		return NULL;
-	return img + strtab + off;
+	return xstrdup(buf);
+}
+
+static int read_dynamic(const struct elf_file *ef, const Elf64_Phdr *dynph, struct elfinfo *e)
+{
+	size_t ndyn = dynph->p_filesz / sizeof(Elf64_Dyn);
+	uint64_t strtab = UINT64_MAX;
+	Elf64_Dyn d;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < ndyn; i++) {
+			if (elf_read_at(ef, dynph->p_offset + i * sizeof(d), &d, sizeof(d)) < 0)
+				return -1;
+			if (d.d_tag == DT_NULL)
+				break;
+			if (pass == 0) {
+				if (d.d_tag == DT_STRTAB && elf_vaddr_offset(ef, d.d_un.d_ptr, &strtab) < 0)
+					return -1;
+				continue;
+			}
+			if (d.d_tag != DT_NEEDED && d.d_tag != DT_RPATH && d.d_tag != DT_RUNPATH)
+				continue;
+			char *s = strtab == UINT64_MAX ? NULL : dyn_string(ef, strtab, d.d_un.d_val);
+			if (!s)
+				return -1;
+			if (d.d_tag == DT_NEEDED) {
+				e->needed = xrealloc(e->needed, (e->nneeded + 1) * sizeof(char *));
+				e->needed[e->nneeded++] = s;
+			} else if (d.d_tag == DT_RPATH) {
+				free(e->rpath);
+				e->rpath = s;
+			} else {
+				free(e->runpath);
+				e->runpath = s;
+			}
+		}
+	}
+	return 0;
 }
 
 /* Reads interpreter and dynamic section. Returns 1 for a usable x86_64 ELF,
  * 0 for another class or machine, -1 for unreadable or malformed. */
 static int elf_read(const char *path, struct elfinfo *e)
 {
-	size_t len;
-	char *img = file_read(path, &len);
-	int ret = -1;
+	struct elf_file ef;
+	char interp[4096];
+	Elf64_Phdr ph;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
 
 	memset(e, 0, sizeof(*e));
-	if (!img)
+	if (fd < 0)
 		return -1;
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
-	if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG))
-		goto out;
-	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64) {
-		ret = 0;
-		goto out;
+	ret = elf_open(&ef, fd);
+	if (ret == 1) {
+		int k = elf_interp(&ef, interp, sizeof(interp));
+		if (k == 1)
+			e->interp = xstrdup(interp);
+		for (unsigned i = 0; k >= 0 && i < ef.eh.e_phnum; i++)
+			if (elf_phdr(&ef, i, &ph) < 0 || (ph.p_type == PT_DYNAMIC && read_dynamic(&ef, &ph, e) < 0))
+				k = -1;
+		if (k < 0)
+			ret = -1;
 	}
-	if (eh->e_phoff + (size_t)eh->e_phnum * sizeof(Elf64_Phdr) > len)
-		goto out;
-	const Elf64_Phdr *ph = (const Elf64_Phdr *)(img + eh->e_phoff);
-	const Elf64_Dyn *dyn = NULL;
-	size_t ndyn = 0;
-	for (int i = 0; i < eh->e_phnum; i++) {
-		if (ph[i].p_offset + ph[i].p_filesz > len)
-			goto out;
-		if (ph[i].p_type == PT_INTERP && ph[i].p_filesz)
-			e->interp = xstrndup(img + ph[i].p_offset, strnlen(img + ph[i].p_offset, ph[i].p_filesz));
-		if (ph[i].p_type == PT_DYNAMIC) {
-			dyn = (const Elf64_Dyn *)(img + ph[i].p_offset);
-			ndyn = ph[i].p_filesz / sizeof(*dyn);
-		}
-	}
-	long strtab = -1;
-	for (size_t i = 0; dyn && i < ndyn && dyn[i].d_tag != DT_NULL; i++)
-		if (dyn[i].d_tag == DT_STRTAB)
-			strtab = vaddr_off(ph, eh->e_phnum, dyn[i].d_un.d_ptr);
-	for (size_t i = 0; dyn && i < ndyn && dyn[i].d_tag != DT_NULL; i++) {
-		const char *s = str_at(img, len, strtab, dyn[i].d_un.d_val);
-		if (!s)
-			continue;
-		if (dyn[i].d_tag == DT_NEEDED) {
-			e->needed = xrealloc(e->needed, (e->nneeded + 1) * sizeof(char *));
-			e->needed[e->nneeded++] = xstrdup(s);
-		} else if (dyn[i].d_tag == DT_RPATH) {
-			e->rpath = xstrdup(s);
-		} else if (dyn[i].d_tag == DT_RUNPATH) {
-			e->runpath = xstrdup(s);
-		}
-	}
-	ret = 1;
-out:
+	close(fd);
 	if (ret != 1)
 		info_release(e);
-	free(img);
 	return ret;
 }
 

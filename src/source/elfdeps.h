@@ -12,9 +12,6 @@ struct elfdeps {
 	int is_static; /* the program has no interpreter */
 };
 
-/* Whether path is an ELF file (1), not one (0), or unreadable (-1, errno set). */
-int elf_is_elf(const char *path);
-
 /* Resolves the closure of program (a host path). sysroot is "" for the host
  * (tests may point it at a fake tree; paths are then looked up under it).
  * Returns 0, or -1 with a message in err (not ELF, wrong architecture, a

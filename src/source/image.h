@@ -1,28 +1,28 @@
-/* image.h: container images as sources: OCI image layouts and docker/podman save archives. */
-#ifndef LUPINE_IMAGE_H
-#define LUPINE_IMAGE_H
+/* image.h (source/ internal): what OCI layouts and docker archives share:
+ * references, digests, the image config, applying the layers. */
+#ifndef LUPINE_SOURCE_IMAGE_H
+#define LUPINE_SOURCE_IMAGE_H
 
-#include "bundle/bundle.h"
-#include "source/layer.h"
+#include <jansson.h>
 
-/* What the image's config says about running it. */
-struct image_config {
-	struct strlist entrypoint, cmd, env, exposed;
-	char *workdir, *user;
+#include "source/source.h"
+
+/* Splits "PATH[:TAG]": a tag has no '/', and PATH itself must exist. */
+void image_split_ref(const char *ref, char **path, char **tag);
+/* Checks that file's SHA-256 is the digest ("sha256:HEX" or bare HEX). 0 or -1 with err. */
+int image_check_digest(const char *file, const char *digest, const char *what, struct strbuf *err);
+/* The run-related fields of an image config JSON into info. */
+void image_read_config(json_t *conf, struct source_info *info);
+
+/* Layer files, in order, with a short name each for progress lines. */
+struct image_layers {
+	char **paths, **names;
+	size_t n;
 };
-
-/* Whether source names an image ("oci:..." or "docker-archive:..."). */
-int image_is_source(const char *source);
-
-/* Unpacks the image named by source ("oci:DIR[:TAG]" or
- * "docker-archive:FILE[:TAG]") into root (an empty directory), checking
- * every blob's digest, and fills cfg. Returns 0 or -1 with err set. */
-int image_unpack(const char *source, const char *root, struct image_config *cfg, struct layer_stats *st,
-		 struct strbuf *err);
-void image_config_release(struct image_config *cfg);
-
-/* Resolves an image's User ("name", "uid", "name:group", "uid:gid") with
- * the tree's /etc/passwd and /etc/group. Returns 0 or -1 with err set. */
-int image_resolve_user(const char *root, const char *user, int *uid, int *gid, struct strbuf *err);
+void image_layers_alloc(struct image_layers *l, size_t n);
+void image_layers_release(struct image_layers *l);
+/* Applies every layer onto root in order. 0 or -1 with err. */
+int image_layers_apply(const struct image_layers *l, const struct stage *root, struct layer_stats *st,
+		       struct strbuf *err);
 
 #endif

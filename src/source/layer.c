@@ -1,8 +1,9 @@
 /* layer.c: apply an image layer (a tar, maybe compressed) onto a root tree with OCI semantics.
  *
- * Every path is resolved with openat2(RESOLVE_BENEATH) from a descriptor of
- * the root, so the kernel itself refuses a walk that leaves the tree through
- * "..", an absolute symlink or a symlink pointing out. Whiteouts only ever
+ * Every path is resolved through the staged root's descriptor (stage/), with
+ * the resolve flags its caller chose (RESOLVE_BENEATH: the kernel itself
+ * refuses a walk that leaves the tree through "..", an absolute symlink or a
+ * symlink pointing out). Whiteouts only ever
  * hide lower layers, so a first pass applies them all and a second pass
  * writes the layer's own entries. */
 #include "source/layer.h"
@@ -12,32 +13,21 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #define WH_PREFIX ".wh."
 #define WH_OPAQUE ".wh..wh..opq"
 
 struct ctx {
-	int rootfd;
+	const struct stage *root;
 	const char *layer;
 	struct layer_stats *st;
 	struct strbuf *err;
 	int as_root;
 };
-
-static int open_beneath(int rootfd, const char *path, int flags)
-{
-	struct open_how how = {.flags = (unsigned long long)(flags | O_CLOEXEC),
-			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
-	if (!*path)
-		path = ".";
-	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-}
 
 /* "./a//b/" -> "a/b"; -1 for an absolute path or a ".." component. */
 static int clean_name(const char *in, char *out, size_t n)
@@ -94,46 +84,10 @@ static int remove_at(int dirfd, const char *name)
 	return ret | unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
-/* Splits "a/b/c" into a descriptor for "a/b" (missing directories created,
- * each step resolved beneath the root) and "c". -1 with errno on failure
- * (EXDEV: the walk would leave the root). */
-static int open_parent(struct ctx *c, const char *name, const char **base)
-{
-	char prefix[4096], up[4096];
-	const char *slash = strrchr(name, '/');
-	size_t plen = slash ? (size_t)(slash - name) : 0;
-
-	*base = slash ? slash + 1 : name;
-	for (size_t i = 0;; i++) {
-		if (i < plen && name[i] != '/')
-			continue;
-		memcpy(prefix, name, i);
-		prefix[i] = 0;
-		int fd = open_beneath(c->rootfd, prefix, O_PATH | O_DIRECTORY);
-		if (fd < 0 && errno == ENOENT) {
-			const char *ls = strrchr(prefix, '/');
-			size_t ul = ls ? (size_t)(ls - prefix) : 0;
-			memcpy(up, prefix, ul);
-			up[ul] = 0;
-			int ufd = open_beneath(c->rootfd, up, O_PATH | O_DIRECTORY);
-			if (ufd < 0)
-				return -1;
-			int r = mkdirat(ufd, ls ? ls + 1 : prefix, 0755);
-			close(ufd);
-			if (r < 0 && errno != EEXIST)
-				return -1;
-			fd = open_beneath(c->rootfd, prefix, O_PATH | O_DIRECTORY);
-		}
-		if (i >= plen || fd < 0)
-			return fd;
-		close(fd);
-	}
-}
-
 static int whiteout(struct ctx *c, const char *name)
 {
 	const char *base;
-	int dfd = open_parent(c, name, &base), ret = 0;
+	int dfd = stage_parent(c->root, name, 0, &base), ret = 0;
 
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : refuse(c, name, "leads outside the image root");
@@ -186,7 +140,9 @@ static int make_hardlink(struct ctx *c, const char *name, int dfd, const char *b
 
 	if (clean_name(target, clean, sizeof(clean)) < 0)
 		return refuse(c, name, "is a hard link to a path outside the image root");
-	int tfd = open_parent(c, clean, &tbase);
+	int tfd = stage_parent(c->root, clean, 0, &tbase);
+	if (tfd < 0 && errno == ENOENT)
+		return refuse(c, name, "is a hard link to a file the image does not have");
 	if (tfd < 0)
 		return refuse(c, name, "is a hard link through a path outside the image root");
 	int r = -1;
@@ -213,7 +169,7 @@ static int write_entry(struct ctx *c, struct archive *a, struct archive_entry *e
 		c->st->skipped++; /* devices, FIFOs, sockets: devtmpfs provides /dev */
 		return 0;
 	}
-	if ((dfd = open_parent(c, name, &base)) < 0)
+	if ((dfd = stage_parent(c->root, name, 1, &base)) < 0)
 		return refuse(c, name, errno == EXDEV || errno == ELOOP
 				       ? "would be written through a symlink that leads outside the image root"
 				       : "has a parent that cannot be created");
@@ -293,19 +249,12 @@ static int pass(struct ctx *c, const char *path, int which)
 	return ret;
 }
 
-int layer_apply(const char *root, const char *path, struct layer_stats *st, struct strbuf *err)
+int layer_apply(const struct stage *root, const char *path, struct layer_stats *st, struct strbuf *err)
 {
-	struct ctx c = {.layer = path, .st = st, .err = err, .as_root = geteuid() == 0};
-	int ret;
+	struct ctx c = {.root = root, .layer = path, .st = st, .err = err, .as_root = geteuid() == 0};
+	int ret = pass(&c, path, 0);
 
-	c.rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (c.rootfd < 0) {
-		sb_addf(err, "cannot open '%s': %s", root, strerror(errno));
-		return -1;
-	}
-	ret = pass(&c, path, 0);
 	if (ret == 0)
 		ret = pass(&c, path, 1);
-	close(c.rootfd);
 	return ret;
 }

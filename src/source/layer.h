@@ -3,6 +3,7 @@
 #define LUPINE_LAYER_H
 
 #include "lib/util.h"
+#include "stage/stage.h"
 
 struct layer_stats {
 	long files, dirs, symlinks, hardlinks, whiteouts, skipped;
@@ -15,6 +16,6 @@ struct layer_stats {
  * with an absolute path or "..", one written through a symlink that leads
  * out of root, or a hard link to outside root refuses the whole layer
  * with a message naming the entry. Returns 0 or -1 with err set. */
-int layer_apply(const char *root, const char *path, struct layer_stats *st, struct strbuf *err);
+int layer_apply(const struct stage *root, const char *path, struct layer_stats *st, struct strbuf *err);
 
 #endif

@@ -1,195 +1,226 @@
-/* stage.c: build the root filesystem tree of a bundle in a staging directory. */
+/* stage.c: the staged root, written only through its directory fd (openat2 RESOLVE_IN_ROOT). */
 #include "stage/stage.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <limits.h>
 #include <linux/openat2.h>
-#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-static int copy_file(const char *src, const char *dst, mode_t mode, struct strbuf *err)
+int stage_open(struct stage *st, const char *path, struct strbuf *err)
 {
-	char buf[65536];
-	ssize_t n;
-	int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, ret = -1;
-
-	if (in < 0) {
-		sb_addf(err, "cannot read '%s': %s", src, strerror(errno));
+	st->path = xstrdup(path);
+	st->resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	st->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (st->fd < 0) {
+		sb_addf(err, "cannot open '%s': %s", path, strerror(errno));
+		free(st->path);
+		st->path = NULL;
 		return -1;
-	}
-	unlink(dst);
-	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode & 07777);
-	if (out < 0)
-		goto fail;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			goto fail;
-	if (n < 0 || fchmod(out, mode & 07777) < 0)
-		goto fail;
-	ret = 0;
-	goto out;
-fail:
-	sb_addf(err, "cannot copy '%s' to '%s': %s", src, dst, strerror(errno));
-out:
-	close(in);
-	if (out >= 0 && close(out) < 0 && ret == 0) {
-		sb_addf(err, "cannot write '%s': %s", dst, strerror(errno));
-		ret = -1;
-	}
-	return ret;
-}
-
-/* Drops the last component of an absolute path in place ("/a/b" -> "/a", "/a" -> ""). */
-static void path_pop(char *p)
-{
-	char *slash = strrchr(p, '/');
-	if (slash)
-		*slash = 0;
-}
-
-int stage_host_path(const char *root, const char *host_path, struct strbuf *err)
-{
-	char todo[PATH_MAX * 2], cur[PATH_MAX] = "";
-	int hops = 0;
-
-	if (host_path[0] != '/') {
-		sb_addf(err, "'%s' is not an absolute path", host_path);
-		return -1;
-	}
-	snprintf(todo, sizeof(todo), "%s", host_path);
-	/* walk the components left to right; a symlink is recreated in root and
-	 * its target spliced in front of what is left to walk */
-	char *rest = todo;
-	while (*rest) {
-		while (*rest == '/')
-			rest++;
-		if (!*rest)
-			break;
-		size_t clen = strcspn(rest, "/");
-		char comp[NAME_MAX + 1];
-		snprintf(comp, sizeof(comp), "%.*s", (int)clen, rest);
-		rest += clen;
-		if (!strcmp(comp, "."))
-			continue;
-		if (!strcmp(comp, "..")) {
-			path_pop(cur);
-			continue;
-		}
-		char next[PATH_MAX], dst[PATH_MAX * 2];
-		struct stat st;
-		snprintf(next, sizeof(next), "%s/%s", cur, comp);
-		snprintf(dst, sizeof(dst), "%s%s", root, next);
-		if (lstat(next, &st) < 0) {
-			sb_addf(err, "cannot stage '%s': '%s': %s", host_path, next, strerror(errno));
-			return -1;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			char target[PATH_MAX], spliced[PATH_MAX * 2];
-			ssize_t n = readlink(next, target, sizeof(target) - 1);
-			if (n < 0 || ++hops > 40) {
-				sb_addf(err, "cannot stage '%s': too many symlinks or unreadable link '%s'", host_path, next);
-				return -1;
-			}
-			target[n] = 0;
-			if (!path_exists(dst) && symlink(target, dst) < 0) {
-				sb_addf(err, "cannot create symlink '%s': %s", dst, strerror(errno));
-				return -1;
-			}
-			if (target[0] == '/')
-				cur[0] = 0;
-			snprintf(spliced, sizeof(spliced), "%s%s", target, rest);
-			snprintf(todo, sizeof(todo), "%s", spliced);
-			rest = todo;
-			continue;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			if (mkdir(dst, st.st_mode & 07777) < 0 && errno != EEXIST) {
-				sb_addf(err, "cannot create '%s': %s", dst, strerror(errno));
-				return -1;
-			}
-		} else if (*rest) {
-			sb_addf(err, "cannot stage '%s': '%s' is not a directory", host_path, next);
-			return -1;
-		} else if (!path_exists(dst) && copy_file(next, dst, st.st_mode, err) < 0) {
-			return -1;
-		}
-		snprintf(cur, sizeof(cur), "%s", next);
 	}
 	return 0;
 }
 
-/* nftw has no user pointer; the copy's state lives here while it runs. */
-static struct {
-	size_t src_len;
-	const char *dst;
-	struct strbuf *err;
-} cp;
-
-static int copy_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+void stage_close(struct stage *st)
 {
-	char *dst = xasprintf("%s%s", cp.dst, path + cp.src_len);
-	int ret = 0;
+	if (st->fd >= 0)
+		close(st->fd);
+	free(st->path);
+	st->path = NULL;
+	st->fd = -1;
+}
 
-	(void)ftw;
-	if (type == FTW_SL) {
-		char target[PATH_MAX];
-		ssize_t n = readlink(path, target, sizeof(target) - 1);
-		if (n < 0 || (target[n] = 0, unlink(dst), symlink(target, dst) < 0)) {
-			sb_addf(cp.err, "cannot copy symlink '%s': %s", path, strerror(errno));
-			ret = -1;
-		}
-	} else if (type == FTW_D) {
-		if (mkdir(dst, (st->st_mode & 07777) | 0700) < 0 && errno != EEXIST) {
-			sb_addf(cp.err, "cannot create '%s': %s", dst, strerror(errno));
-			ret = -1;
-		}
-	} else if (type == FTW_F && S_ISREG(st->st_mode)) {
-		ret = copy_file(path, dst, st->st_mode, cp.err);
-	} else if (type == FTW_DNR || type == FTW_NS) {
-		sb_addf(cp.err, "cannot read '%s'", path);
-		ret = -1;
-	} /* devices, sockets and FIFOs are not copied: devtmpfs provides /dev */
-	free(dst);
+/* openat2 of the first len bytes of rel ("" is the root itself). */
+static int resolve_n(const struct stage *st, const char *rel, size_t len, int flags)
+{
+	struct open_how how = {.flags = (unsigned long long)(flags | O_CLOEXEC), .resolve = st->resolve};
+	char buf[4096];
+
+	if (len >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, rel, len);
+	buf[len] = 0;
+	return (int)syscall(SYS_openat2, st->fd, len ? buf : ".", &how, sizeof(how));
+}
+
+static const char *relative(const char *guest_path)
+{
+	while (*guest_path == '/')
+		guest_path++;
+	return guest_path;
+}
+
+int stage_resolve(const struct stage *st, const char *guest_path, int flags)
+{
+	const char *rel = relative(guest_path);
+	return resolve_n(st, rel, strlen(rel), flags);
+}
+
+/* The directory rel[0..len), made (with mode) where missing: a descriptor or -1. */
+static int mkdirs_n(const struct stage *st, const char *rel, size_t len, mode_t mode)
+{
+	int fd = resolve_n(st, rel, len, O_PATH | O_DIRECTORY);
+
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	/* make the parent first, then this one inside it */
+	size_t up = len;
+	while (up && rel[up - 1] != '/')
+		up--;
+	size_t name = up;
+	while (up && rel[up - 1] == '/')
+		up--;
+	int pfd = mkdirs_n(st, rel, up, mode);
+	if (pfd < 0)
+		return -1;
+	char comp[256];
+	if (len - name >= sizeof(comp) || len == name) {
+		close(pfd);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(comp, rel + name, len - name);
+	comp[len - name] = 0;
+	int r = mkdirat(pfd, comp, mode);
+	close(pfd);
+	if (r < 0 && errno != EEXIST)
+		return -1;
+	return resolve_n(st, rel, len, O_PATH | O_DIRECTORY);
+}
+
+int stage_parent(const struct stage *st, const char *guest_path, int create, const char **base)
+{
+	const char *rel = relative(guest_path), *slash = strrchr(rel, '/');
+	size_t plen = slash ? (size_t)(slash - rel) : 0;
+
+	*base = slash ? slash + 1 : rel;
+	if (!**base || !strcmp(*base, ".") || !strcmp(*base, "..")) {
+		errno = EINVAL;
+		return -1;
+	}
+	return create ? mkdirs_n(st, rel, plen, 0755) : resolve_n(st, rel, plen, O_PATH | O_DIRECTORY);
+}
+
+int stage_exists(const struct stage *st, const char *guest_path)
+{
+	int fd = stage_resolve(st, guest_path, O_PATH);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+int stage_mkdirs(const struct stage *st, const char *guest_dir, mode_t mode, struct strbuf *err)
+{
+	const char *rel = relative(guest_dir);
+	size_t len = strlen(rel);
+
+	while (len && rel[len - 1] == '/')
+		len--;
+	int fd = mkdirs_n(st, rel, len, mode);
+	if (fd < 0) {
+		sb_addf(err, "cannot create directory '/%s' in the root filesystem: %s", rel, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Data for a new file: a buffer or a descriptor to copy from. */
+struct content {
+	const void *data;
+	size_t len;
+	int fd;
+};
+
+static int fill(int out, const struct content *c)
+{
+	if (c->fd >= 0)
+		return fd_copy(c->fd, out);
+	for (size_t done = 0; done < c->len;) {
+		ssize_t n = write(out, (const char *)c->data + done, c->len - done);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		done += n > 0 ? (size_t)n : 0;
+	}
+	return 0;
+}
+
+static int write_entry(const struct stage *st, const char *guest_path, const struct content *c, mode_t mode,
+		       struct strbuf *err)
+{
+	static unsigned seq;
+	const char *base;
+	char tmp[64];
+	int pfd = stage_parent(st, guest_path, 1, &base), out = -1, ret = -1;
+
+	if (pfd < 0)
+		goto fail;
+	snprintf(tmp, sizeof(tmp), ".lupine-tmp-%d-%u", (int)getpid(), seq++);
+	out = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (out < 0)
+		goto fail;
+	if (fill(out, c) < 0 || fchmod(out, mode & 07777) < 0 || close(out) < 0) {
+		out = -1;
+		unlinkat(pfd, tmp, 0);
+		goto fail;
+	}
+	out = -1;
+	if (renameat(pfd, tmp, pfd, base) < 0) {
+		unlinkat(pfd, tmp, 0);
+		goto fail;
+	}
+	ret = 0;
+	goto out;
+fail:
+	sb_addf(err, "cannot write '/%s' in the root filesystem: %s", relative(guest_path), strerror(errno));
+out:
+	if (out >= 0)
+		close(out);
+	if (pfd >= 0)
+		close(pfd);
 	return ret;
 }
 
-int stage_copy(const char *root, const char *src, const char *guest_path, struct strbuf *err)
+int stage_write(const struct stage *st, const char *guest_path, const void *data, size_t len, mode_t mode,
+		struct strbuf *err)
 {
-	char *dst = xasprintf("%s/%s", root, guest_path[0] == '/' ? guest_path + 1 : guest_path);
-	char *parent = xstrdup(dst);
-	struct stat st;
-	int ret = -1;
+	struct content c = {.data = data, .len = len, .fd = -1};
+	return write_entry(st, guest_path, &c, mode, err);
+}
 
-	path_pop(parent);
-	if (stat(src, &st) < 0) {
-		sb_addf(err, "cannot add '%s': %s", src, strerror(errno));
-		goto out;
+int stage_write_fd(const struct stage *st, const char *guest_path, int in_fd, mode_t mode, struct strbuf *err)
+{
+	struct content c = {.fd = in_fd};
+	return write_entry(st, guest_path, &c, mode, err);
+}
+
+int stage_symlink(const struct stage *st, const char *guest_path, const char *target, struct strbuf *err)
+{
+	static unsigned seq;
+	const char *base;
+	char tmp[64];
+	int pfd = stage_parent(st, guest_path, 1, &base), ret = -1;
+
+	snprintf(tmp, sizeof(tmp), ".lupine-ln-%d-%u", (int)getpid(), seq++);
+	if (pfd >= 0 && symlinkat(target, pfd, tmp) == 0) {
+		if (renameat(pfd, tmp, pfd, base) == 0)
+			ret = 0;
+		else
+			unlinkat(pfd, tmp, 0);
 	}
-	if (mkdir_p(parent, 0755) < 0) {
-		sb_addf(err, "cannot create '%s': %s", parent, strerror(errno));
-		goto out;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		ret = copy_file(src, dst, st.st_mode, err);
-		goto out;
-	}
-	cp.src_len = strlen(src);
-	while (cp.src_len > 1 && src[cp.src_len - 1] == '/')
-		cp.src_len--;
-	cp.dst = dst;
-	cp.err = err;
-	ret = nftw(src, copy_one, 32, FTW_PHYS) == 0 ? 0 : -1;
-	if (ret < 0 && !err->len)
-		sb_addf(err, "cannot copy '%s': %s", src, strerror(errno));
-out:
-	free(parent);
-	free(dst);
+	if (ret < 0)
+		sb_addf(err, "cannot create symlink '/%s' in the root filesystem: %s", relative(guest_path),
+			strerror(errno));
+	if (pfd >= 0)
+		close(pfd);
 	return ret;
 }
 
@@ -203,77 +234,13 @@ static const struct {
 	{"/etc/resolv.conf", "nameserver 10.0.2.3\n"},
 };
 
-int stage_etc(const char *root, struct strbuf *err)
+int stage_etc(const struct stage *st, struct strbuf *err)
 {
-	char *etc = xasprintf("%s/etc", root);
-	int ret = 0;
-
-	if (mkdir_p(etc, 0755) < 0) {
-		sb_addf(err, "cannot create '%s': %s", etc, strerror(errno));
-		ret = -1;
-	}
-	for (size_t i = 0; ret == 0 && i < ARRAY_SIZE(etc_files); i++) {
-		char *p = xasprintf("%s%s", root, etc_files[i].path);
-		if (!path_exists(p) &&
-		    file_write_atomic(p, etc_files[i].text, strlen(etc_files[i].text), 0644) < 0) {
-			sb_addf(err, "cannot write '%s': %s", p, strerror(errno));
-			ret = -1;
-		}
-		free(p);
-	}
-	free(etc);
-	return ret;
-}
-
-int stage_exists(const char *root, const char *guest_path)
-{
-	char *p = xasprintf("%s%s", root, guest_path);
-	int r = path_exists(p);
-	free(p);
-	return r;
-}
-
-char *stage_copy_under(const char *root, const char *guest_path, const char *prefix, struct strbuf *err)
-{
-	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-	char *dst_guest = xasprintf("%s%s", prefix, guest_path), *dst = xasprintf("%s%s", root, dst_guest);
-	char *parent = xstrdup(dst), buf[65536];
-	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), in = -1, out = -1, ok = 0;
-	struct stat st;
-	ssize_t n;
-
-	path_pop(parent);
-	/* symlinks resolve as they would inside the guest, never to host files */
-	if (rootfd >= 0)
-		in = (int)syscall(SYS_openat2, rootfd, guest_path, &how, sizeof(how));
-	if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
-		sb_addf(err, "cannot read '%s' in the root filesystem: %s", guest_path,
-			in < 0 ? strerror(errno) : "not a regular file");
-		goto out;
-	}
-	if (mkdir_p(parent, 0755) < 0 ||
-	    (out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 07777)) < 0) {
-		sb_addf(err, "cannot create '%s': %s", dst, strerror(errno));
-		goto out;
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			break;
-	ok = n == 0 && fchmod(out, st.st_mode & 07777) == 0;
-	if (!ok)
-		sb_addf(err, "cannot copy '%s' to '%s': %s", guest_path, dst_guest, strerror(errno));
-out:
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	if (rootfd >= 0)
-		close(rootfd);
-	free(parent);
-	free(dst);
-	if (!ok) {
-		free(dst_guest);
-		return NULL;
-	}
-	return dst_guest;
+	if (stage_mkdirs(st, "/etc", 0755, err) < 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++)
+		if (!stage_exists(st, etc_files[i].path) &&
+		    stage_write(st, etc_files[i].path, etc_files[i].text, strlen(etc_files[i].text), 0644, err) < 0)
+			return -1;
+	return 0;
 }

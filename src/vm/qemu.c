@@ -1,30 +1,27 @@
-/* vmm_qemu.c: the QEMU backend: a vm_config as a qemu-system-x86_64 command line on the microvm machine. */
+/* qemu.c: the QEMU backend: a vm_config as a qemu-system-x86_64 command line on the microvm machine. */
 #include "vm/vmm.h"
 #include "guest/protocol.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
-struct argv {
-	char **v;
-	size_t n;
-};
-
-static void add(struct argv *a, char *s) /* takes ownership of s */
+/* QEMU splits option values at commas; a path with one must double it. */
+static char *qemu_escape(const char *s)
 {
-	a->v = xrealloc(a->v, (a->n + 2) * sizeof(*a->v));
-	a->v[a->n++] = s;
-	a->v[a->n] = NULL;
-}
+	struct strbuf sb = {0};
 
-static void adds(struct argv *a, const char *s)
-{
-	add(a, xstrdup(s));
+	for (; *s; s++)
+		sb_adds(&sb, *s == ',' ? ",," : (char[]){*s, 0});
+	return sb_detach(&sb);
 }
 
 static char *netdev(const struct vm_config *cfg)
 {
 	struct strbuf sb = {0};
+
 	sb_adds(&sb, "user,id=n0");
 	for (size_t i = 0; i < cfg->nports; i++) {
 		const struct vm_port *p = &cfg->ports[i];
@@ -34,74 +31,85 @@ static char *netdev(const struct vm_config *cfg)
 	return sb_detach(&sb);
 }
 
-char **vmm_qemu_argv(const struct vm_config *cfg, int kvm, const char *ctl_fifo)
+static void add_pair(struct vmm_argv *a, const char *opt, char *value)
 {
-	struct argv a = {0};
-	const char *bin = getenv("LUPINE_QEMU");
+	vmm_argv_adds(a, opt);
+	vmm_argv_add(a, value);
+}
 
-	adds(&a, bin && *bin ? bin : "qemu-system-x86_64");
-	/* microvm: virtio-mmio, no PCI, no firmware; acpi=off so the mmio devices
-	 * reach the kernel through its command line */
-	adds(&a, "-M");
-	adds(&a, "microvm,acpi=off");
-	adds(&a, "-accel");
-	adds(&a, kvm ? "kvm" : "tcg");
-	/* under TCG, "max" gives the guest RDRAND, so the CRNG is ready at boot
-	 * instead of the first getrandom() blocking for a second */
-	adds(&a, "-cpu");
-	adds(&a, kvm ? "host" : "max");
-	adds(&a, "-m");
-	add(&a, xasprintf("%d", cfg->mem_mib));
-	adds(&a, "-smp");
-	adds(&a, "1");
-	adds(&a, "-nodefaults");
-	adds(&a, "-no-user-config");
-	adds(&a, "-display");
-	adds(&a, "none");
-	adds(&a, "-no-reboot");
-	adds(&a, "-serial");
-	adds(&a, "stdio");
-	adds(&a, "-chardev");
-	add(&a, xasprintf("pipe,id=ctl,path=%s", ctl_fifo));
-	adds(&a, "-device");
-	add(&a, xasprintf("isa-debugcon,iobase=0x%x,chardev=ctl", LUPINE_CTL_PORT));
-	adds(&a, "-device");
-	add(&a, xasprintf("isa-debug-exit,iobase=0x%x,iosize=4", LUPINE_EXIT_PORT));
-	adds(&a, "-kernel");
-	adds(&a, cfg->kernel);
-	if (cfg->initrd) {
-		adds(&a, "-initrd");
-		adds(&a, cfg->initrd);
-	}
+static void add_devices(struct vmm_argv *a, const struct vm_config *cfg, const char *fifo)
+{
+	char *esc = qemu_escape(fifo);
+
+	add_pair(a, "-chardev", xasprintf("pipe,id=ctl,path=%s", esc));
+	free(esc);
+	add_pair(a, "-device", xasprintf("isa-debugcon,iobase=0x%x,chardev=ctl", LUPINE_CTL_PORT));
+	add_pair(a, "-device", xasprintf("isa-debug-exit,iobase=0x%x,iosize=4", LUPINE_EXIT_PORT));
 	if (cfg->disk) {
-		adds(&a, "-drive");
-		add(&a, xasprintf("id=d0,file=%s,format=raw,if=none%s", cfg->disk,
-				  cfg->disk_readonly ? ",readonly=on" : ""));
-		adds(&a, "-device");
-		adds(&a, "virtio-blk-device,drive=d0");
+		esc = qemu_escape(cfg->disk);
+		add_pair(a, "-drive", xasprintf("id=d0,file=%s,format=raw,if=none%s", esc,
+						 cfg->disk_readonly ? ",readonly=on" : ""));
+		free(esc);
+		add_pair(a, "-device", xstrdup("virtio-blk-device,drive=d0"));
 	}
 	if (cfg->net) {
-		adds(&a, "-netdev");
-		add(&a, netdev(cfg));
-		adds(&a, "-device");
-		adds(&a, "virtio-net-device,netdev=n0");
+		add_pair(a, "-netdev", netdev(cfg));
+		add_pair(a, "-device", xstrdup("virtio-net-device,netdev=n0"));
 	}
-	/* Under TCG: TSC calibration against the PIT fails at random and hangs
-	 * the boot (tsc_early_khz); the TSC is later marked unstable, leaving a
-	 * jiffies clock (tsc=reliable); the APIC timer's calibration check
-	 * costs ~170 ms and fails anyway (noapictimer). Always: panic=-1
-	 * reboot=t turn a panic into a triple fault, which -no-reboot makes an
-	 * exit (without reboot=t the kernel hangs trying other resets). */
-	adds(&a, "-append");
-	add(&a, xasprintf("console=ttyS0 quiet panic=-1 reboot=t %s%s%s",
-			  kvm ? "" : "tsc_early_khz=2000000 tsc=reliable noapictimer",
-			  cfg->cmdline && *cfg->cmdline ? " " : "", cfg->cmdline ? cfg->cmdline : ""));
-	return a.v;
 }
 
-void vmm_argv_free(char **argv)
+static int qemu_prepare(const struct vm_config *cfg, int kvm, const char *dir, struct vmm_launch *l,
+			struct strbuf *err)
 {
-	for (char **p = argv; p && *p; p++)
-		free(*p);
-	free(argv);
+	struct vmm_argv a = {0};
+
+	l->ctl_fifo = xasprintf("%s/ctl", dir);
+	if (mkfifo(l->ctl_fifo, 0600) < 0) {
+		sb_addf(err, "cannot create '%s': %s", l->ctl_fifo, strerror(errno));
+		return -1;
+	}
+	vmm_argv_adds(&a, vmm_binary(&vmm_qemu));
+	/* microvm: virtio-mmio, no PCI, no firmware; acpi=off so the mmio devices
+	 * reach the kernel through its command line */
+	add_pair(&a, "-M", xstrdup("microvm,acpi=off"));
+	add_pair(&a, "-accel", xstrdup(kvm ? "kvm" : "tcg"));
+	/* under TCG, "max" gives the guest RDRAND, so the CRNG is ready at boot
+	 * instead of the first getrandom() blocking for a second */
+	add_pair(&a, "-cpu", xstrdup(kvm ? "host" : "max"));
+	add_pair(&a, "-m", xasprintf("%d", cfg->mem_mib));
+	add_pair(&a, "-smp", xstrdup("1"));
+	vmm_argv_adds(&a, "-nodefaults");
+	vmm_argv_adds(&a, "-no-user-config");
+	add_pair(&a, "-display", xstrdup("none"));
+	vmm_argv_adds(&a, "-no-reboot");
+	add_pair(&a, "-serial", xstrdup("stdio"));
+	add_devices(&a, cfg, l->ctl_fifo);
+	add_pair(&a, "-kernel", xstrdup(cfg->kernel));
+	if (cfg->initrd)
+		add_pair(&a, "-initrd", xstrdup(cfg->initrd));
+	/* panic=-1 reboot=t turn a panic into a triple fault, which -no-reboot
+	 * makes an exit (without reboot=t the kernel hangs trying other resets) */
+	add_pair(&a, "-append", vmm_cmdline(cfg, kvm, "panic=-1 reboot=t"));
+	l->argv = a.v;
+	return 0;
 }
+
+/* isa-debug-exit: a guest write of v exits with 2v+1, always odd */
+static int qemu_exit_ok(int wstatus)
+{
+	return WIFEXITED(wstatus) && (WEXITSTATUS(wstatus) & 1);
+}
+
+const struct vmm_ops vmm_qemu = {
+	.name = "qemu",
+	.ctl = "port",
+	.bin_env = "LUPINE_QEMU",
+	.bin = "qemu-system-x86_64",
+	/* user networking's fixed addresses */
+	.guest_ip = "10.0.2.15/24",
+	.guest_gw = "10.0.2.2",
+	.guest_dns = "10.0.2.3",
+	.install = "is QEMU installed? (scripts/setup.sh installs qemu-system-x86)",
+	.prepare = qemu_prepare,
+	.exit_ok = qemu_exit_ok,
+};

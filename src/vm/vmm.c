@@ -1,6 +1,6 @@
-/* vmm.c: run a VMM process, stream the guest console, read the control channel, classify the end. */
+/* vmm.c: run a VMM process through its backend, pump console and control channel, classify the end. */
 #include "vm/vmm.h"
-#include "guest/protocol.h"
+#include "vm/channel.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,11 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#define CONSOLE_CAP (1 << 20)
 
 int vmm_kvm_usable(void)
 {
@@ -39,89 +38,69 @@ int vmm_kvm_usable(void)
 	return ok;
 }
 
-struct run {
-	const struct vm_config *cfg;
-	struct vm_result *res;
-	struct strbuf console, ctl, qerr, line;
-	double t0;
-	int status_seen, panic_seen;
-	struct strbuf panic;
-	int panic_lines;
-};
-
-static void console_line(struct run *r, const char *line)
+const struct vmm_ops *vmm_find(const char *name)
 {
-	if (!r->panic_seen && (strstr(line, "Kernel panic") || strstr(line, "BUG: ") ||
-			       strstr(line, "Oops: ") || strstr(line, "general protection fault")))
-		r->panic_seen = 1;
-	if (r->panic_seen && r->panic_lines < 40) {
-		sb_addf(&r->panic, "%s\n", line);
-		r->panic_lines++;
-	}
+	static const struct vmm_ops *const all[] = {&vmm_qemu, &vmm_firecracker};
+
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+		if (!strcmp(all[i]->name, name))
+			return all[i];
+	return NULL;
 }
 
-static void on_console(struct run *r, const char *buf, size_t n)
+const char *vmm_binary(const struct vmm_ops *ops)
 {
-	if (r->cfg->echo) {
-		fwrite(buf, 1, n, stdout);
-		fflush(stdout);
-	}
-	if (r->console.len > 2 * CONSOLE_CAP) {
-		memmove(r->console.buf, r->console.buf + r->console.len - CONSOLE_CAP, CONSOLE_CAP);
-		r->console.len = CONSOLE_CAP;
-	}
-	sb_add(&r->console, buf, n);
-	for (size_t i = 0; i < n; i++) {
-		if (buf[i] == '\n') {
-			console_line(r, r->line.buf ? r->line.buf : "");
-			r->line.len = 0;
-			if (r->line.buf)
-				r->line.buf[0] = 0;
-		} else if (buf[i] != '\r' && r->line.len < 4096) {
-			sb_add(&r->line, &buf[i], 1);
-		}
-	}
+	const char *bin = getenv(ops->bin_env);
+
+	return bin && *bin ? bin : ops->bin;
 }
 
-static void ctl_line(struct run *r, char *line)
+/* Whether name runs: a path that is executable, or a name found in PATH. */
+static int runnable(const char *name)
 {
-	double t = now_sec() - r->t0;
-	char *arg = strchr(line, ' ');
+	const char *path = getenv("PATH");
+	int found = 0;
 
-	if (arg)
-		*arg++ = 0;
-	if (!strcmp(line, LUPINE_CTL_INIT) && r->res->t_init < 0) {
-		r->res->t_init = t;
-		if (arg)
-			r->res->guest_init = strtod(arg, NULL) / 1e9;
-	} else if (!strcmp(line, LUPINE_CTL_APP) && r->res->t_app < 0) {
-		r->res->t_app = t;
-	} else if (!strcmp(line, LUPINE_CTL_STATUS) && arg) {
-		r->res->status = atoi(arg) & 0xff;
-		r->status_seen = 1;
-	} else if (!strcmp(line, LUPINE_CTL_ERROR) && arg && !r->res->app_error) {
-		r->res->app_error = xstrdup(arg);
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0;
+	char *copy = xstrdup(path ? path : "/usr/bin:/bin"), *save = NULL;
+	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char *cand = xasprintf("%s/%s", d, name);
+		found = access(cand, X_OK) == 0;
+		free(cand);
 	}
+	free(copy);
+	return found;
 }
 
-static void on_ctl(struct run *r, const char *buf, size_t n)
+int vmm_check(const struct vmm_ops *ops, enum vm_accel accel, struct strbuf *err)
 {
-	sb_add(&r->ctl, buf, n);
-	char *nl;
-	while (r->ctl.len && (nl = memchr(r->ctl.buf, '\n', r->ctl.len))) {
-		*nl = 0;
-		ctl_line(r, r->ctl.buf);
-		size_t used = (size_t)(nl + 1 - r->ctl.buf);
-		memmove(r->ctl.buf, nl + 1, r->ctl.len - used);
-		r->ctl.len -= used;
+	if (!runnable(vmm_binary(ops))) {
+		sb_addf(err, "cannot run '%s': %s", vmm_binary(ops), ops->install);
+		return -1;
 	}
+	if (accel == VM_ACCEL_KVM && !vmm_kvm_usable()) {
+		sb_adds(err, "--accel kvm: this host has no usable KVM (no vmx/svm or /dev/kvm); use --accel tcg");
+		return -1;
+	}
+	if (ops->needs_kvm && (accel == VM_ACCEL_TCG || !vmm_kvm_usable())) {
+		sb_addf(err, "%s needs KVM, which this host does not have (no vmx/svm or a working /dev/kvm); "
+			"use --vmm qemu, which falls back to software emulation", ops->name);
+		return -1;
+	}
+	return 0;
 }
 
 static pid_t spawn(char **argv, int out_fd, int err_fd)
 {
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
+
 	if (pid != 0)
 		return pid;
+	/* the VM must not outlive lupine, however lupine ends */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
 	int devnull = open("/dev/null", O_RDONLY);
 	dup2(devnull, 0);
 	dup2(out_fd, 1);
@@ -131,63 +110,69 @@ static pid_t spawn(char **argv, int out_fd, int err_fd)
 	_exit(127);
 }
 
-/* Reads console, control and QEMU's stderr until QEMU exits or time runs out. */
-static int pump(struct run *r, pid_t pid, int out_fd, int err_fd, int ctl_fd, int *wstatus)
+/* Kills the VMM when a deadline passes or a stop is asked for; 1 once timed out. */
+static int watch(struct channel *c, pid_t pid, int *timed_out, int *stopped)
+{
+	const struct vm_config *cfg = c->cfg;
+	double t = now_sec() - c->t0;
+
+	if (!*timed_out && ((cfg->timeout > 0 && t > cfg->timeout) ||
+			    (cfg->init_timeout > 0 && c->res->t_init < 0 && t > cfg->init_timeout))) {
+		kill(pid, SIGKILL);
+		*timed_out = 1;
+	}
+	if (cfg->stop && *cfg->stop && !*stopped) {
+		kill(pid, SIGTERM);
+		*stopped = 1;
+	}
+	return *timed_out;
+}
+
+/* Reads console, control and the VMM's stderr until it exits or time runs out. */
+static int pump(struct channel *c, pid_t pid, int out_fd, int err_fd, int ctl_fd, struct strbuf *verr,
+		int *wstatus)
 {
 	struct pollfd p[3] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}, {ctl_fd, POLLIN, 0}};
 	char buf[16384];
 	int timed_out = 0, stopped = 0;
+	ssize_t n;
 
-	for (;;) {
-		int ms = 200;
-		double t = now_sec() - r->t0;
-		if (!timed_out && ((r->cfg->timeout > 0 && t > r->cfg->timeout) ||
-				   (r->cfg->init_timeout > 0 && r->res->t_init < 0 && t > r->cfg->init_timeout))) {
-			kill(pid, SIGKILL);
-			timed_out = 1;
-		}
-		if (r->cfg->stop && *r->cfg->stop && !stopped) {
-			kill(pid, SIGTERM);
-			stopped = 1;
-		}
-		if (poll(p, 3, ms) < 0 && errno != EINTR)
+	while (p[0].fd >= 0 || p[1].fd >= 0) {
+		watch(c, pid, &timed_out, &stopped);
+		if (poll(p, 3, 200) < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < 3; i++) {
 			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
 				continue;
-			ssize_t n = read(p[i].fd, buf, sizeof(buf));
-			if (n <= 0) {
+			if ((n = read(p[i].fd, buf, sizeof(buf))) <= 0) {
 				if (i < 2)
 					p[i].fd = -1; /* ctl is a FIFO we hold open: never EOF */
 				continue;
 			}
 			if (i == 0)
-				on_console(r, buf, (size_t)n);
+				channel_console(c, buf, (size_t)n);
 			else if (i == 1)
-				sb_add(&r->qerr, buf, (size_t)n);
+				sb_add(verr, buf, (size_t)n);
 			else
-				on_ctl(r, buf, (size_t)n);
+				channel_ctl(c, buf, (size_t)n);
 		}
-		if (p[0].fd < 0 && p[1].fd < 0)
-			break;
 	}
 	/* drain the control FIFO: the status line may arrive just before exit */
-	ssize_t n;
-	while ((n = read(ctl_fd, buf, sizeof(buf))) > 0)
-		on_ctl(r, buf, (size_t)n);
+	while (ctl_fd >= 0 && (n = read(ctl_fd, buf, sizeof(buf))) > 0)
+		channel_ctl(c, buf, (size_t)n);
 	while (waitpid(pid, wstatus, 0) < 0 && errno == EINTR)
 		;
 	return timed_out;
 }
 
-static void classify(struct run *r, int wstatus, int timed_out)
+static void classify(struct channel *c, const struct vmm_ops *ops, int wstatus, int timed_out)
 {
-	struct vm_result *res = r->res;
+	struct vm_result *res = c->res;
 
 	res->vmm_status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-	if (r->status_seen && WIFEXITED(wstatus) && (WEXITSTATUS(wstatus) & 1))
+	if (c->status_seen && ops->exit_ok(wstatus))
 		res->end = VM_EXITED;
-	else if (r->panic_seen)
+	else if (c->panic_seen)
 		res->end = VM_PANIC;
 	else if (timed_out)
 		res->end = VM_TIMEOUT;
@@ -195,22 +180,29 @@ static void classify(struct run *r, int wstatus, int timed_out)
 		res->end = VM_KILLED;
 	else
 		res->end = VM_NO_STATUS;
-	if (r->panic_seen)
-		res->panic = sb_detach(&r->panic);
+	if (c->panic_seen)
+		res->panic = sb_detach(&c->panic);
 }
 
-int vmm_run(const struct vm_config *cfg, struct vm_result *res, struct strbuf *err)
+static void launch_release(struct vmm_launch *l)
 {
-	char tmpl[] = "/tmp/lupine-vm-XXXXXX", *fifo = NULL;
-	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, ctl_fd = -1, wstatus = 0, ret = -1;
-	struct run r = {.cfg = cfg, .res = res};
-	char **argv = NULL;
-	int kvm;
+	vmm_argv_free(l->argv);
+	if (l->ctl_fifo)
+		unlink(l->ctl_fifo);
+	if (l->config_file)
+		unlink(l->config_file);
+	free(l->ctl_fifo);
+	free(l->config_file);
+	memset(l, 0, sizeof(*l));
+}
 
-	memset(res, 0, sizeof(*res));
-	res->t_init = res->t_app = res->guest_init = -1;
-	kvm = cfg->accel == VM_ACCEL_KVM || (cfg->accel == VM_ACCEL_AUTO && vmm_kvm_usable());
-	res->accel = kvm ? "kvm" : "tcg";
+/* The launch in a private directory (tmpl, mkdtemp'ed). */
+static int prepare(const struct vm_config *cfg, char *tmpl, int *kvm, struct vmm_launch *l, struct strbuf *err)
+{
+	const struct vmm_ops *ops = cfg->vmm ? cfg->vmm : &vmm_qemu;
+
+	memset(l, 0, sizeof(*l));
+	*kvm = cfg->accel == VM_ACCEL_KVM || (cfg->accel == VM_ACCEL_AUTO && vmm_kvm_usable());
 	if (!path_exists(cfg->kernel)) {
 		sb_addf(err, "kernel image '%s' does not exist", cfg->kernel);
 		return -1;
@@ -219,37 +211,66 @@ int vmm_run(const struct vm_config *cfg, struct vm_result *res, struct strbuf *e
 		sb_addf(err, "cannot create a temporary directory: %s", strerror(errno));
 		return -1;
 	}
-	fifo = xasprintf("%s/ctl", tmpl);
-	if (mkfifo(fifo, 0600) < 0 || (ctl_fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 ||
+	if (ops->prepare(cfg, *kvm, tmpl, l, err) < 0) {
+		launch_release(l);
+		rmdir(tmpl);
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 with err set when the VMM could not start at all (missing, refused its options), else 0. */
+static int launch_failed(const struct vmm_ops *ops, const char *bin, int wstatus, const struct channel *c,
+			 struct strbuf *verr, struct strbuf *err)
+{
+	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 127 && !c->console.len) {
+		sb_addf(err, "cannot run '%s': %s", bin, ops->install);
+		return 1;
+	}
+	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 1 && !c->console.len && verr->len) {
+		sb_addf(err, "%s refused to start: %s", ops->name, str_trim(verr->buf));
+		return 1;
+	}
+	return 0;
+}
+
+int vmm_run(const struct vm_config *cfg, struct vm_result *res, struct strbuf *err)
+{
+	const struct vmm_ops *ops = cfg->vmm ? cfg->vmm : &vmm_qemu;
+	char tmpl[] = "/tmp/lupine-vm-XXXXXX";
+	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, ctl_fd = -1, wstatus = 0, ret = -1, kvm;
+	struct channel c = {.cfg = cfg, .res = res};
+	struct strbuf verr = {0};
+	struct vmm_launch l;
+
+	memset(res, 0, sizeof(*res));
+	res->t_init = res->t_app = res->guest_init = -1;
+	if (prepare(cfg, tmpl, &kvm, &l, err) < 0)
+		return -1;
+	res->accel = kvm ? "kvm" : "tcg";
+	c.ctl_on_console = cfg->ctl_console || !l.ctl_fifo;
+	if ((l.ctl_fifo && (ctl_fd = open(l.ctl_fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) ||
 	    pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		sb_addf(err, "cannot set up the VM's channels: %s", strerror(errno));
 		goto out;
 	}
-	argv = vmm_qemu_argv(cfg, kvm, fifo);
-	r.t0 = now_sec();
-	pid_t pid = spawn(argv, outp[1], errp[1]);
+	c.t0 = now_sec();
+	pid_t pid = spawn(l.argv, outp[1], errp[1]);
 	if (pid < 0) {
-		sb_addf(err, "cannot start '%s': %s", argv[0], strerror(errno));
+		sb_addf(err, "cannot start '%s': %s", l.argv[0], strerror(errno));
 		goto out;
 	}
 	close(outp[1]);
 	close(errp[1]);
 	outp[1] = errp[1] = -1;
-	int timed_out = pump(&r, pid, outp[0], errp[0], ctl_fd, &wstatus);
-	res->t_end = now_sec() - r.t0;
-	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 127 && !r.console.len) {
-		sb_addf(err, "cannot run '%s': is QEMU installed? (scripts/setup.sh installs qemu-system-x86)",
-			argv[0]);
+	int timed_out = pump(&c, pid, outp[0], errp[0], ctl_fd, &verr, &wstatus);
+	res->t_end = now_sec() - c.t0;
+	if (launch_failed(ops, l.argv[0], wstatus, &c, &verr, err))
 		goto out;
-	}
-	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 1 && !r.console.len && r.qerr.len) {
-		sb_addf(err, "QEMU refused to start: %s", str_trim(r.qerr.buf));
-		goto out;
-	}
-	classify(&r, wstatus, timed_out);
-	if (r.qerr.len && res->end == VM_KILLED)
-		res->panic = xstrdup(str_trim(r.qerr.buf));
-	res->console = sb_detach(&r.console);
+	classify(&c, ops, wstatus, timed_out);
+	if (verr.len && res->end == VM_KILLED)
+		res->panic = xstrdup(str_trim(verr.buf));
+	res->console = sb_detach(&c.console);
 	ret = 0;
 out:
 	for (int i = 0; i < 2; i++) {
@@ -260,17 +281,34 @@ out:
 	}
 	if (ctl_fd >= 0)
 		close(ctl_fd);
-	if (fifo)
-		unlink(fifo);
+	launch_release(&l);
 	rmdir(tmpl);
-	free(fifo);
-	vmm_argv_free(argv);
-	sb_release(&r.console);
-	sb_release(&r.ctl);
-	sb_release(&r.qerr);
-	sb_release(&r.line);
-	sb_release(&r.panic);
+	channel_release(&c);
+	sb_release(&verr);
 	return ret;
+}
+
+int vmm_describe(const struct vm_config *cfg, struct strbuf *out, struct strbuf *err)
+{
+	char tmpl[] = "/tmp/lupine-vm-XXXXXX";
+	struct vmm_launch l;
+	int kvm;
+
+	if (prepare(cfg, tmpl, &kvm, &l, err) < 0)
+		return -1;
+	for (char **a = l.argv; *a; a++) {
+		int plain = (*a)[strspn(*a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=,./:@")] == 0;
+		sb_addf(out, a == l.argv ? "%s%s%s" : " %s%s%s", plain ? "" : "'", *a, plain ? "" : "'");
+	}
+	sb_adds(out, "\n");
+	if (l.config_file) {
+		char *text = file_read(l.config_file, NULL);
+		sb_addf(out, "--- %s ---\n%s\n", l.config_file, text ? text : "");
+		free(text);
+	}
+	launch_release(&l);
+	rmdir(tmpl);
+	return 0;
 }
 
 void vm_result_release(struct vm_result *res)
@@ -288,7 +326,38 @@ const char *vm_end_describe(const struct vm_result *res, char *buf, size_t n)
 	case VM_NO_STATUS: snprintf(buf, n, "the VM stopped without reporting a status"); break;
 	case VM_PANIC: snprintf(buf, n, "kernel panic"); break;
 	case VM_TIMEOUT: snprintf(buf, n, "timed out"); break;
-	case VM_KILLED: snprintf(buf, n, "QEMU ended abnormally (status %d)", res->vmm_status); break;
+	case VM_KILLED: snprintf(buf, n, "the VMM ended abnormally (status %d)", res->vmm_status); break;
 	}
 	return buf;
+}
+
+void vmm_argv_add(struct vmm_argv *a, char *s)
+{
+	a->v = xrealloc(a->v, (a->n + 2) * sizeof(*a->v));
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+void vmm_argv_adds(struct vmm_argv *a, const char *s)
+{
+	vmm_argv_add(a, xstrdup(s));
+}
+
+void vmm_argv_free(char **argv)
+{
+	for (char **p = argv; p && *p; p++)
+		free(*p);
+	free(argv);
+}
+
+/* Under TCG: TSC calibration against the PIT fails at random and hangs the
+ * boot (tsc_early_khz); the TSC is later marked unstable, leaving a jiffies
+ * clock (tsc=reliable); the APIC timer's calibration check costs ~170 ms and
+ * fails anyway (noapictimer). */
+char *vmm_cmdline(const struct vm_config *cfg, int kvm, const char *vmm_specific)
+{
+	const char *extra = cfg->cmdline ? cfg->cmdline : "";
+
+	return xasprintf("console=ttyS0 quiet %s%s%s%s", vmm_specific,
+			 kvm ? "" : " tsc_early_khz=2000000 tsc=reliable noapictimer", *extra ? " " : "", extra);
 }

@@ -1,6 +1,9 @@
 /* vmm.h: boot a kernel + root filesystem in a microVM and report how it ended.
- * A backend (vmm_qemu.c; Firecracker later) turns a vm_config into a command
- * line; vmm.c runs it, streams the console and reads the control channel. */
+ *
+ * vm/ owns the VMMs: a backend (qemu.c, firecracker.c) turns a vm_config
+ * into a command line behind struct vmm_ops; vmm.c runs it, streams the
+ * console and reads the control channel (guest/protocol.h). vm/ calls only
+ * lib/ (and rootfs/cpio for the smoke boot); it knows nothing of bundles. */
 #ifndef LUPINE_VMM_H
 #define LUPINE_VMM_H
 
@@ -15,7 +18,10 @@ struct vm_port {
 	int host_port, guest_port;
 };
 
+struct vmm_ops;
+
 struct vm_config {
+	const struct vmm_ops *vmm; /* NULL: QEMU */
 	const char *kernel;  /* bzImage (or vmlinux for PVH) */
 	const char *initrd;  /* may be NULL */
 	const char *disk;    /* raw ext4 image attached as virtio-blk, may be NULL */
@@ -23,27 +29,63 @@ struct vm_config {
 	const char *cmdline; /* appended after Lupine's own console/timer options */
 	int mem_mib;
 	enum vm_accel accel;
-	int net;             /* attach a virtio-net device with user networking */
+	int net;             /* attach a virtio-net device */
+	const char *tap;     /* Firecracker: the host tap device for the NIC */
 	const struct vm_port *ports;
 	size_t nports;
 	double timeout;      /* seconds until the VM is killed; 0 for none */
 	double init_timeout; /* seconds for the init to say it started; 0 for none */
 	volatile sig_atomic_t *stop; /* when it becomes nonzero, the VM is stopped */
 	int echo;            /* copy the console to stdout as it comes */
+	int ctl_console;     /* the init reports on the console even where the VMM
+			      * has a control port (run --ctl console) */
 };
+
+/* What a backend prepares for one launch. */
+struct vmm_launch {
+	char **argv;       /* NULL-terminated */
+	char *ctl_fifo;    /* the FIFO control lines arrive on; NULL: they come on the console */
+	char *config_file; /* a file the VMM reads (Firecracker's JSON), or NULL */
+};
+
+struct vmm_ops {
+	const char *name;       /* "qemu", "firecracker" */
+	const char *ctl;        /* how the init reports: "port" or "console" (a run config value) */
+	const char *bin_env;    /* environment variable naming the binary, e.g. LUPINE_QEMU */
+	const char *bin;        /* the binary, looked up in PATH */
+	const char *install;    /* what to tell the user when the binary is missing */
+	int needs_kvm;          /* cannot run under software emulation */
+	/* the guest's network as the VMM provides it (run config ip, gw, dns) */
+	const char *guest_ip, *guest_gw, *guest_dns;
+	/* Fills l for cfg in the private directory dir. 0 or -1 with err set. */
+	int (*prepare)(const struct vm_config *cfg, int kvm, const char *dir, struct vmm_launch *l,
+		       struct strbuf *err);
+	/* Whether the VMM's wait status means the guest ended the VM itself. */
+	int (*exit_ok)(int wstatus);
+};
+
+extern const struct vmm_ops vmm_qemu, vmm_firecracker;
+
+/* The backend named name ("qemu", "firecracker"), or NULL. */
+const struct vmm_ops *vmm_find(const char *name);
+/* The backend's binary: its environment override, else its name. */
+const char *vmm_binary(const struct vmm_ops *ops);
+/* Whether ops can run here with accel: its binary is found and KVM is
+ * there if it needs it. 0, or -1 with a one-line err saying what to do. */
+int vmm_check(const struct vmm_ops *ops, enum vm_accel accel, struct strbuf *err);
 
 enum vm_end {
 	VM_EXITED,     /* the init reported the application's status */
 	VM_NO_STATUS,  /* the VM stopped without a status (reset, poweroff) */
 	VM_PANIC,      /* the kernel panicked */
 	VM_TIMEOUT,    /* killed after cfg->timeout */
-	VM_KILLED,     /* QEMU died from a signal or failed on its own */
+	VM_KILLED,     /* the VMM died from a signal or failed on its own */
 };
 
 struct vm_result {
 	enum vm_end end;
 	int status;          /* application status when end == VM_EXITED */
-	int vmm_status;      /* QEMU's own exit status */
+	int vmm_status;      /* the VMM's own exit status */
 	char *console;       /* everything the guest printed (capped at 1 MiB, tail kept) */
 	char *panic;         /* the panic lines when end == VM_PANIC */
 	char *app_error;     /* the init's "error" message, if any */
@@ -61,16 +103,32 @@ int vmm_kvm_usable(void);
 
 /* Boots the VM and waits for it to end. Returns 0 with res filled (whatever
  * way the VM ended), or -1 with err set when it could not be launched at
- * all (QEMU missing, bad files). Free res with vm_result_release. */
+ * all (VMM missing, bad files). Free res with vm_result_release. */
 int vmm_run(const struct vm_config *cfg, struct vm_result *res, struct strbuf *err);
+/* The VMM command line (and its config file, if any) for cfg, without
+ * running it; out gets a shell-quoted command line and the file's text. */
+int vmm_describe(const struct vm_config *cfg, struct strbuf *out, struct strbuf *err);
 void vm_result_release(struct vm_result *res);
 
 /* One line for how the VM ended, e.g. "kernel panic" or "timed out after 30s". */
 const char *vm_end_describe(const struct vm_result *res, char *buf, size_t n);
 
-/* Backend: builds the VMM's argv (NULL-terminated, caller frees with
- * vmm_argv_free). ctl_fifo receives the control channel. */
-char **vmm_qemu_argv(const struct vm_config *cfg, int kvm, const char *ctl_fifo);
+/* Backends' helpers (vmm.c): argv building, the kernel command line every
+ * backend starts with. */
+struct vmm_argv {
+	char **v;
+	size_t n;
+};
+void vmm_argv_add(struct vmm_argv *a, char *s); /* takes ownership of s */
+void vmm_argv_adds(struct vmm_argv *a, const char *s);
 void vmm_argv_free(char **argv);
+/* "console=ttyS0 ... " + the options software emulation needs + extra. Caller frees. */
+char *vmm_cmdline(const struct vm_config *cfg, int kvm, const char *vmm_specific);
+
+/* Parses "[IP:]HOSTPORT:GUESTPORT". 0, or -1 with err naming the spec. */
+int vm_port_parse(const char *spec, struct vm_port *p, struct strbuf *err);
+/* Whether the host side can be bound now. 0, or -1 with err saying why not. */
+int vm_port_check_free(const struct vm_port *p, struct strbuf *err);
+void vm_port_release(struct vm_port *p);
 
 #endif

@@ -1,0 +1,34 @@
+/* launch.h: a bundle as a VM: the run's own config (the bundle's, with the
+ * command line's overrides and the VMM's network), the per-run initramfs,
+ * the root filesystem's boot, filled into a vm_config. */
+#ifndef LUPINE_BUNDLE_LAUNCH_H
+#define LUPINE_BUNDLE_LAUNCH_H
+
+#include "bundle/bundle.h"
+#include "rootfs/rootfs.h"
+#include "vm/vmm.h"
+
+struct launch_opts {
+	const struct vmm_ops *vmm;  /* the VMM the run will use */
+	const struct strlist *env;  /* -e KEY=VALUE over the bundle's */
+	const struct strlist *args; /* replace the application's arguments (empty: keep) */
+	int mem_mib;                /* 0: the bundle's */
+	int ro, persist;            /* rootfs options */
+	const char *tmpdir;         /* private directory for this run's files */
+	const char *ctl;            /* how the init reports (NULL: the VMM's way) */
+};
+
+/* Files a launch made; release after the VM has ended. */
+struct launch {
+	char *kernel, *initrd;
+	struct rootfs_boot boot;
+};
+
+/* Prepares a run of the bundle b loaded from dir (b's run config is
+ * changed to this run's) and fills cfg's kernel, initrd, disk, cmdline,
+ * memory and network. 0, or -1 with a one-line err. */
+int bundle_launch(const char *dir, struct bundle *b, const struct launch_opts *o, struct vm_config *cfg,
+		  struct launch *l, struct strbuf *err);
+void launch_release(struct launch *l);
+
+#endif

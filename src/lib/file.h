@@ -1,0 +1,25 @@
+/* file.h: whole-file reads, atomic writes, copies and directory helpers on host paths.
+ * (Writes into a staged root go through stage/, never through these.) */
+#ifndef LUPINE_FILE_H
+#define LUPINE_FILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Reads a whole file into a NUL-terminated buffer; returns NULL and sets errno on failure. */
+char *file_read(const char *path, size_t *len);
+/* Writes data to path atomically (temporary name, fsync, rename). Returns 0 or -1 with errno. */
+int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* Copies src to dst atomically (temporary name, rename). Returns 0 or -1 with errno. */
+int file_copy(const char *src, const char *dst, mode_t mode);
+/* Copies everything from in's offset to its end onto out: the one copy loop
+ * (copy_file_range, read/write where that is not possible). 0 or -1 with errno. */
+int fd_copy(int in, int out);
+int path_exists(const char *path);
+int is_dir(const char *path);
+/* mkdir -p; returns 0 or -1 with errno. */
+int mkdir_p(const char *path, mode_t mode);
+/* rm -rf; returns 0 or -1 with errno. Never follows symlinks. */
+int rm_rf(const char *path);
+
+#endif

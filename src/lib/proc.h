@@ -1,0 +1,14 @@
+/* proc.h: child processes, the clock, where lupine itself lives. */
+#ifndef LUPINE_PROC_H
+#define LUPINE_PROC_H
+
+/* Runs argv (argv[0] looked up in PATH) with stdout and stderr appended to
+ * log_fd when log_fd >= 0. Returns the exit status, 128+N for signal N, or -1
+ * when it could not be started. */
+int run_cmd(char *const argv[], int log_fd);
+/* Seconds since an arbitrary start, monotonic. */
+double now_sec(void);
+/* Directory holding the running executable (from /proc/self/exe); caller frees. */
+char *exe_dir(void);
+
+#endif

@@ -1,0 +1,45 @@
+/* source.h: applications in the forms people have them, each a backend
+ * behind struct source_ops that fills a staged root and says how the
+ * application wants to run: a host ELF program with its library closure
+ * (elf.c), a root filesystem directory (dir.c), an OCI image layout
+ * (oci.c) or a docker/podman save archive (docker.c).
+ * source/ calls stage/ and lib/ only. */
+#ifndef LUPINE_SOURCE_H
+#define LUPINE_SOURCE_H
+
+#include "lib/util.h"
+#include "source/layer.h"
+#include "stage/stage.h"
+
+/* What a source says about running it, before the user's overrides. */
+struct source_info {
+	struct strlist entrypoint, cmd; /* the command is entrypoint + cmd (args replace cmd) */
+	struct strlist env, exposed;    /* KEY=VALUE; "6379/tcp" */
+	char *workdir, *user;           /* NULL when the source does not say */
+	struct layer_stats layers;      /* images: what the layers held */
+};
+
+struct source_ops {
+	const char *name;   /* "elf", "dir", "oci", "docker-archive" */
+	const char *prefix; /* "oci:" and so on; NULL: recognised from the host path */
+	/* Fills root from ref (the SOURCE without its prefix) and info.
+	 * 0, or -1 with err set. */
+	int (*stage)(const char *ref, const struct stage *root, struct source_info *info, struct strbuf *err);
+};
+
+extern const struct source_ops source_elf, source_dir, source_oci, source_docker;
+
+/* Which source SOURCE names: "oci:DIR[:TAG]", "docker-archive:FILE[:TAG]",
+ * "dir:PATH", a directory, or an ELF executable (a bare NAME is looked up
+ * in PATH). Sets *ops and *ref (caller frees: the path or reference the
+ * backend takes). 0, or -1 with a one-line err. */
+int source_resolve(const char *spec, const struct source_ops **ops, char **ref, struct strbuf *err);
+/* A bundle name for SOURCE: its last path component + ".lupine". Caller frees. */
+char *source_default_name(const char *spec);
+void source_info_release(struct source_info *info);
+
+/* Resolves a container User ("name", "uid", "name:group", "uid:gid") with
+ * the tree's /etc/passwd and /etc/group (read inside root). 0 or -1 with err. */
+int source_resolve_user(const struct stage *root, const char *user, long *uid, long *gid, struct strbuf *err);
+
+#endif

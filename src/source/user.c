@@ -1,0 +1,98 @@
+/* user.c: a container's User ("name", "uid", "name:group", "uid:gid") as numeric ids, from
+ * the image's own /etc/passwd and /etc/group, read inside the staged root. */
+#include "source/source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The text of a file in the tree, or NULL. */
+static char *read_in(const struct stage *root, const char *guest_path)
+{
+	struct strbuf sb = {0};
+	char buf[4096];
+	ssize_t n;
+	int fd = stage_resolve(root, guest_path, O_RDONLY);
+
+	if (fd < 0)
+		return NULL;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		sb_add(&sb, buf, (size_t)n);
+	close(fd);
+	return sb_detach(&sb);
+}
+
+/* A decimal id, 0 to 2^32-2 (the all-ones id means "none"): 0, else -1. */
+static int parse_id(const char *s, long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || strspn(s, "0123456789") != strlen(s))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || v >= 0xffffffffUL)
+		return -1;
+	*out = (long)v;
+	return 0;
+}
+
+/* Fields 3 and 4 (id, gid) of the line of an /etc/passwd-like file whose
+ * field `key` (0: name, 2: number) is name. 0 found, -1 absent, -2 a bad line. */
+static int lookup_id(const struct stage *root, const char *file, int key, const char *name, long *id,
+		     long *gid)
+{
+	char *text = read_in(root, file), *line, *next;
+	int found = -1;
+
+	for (line = text; line && found == -1; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		/* name:password:id[:gid...]; empty fields count */
+		char *f[4] = {0};
+		int k = 0;
+		for (char *t = line; t && k < 4; k++) {
+			f[k] = t;
+			if ((t = strchr(t, ':')))
+				*t++ = 0;
+		}
+		if (k < 3 || strcmp(f[key], name))
+			continue;
+		found = parse_id(f[2], id) == 0 && (!gid || (k >= 4 && parse_id(f[3], gid) == 0)) ? 0 : -2;
+	}
+	free(text);
+	return found;
+}
+
+int source_resolve_user(const struct stage *root, const char *user, long *uid, long *gid, struct strbuf *err)
+{
+	char *u = xstrdup(user), *g = strchr(u, ':');
+	int ret = -1, r;
+
+	if (g)
+		*g++ = 0;
+	*gid = 0;
+	if (parse_id(u, uid) == 0) {
+		long pgid;
+		/* the user's group, if the user is listed */
+		if (lookup_id(root, "/etc/passwd", 2, u, &(long){0}, &pgid) == 0)
+			*gid = pgid;
+	} else if ((r = lookup_id(root, "/etc/passwd", 0, u, uid, gid)) < 0) {
+		sb_addf(err, r == -2 ? "image user '%s' has a bad line in the image's /etc/passwd"
+				     : "image user '%s' is not in the image's /etc/passwd", u);
+		goto out;
+	}
+	if (g && parse_id(g, gid) < 0 && (r = lookup_id(root, "/etc/group", 0, g, gid, NULL)) < 0) {
+		sb_addf(err, r == -2 ? "image group '%s' has a bad line in the image's /etc/group"
+				     : "image group '%s' is not in the image's /etc/group", g);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(u);
+	return ret;
+}
