@@ -13,7 +13,7 @@ HDRS    := $(wildcard src/*/*.h guest/*.h)
 LIBSRCS := $(filter-out src/lupine.c,$(SRCS))
 CONFIGS := $(wildcard configs/base.config configs/tiny.config configs/kml.config) $(sort $(wildcard configs/apps/*.config))
 
-GUEST   := $(patsubst guest/%.c,build/guest/%,$(wildcard guest/*.c)) build/guest/latency
+GUEST   := $(patsubst guest/%.c,build/guest/%,$(wildcard guest/*.c)) build/guest/init build/guest/latency
 MUSLCC  ?= musl-gcc
 GCFLAGS := -static -Os -std=c11 -D_GNU_SOURCE $(WARN) -Iguest
 
@@ -67,10 +67,11 @@ build/guest/%: guest/%.c guest/protocol.h
 	$(MUSLCC) $(GCFLAGS) -o $@ $<
 	strip $@
 
-# the init reads programs' PT_INTERP with lupine's own ELF reader
-build/guest/init: guest/init.c guest/protocol.h src/lib/elf.c src/lib/elf.h
+# the init: guest/init/*.c, reading programs' PT_INTERP with lupine's own ELF reader
+INITSRCS := $(wildcard guest/init/*.c) src/lib/elf.c
+build/guest/init: $(INITSRCS) $(wildcard guest/init/*.h) guest/protocol.h src/lib/elf.h
 	@mkdir -p build/guest
-	$(MUSLCC) $(GCFLAGS) -Isrc -o $@ guest/init.c src/lib/elf.c
+	$(MUSLCC) $(GCFLAGS) -Isrc -o $@ $(INITSRCS)
 	strip $@
 
 # the syscall latency probe of 'lupine bench syscall', built with the KML musl

@@ -57,10 +57,13 @@ int wait_bg(struct bg *b, double secs);
 /* SET then GET key through port. */
 void check_redis(int port, const char *key);
 
+extern const struct test unit_tests[];
 extern const struct test kconfig_tests[];
 extern const struct test image_tests[];
+extern const struct test hostile_tests[];
 extern const struct test kml_tests[];
 extern const struct test kernel_tests[];
 extern const struct test run_tests[];
+extern const struct test vmm_tests[];
 
 #endif

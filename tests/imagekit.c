@@ -1,5 +1,6 @@
 /* imagekit.c: build container images in tests: tar layers, OCI layouts, docker save archives. */
 #include "imagekit.h"
+#include "source/source.h"
 #include "lib/hash.h"
 #include "lib/util.h"
 
@@ -260,3 +261,20 @@ int kit_docker_archive(const char *path, const struct kit_image *img)
 	free(dir);
 	return 0;
 }
+
+int kit_unpack(const char *src, const char *root, struct source_info *info, struct strbuf *err)
+{
+	const struct source_ops *ops;
+	struct stage st;
+	char *ref = NULL;
+	int r = -1;
+
+	memset(info, 0, sizeof(*info));
+	if (source_resolve(src, &ops, &ref, err) == 0 && stage_open(&st, root, err) == 0) {
+		r = ops->stage(ref, &st, info, err);
+		stage_close(&st);
+	}
+	free(ref);
+	return r;
+}
+

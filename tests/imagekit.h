@@ -31,6 +31,11 @@ struct kit_image {
 int kit_oci(const char *dir, const struct kit_image *img);
 /* Writes a docker save archive at path; returns 0. */
 int kit_docker_archive(const char *path, const struct kit_image *img);
+/* Stages the image named by src ("oci:DIR", ...) into the directory root,
+ * as lupine build does; 0 or -1 with err. */
+struct source_info;
+struct strbuf;
+int kit_unpack(const char *src, const char *root, struct source_info *info, struct strbuf *err);
 /* sha256 of a file as "sha256:HEX" (caller frees). */
 char *kit_digest(const char *path);
 

@@ -8,15 +8,12 @@
 #include "kernel/kbuild.h"
 #include "lib/elf.h"
 #include "lib/cache.h"
-#include "lib/hash.h"
+#include "kernel/kcache.h"
 #include "kernel/kindex.h"
 #include "lib/progress.h"
 
-#include <dirent.h>
-#include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,71 +168,6 @@ out:
 	return ret;
 }
 
-static char *entry_file(const char *dir, const char *name)
-{
-	return xasprintf("%s/%s", dir, name);
-}
-
-static int info_write(const char *dir, const struct kbuild_result *res, const struct kbuild_req *req)
-{
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:f}", "hash", res->hash,
-			      "label", req->label, "source", req->src->identity, "version", req->src->version,
-			      "bzimage_bytes", (json_int_t)res->bzimage_bytes, "text", (json_int_t)res->text,
-			      "data", (json_int_t)res->data, "bss", (json_int_t)res->bss, "options_y",
-			      (json_int_t)res->options_y, "build_sec", res->build_sec);
-	char *path = entry_file(dir, "info.json"), *s = json_dumps(j, JSON_INDENT(2));
-	int r = file_write_atomic(path, s, strlen(s), 0644);
-	free(s);
-	free(path);
-	json_decref(j);
-	return r;
-}
-
-static int info_read(const char *dir, struct kbuild_result *res)
-{
-	char *path = entry_file(dir, "info.json");
-	json_t *j = json_load_file(path, 0, NULL);
-	json_int_t b = 0, t = 0, d = 0, s = 0, y = 0;
-	double sec = 0;
-	int r = -1;
-
-	free(path);
-	if (!j)
-		return -1;
-	if (json_unpack(j, "{s:I, s:I, s:I, s:I, s:I, s:F}", "bzimage_bytes", &b, "text", &t, "data", &d,
-			"bss", &s, "options_y", &y, "build_sec", &sec) == 0) {
-		res->bzimage_bytes = (unsigned long long)b;
-		res->text = (unsigned long long)t;
-		res->data = (unsigned long long)d;
-		res->bss = (unsigned long long)s;
-		res->options_y = (unsigned long)y;
-		res->build_sec = sec;
-		r = 0;
-	}
-	json_decref(j);
-	return r;
-}
-
-static void free_paths(struct kbuild_result *res)
-{
-	free(res->dir);
-	free(res->bzimage);
-	free(res->vmlinux);
-	free(res->config);
-	res->dir = res->bzimage = res->vmlinux = res->config = NULL;
-}
-
-/* Points res at a complete cache entry; -1 when it is missing or incomplete. */
-static int fill_from_entry(struct kbuild_result *res, const char *dir)
-{
-	free_paths(res);
-	res->dir = xstrdup(dir);
-	res->bzimage = entry_file(dir, "bzImage");
-	res->vmlinux = entry_file(dir, "vmlinux");
-	res->config = entry_file(dir, "config");
-	return path_exists(res->bzimage) ? info_read(dir, res) : -1;
-}
-
 static unsigned long count_y(const char *config)
 {
 	struct kconfig_frag final = {0};
@@ -249,49 +181,15 @@ static unsigned long count_y(const char *config)
 	return n;
 }
 
-static void input_key(const struct kbuild_req *req, char out[65])
+/* Runs make bzImage for config in the object dir obj, logging to obj/build.log. */
+static int make_kernel(const struct kbuild_req *req, const char *config, const struct kbuild_result *res,
+		       const char *obj, struct strbuf *err)
 {
-	struct hash h;
-	struct kconfig_frag merged = {0};
-	struct strbuf err = {0};
-
-	hash_init(&h);
-	hash_add_str(&h, "lupine-kernel-input-v1");
-	hash_add_str(&h, req->src->identity);
-	if (kconfig_merge(&merged, req->frags, req->nfrags, &err) == 0) {
-		char *text = kconfig_render(&merged);
-		hash_add_str(&h, text);
-		free(text);
-	}
-	hash_final_hex(&h, out);
-	kconfig_frag_release(&merged);
-	sb_release(&err);
-}
-
-static void config_hash(const struct kbuild_req *req, const char *config, char out[65])
-{
-	struct hash h;
-	hash_init(&h);
-	hash_add_str(&h, "lupine-kernel-v1");
-	hash_add_str(&h, req->src->identity);
-	hash_add_str(&h, config);
-	hash_final_hex(&h, out);
-}
-
-/* Builds config into build/HASH, then moves the results into kernels/HASH. */
-static int build(const struct kbuild_req *req, const char *config, struct kbuild_result *res,
-		 const char *entry, struct strbuf *err)
-{
-	char *bdir = cache_dir("build"), *obj = xasprintf("%s/%s", bdir, res->hash);
-	char *kdir = cache_dir("kernels");
-	char *stage = xasprintf("%s/.tmp-%s-%d", kdir, res->hash, (int)getpid());
 	char *cfg = xasprintf("%s/.config", obj), *log = xasprintf("%s/build.log", obj);
 	char *label = NULL, *jobs = xasprintf("-j%d", req->jobs > 0 ? req->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN));
-	char *src_bz = xasprintf("%s/arch/x86/boot/bzImage", obj), *src_vm = xasprintf("%s/vmlinux", obj);
 	char *o = xasprintf("O=%s", obj);
 	int log_fd = -1, ret = -1, st;
 	long steps;
-	double t0 = now_sec();
 
 	/* a build killed half-way may leave truncated objects: always start clean */
 	rm_rf(obj);
@@ -309,14 +207,34 @@ static int build(const struct kbuild_req *req, const char *config, struct kbuild
 		log_tail(log, 20, err);
 		goto out;
 	}
-	res->build_sec = now_sec() - t0;
+	ret = 0;
+out:
+	if (log_fd >= 0)
+		close(log_fd);
+	free(o);
+	free(jobs);
+	free(label);
+	free(log);
+	free(cfg);
+	return ret;
+}
+
+/* Copies what the build in obj made into the staging dir stage, with its
+ * info.json, then renames stage to entry so that no reader sees half an entry. */
+static int store_entry(const struct kbuild_req *req, struct kbuild_result *res, const char *obj,
+		       const char *stage, const char *entry, struct strbuf *err)
+{
+	char *cfg = xasprintf("%s/.config", obj), *log = xasprintf("%s/build.log", obj);
+	char *src_bz = xasprintf("%s/arch/x86/boot/bzImage", obj), *src_vm = xasprintf("%s/vmlinux", obj);
+	int ret = -1;
+
 	rm_rf(stage);
 	if (mkdir_p(stage, 0755) < 0) {
 		sb_addf(err, "cannot create '%s': %s", stage, strerror(errno));
 		goto out;
 	}
-	char *dst_bz = entry_file(stage, "bzImage"), *dst_vm = entry_file(stage, "vmlinux");
-	char *dst_cfg = entry_file(stage, "config"), *dst_log = entry_file(stage, "build.log");
+	char *dst_bz = kcache_file(stage, "bzImage"), *dst_vm = kcache_file(stage, "vmlinux");
+	char *dst_cfg = kcache_file(stage, "config"), *dst_log = kcache_file(stage, "build.log");
 	int r = file_copy(src_bz, dst_bz, 0644) | file_copy(src_vm, dst_vm, 0644) |
 		file_copy(cfg, dst_cfg, 0644) | file_copy(log, dst_log, 0644);
 	struct stat sbz;
@@ -327,49 +245,43 @@ static int build(const struct kbuild_req *req, const char *config, struct kbuild
 	free(dst_vm);
 	free(dst_cfg);
 	free(dst_log);
-	if (r || info_write(stage, res, req) < 0 || rename(stage, entry) < 0) {
+	if (r || kcache_info_write(stage, res, req) < 0 || rename(stage, entry) < 0) {
 		sb_addf(err, "cannot store the built kernel in '%s': %s", entry, strerror(errno));
 		goto out;
 	}
+	ret = 0;
+out:
+	free(src_bz);
+	free(src_vm);
+	free(log);
+	free(cfg);
+	return ret;
+}
+
+/* Builds config into build/HASH, then moves the results into kernels/HASH. */
+static int build(const struct kbuild_req *req, const char *config, struct kbuild_result *res,
+		 const char *entry, struct strbuf *err)
+{
+	char *bdir = cache_dir("build"), *obj = xasprintf("%s/%s", bdir, res->hash);
+	char *kdir = cache_dir("kernels");
+	char *stage = xasprintf("%s/.tmp-%s-%d", kdir, res->hash, (int)getpid());
+	int ret = -1;
+	double t0 = now_sec();
+
+	if (make_kernel(req, config, res, obj, err) < 0)
+		goto out;
+	res->build_sec = now_sec() - t0;
+	if (store_entry(req, res, obj, stage, entry, err) < 0)
+		goto out;
 	rm_rf(obj);
 	ret = 0;
 out:
-	if (log_fd >= 0)
-		close(log_fd);
 	rm_rf(stage);
-	free(o);
-	free(src_bz);
-	free(src_vm);
-	free(jobs);
-	free(label);
-	free(log);
-	free(cfg);
 	free(stage);
 	free(kdir);
 	free(obj);
 	free(bdir);
 	return ret;
-}
-
-/* Removes kernels/.tmp-HASH-PID staging left by a lupine that was killed. */
-static void sweep_stale(const char *kdir)
-{
-	DIR *d = opendir(kdir);
-	struct dirent *de;
-
-	while (d && (de = readdir(d))) {
-		const char *dash = strrchr(de->d_name, '-');
-		if (!str_starts(de->d_name, ".tmp-") || !dash)
-			continue;
-		pid_t pid = (pid_t)atoi(dash + 1);
-		if (pid > 0 && kill(pid, 0) < 0 && errno == ESRCH) {
-			char *p = xasprintf("%s/%s", kdir, de->d_name);
-			rm_rf(p);
-			free(p);
-		}
-	}
-	if (d)
-		closedir(d);
 }
 
 int kbuild_get(const struct kbuild_req *req, struct kbuild_result *res, struct strbuf *err)
@@ -379,13 +291,13 @@ int kbuild_get(const struct kbuild_req *req, struct kbuild_result *res, struct s
 	int lock = -1, ret = -1;
 
 	memset(res, 0, sizeof(*res));
-	input_key(req, key);
+	kcache_input_key(req, key);
 	key_path = xasprintf("%s/%s", keys, key);
 	/* fast path: these exact inputs were resolved before and their kernel is cached */
 	if (!req->force && (known = file_read(key_path, NULL)) && strlen(str_trim(known)) == 64) {
 		memcpy(res->hash, str_trim(known), 65);
 		entry = xasprintf("%s/%s", kdir, res->hash);
-		if (fill_from_entry(res, entry) == 0) {
+		if (kcache_fill(res, entry) == 0) {
 			res->cached = 1;
 			ret = 0;
 			goto out;
@@ -395,24 +307,24 @@ int kbuild_get(const struct kbuild_req *req, struct kbuild_result *res, struct s
 	}
 	if (!(config = kbuild_resolve(req, err)))
 		goto out;
-	config_hash(req, config, res->hash);
+	kcache_config_hash(req, config, res->hash);
 	file_write_atomic(key_path, res->hash, 64, 0644);
 	entry = xasprintf("%s/%s", kdir, res->hash);
 	lockname = xasprintf("kernel-%.16s", res->hash);
 	lock = cache_lock(lockname, "building this kernel");
 	if (req->force && is_dir(entry))
 		rm_rf(entry);
-	if (is_dir(entry) && fill_from_entry(res, entry) == 0) {
+	if (is_dir(entry) && kcache_fill(res, entry) == 0) {
 		res->cached = 1;
 		ret = 0;
 		goto out;
 	}
 	rm_rf(entry); /* an entry without a readable info.json is not trusted */
-	sweep_stale(kdir);
+	kcache_sweep_stale(kdir);
 	res->options_y = count_y(config);
 	if (build(req, config, res, entry, err) < 0)
 		goto out;
-	if ((ret = fill_from_entry(res, entry)) < 0)
+	if ((ret = kcache_fill(res, entry)) < 0)
 		sb_addf(err, "built kernel in '%s' is unreadable", entry);
 out:
 	cache_unlock(lock);
@@ -428,7 +340,7 @@ out:
 
 void kbuild_result_release(struct kbuild_result *res)
 {
-	free_paths(res);
+	kcache_free_paths(res);
 	memset(res, 0, sizeof(*res));
 }
 

@@ -59,6 +59,68 @@ static int add_app(struct kconfig_frag **frags, size_t *n, struct strbuf *label,
 	return r;
 }
 
+/* Every app manifest, for "general"; the label says "general" rather than naming each one. */
+static int add_general(struct kconfig_frag **frags, size_t *n, struct strbuf *err)
+{
+	const char *const *apps;
+	size_t napps = configs_apps(&apps);
+	struct strbuf quiet = {0};
+
+	for (size_t i = 0; i < napps; i++)
+		if (add_app(frags, n, &quiet, apps[i], err) < 0) {
+			sb_release(&quiet);
+			return -1;
+		}
+	sb_release(&quiet);
+	return 0;
+}
+
+static int add_files(struct kconfig_frag **frags, size_t *n, struct strbuf *label, const struct kspec *s,
+		     struct strbuf *err)
+{
+	for (size_t i = 0; i < s->nfiles; i++) {
+		char *text = file_read(s->files[i], NULL);
+		if (!text) {
+			sb_addf(err, "cannot read config fragment '%s': %s", s->files[i], strerror(errno));
+			return -1;
+		}
+		int r = add(frags, n, s->files[i], text, 1, err);
+		free(text);
+		if (r < 0)
+			return -1;
+		sb_addf(label, " + %s", s->files[i]);
+	}
+	return 0;
+}
+
+static int add_kml(struct kconfig_frag **frags, size_t *n, struct strbuf *label, const struct kspec *s,
+		   struct strbuf *err)
+{
+	const char *kml = configs_text("kml");
+	if (!kml) {
+		sb_adds(err, "this lupine has no configs/kml.config");
+		return -1;
+	}
+	/* the control kernel for measurements: identical but for KML itself */
+	static const char on[] = "CONFIG_KERNEL_MODE_LINUX=y";
+	const char *at = strstr(kml, on);
+	struct strbuf sb = {0};
+	if (s->kml == KSPEC_KML_OFF && at) {
+		sb_add(&sb, kml, (size_t)(at - kml));
+		sb_adds(&sb, "# CONFIG_KERNEL_MODE_LINUX is not set");
+		sb_adds(&sb, at + strlen(on));
+	} else {
+		sb_adds(&sb, kml);
+	}
+	char *text = sb_detach(&sb);
+	int r = add(frags, n, s->kml == KSPEC_KML_OFF ? "kml-off" : "kml", text, 1, err);
+	free(text);
+	if (r < 0)
+		return -1;
+	sb_adds(label, s->kml == KSPEC_KML_OFF ? " + kml(off)" : " + kml");
+	return 0;
+}
+
 int kspec_fragments(const struct kspec *s, struct kconfig_frag **frags, size_t *n, char **label,
 		    struct strbuf *err)
 {
@@ -75,54 +137,13 @@ int kspec_fragments(const struct kspec *s, struct kconfig_frag **frags, size_t *
 	if (add(frags, n, "base", base, 0, err) < 0)
 		goto out;
 	sb_adds(&lb, s->general ? "general" : "base");
-	if (s->general) {
-		const char *const *apps;
-		size_t napps = configs_apps(&apps);
-		struct strbuf quiet = {0};
-		for (size_t i = 0; i < napps; i++)
-			if (add_app(frags, n, &quiet, apps[i], err) < 0)
-				goto out;
-		sb_release(&quiet);
-	}
+	if (s->general && add_general(frags, n, err) < 0)
+		goto out;
 	for (size_t i = 0; i < s->napps; i++)
 		if (add_app(frags, n, &lb, s->apps[i], err) < 0)
 			goto out;
-	for (size_t i = 0; i < s->nfiles; i++) {
-		char *text = file_read(s->files[i], NULL);
-		if (!text) {
-			sb_addf(err, "cannot read config fragment '%s': %s", s->files[i], strerror(errno));
-			goto out;
-		}
-		int r = add(frags, n, s->files[i], text, 1, err);
-		free(text);
-		if (r < 0)
-			goto out;
-		sb_addf(&lb, " + %s", s->files[i]);
-	}
-	if (s->kml) {
-		const char *kml = configs_text("kml");
-		if (!kml) {
-			sb_adds(err, "this lupine has no configs/kml.config");
-			goto out;
-		}
-		/* the control kernel for measurements: identical but for KML itself */
-		static const char on[] = "CONFIG_KERNEL_MODE_LINUX=y";
-		const char *at = strstr(kml, on);
-		struct strbuf sb = {0};
-		if (s->kml == KSPEC_KML_OFF && at) {
-			sb_add(&sb, kml, (size_t)(at - kml));
-			sb_adds(&sb, "# CONFIG_KERNEL_MODE_LINUX is not set");
-			sb_adds(&sb, at + strlen(on));
-		} else {
-			sb_adds(&sb, kml);
-		}
-		char *text = sb_detach(&sb);
-		int r = add(frags, n, s->kml == KSPEC_KML_OFF ? "kml-off" : "kml", text, 1, err);
-		free(text);
-		if (r < 0)
-			goto out;
-		sb_adds(&lb, s->kml == KSPEC_KML_OFF ? " + kml(off)" : " + kml");
-	}
+	if (add_files(frags, n, &lb, s, err) < 0 || (s->kml && add_kml(frags, n, &lb, s, err) < 0))
+		goto out;
 	if (s->tiny) {
 		if (add(frags, n, "tiny", configs_text("tiny") ? configs_text("tiny") : "", 1, err) < 0)
 			goto out;

@@ -106,7 +106,7 @@ int elf_interp(const struct elf_file *ef, char *out, size_t n)
 			continue;
 		/* the segment holds the path and its NUL */
 		if (ph.p_filesz < 2 || ph.p_filesz > n || elf_read_at(ef, ph.p_offset, out, ph.p_filesz) < 0 ||
-		    memchr(out, 0, ph.p_filesz) != out + ph.p_filesz - 1) {
+		    !memchr(out, 0, ph.p_filesz) || !out[0]) {
 			errno = EINVAL;
 			return -1;
 		}

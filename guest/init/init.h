@@ -1,0 +1,59 @@
+/* init.h: the parts of Lupine's PID 1 (guest/init/), sharing one static run configuration.
+ *
+ * The host writes /lupine/run into the initramfs (guest/protocol.h's one
+ * schema, parsed by runfile.c). init.c mounts what the kernel has, setup.c
+ * switches to a root disk, configures lo/eth0 and seeds the entropy pool,
+ * exec.c forks the application, and init.c waits with every asynchronous
+ * signal blocked, forwarding signals and reaping orphans (after tini).
+ * Control lines reach the host through an I/O port or the console; the
+ * application's status (0-255, 128+N for signal N) ends the VM. Nothing is
+ * allocated: the configuration lives in static buffers. */
+#ifndef LUPINE_GUEST_INIT_H
+#define LUPINE_GUEST_INIT_H
+
+#include "protocol.h"
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/types.h>
+
+#define RUN_FILE LUPINE_RUN_FILE
+#define LIST_MAX 512 /* arguments; environment entries */
+
+struct run {
+	char *argv[LIST_MAX + 1], *envp[LIST_MAX + 1];
+	int argc, envc;
+	char *cwd, *hostname, *root_dev, *root_fs, *dns;
+	long uid, gid; /* -1: unchanged */
+	int root_ro, has_ip, has_gw;
+	int ctl_console; /* control lines on the console (no I/O ports: Firecracker) */
+	struct in_addr ip, mask, gw;
+};
+
+extern struct run run;
+extern char errmsg[512]; /* the last message said */
+extern int ports;        /* we may write to the control and exit ports */
+
+/* init.c */
+/* Print "init: MSG" on the console; MSG stays in errmsg. */
+void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Send one control line to the host; newlines inside it become spaces. */
+void ctl(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Say MSG and report it as "error MSG"; evaluates to -1. */
+#define fail(...) (say(__VA_ARGS__), ctl(LUPINE_CTL_ERROR " %s", errmsg), -1)
+long long boottime_ns(void);
+void mount_basics(void);
+
+/* runfile.c: read RUN_FILE into run; -1 (reported) when it is bad. */
+int run_load(void);
+
+/* setup.c */
+int root_switch(void);
+void net_init(void);
+void names_init(void);
+void entropy_seed(void);
+
+/* exec.c: fork the application (signal mask orig restored in it); its pid or -1. */
+pid_t app_start(const sigset_t *orig);
+
+#endif

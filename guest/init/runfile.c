@@ -1,0 +1,136 @@
+/* runfile.c: read /lupine/run, the run configuration in guest/protocol.h's one schema. */
+#include "init.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RUN_MAX 65536 /* bytes in RUN_FILE */
+
+static char run_buf[RUN_MAX + 1];
+/* Undo the host's escapes \n, \t and \\ in place; any other "\c" is "c". */
+static char *unescape(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r; r++) {
+		if (*r == '\\' && r[1])
+			r++, *w++ = *r == 'n' ? '\n' : *r == 't' ? '\t' : *r;
+		else
+			*w++ = *r;
+	}
+	*w = '\0';
+	return s;
+}
+
+static int parse_id(const char *s, long *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (!isdigit((unsigned char)*s) || *end || v >= 0xffffffffUL)
+		return -1;
+	*out = (long)v;
+	return 0;
+}
+
+static int parse_cidr(char *s)
+{
+	char *slash = strchr(s, '/'), *end = NULL;
+	long prefix = slash ? strtol(slash + 1, &end, 10) : -1;
+
+	if (!slash || !slash[1] || *end || prefix < 0 || prefix > 32)
+		return -1;
+	*slash = '\0';
+	run.mask.s_addr = htonl(prefix ? 0xffffffffU << (32 - prefix) : 0);
+	run.has_ip = inet_pton(AF_INET, s, &run.ip) == 1;
+	return run.has_ip ? 0 : -1;
+}
+
+static int parse_root(char *s)
+{
+	char *fs = strchr(s, ' '), *mode = fs ? strchr(fs + 1, ' ') : NULL;
+
+	if (!mode || (strcmp(mode + 1, "ro") && strcmp(mode + 1, "rw")))
+		return -1;
+	*fs++ = *mode++ = '\0';
+	run.root_dev = s;
+	run.root_fs = fs;
+	run.root_ro = !strcmp(mode, "ro");
+	return 0;
+}
+
+static int push(char **list, int *n, char *item)
+{
+	if (*n >= LIST_MAX)
+		return -1;
+	list[(*n)++] = item;
+	return 0;
+}
+
+#define RUN_KEY_ENTRY(id, key, kind) [id] = key,
+static const char *const run_keys[RUN_NKEYS] = { LUPINE_RUN_KEYS(RUN_KEY_ENTRY) };
+
+static int run_key_of(const char *key)
+{
+	for (int k = 0; k < RUN_NKEYS; k++)
+		if (!strcmp(key, run_keys[k]))
+			return k;
+	return -1;
+}
+
+/* Take in one "KEY VALUE" line; -1 when a known key has a bad value. */
+static int run_line(char *key, int lineno)
+{
+	char *val = strchr(key, ' ');
+	struct in_addr dns;
+
+	if (val)
+		*val++ = '\0';
+	val = unescape(val ? val : key + strlen(key));
+	switch (run_key_of(key)) {
+	case RUN_ARG: return push(run.argv, &run.argc, val);
+	case RUN_ENV: return strchr(val, '=') ? push(run.envp, &run.envc, val) : -1;
+	case RUN_UID: return parse_id(val, &run.uid);
+	case RUN_GID: return parse_id(val, &run.gid);
+	case RUN_IP: return parse_cidr(val);
+	case RUN_GW: return (run.has_gw = inet_pton(AF_INET, val, &run.gw) == 1) ? 0 : -1;
+	case RUN_DNS: return inet_pton(AF_INET, (run.dns = val), &dns) == 1 ? 0 : -1;
+	case RUN_ROOT: return parse_root(val);
+	case RUN_CWD: run.cwd = val; return 0;
+	case RUN_HOSTNAME: run.hostname = val; return 0;
+	case RUN_CTL:
+		run.ctl_console = !strcmp(val, "console");
+		return run.ctl_console || !strcmp(val, "port") ? 0 : -1;
+	default:
+		if (*key)
+			say(RUN_FILE ":%d: unknown key '%s', ignored", lineno, key);
+		return 0;
+	}
+}
+
+int run_load(void)
+{
+	int fd = open(RUN_FILE, O_RDONLY | O_CLOEXEC), lineno = 0;
+	ssize_t n = 0, len = 0;
+	char *next = run_buf, *line;
+
+	if (fd < 0)
+		return fail("no " RUN_FILE ": %s", strerror(errno));
+	while (len < RUN_MAX && (n = read(fd, run_buf + len, RUN_MAX - len)) > 0)
+		len += n;
+	close(fd);
+	if (n < 0 || len >= RUN_MAX)
+		return fail("cannot read " RUN_FILE ": %s", n < 0 ? strerror(errno) : "too long");
+	run_buf[len] = '\0';
+	while ((line = strsep(&next, "\n")))
+		if (run_line(line, ++lineno) < 0)
+			return fail(RUN_FILE ":%d: bad '%s' (or too many)", lineno, line);
+	if (!run.argc)
+		return fail(RUN_FILE ": no 'arg': nothing to run");
+	return 0;
+}

@@ -1,0 +1,173 @@
+/* test_units.c: unit tests of small shared pieces: the ELF reader on lying files, the run
+ * config in both its forms, port specs. */
+#include "harness.h"
+#include "bundle/bundle.h"
+#include "lib/elf.h"
+#include "lib/util.h"
+#include "vm/vmm.h"
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* elf_open of bytes written to a file: 1, 0 or -1. */
+static int elf_of(const void *data, size_t len, char *interp, size_t n)
+{
+	char *p = xasprintf("%s/elf", test_tmpdir());
+	int fd, r;
+
+	file_write_atomic(p, data, len, 0644);
+	fd = open(p, O_RDONLY);
+	struct elf_file ef;
+	r = elf_open(&ef, fd);
+	if (r == 1 && interp)
+		r = elf_interp(&ef, interp, n) == 1 ? 1 : -1;
+	close(fd);
+	free(p);
+	return r;
+}
+
+/* A header that claims one program header at phoff. */
+static Elf64_Ehdr header(uint64_t phoff, uint16_t phnum)
+{
+	Elf64_Ehdr eh = {.e_type = ET_EXEC, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+			 .e_phoff = phoff, .e_phentsize = sizeof(Elf64_Phdr), .e_phnum = phnum,
+			 .e_ehsize = sizeof(Elf64_Ehdr)};
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	return eh;
+}
+
+static void test_elf_lying(void)
+{
+	char interp[256];
+	struct {
+		Elf64_Ehdr eh;
+		Elf64_Phdr ph;
+		char path[8];
+	} f = {header(sizeof(Elf64_Ehdr), 1), {.p_type = PT_INTERP, .p_offset = offsetof(__typeof__(f), path),
+					       .p_filesz = 8}, "/ld.so"};
+
+	CHECK_INT(elf_of(&f, sizeof(f), interp, sizeof(interp)), 1);
+	CHECK(!strcmp(interp, "/ld.so"));
+	CHECK_INT(elf_of(&f, 10, NULL, 0), -1);                 /* truncated header */
+	f.ph.p_filesz = 4096;                                  /* interpreter runs past the end */
+	CHECK_INT(elf_of(&f, sizeof(f), interp, sizeof(interp)), -1);
+	f.ph.p_filesz = 3;                                     /* no NUL inside the segment */
+	CHECK_INT(elf_of(&f, sizeof(f), interp, sizeof(interp)), -1);
+	f.eh = header(UINT64_MAX - 8, 2);                      /* table offset that wraps */
+	CHECK_INT(elf_of(&f, sizeof(f), NULL, 0), -1);
+	f.eh = header(sizeof(Elf64_Ehdr), 0xffff);             /* more headers than the file holds */
+	CHECK_INT(elf_of(&f, sizeof(f), NULL, 0), -1);
+	f.eh = header(sizeof(Elf64_Ehdr), 1);
+	f.eh.e_phentsize = 8;                                  /* entries of the wrong size */
+	CHECK_INT(elf_of(&f, sizeof(f), NULL, 0), -1);
+	f.eh = header(sizeof(Elf64_Ehdr), 1);
+	f.eh.e_ident[EI_CLASS] = ELFCLASS32;                   /* another class: not ours, not an error */
+	CHECK_INT(elf_of(&f, sizeof(f), NULL, 0), 0);
+	CHECK_INT(elf_of("#!/bin/sh\n", 10, NULL, 0), -1);
+}
+
+static void test_run_config_forms(void)
+{
+	struct run_config rc, back;
+	struct strbuf err = {0};
+
+	run_config_init(&rc);
+	strlist_add(&rc.arg, "/bin/app");
+	strlist_add(&rc.arg, "two\nlines\tand\\slash");
+	run_config_setenv(&rc, "A=1");
+	run_config_setenv(&rc, "A=2"); /* replaces */
+	run_config_set(&rc.cwd, "/work");
+	rc.uid = 1000;
+	char *text = run_config_render(&rc);
+	CHECK(!strcmp(text, "arg /bin/app\narg two\\nlines\\tand\\\\slash\nenv A=2\ncwd /work\nuid 1000\n"));
+	json_t *j = run_config_to_json(&rc);
+	run_config_init(&back);
+	CHECK_INT(run_config_from_json(j, &back, &err), 0);
+	CHECK(back.arg.n == 2 && !strcmp(back.arg.v[1], rc.arg.v[1]));
+	CHECK(back.uid == 1000 && back.gid == -1 && !strcmp(back.cwd, "/work"));
+	json_decref(j);
+	run_config_release(&back);
+	/* refused: unknown keys, wrong types, ids out of range, no command */
+	const char *bad[] = {"{\"arg\":[\"/x\"],\"nope\":1}", "{\"arg\":\"/x\"}", "{\"arg\":[\"/x\"],\"uid\":-1}",
+			     "{\"arg\":[\"/x\"],\"gid\":4294967295}", "{\"arg\":[]}", "[]"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		json_t *b = json_loads(bad[i], 0, NULL);
+		run_config_init(&back);
+		sb_release(&err);
+		if (run_config_from_json(b, &back, &err) != -1 || !err.len)
+			check_fail(__FILE__, __LINE__, "accepted %s", bad[i]);
+		run_config_release(&back);
+		json_decref(b);
+	}
+	free(text);
+	run_config_release(&rc);
+	sb_release(&err);
+}
+
+static void test_port_specs(void)
+{
+	struct strbuf err = {0};
+	struct vm_port p;
+
+	CHECK_INT(vm_port_parse("8080:80", &p, &err), 0);
+	CHECK(p.host_port == 8080 && p.guest_port == 80 && !p.host_ip);
+	vm_port_release(&p);
+	CHECK_INT(vm_port_parse("127.0.0.2:1:65535", &p, &err), 0);
+	CHECK(p.host_ip && !strcmp(p.host_ip, "127.0.0.2") && p.host_port == 1 && p.guest_port == 65535);
+	vm_port_release(&p);
+	const char *bad[] = {"99999:1", "1:0", "abc", "80", "8080:80x", "x.y:1:2", ":80", "+1:2", "1:-2"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		sb_release(&err);
+		if (vm_port_parse(bad[i], &p, &err) != -1 || !strstr(err.buf, bad[i]))
+			check_fail(__FILE__, __LINE__, "-p %s: accepted or not named", bad[i]);
+	}
+	sb_release(&err);
+}
+
+/* lupine.json: the current format loads; an older one or a bad file name is refused clearly. */
+static void test_bundle_json(void)
+{
+	const char *dir = test_tmpdir();
+	char *json = xasprintf("%s/lupine.json", dir);
+	struct strbuf err = {0};
+	struct bundle b;
+
+	bundle_init(&b);
+	b.kernel = xstrdup("kernel");
+	b.rootfs = xstrdup("rootfs.ext4");
+	b.rootfs_format = xstrdup("ext4");
+	strlist_add(&b.run.arg, "/bin/app");
+	b.run.uid = 7;
+	CHECK_INT(bundle_write_json(dir, &b, &err), 0);
+	bundle_release(&b);
+	CHECK_INT(bundle_load(dir, &b, &err), 0);
+	CHECK(b.run.arg.n == 1 && b.run.uid == 7 && b.run.gid == -1 && !strcmp(b.rootfs_format, "ext4"));
+	bundle_release(&b);
+	const char *v1 = "{\"lupine_bundle\":1,\"kernel\":{\"file\":\"kernel\"},\"rootfs\":{\"file\":\"r\"},"
+			 "\"argv\":[\"/x\"]}";
+	file_write_atomic(json, v1, strlen(v1), 0644);
+	CHECK_INT(bundle_load(dir, &b, &err), -1);
+	CHECK_CONTAINS(err.buf, "rebuild it with 'lupine build'");
+	sb_release(&err);
+	const char *escape = "{\"lupine_bundle\":2,\"kernel\":{\"file\":\"../k\"},\"rootfs\":{\"file\":\"r\"},"
+			     "\"run\":{\"arg\":[\"/x\"]}}";
+	file_write_atomic(json, escape, strlen(escape), 0644);
+	CHECK_INT(bundle_load(dir, &b, &err), -1);
+	CHECK_CONTAINS(err.buf, "plain names");
+	sb_release(&err);
+	free(json);
+}
+
+const struct test unit_tests[] = {
+	{"unit/bundle-json", test_bundle_json, 0},
+	{"unit/elf-lying-files", test_elf_lying, 0},
+	{"unit/run-config-forms", test_run_config_forms, 0},
+	{"unit/port-specs", test_port_specs, 0},
+	{0, 0, 0},
+};
