@@ -67,3 +67,17 @@ struct cmd_out run_lupine(char *const *args)
 	argv[n] = NULL;
 	return run_capture(argv, NULL);
 }
+
+/* A directory source with the probe at /bin/probe and a /work directory. */
+char *probe_tree(void)
+{
+	char *root = xasprintf("%s/tree", test_tmpdir()), *bin = xasprintf("%s/bin", root);
+	char *work = xasprintf("%s/work", root), *dst = xasprintf("%s/probe", bin);
+	mkdir_p(bin, 0755);
+	mkdir_p(work, 0755);
+	CHECK_INT(file_copy("build/testguest/probe", dst, 0755), 0);
+	free(bin);
+	free(work);
+	free(dst);
+	return root;
+}

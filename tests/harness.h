@@ -41,6 +41,10 @@ const char *lupine_bin(void);
 /* Runs lupine with args (NULL-terminated, at most 30). */
 struct cmd_out run_lupine(char *const *args);
 
+/* A directory source (under test_tmpdir()) with the probe test program at
+ * /bin/probe and a /work directory; caller frees the path. */
+char *probe_tree(void);
+
 /* Helpers for tests that run redis in a VM (test_run.c). */
 #include <sys/types.h>
 struct bg {

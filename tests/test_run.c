@@ -17,20 +17,6 @@
 
 #define PROBE "build/testguest/probe"
 
-/* A directory source with the probe at /bin/probe and a /work directory. */
-static char *probe_tree(void)
-{
-	char *root = xasprintf("%s/tree", test_tmpdir()), *bin = xasprintf("%s/bin", root);
-	char *work = xasprintf("%s/work", root), *dst = xasprintf("%s/probe", bin);
-	mkdir_p(bin, 0755);
-	mkdir_p(work, 0755);
-	CHECK_INT(file_copy(PROBE, dst, 0755), 0);
-	free(bin);
-	free(work);
-	free(dst);
-	return root;
-}
-
 static char *build_probe(void)
 {
 	char *root = probe_tree(), *src = xasprintf("dir:%s", root);

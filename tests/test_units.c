@@ -6,6 +6,7 @@
 #include "lib/util.h"
 #include "vm/vmm.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -164,7 +165,58 @@ static void test_bundle_json(void)
 	free(json);
 }
 
+/* The arrows between src/ folders run one way (src/README.md): a folder
+ * includes only itself and the folders listed for it. */
+static const struct {
+	const char *dir, *may;
+} layers[] = {
+	{"lib", " lib "},
+	{"stage", " lib stage "},
+	{"source", " lib stage source "},
+	{"kernel", " lib kernel "},
+	{"rootfs", " lib rootfs "},
+	{"vm", " lib rootfs vm guest "},
+	{"bundle", " lib stage source kernel rootfs vm bundle guest "},
+	{"cmd", " lib stage source kernel rootfs vm bundle guest cmd "},
+};
+
+static void check_includes(const char *dir, const char *may, const char *file)
+{
+	char *path = xasprintf("src/%s/%s", dir, file), *text = file_read(path, NULL);
+
+	CHECK(text != NULL);
+	for (char *p = text; p && (p = strstr(p, "#include \"")); p++) {
+		char *q = p + 10, *slash = strchr(q, '/'), *quote = strchr(q, '"');
+		if (!slash || !quote || slash > quote)
+			continue;
+		char *folder = xasprintf(" %.*s ", (int)(slash - q), q);
+		if (!strstr(may, folder))
+			check_fail(__FILE__, __LINE__, "%s includes %.*s: %s may not call up", path, (int)(quote - q), q,
+				   dir);
+		free(folder);
+	}
+	free(text);
+	free(path);
+}
+
+static void test_layering(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(layers); i++) {
+		char *d = xasprintf("src/%s", layers[i].dir);
+		DIR *dir = opendir(d);
+		struct dirent *de;
+		CHECK(dir != NULL);
+		while (dir && (de = readdir(dir)))
+			if (str_ends(de->d_name, ".c") || str_ends(de->d_name, ".h"))
+				check_includes(layers[i].dir, layers[i].may, de->d_name);
+		if (dir)
+			closedir(dir);
+		free(d);
+	}
+}
+
 const struct test unit_tests[] = {
+	{"unit/layering", test_layering, 0},
 	{"unit/bundle-json", test_bundle_json, 0},
 	{"unit/elf-lying-files", test_elf_lying, 0},
 	{"unit/run-config-forms", test_run_config_forms, 0},

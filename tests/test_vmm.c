@@ -9,26 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PROBE "build/testguest/probe"
-
-/* A bundle of the probe on lupine-general, built once per run of the suite. */
+/* A bundle of the probe on lupine-general. */
 static char *probe_bundle(const char *rootfs)
 {
-	char *root = xasprintf("%s/tree", test_tmpdir()), *bin = xasprintf("%s/bin", root);
-	char *dst = xasprintf("%s/probe", bin), *src = xasprintf("dir:%s", root);
+	char *root = probe_tree(), *src = xasprintf("dir:%s", root);
 	char *out = xasprintf("%s/probe-%s.lupine", test_tmpdir(), rootfs);
 	char *const args[] = {"build", src, "-o", out, "-q", "--rootfs", (char *)rootfs, "--", "/bin/probe", NULL};
-
-	mkdir_p(bin, 0755);
-	CHECK_INT(file_copy(PROBE, dst, 0755), 0);
 	struct cmd_out o = run_lupine(args);
 	CHECK_INT(o.status, 0);
 	if (o.status)
 		fprintf(stderr, "%s", o.err);
 	cmd_out_free(&o);
 	free(root);
-	free(bin);
-	free(dst);
 	free(src);
 	return out;
 }

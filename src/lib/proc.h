@@ -8,6 +8,9 @@
 int run_cmd(char *const argv[], int log_fd);
 /* Seconds since an arbitrary start, monotonic. */
 double now_sec(void);
+/* Where a command is, as a shell finds it: name itself when it has a '/',
+ * else the first executable non-directory NAME in $PATH. NULL if none; caller frees. */
+char *path_lookup(const char *name);
 /* Directory holding the running executable (from /proc/self/exe); caller frees. */
 char *exe_dir(void);
 

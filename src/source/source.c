@@ -19,28 +19,11 @@ void source_info_release(struct source_info *info)
 	memset(info, 0, sizeof(*info));
 }
 
-/* NAME in the host's PATH, as a shell finds a command; NULL if absent. */
-static char *which(const char *name)
-{
-	const char *path = getenv("PATH");
-	char *copy = xstrdup(path ? path : "/usr/bin:/bin"), *save = NULL, *found = NULL;
-
-	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-		char *cand = xasprintf("%s/%s", d, name);
-		if (access(cand, X_OK) == 0 && !is_dir(cand))
-			found = cand;
-		else
-			free(cand);
-	}
-	free(copy);
-	return found;
-}
-
 /* A host path: a directory, or an ELF program kept as named (not
  * realpath'd: a symlink like redis-server is how the program knows what it is). */
 static int host_path(const char *src, const struct source_ops **ops, char **ref, struct strbuf *err)
 {
-	char *found = !strchr(src, '/') && !path_exists(src) ? which(src) : NULL;
+	char *found = !strchr(src, '/') && !path_exists(src) ? path_lookup(src) : NULL;
 	const char *p = found ? found : src;
 	int ret = -1;
 

@@ -55,22 +55,13 @@ const char *vmm_binary(const struct vmm_ops *ops)
 	return bin && *bin ? bin : ops->bin;
 }
 
-/* Whether name runs: a path that is executable, or a name found in PATH. */
+/* Whether name runs: an executable path, or a command found in PATH. */
 static int runnable(const char *name)
 {
-	const char *path = getenv("PATH");
-	int found = 0;
+	char *p = path_lookup(name);
 
-	if (strchr(name, '/'))
-		return access(name, X_OK) == 0;
-	char *copy = xstrdup(path ? path : "/usr/bin:/bin"), *save = NULL;
-	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-		char *cand = xasprintf("%s/%s", d, name);
-		found = access(cand, X_OK) == 0;
-		free(cand);
-	}
-	free(copy);
-	return found;
+	free(p);
+	return p != NULL;
 }
 
 int vmm_check(const struct vmm_ops *ops, enum vm_accel accel, struct strbuf *err)
