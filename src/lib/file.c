@@ -12,31 +12,38 @@
 #include <ftw.h>
 #include <sys/stat.h>
 
-char *file_read(const char *path, size_t *len)
+char *fd_read_all(int fd, size_t *len)
 {
 	struct strbuf sb = {0};
 	char buf[65536];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
-		return NULL;
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			close(fd);
 			sb_release(&sb);
-			errno = e;
 			return NULL;
 		}
 		sb_add(&sb, buf, (size_t)n);
 	}
-	close(fd);
 	if (len)
 		*len = sb.len;
 	return sb_detach(&sb);
+}
+
+char *file_read(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
+	char *text;
+
+	if (fd < 0)
+		return NULL;
+	text = fd_read_all(fd, len);
+	e = errno;
+	close(fd);
+	errno = e;
+	return text;
 }
 
 static int write_all(int fd, const void *data, size_t len)

@@ -11,17 +11,14 @@
 /* The text of a file in the tree, or NULL. */
 static char *read_in(const struct stage *root, const char *guest_path)
 {
-	struct strbuf sb = {0};
-	char buf[4096];
-	ssize_t n;
 	int fd = stage_resolve(root, guest_path, O_RDONLY);
+	char *text;
 
 	if (fd < 0)
 		return NULL;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		sb_add(&sb, buf, (size_t)n);
+	text = fd_read_all(fd, NULL);
 	close(fd);
-	return sb_detach(&sb);
+	return text;
 }
 
 /* A decimal id, 0 to 2^32-2 (the all-ones id means "none"): 0, else -1. */
