@@ -98,7 +98,7 @@ static json_t *dry_run_config(const char *bundle, const char *extra1, const char
 static void test_firecracker_config(void)
 {
 	char *b = probe_bundle("ext4");
-	json_t *j = dry_run_config(b, "-m", "96"), *v;
+	json_t *j = dry_run_config(b, "--tap", "tap7"), *v;
 	const char *k;
 	size_t i;
 
@@ -119,8 +119,11 @@ static void test_firecracker_config(void)
 	CHECK_CONTAINS(json_string_value(json_object_get(boot, "boot_args")), "console=ttyS0");
 	CHECK(json_object_get(boot, "initrd_path") != NULL); /* the init and the run config */
 	CHECK(drive && json_is_false(json_object_get(drive, "is_root_device")));
-	CHECK_INT(json_integer_value(json_object_get(json_object_get(j, "machine-config"), "mem_size_mib")), 96);
-	CHECK_INT(json_array_size(json_object_get(j, "network-interfaces")), 0); /* no virtio-net asked for */
+	CHECK_INT(json_integer_value(json_object_get(json_object_get(j, "machine-config"), "mem_size_mib")), 128);
+	/* lupine-general has virtio-net: one NIC, on the tap asked for */
+	json_t *nic = json_array_get(json_object_get(j, "network-interfaces"), 0);
+	CHECK_INT(json_array_size(json_object_get(j, "network-interfaces")), 1);
+	CHECK(nic && !strcmp(json_string_value(json_object_get(nic, "host_dev_name")), "tap7"));
 	json_decref(j);
 out:
 	free(b);
