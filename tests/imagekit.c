@@ -8,6 +8,7 @@
 #include <archive_entry.h>
 #include <ftw.h>
 #include <jansson.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -73,11 +74,15 @@ static void add(struct archive *a, const struct kit_entry *e)
 char *kit_layer(const char *dir, const char *name, const struct kit_entry *e, size_t n, int gz)
 {
 	char *path = xasprintf("%s/%s", dir, name);
+	/* names as docker writes them: UTF-8 in pax headers (the runner's own
+	 * locale is C, where libarchive would mark them binary instead) */
+	setlocale(LC_CTYPE, "C.UTF-8");
 	struct archive *a = open_tar(path, gz);
 	for (size_t i = 0; i < n; i++)
 		add(a, &e[i]);
 	archive_write_close(a);
 	archive_write_free(a);
+	setlocale(LC_CTYPE, "C");
 	return path;
 }
 
@@ -236,7 +241,7 @@ int kit_docker_archive(const char *path, const struct kit_image *img)
 	json_t *layers = json_array();
 	for (size_t i = 0; i < img->nlayers; i++) {
 		/* docker save stores layers uncompressed, as ID/layer.tar */
-		char *lname = xasprintf("layer%zu/layer.tar", i), *raw = xasprintf("%s/raw%zu", dir, i);
+		char *lname = xasprintf("layer%zu/%s", i, img->layer_file ? img->layer_file : "layer.tar"), *raw = xasprintf("%s/raw%zu", dir, i);
 		write_raw_tar(img->layers[i], raw);
 		struct kit_entry le = {'f', lname, NULL, raw, 0, 0};
 		add(a, &le);
@@ -278,3 +283,15 @@ int kit_unpack(const char *src, const char *root, struct source_info *info, stru
 	return r;
 }
 
+
+int kit_resolve_user(const char *root, const char *user, long *uid, long *gid, struct strbuf *err)
+{
+	struct stage st;
+	int r = -1;
+
+	if (stage_open(&st, root, err) == 0) {
+		r = source_resolve_user(&st, user, uid, gid, err);
+		stage_close(&st);
+	}
+	return r;
+}

@@ -25,6 +25,7 @@ struct kit_image {
 	size_t nlayers;
 	const char *config_json; /* the "config" object, e.g. {"Cmd":["/bin/x"]} */
 	const char *tag;
+	const char *layer_file; /* docker archives: the layers' file name (default layer.tar) */
 };
 
 /* Writes an OCI image layout in dir; returns 0. */
@@ -36,6 +37,8 @@ int kit_docker_archive(const char *path, const struct kit_image *img);
 struct source_info;
 struct strbuf;
 int kit_unpack(const char *src, const char *root, struct source_info *info, struct strbuf *err);
+/* source_resolve_user on the tree at root. */
+int kit_resolve_user(const char *root, const char *user, long *uid, long *gid, struct strbuf *err);
 /* sha256 of a file as "sha256:HEX" (caller frees). */
 char *kit_digest(const char *path);
 

@@ -6,6 +6,7 @@
 #include "source/source.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,11 +42,46 @@ static void expect_refused(const char *src, const char *msg)
 	free(outside);
 }
 
+/* Number of entries in the host directory dir (the sentinel: must stay 0). */
+static int entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* Unpacks an image whose symlinks point out of it: it must apply, with the
+ * write landing inside the root at landed, and nothing in outside/. */
+static void expect_confined(const char *src, const char *landed)
+{
+	char *root = tpath("root"), *outside = tpath("outside"), *in = xasprintf("%s/%s", root, landed);
+	struct source_info cfg;
+	struct strbuf err = {0};
+	rm_rf(root);
+	mkdir_p(root, 0755);
+	CHECK_INT(kit_unpack(src, root, &cfg, &err), 0);
+	if (err.len)
+		check_fail(__FILE__, __LINE__, "%s", err.buf);
+	CHECK(path_exists(in));
+	CHECK_INT(entries(outside), 0);
+	source_info_release(&cfg);
+	sb_release(&err);
+	free(in);
+	free(root);
+	free(outside);
+}
+
 static char *one_layer_oci(const char *name, const struct kit_entry *e, size_t n)
 {
 	char *dir = tpath(name), *lname = xasprintf("%s.tar.gz", name);
 	const char *layer = kit_layer(test_tmpdir(), lname, e, n, 1);
-	struct kit_image img = {&layer, 1, "{\"Cmd\":[\"/x\"]}", NULL};
+	struct kit_image img = {&layer, 1, "{\"Cmd\":[\"/x\"]}", NULL, NULL};
 	kit_oci(dir, &img);
 	char *src = xasprintf("oci:%s", dir);
 	free((char *)layer);
@@ -54,7 +90,7 @@ static char *one_layer_oci(const char *name, const struct kit_entry *e, size_t n
 	return src;
 }
 
-/* Entries that would land outside the root: refused, nothing written outside. */
+/* Entries that would land outside the root: refused, or (through symlinks) confined to it. */
 static void test_hostile_paths(void)
 {
 	char *outside = tpath("outside");
@@ -71,14 +107,24 @@ static void test_hostile_paths(void)
 	expect_refused(s, "has an absolute path");
 	free(s);
 
+	/* a symlink means what it means in the container: an absolute target
+	 * starts at the image root, ".." stops there */
 	struct kit_entry sym_abs[] = {{'l', "evil", abs_target, 0, 0, 0}, {'f', "evil/pwned", "x", 0, 0, 0}};
 	s = one_layer_oci("symabs", sym_abs, 2);
-	expect_refused(s, "entry 'evil/pwned'");
+	char *landed = xasprintf("%s/pwned", abs_target);
+	expect_confined(s, landed);
+	free(landed);
 	free(s);
 
-	struct kit_entry sym_rel[] = {{'l', "evil", "../outside", 0, 0, 0}, {'f', "evil/pwned", "x", 0, 0, 0}};
+	struct kit_entry sym_rel[] = {{'l', "evil", "../../outside", 0, 0, 0}, {'f', "evil/pwned", "x", 0, 0, 0}};
 	s = one_layer_oci("symrel", sym_rel, 2);
-	expect_refused(s, "entry 'evil/pwned'");
+	expect_confined(s, "outside/pwned");
+	free(s);
+
+	struct kit_entry lib[] = {{'d', "usr/lib", 0, 0, 0, 0}, {'l', "lib", "/usr/lib", 0, 0, 0},
+				  {'f', "lib/libx.so", "x", 0, 0, 0}};
+	s = one_layer_oci("libusr", lib, 3);
+	expect_confined(s, "usr/lib/libx.so");
 	free(s);
 
 	struct kit_entry hard[] = {{'h', "pwned", "../outside/secret", 0, 0, 0}};
@@ -90,6 +136,14 @@ static void test_hostile_paths(void)
 	s = one_layer_oci("hardsym", hard_sym, 2);
 	expect_refused(s, "entry 'pwned' is a hard link");
 	free(s);
+
+	const char *bad_wh[] = {"etc/.wh.", "etc/.wh..", "etc/.wh.."};
+	for (size_t i = 0; i < 2; i++) {
+		struct kit_entry wh[] = {{'d', "etc", 0, 0, 0, 0}, {'f', bad_wh[i], "", 0, 0, 0}};
+		s = one_layer_oci(i ? "whdotdot" : "whempty", wh, 2);
+		expect_refused(s, "is a whiteout of no valid name");
+		free(s);
+	}
 
 	free(abs_target);
 	free(outside);
@@ -135,7 +189,7 @@ static void test_hostile_blobs(void)
 	char *data = file_read(lp, &len);
 	file_write_atomic(lp, data, len / 2, 0644);
 	const char *layer = lp;
-	struct kit_image img = {&layer, 1, "{\"Cmd\":[\"/x\"]}", NULL};
+	struct kit_image img = {&layer, 1, "{\"Cmd\":[\"/x\"]}", NULL, NULL};
 	char *dir = tpath("trunc");
 	kit_oci(dir, &img);
 	s = xasprintf("oci:%s", dir);
@@ -151,12 +205,12 @@ static void test_hostile_cli(void)
 {
 	char *outside = tpath("outside");
 	mkdir_p(outside, 0755);
-	struct kit_entry sym_rel[] = {{'l', "evil", "../outside", 0, 0, 0}, {'f', "evil/pwned", "x", 0, 0, 0}};
-	char *src = one_layer_oci("symcli", sym_rel, 2), *out = tpath("bad.lupine");
+	struct kit_entry dotdot[] = {{'f', "../outside/pwned", "x", 0, 0, 0}};
+	char *src = one_layer_oci("dotcli", dotdot, 1), *out = tpath("bad.lupine");
 	char *const args[] = {"build", src, "-q", "-o", out, NULL};
 	struct cmd_out o = run_lupine(args);
 	CHECK_INT(o.status, 1);
-	CHECK_CONTAINS(o.err, "entry 'evil/pwned'");
+	CHECK_CONTAINS(o.err, "entry '../outside/pwned'");
 	CHECK(strchr(o.err, '\n') == strrchr(o.err, '\n'));
 	CHECK(!path_exists(out));
 	DIR *d = opendir(test_tmpdir());
@@ -175,7 +229,129 @@ static void test_hostile_cli(void)
 	free(outside);
 }
 
+/* File names are bytes: a UTF-8 pax name (as in Debian's ca-certificates)
+ * and a name that is no UTF-8 at all arrive exactly, in the C locale. */
+static void test_names_are_bytes(void)
+{
+	static const char utf8[] = "certs/NetLock_Arany_=Class_Gold=_F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.crt";
+	static const char latin1[] = "certs/caf\xe9";
+	struct kit_entry e[] = {{'f', utf8, "utf8", 0, 0, 0}, {'f', latin1, "latin1", 0, 0, 0}};
+	char *src = one_layer_oci("names", e, 2), *root = tpath("root"), *a, *b;
+	struct source_info cfg;
+	struct strbuf err = {0};
+
+	mkdir_p(root, 0755);
+	CHECK_INT(kit_unpack(src, root, &cfg, &err), 0);
+	if (err.len)
+		check_fail(__FILE__, __LINE__, "%s", err.buf);
+	a = xasprintf("%s/%s", root, utf8);
+	b = xasprintf("%s/%s", root, latin1);
+	char *ta = file_read(a, NULL), *tb = file_read(b, NULL);
+	CHECK(ta && !strcmp(ta, "utf8"));
+	CHECK(tb && !strcmp(tb, "latin1"));
+	source_info_release(&cfg);
+	sb_release(&err);
+	free(ta);
+	free(tb);
+	free(a);
+	free(b);
+	free(root);
+	free(src);
+}
+
+/* Owner first, then mode: setuid and setgid bits survive the chown. */
+static void test_setuid_kept(void)
+{
+	struct kit_entry e[] = {{'d', "shared", 0, 0, 02775, 0}, {'f', "bin/su", "x", 0, 04755, 0},
+				{'f', "bin/wall", "x", 0, 02755, 5}};
+	char *src = one_layer_oci("suid", e, 3), *root = tpath("root"), *p;
+	struct source_info cfg;
+	struct strbuf err = {0};
+	struct stat st;
+
+	if (geteuid() != 0) {
+		test_skip("needs root to give files their owners");
+		free(src);
+		free(root);
+		return;
+	}
+	mkdir_p(root, 0755);
+	CHECK_INT(kit_unpack(src, root, &cfg, &err), 0);
+	p = xasprintf("%s/bin/su", root);
+	CHECK(stat(p, &st) == 0 && (st.st_mode & 07777) == 04755);
+	free(p);
+	p = xasprintf("%s/bin/wall", root);
+	CHECK(stat(p, &st) == 0 && (st.st_mode & 07777) == 02755 && st.st_gid == 5);
+	free(p);
+	p = xasprintf("%s/shared", root);
+	CHECK(stat(p, &st) == 0 && (st.st_mode & 07777) == 02775);
+	free(p);
+	source_info_release(&cfg);
+	sb_release(&err);
+	free(root);
+	free(src);
+}
+
+/* A docker archive's outer tar holds blobs, not a layer: ".wh." there is a plain name. */
+static void test_docker_outer_plain(void)
+{
+	struct kit_entry e[] = {{'f', "hello", "hi", 0, 0, 0}};
+	const char *layer = kit_layer(test_tmpdir(), "plain.tar", e, 1, 0);
+	struct kit_image img = {&layer, 1, "{\"Cmd\":[\"/hello\"]}", NULL, ".wh.layer.tar"};
+	char *tar = tpath("outer.tar"), *src = xasprintf("docker-archive:%s", tar), *root = tpath("root");
+	struct source_info cfg;
+	struct strbuf err = {0};
+
+	kit_docker_archive(tar, &img);
+	mkdir_p(root, 0755);
+	CHECK_INT(kit_unpack(src, root, &cfg, &err), 0);
+	if (err.len)
+		check_fail(__FILE__, __LINE__, "%s", err.buf);
+	source_info_release(&cfg);
+	sb_release(&err);
+	free((char *)layer);
+	free(tar);
+	free(src);
+	free(root);
+}
+
+/* The image's own /etc/passwd and /etc/group decide ids; lines with empty
+ * or out-of-range ids are refused, never read as 0. */
+static void test_passwd_lines(void)
+{
+	struct kit_entry e[] = {
+		{'f', "etc/passwd", "app::1000:1001::/:\nempty:x::5::/:\nhuge:x:99999999999:1::/:\nnogid:x:7\n", 0, 0, 0},
+		{'f', "etc/group", "grp:x:42:\nbadgrp:x:-3:\n", 0, 0, 0}};
+	char *src = one_layer_oci("passwd", e, 2), *root = tpath("root");
+	struct source_info cfg;
+	struct strbuf err = {0};
+	long uid, gid;
+
+	mkdir_p(root, 0755);
+	CHECK_INT(kit_unpack(src, root, &cfg, &err), 0);
+	CHECK_INT(kit_resolve_user(root, "app", &uid, &gid, &err), 0);
+	CHECK(uid == 1000 && gid == 1001);
+	CHECK_INT(kit_resolve_user(root, "app:grp", &uid, &gid, &err), 0);
+	CHECK(uid == 1000 && gid == 42);
+	CHECK_INT(kit_resolve_user(root, "77:78", &uid, &gid, &err), 0);
+	CHECK(uid == 77 && gid == 78);
+	const char *bad[] = {"empty", "huge", "nogid", "app:badgrp", "nobody", "4294967295", "app:nogroup"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		sb_release(&err);
+		if (kit_resolve_user(root, bad[i], &uid, &gid, &err) != -1 || !err.len)
+			check_fail(__FILE__, __LINE__, "user '%s' accepted as %ld:%ld", bad[i], uid, gid);
+	}
+	source_info_release(&cfg);
+	sb_release(&err);
+	free(root);
+	free(src);
+}
+
 const struct test hostile_tests[] = {
+	{"hostile/names-are-bytes", test_names_are_bytes, 0},
+	{"hostile/setuid-kept", test_setuid_kept, 0},
+	{"hostile/docker-outer-plain", test_docker_outer_plain, 0},
+	{"hostile/passwd-lines", test_passwd_lines, 0},
 	{"hostile/paths-refused", test_hostile_paths, 0},
 	{"hostile/blobs-refused", test_hostile_blobs, 0},
 	{"hostile/cli-no-bundle", test_hostile_cli, 0},

@@ -32,17 +32,6 @@ static char *read_in(const char *root, const char *rel)
 	return t;
 }
 
-static int resolve_user(const char *root, const char *user, long *uid, long *gid, struct strbuf *err)
-{
-	struct stage st;
-	int r = -1;
-
-	if (stage_open(&st, root, err) == 0) {
-		r = source_resolve_user(&st, user, uid, gid, err);
-		stage_close(&st);
-	}
-	return r;
-}
 
 static int exists_in(const char *root, const char *rel)
 {
@@ -78,7 +67,7 @@ static void test_layers_apply(void)
 {
 	const char *layers[2];
 	two_layers(layers);
-	struct kit_image img = {layers, 2, "{\"Entrypoint\":[\"/bin/probe\"],\"Cmd\":[\"show\"]}", "v1"};
+	struct kit_image img = {layers, 2, "{\"Entrypoint\":[\"/bin/probe\"],\"Cmd\":[\"show\"]}", "v1", NULL};
 	char *oci = tpath("oci"), *root = tpath("root"), *src = xasprintf("oci:%s:v1", oci);
 	kit_oci(oci, &img);
 	mkdir_p(root, 0755);
@@ -101,13 +90,13 @@ static void test_layers_apply(void)
 	CHECK(cfg.cmd.n == 1 && !strcmp(cfg.cmd.v[0], "show"));
 	CHECK_INT(cfg.layers.whiteouts, 2);
 	long uid, gid;
-	CHECK_INT(resolve_user(root, "app", &uid, &gid, &err), 0);
+	CHECK_INT(kit_resolve_user(root, "app", &uid, &gid, &err), 0);
 	CHECK(uid == 1000 && gid == 1001);
-	CHECK_INT(resolve_user(root, "1000", &uid, &gid, &err), 0);
+	CHECK_INT(kit_resolve_user(root, "1000", &uid, &gid, &err), 0);
 	CHECK(uid == 1000 && gid == 1001); /* a number takes its group from /etc/passwd */
-	CHECK_INT(resolve_user(root, "app:0", &uid, &gid, &err), 0);
+	CHECK_INT(kit_resolve_user(root, "app:0", &uid, &gid, &err), 0);
 	CHECK(uid == 1000 && gid == 0);
-	CHECK_INT(resolve_user(root, "nobody-here", &uid, &gid, &err), -1);
+	CHECK_INT(kit_resolve_user(root, "nobody-here", &uid, &gid, &err), -1);
 	source_info_release(&cfg);
 	free((char *)layers[0]);
 	free((char *)layers[1]);
@@ -143,7 +132,7 @@ static char *image_with_config(int docker, const char *config)
 {
 	const char *layers[2];
 	two_layers(layers);
-	struct kit_image img = {layers, 2, config, docker ? "probe:v1" : "v1"};
+	struct kit_image img = {layers, 2, config, docker ? "probe:v1" : "v1", NULL};
 	char *path = tpath(docker ? "probe.tar" : "probe-oci");
 	if (docker)
 		kit_docker_archive(path, &img);
@@ -248,7 +237,7 @@ static void test_redis_image_ext4(void)
 	struct kit_image img = {&layer, 1,
 				"{\"Entrypoint\":[\"redis-server\"],\"Cmd\":[\"--port\",\"6379\"],"
 				"\"ExposedPorts\":{\"6379/tcp\":{}},\"Env\":[\"PATH=/usr/bin:/bin\"]}",
-				"7"};
+				"7", NULL};
 	kit_oci(oci, &img);
 	char *src = xasprintf("oci:%s:7", oci), *out = tpath("redis-img.lupine");
 	char *const args[] = {"build", src, "-q", "-o", out, "--rootfs", "ext4", "--app", "redis", NULL};
@@ -283,7 +272,7 @@ static void test_ownership(void)
 		{'d', "data", 0, 0, 0700, 1000},
 	};
 	const char *layer = kit_layer(test_tmpdir(), "own.tar.gz", e, N(e), 1);
-	struct kit_image img = {&layer, 1, "{\"Entrypoint\":[\"/bin/probe\"],\"Cmd\":[\"write\",\"/data/x\",\"ok\"],\"User\":\"app\"}", NULL};
+	struct kit_image img = {&layer, 1, "{\"Entrypoint\":[\"/bin/probe\"],\"Cmd\":[\"write\",\"/data/x\",\"ok\"],\"User\":\"app\"}", NULL, NULL};
 	char *dir = tpath("own"), *src = xasprintf("oci:%s", dir);
 	kit_oci(dir, &img);
 	const char *formats[] = {"initramfs", "ext4"};

@@ -30,7 +30,7 @@ static int extract(const char *file, const char *dir, struct strbuf *err)
 	}
 	if (stage_open(&st, dir, err) < 0)
 		return -1;
-	ret = layer_apply(&st, file, &outer, err);
+	ret = layer_apply(&st, file, LAYER_PLAIN, &outer, err);
 	stage_close(&st);
 	return ret;
 }

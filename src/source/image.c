@@ -90,7 +90,7 @@ int image_layers_apply(const struct image_layers *l, const struct stage *root, s
 {
 	for (size_t i = 0; i < l->n; i++) {
 		note("  layer %zu/%zu %s", i + 1, l->n, l->names[i]);
-		if (layer_apply(root, l->paths[i], st, err) < 0)
+		if (layer_apply(root, l->paths[i], 0, st, err) < 0)
 			return -1;
 	}
 	return 0;

@@ -27,6 +27,7 @@ struct ctx {
 	struct layer_stats *st;
 	struct strbuf *err;
 	int as_root;
+	int whiteouts; /* .wh. names delete (a layer), or are plain names (an outer archive) */
 };
 
 /* "./a//b/" -> "a/b"; -1 for an absolute path or a ".." component. */
@@ -86,10 +87,14 @@ static int remove_at(int dirfd, const char *name)
 
 static int whiteout(struct ctx *c, const char *name)
 {
-	const char *base;
-	int dfd = stage_parent(c->root, name, 0, &base), ret = 0;
+	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name, *target = base + strlen(WH_PREFIX);
+	int dfd, ret = 0;
 
-	if (dfd < 0)
+	if (strcmp(base, WH_OPAQUE) && str_starts(base, WH_PREFIX WH_PREFIX))
+		return 0; /* aufs bookkeeping (.wh..wh.plnk and the like), not a whiteout */
+	if (strcmp(base, WH_OPAQUE) && (!*target || !strcmp(target, ".") || !strcmp(target, "..")))
+		return refuse(c, name, "is a whiteout of no valid name");
+	if ((dfd = stage_parent(c->root, name, 0, &base)) < 0)
 		return errno == ENOENT ? 0 : refuse(c, name, "leads outside the image root");
 	c->st->whiteouts++;
 	if (!strcmp(base, WH_OPAQUE)) {
@@ -156,6 +161,33 @@ static int make_hardlink(struct ctx *c, const char *name, int dfd, const char *b
 	return r;
 }
 
+/* Owner first, then mode: chown() clears the setuid and setgid bits. fd is
+ * the open file, or -1 to act on base in dfd (not following a symlink). */
+static int own(struct ctx *c, struct archive_entry *e, int dfd, const char *base, int fd, mode_t mode, int is_link)
+{
+	uid_t uid = (uid_t)archive_entry_uid(e);
+	gid_t gid = (gid_t)archive_entry_gid(e);
+
+	if (c->as_root && (fd >= 0 ? fchown(fd, uid, gid) : fchownat(dfd, base, uid, gid, AT_SYMLINK_NOFOLLOW)) < 0)
+		return -1;
+	if (is_link)
+		return 0;
+	return fd >= 0 ? fchmod(fd, mode) : fchmodat(dfd, base, mode, 0);
+}
+
+static int write_file(struct ctx *c, struct archive *a, struct archive_entry *e, int dfd, const char *base)
+{
+	int fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int w = fd < 0 ? -1 : write_data(a, fd);
+
+	if (w == 0 && own(c, e, dfd, base, fd, archive_entry_mode(e) & 07777, 0) < 0)
+		w = -1;
+	if (fd >= 0)
+		close(fd);
+	c->st->files++;
+	return w;
+}
+
 static int write_entry(struct ctx *c, struct archive *a, struct archive_entry *e, const char *name)
 {
 	mode_t mode = archive_entry_mode(e), type = mode & S_IFMT;
@@ -182,34 +214,21 @@ static int write_entry(struct ctx *c, struct archive *a, struct archive_entry *e
 	} else if (type == S_IFDIR) {
 		if (!(exists && S_ISDIR(st.st_mode)) && mkdirat(dfd, base, 0700) < 0)
 			ret = -1;
-		else if (fchmodat(dfd, base, (mode & 07777) | (c->as_root ? 0 : 0700), 0) < 0)
-			ret = -1;
+		else
+			ret = own(c, e, dfd, base, -1, (mode & 07777) | (c->as_root ? 0 : 0700), 0);
 		c->st->dirs++;
 	} else if (type == S_IFLNK) {
 		ret = symlinkat(archive_entry_symlink(e) ? archive_entry_symlink(e) : "", dfd, base);
+		if (ret == 0)
+			ret = own(c, e, dfd, base, -1, 0, 1);
 		c->st->symlinks++;
-	} else {
-		int fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		int w = fd < 0 ? -1 : write_data(a, fd);
-		if (fd >= 0 && fchmod(fd, mode & 07777) < 0)
-			w = -1;
-		if (fd >= 0)
-			close(fd);
-		if (w == -2) {
-			close(dfd);
-			sb_addf(c->err, "layer '%s' is truncated or corrupt at '%s': %s", c->layer, name,
-				archive_error_string(a));
-			return -1;
-		}
-		ret = w;
-		c->st->files++;
+	} else if ((ret = write_file(c, a, e, dfd, base)) == -2) {
+		sb_addf(c->err, "layer '%s' is truncated or corrupt at '%s': %s", c->layer, name, archive_error_string(a));
 	}
-	if (ret == 0 && c->as_root)
-		fchownat(dfd, base, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e), AT_SYMLINK_NOFOLLOW);
 	if (ret < 0 && !c->err->len)
 		sb_addf(c->err, "cannot write '%s' from layer '%s': %s", name, c->layer, strerror(errno));
 	close(dfd);
-	return ret;
+	return ret < 0 ? -1 : 0;
 }
 
 /* One pass over the layer: whiteouts (pass 0) or everything else (pass 1). */
@@ -227,7 +246,10 @@ static int pass(struct ctx *c, const char *path, int which)
 		archive_read_free(a);
 		return -1;
 	}
-	while (ret == 0 && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+	/* ARCHIVE_WARN with a name: e.g. a UTF-8 pax name the locale cannot
+	 * show; the name's bytes are kept exactly as the archive has them */
+	while (ret == 0 && ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK ||
+			    (r == ARCHIVE_WARN && archive_entry_pathname(e)))) {
 		const char *raw = archive_entry_pathname(e);
 		if (!raw || clean_name(raw, name, sizeof(name)) < 0) {
 			ret = refuse(c, raw ? raw : "(unnamed)", raw && raw[0] == '/' ? "has an absolute path"
@@ -235,7 +257,7 @@ static int pass(struct ctx *c, const char *path, int which)
 			break;
 		}
 		const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
-		int is_wh = str_starts(base, WH_PREFIX);
+		int is_wh = c->whiteouts && str_starts(base, WH_PREFIX);
 		if (which == 0 && is_wh)
 			ret = whiteout(c, name);
 		else if (which == 1 && !is_wh)
@@ -249,10 +271,11 @@ static int pass(struct ctx *c, const char *path, int which)
 	return ret;
 }
 
-int layer_apply(const struct stage *root, const char *path, struct layer_stats *st, struct strbuf *err)
+int layer_apply(const struct stage *root, const char *path, int flags, struct layer_stats *st, struct strbuf *err)
 {
-	struct ctx c = {.root = root, .layer = path, .st = st, .err = err, .as_root = geteuid() == 0};
-	int ret = pass(&c, path, 0);
+	struct ctx c = {.root = root, .layer = path, .st = st, .err = err, .as_root = geteuid() == 0,
+			.whiteouts = !(flags & LAYER_PLAIN)};
+	int ret = c.whiteouts ? pass(&c, path, 0) : 0;
 
 	if (ret == 0)
 		ret = pass(&c, path, 1);

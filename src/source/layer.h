@@ -16,6 +16,8 @@ struct layer_stats {
  * with an absolute path or "..", one written through a symlink that leads
  * out of root, or a hard link to outside root refuses the whole layer
  * with a message naming the entry. Returns 0 or -1 with err set. */
-int layer_apply(const struct stage *root, const char *path, struct layer_stats *st, struct strbuf *err);
+int layer_apply(const struct stage *root, const char *path, int flags, struct layer_stats *st, struct strbuf *err);
+/* flags: a plain archive (docker save's outer tar), not a layer: no whiteouts. */
+#define LAYER_PLAIN 1
 
 #endif

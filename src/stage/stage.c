@@ -62,36 +62,65 @@ int stage_resolve(const struct stage *st, const char *guest_path, int flags)
 	return resolve_n(st, rel, strlen(rel), flags);
 }
 
+static int mkdirs_n(const struct stage *st, const char *rel, size_t len, mode_t mode, int hops);
+
+/* comp in pfd is a symlink that leads nowhere yet: make the directory it
+ * names, as a container runtime would (inside the root: an absolute target
+ * starts there). parent is comp's directory, relative to the root. */
+static int mkdirs_link(const struct stage *st, int pfd, const char *comp, const char *parent, size_t plen,
+		       mode_t mode, int hops)
+{
+	char target[4096], *path;
+	ssize_t n = readlinkat(pfd, comp, target, sizeof(target) - 1);
+	int fd;
+
+	if (n <= 0 || hops >= 40) {
+		errno = n <= 0 ? ENOENT : ELOOP;
+		return -1;
+	}
+	target[n] = 0;
+	path = target[0] == '/' ? xstrdup(target) : xasprintf("%.*s/%s", (int)plen, parent, target);
+	fd = mkdirs_n(st, relative(path), strlen(relative(path)), mode, hops + 1);
+	free(path);
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 ? -1 : 0;
+}
+
 /* The directory rel[0..len), made (with mode) where missing: a descriptor or -1. */
-static int mkdirs_n(const struct stage *st, const char *rel, size_t len, mode_t mode)
+static int mkdirs_n(const struct stage *st, const char *rel, size_t len, mode_t mode, int hops)
 {
 	int fd = resolve_n(st, rel, len, O_PATH | O_DIRECTORY);
+	size_t up = len, name;
+	char comp[256];
+	struct stat s;
 
-	if (fd >= 0 || errno != ENOENT)
+	while (len && rel[len - 1] == '/')
+		len--;
+	if (fd >= 0 || errno != ENOENT || !len)
 		return fd;
 	/* make the parent first, then this one inside it */
-	size_t up = len;
 	while (up && rel[up - 1] != '/')
 		up--;
-	size_t name = up;
+	name = up;
 	while (up && rel[up - 1] == '/')
 		up--;
-	int pfd = mkdirs_n(st, rel, up, mode);
-	if (pfd < 0)
-		return -1;
-	char comp[256];
-	if (len - name >= sizeof(comp) || len == name) {
-		close(pfd);
+	if (len - name >= sizeof(comp)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	memcpy(comp, rel + name, len - name);
 	comp[len - name] = 0;
-	int r = mkdirat(pfd, comp, mode);
-	close(pfd);
-	if (r < 0 && errno != EEXIST)
+	int pfd = mkdirs_n(st, rel, up, mode, hops);
+	if (pfd < 0)
 		return -1;
-	return resolve_n(st, rel, len, O_PATH | O_DIRECTORY);
+	int r = mkdirat(pfd, comp, mode);
+	if (r < 0 && errno == EEXIST && fstatat(pfd, comp, &s, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(s.st_mode))
+		r = mkdirs_link(st, pfd, comp, rel, up, mode, hops);
+	else if (r < 0 && errno == EEXIST)
+		r = 0;
+	close(pfd);
+	return r < 0 ? -1 : resolve_n(st, rel, len, O_PATH | O_DIRECTORY);
 }
 
 int stage_parent(const struct stage *st, const char *guest_path, int create, const char **base)
@@ -104,7 +133,7 @@ int stage_parent(const struct stage *st, const char *guest_path, int create, con
 		errno = EINVAL;
 		return -1;
 	}
-	return create ? mkdirs_n(st, rel, plen, 0755) : resolve_n(st, rel, plen, O_PATH | O_DIRECTORY);
+	return create ? mkdirs_n(st, rel, plen, 0755, 0) : resolve_n(st, rel, plen, O_PATH | O_DIRECTORY);
 }
 
 int stage_exists(const struct stage *st, const char *guest_path)
@@ -124,7 +153,7 @@ int stage_mkdirs(const struct stage *st, const char *guest_dir, mode_t mode, str
 
 	while (len && rel[len - 1] == '/')
 		len--;
-	int fd = mkdirs_n(st, rel, len, mode);
+	int fd = mkdirs_n(st, rel, len, mode, 0);
 	if (fd < 0) {
 		sb_addf(err, "cannot create directory '/%s' in the root filesystem: %s", rel, strerror(errno));
 		return -1;
