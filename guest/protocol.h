@@ -5,7 +5,13 @@
  * init reads ("KEY VALUE" lines, \n \t \\ escaped; list keys repeat) and
  * the init's parser.
  *
- * Guest -> host: the console (ttyS0) belongs to the application. Control
+ * Host -> guest, while it runs: the console's input side. The init reads it
+ * (the application's stdin is /dev/null, or with "stdin pipe" a pipe the
+ * init fills with what the host sends); lines behind LUPINE_CTL_MARK are
+ * commands for the init (LUPINE_IN_*), everything else is stdin data. This
+ * works on every VMM with a serial console, Firecracker included.
+ *
+ * Guest -> host: the console (ttyS0) output belongs to the application. Control
  * lines ("KEY VALUE\n") go through a second channel: on QEMU the
  * isa-debugcon port, whose bytes land in a host FIFO, and the VM ends by a
  * write to the isa-debug-exit port; on a VMM without such ports
@@ -33,7 +39,8 @@
 	X(RUN_GW, "gw", RUN_STR)           /* default route */                           \
 	X(RUN_DNS, "dns", RUN_STR)         /* the nameserver for /etc/resolv.conf */     \
 	X(RUN_ROOT, "root", RUN_STR)       /* "DEV FSTYPE ro|rw": switch to a disk root */ \
-	X(RUN_CTL, "ctl", RUN_STR)         /* "port" (default) or "console" */
+	X(RUN_CTL, "ctl", RUN_STR)         /* "port" (default) or "console" */           \
+	X(RUN_STDIN, "stdin", RUN_STR)     /* "null" (default) or "pipe": host input */
 
 enum run_kind { RUN_LIST, RUN_STR, RUN_INT };
 #define LUPINE_RUN_ENUM(id, key, kind) id,
@@ -49,5 +56,9 @@ enum run_key { LUPINE_RUN_KEYS(LUPINE_RUN_ENUM) RUN_NKEYS };
 #define LUPINE_CTL_APP    "app"    /* "app BOOTTIME_NS": the application is being started */
 #define LUPINE_CTL_STATUS "status" /* "status N": the application ended with N (0-255) */
 #define LUPINE_CTL_ERROR  "error"  /* "error TEXT": why the application could not start */
+
+/* Commands the host sends on the console input, behind LUPINE_CTL_MARK. */
+#define LUPINE_IN_SIGNAL "signal" /* "signal N": send signal N to the application */
+#define LUPINE_IN_EOF    "eof"    /* the host's stdin ended: close the application's */
 
 #endif

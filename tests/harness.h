@@ -52,6 +52,11 @@ struct bg {
 	char *log;
 };
 int free_port(void);
+/* Starts lupine with args (NULL-terminated) and extra environment entries
+ * (may be NULL) in the background, output to b.log. */
+struct bg bg_lupine(char *const args[], char *const env[]);
+/* Whether b's log shows text within secs. */
+int wait_log(const struct bg *b, const char *text, double secs);
 /* Starts `lupine run BUNDLE -p PORT:6379 -- <redis args>` in the background. */
 struct bg run_redis_bg(const char *bundle, int port);
 char *redis_cli(int port, const char *a, const char *b, const char *c);
@@ -69,5 +74,6 @@ extern const struct test kml_tests[];
 extern const struct test kernel_tests[];
 extern const struct test run_tests[];
 extern const struct test vmm_tests[];
+extern const struct test lifecycle_tests[];
 
 #endif

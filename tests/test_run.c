@@ -112,20 +112,52 @@ int free_port(void)
 }
 
 /* Starts `lupine run BUNDLE -p PORT:6379 -- ARGS` in the background, console to a log file. */
-struct bg run_redis_bg(const char *bundle, int port)
+struct bg bg_lupine(char *const args[], char *const env[])
 {
+	static int seq;
 	struct bg b = {0};
-	char *pspec = xasprintf("%d:6379", port);
-	b.log = xasprintf("%s/redis-%d.log", test_tmpdir(), port);
+	char *argv[40] = {"lupine"};
+	int k = 1;
+
+	for (; args[k - 1] && k < 39; k++)
+		argv[k] = args[k - 1];
+	argv[k] = NULL;
+	b.log = xasprintf("%s/bg-%d.log", test_tmpdir(), seq++);
 	b.pid = fork();
 	if (b.pid == 0) {
 		int fd = open(b.log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		dup2(fd, 1);
 		dup2(fd, 2);
-		execl(lupine_bin(), "lupine", "run", bundle, "-p", pspec, "--timeout", "300", "--",
-		      "--protected-mode", "no", "--save", "", "--appendonly", "no", (char *)NULL);
+		for (size_t i = 0; env && env[i]; i++)
+			putenv(env[i]);
+		execv(lupine_bin(), argv);
 		_exit(127);
 	}
+	return b;
+}
+
+int wait_log(const struct bg *b, const char *text, double secs)
+{
+	double t0 = now_sec();
+
+	while (now_sec() - t0 < secs) {
+		char *log = file_read(b->log, NULL);
+		int found = log && strstr(log, text);
+		free(log);
+		if (found)
+			return 1;
+		usleep(100000);
+	}
+	return 0;
+}
+
+struct bg run_redis_bg(const char *bundle, int port)
+{
+	char *pspec = xasprintf("%d:6379", port);
+	char *const args[] = {"run", (char *)bundle, "-p", pspec, "--timeout", "300", "--", "--protected-mode", "no",
+			      "--save", "", "--appendonly", "no", NULL};
+	struct bg b = bg_lupine(args, NULL);
+
 	free(pspec);
 	return b;
 }

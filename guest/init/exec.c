@@ -115,13 +115,15 @@ static int creds_set(void)
 }
 
 /* In the child: become the application; failures go to the console and ERRFD. */
-static _Noreturn void app_exec(int errfd, const sigset_t *mask)
+static _Noreturn void app_exec(int errfd, const sigset_t *mask, int stdin_fd)
 {
 	const char *path_env = env_get("PATH");
 	char path[PATH_MAX];
 	int err;
 
 	sigprocmask(SIG_SETMASK, mask, NULL); /* dispositions: the init never changes them */
+	if (stdin_fd >= 0 && stdin_fd != STDIN_FILENO)
+		dup2(stdin_fd, STDIN_FILENO);
 	/* ioperm() access survives fork and exec: take it from the application,
 	 * which must not forge reports. */
 	ioperm(LUPINE_CTL_PORT, 1, 0);
@@ -142,7 +144,7 @@ static _Noreturn void app_exec(int errfd, const sigset_t *mask)
 }
 
 /* Fork the application; returns its pid or -1. */
-pid_t app_start(const sigset_t *orig)
+pid_t app_start(const sigset_t *orig, int stdin_fd)
 {
 	int p[2];
 	pid_t pid;
@@ -152,7 +154,7 @@ pid_t app_start(const sigset_t *orig)
 		return fail("cannot create a pipe: %s", strerror(errno));
 	if ((pid = fork()) == 0) {
 		close(p[0]);
-		app_exec(p[1], orig);
+		app_exec(p[1], orig, stdin_fd);
 	}
 	close(p[1]);
 	if (pid < 0) {

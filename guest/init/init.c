@@ -124,11 +124,14 @@ static int app_wait(pid_t app, const sigset_t *set)
 	siginfo_t si;
 	int status = -1;
 
+	input_ready(app); /* what came before the application started */
 	while (status < 0) {
 		if (sigwaitinfo(set, &si) < 0)
 			continue;
 		if (si.si_signo == SIGCHLD)
 			status = reap(app);
+		else if (si.si_signo == SIGIO)
+			input_ready(app);
 		else
 			kill(app, si.si_signo);
 	}
@@ -180,7 +183,7 @@ int main(void)
 	static const int sync_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS };
 	long long t_init = boottime_ns();
 	sigset_t set, orig;
-	int loaded;
+	int loaded, stdin_fd;
 	pid_t app;
 
 	ports_init();
@@ -198,6 +201,9 @@ int main(void)
 	net_init();
 	names_init();
 	entropy_seed();
-	app = app_start(&orig);
+	stdin_fd = input_init();
+	app = app_start(&orig, stdin_fd);
+	if (stdin_fd >= 0)
+		close(stdin_fd); /* the application's now: its closing is its own */
 	finish(app < 0 ? 127 : app_wait(app, &set));
 }

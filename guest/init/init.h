@@ -27,6 +27,7 @@ struct run {
 	long uid, gid; /* -1: unchanged */
 	int root_ro, has_ip, has_gw;
 	int ctl_console; /* control lines on the console (no I/O ports: Firecracker) */
+	int stdin_pipe;  /* the application's stdin is what the host sends */
 	struct in_addr ip, mask, gw;
 };
 
@@ -53,7 +54,13 @@ void net_init(void);
 void names_init(void);
 void entropy_seed(void);
 
-/* exec.c: fork the application (signal mask orig restored in it); its pid or -1. */
-pid_t app_start(const sigset_t *orig);
+/* exec.c: fork the application (signal mask orig restored in it, stdin_fd
+ * as its standard input); its pid or -1. */
+pid_t app_start(const sigset_t *orig, int stdin_fd);
+
+/* input.c: the console's input, read on SIGIO. input_init returns the
+ * descriptor the application gets as stdin (a pipe or /dev/null). */
+int input_init(void);
+void input_ready(pid_t app);
 
 #endif

@@ -103,6 +103,9 @@ static int run_line(char *key, int lineno)
 	case RUN_ROOT: return parse_root(val);
 	case RUN_CWD: run.cwd = val; return 0;
 	case RUN_HOSTNAME: run.hostname = val; return 0;
+	case RUN_STDIN:
+		run.stdin_pipe = !strcmp(val, "pipe");
+		return run.stdin_pipe || !strcmp(val, "null") ? 0 : -1;
 	case RUN_CTL:
 		run.ctl_console = !strcmp(val, "console");
 		return run.ctl_console || !strcmp(val, "port") ? 0 : -1;

@@ -2,6 +2,7 @@
 #include "bundle/bundle.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,31 +173,15 @@ int bundle_replaceable(const char *dir)
 
 int bundle_commit(const char *staging, const char *dir, struct strbuf *err)
 {
-	char *old = NULL;
-	int ret = -1;
-
-	if (path_exists(dir)) {
-		if (!bundle_replaceable(dir)) {
-			sb_addf(err, "'%s' exists and is not a lupine bundle; choose another -o or remove it", dir);
-			goto out;
-		}
-		/* move the old bundle aside, put the new one in, then drop the old */
-		old = xasprintf("%s.old-%d", dir, (int)getpid());
-		if (rename(dir, old) < 0) {
-			sb_addf(err, "cannot replace '%s': %s", dir, strerror(errno));
-			goto out;
-		}
+	if (path_exists(dir) && !bundle_replaceable(dir)) {
+		sb_addf(err, "'%s' exists and is not a lupine bundle; choose another -o or remove it", dir);
+		return -1;
 	}
-	if (rename(staging, dir) < 0) {
-		sb_addf(err, "cannot create '%s': %s", dir, strerror(errno));
-		if (old)
-			rename(old, dir);
-		goto out;
+	/* at every instant one whole bundle is at dir: swap the new one in, then drop the old */
+	if (renameat2(AT_FDCWD, staging, AT_FDCWD, dir, path_exists(dir) ? RENAME_EXCHANGE : RENAME_NOREPLACE) < 0) {
+		sb_addf(err, "cannot put the bundle at '%s': %s", dir, strerror(errno));
+		return -1;
 	}
-	if (old)
-		rm_rf(old);
-	ret = 0;
-out:
-	free(old);
-	return ret;
+	rm_rf(staging); /* the old bundle, if there was one */
+	return 0;
 }

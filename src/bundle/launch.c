@@ -29,6 +29,7 @@ static void run_for(struct bundle *b, const struct launch_opts *o, const struct 
 	}
 	run_config_set(&rc->root, boot->root);
 	run_config_set(&rc->ctl, o->ctl ? o->ctl : o->vmm->ctl);
+	run_config_set(&rc->stdin_mode, o->stdin_mode);
 }
 
 int bundle_launch(const char *dir, struct bundle *b, const struct launch_opts *o, struct vm_config *cfg,

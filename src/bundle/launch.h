@@ -16,6 +16,7 @@ struct launch_opts {
 	int ro, persist;            /* rootfs options */
 	const char *tmpdir;         /* private directory for this run's files */
 	const char *ctl;            /* how the init reports (NULL: the VMM's way) */
+	const char *stdin_mode;     /* "pipe": the application reads what lupine forwards (NULL: /dev/null) */
 };
 
 /* Files a launch made; release after the VM has ended. */

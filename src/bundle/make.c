@@ -1,11 +1,14 @@
 /* make.c: the build pipeline: SOURCE -> staged root + run config -> kernel -> rootfs -> bundle.
  * Staging happens first, so a bad image or a missing library is reported before a kernel build. */
 #include "bundle/make.h"
+#include "lib/guard.h"
 #include "rootfs/rootfs.h"
 #include "source/source.h"
 #include "stage/stage.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -185,6 +188,38 @@ static int pack(const struct build_req *req, struct build_res *res, struct strbu
 	return ret;
 }
 
+/* What killed builds of out left (OUT.tmp-PID, OUT.root-PID of a PID that is
+ * gone), when even the guardian could not clean up (a reboot, say). */
+static void sweep_stale(const char *out)
+{
+	char *dir = xstrdup(out), *slash = strrchr(dir, '/');
+	const char *base = slash ? slash + 1 : out;
+	size_t blen = strlen(base);
+	DIR *d;
+	struct dirent *de;
+
+	if (slash)
+		*slash = 0;
+	if (!(d = opendir(slash ? (*dir ? dir : "/") : ".")))
+		goto out;
+	while ((de = readdir(d))) {
+		const char *rest = de->d_name + blen, *dash;
+		char *end;
+		if (strncmp(de->d_name, base, blen) || (strncmp(rest, ".tmp-", 5) && strncmp(rest, ".root-", 6)))
+			continue;
+		dash = strchr(rest, '-');
+		long pid = strtol(dash + 1, &end, 10);
+		if (*end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue; /* not ours, or its build still runs */
+		char *p = slash ? xasprintf("%s/%s", dir, de->d_name) : xstrdup(de->d_name);
+		rm_rf(p);
+		free(p);
+	}
+	closedir(d);
+out:
+	free(dir);
+}
+
 int bundle_build(const struct build_req *req, struct build_res *res, struct strbuf *err)
 {
 	struct stage root = {.fd = -1};
@@ -198,8 +233,11 @@ int bundle_build(const struct build_req *req, struct build_res *res, struct strb
 		sb_addf(err, "'%s' exists and is not a lupine bundle; choose another -o or remove it", req->out);
 		return -1;
 	}
+	sweep_stale(req->out);
 	staging = xasprintf("%s.tmp-%d", req->out, (int)getpid());
 	stage_root = xasprintf("%s.root-%d", req->out, (int)getpid());
+	guard_add(staging);
+	guard_add(stage_root);
 	if (mkdir_p(staging, 0755) < 0 || mkdir_p(stage_root, 0755) < 0) {
 		sb_addf(err, "cannot create '%s': %s", staging, strerror(errno));
 		goto out;

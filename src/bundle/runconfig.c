@@ -29,6 +29,7 @@ static void *field(const struct run_config *rc, enum run_key k)
 	case RUN_DNS: return &m->dns;
 	case RUN_ROOT: return &m->root;
 	case RUN_CTL: return &m->ctl;
+	case RUN_STDIN: return &m->stdin_mode;
 	default: return NULL;
 	}
 }

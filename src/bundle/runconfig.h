@@ -16,6 +16,7 @@ struct run_config {
 	char *ip, *gw, *dns;       /* per run: network set-up (NULL: none) */
 	char *root;                /* per run: "DEV FSTYPE ro|rw" (NULL: stay in the initramfs) */
 	char *ctl;                 /* per run: "port" or "console" (NULL: port) */
+	char *stdin_mode;          /* per run: "pipe" or "null" (NULL: null) */
 };
 
 /* An empty config: uid and gid not set. Release with run_config_release. */

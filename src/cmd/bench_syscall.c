@@ -2,6 +2,7 @@
  * a kernel built from the identical config with only KERNEL_MODE_LINUX off, side by side. */
 #include "cmd/cmds.h"
 #include "cmd/options.h"
+#include "lib/guard.h"
 #include "rootfs/cpio.h"
 #include "lib/embedded.h"
 #include "kernel/kbuild.h"
@@ -13,6 +14,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -143,7 +145,7 @@ int cmd_bench_syscall(int argc, char **argv)
 	const char *app = "redis", *iters = "200000", *source = NULL;
 	int c, n = 5;
 	struct kbuild_result kml, ctl;
-	char tmpl[] = "/tmp/lupine-bench-XXXXXX";
+	char *tmpl;
 
 	while ((c = getopt(argc, argv, "n:a:i:s:")) != -1) {
 		switch (c) {
@@ -161,8 +163,9 @@ int cmd_bench_syscall(int argc, char **argv)
 		die("-n must be 1 to %d", MAXREPS);
 	get_kernel(app, 1, source, &kml);
 	get_kernel(app, KSPEC_KML_OFF, source, &ctl);
-	if (!mkdtemp(tmpl))
-		die("cannot create a temporary directory");
+	guard_start();
+	if (!(tmpl = tmp_dir("bench")))
+		die("cannot create a temporary directory: %s", strerror(errno));
 	char *initrd = make_initrd(tmpl, iters);
 	/* alternate the two kernels, so drift in the machine's load hits both */
 	for (int rep = 0; rep < n; rep++) {
@@ -175,6 +178,7 @@ int cmd_bench_syscall(int argc, char **argv)
 	       kml.hash, app, ctl.hash, iters, n);
 	print_table();
 	rm_rf(tmpl);
+	free(tmpl);
 	free(initrd);
 	kbuild_result_release(&kml);
 	kbuild_result_release(&ctl);

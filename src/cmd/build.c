@@ -3,6 +3,7 @@
 #include "cmd/cmds.h"
 #include "cmd/options.h"
 #include "bundle/make.h"
+#include "lib/guard.h"
 #include "rootfs/rootfs.h"
 #include "source/source.h"
 
@@ -172,6 +173,7 @@ int cmd_build(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
+	guard_start(); /* and for kill -9: staging goes with us */
 	if (bundle_build(&o.req, &res, &err) < 0)
 		die("%s", err.buf);
 	report(&o.req, &res);

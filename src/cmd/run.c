@@ -3,6 +3,7 @@
 #include "cmd/cmds.h"
 #include "cmd/options.h"
 #include "bundle/launch.h"
+#include "lib/guard.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -21,23 +22,30 @@ enum {
 
 static const char usage[] =
 	"usage: lupine run BUNDLE [-p [IP:]HOSTPORT:GUESTPORT]... [-m MiB] [-e KEY=VAL]...\n"
-	"                  [--accel auto|kvm|tcg] [--vmm qemu|firecracker] [--timeout SEC]\n"
-	"                  [--dry-run] [-- ARGS...]\n"
+	"                  [-i] [--accel auto|kvm|tcg] [--vmm qemu|firecracker] [--timeout SEC]\n"
+	"                  [--stop-timeout SEC] [--dry-run] [-- ARGS...]\n"
 	"\n"
 	"Boots a bundle made by 'lupine build' in a microVM, streams the console to\n"
 	"stdout and exits with the application's exit status (128+N for a death by\n"
-	"signal N).\n"
+	"signal N). SIGTERM or SIGINT (Ctrl-C) to lupine run, or --timeout, stop the\n"
+	"application as 'docker stop' does: SIGTERM to it inside the guest, then the VM\n"
+	"is killed after --stop-timeout; the init syncs and remounts the root read-only\n"
+	"before the VM ends.\n"
 	"\n"
 	"  -p [IP:]HOST:GUEST  forward a TCP port from the host (IP default 127.0.0.1)\n"
 	"  -m MiB              guest memory (default: the bundle's, normally 128)\n"
 	"  -e KEY=VAL          set an environment variable for the application\n"
+	"  -i, --interactive   send this standard input to the application (default:\n"
+	"                      its stdin is /dev/null)\n"
 	"  --accel MODE        auto (KVM if the host has hardware virtualisation, else\n"
 	"                      software emulation), kvm or tcg (default auto)\n"
 	"  --vmm VMM           qemu (default: QEMU's microvm machine) or firecracker\n"
 	"                      (needs KVM and the firecracker binary on PATH; its NIC is\n"
 	"                      the tap named by --tap, which you set up and forward)\n"
 	"  --tap NAME          firecracker: the host tap device for the NIC (default lupine0)\n"
-	"  --timeout SEC       stop the VM after SEC seconds (default: never)\n"
+	"  --timeout SEC       stop the application after SEC seconds (default: never)\n"
+	"  --stop-timeout SEC  after a stop, kill the VM if the application has not\n"
+	"                      ended within SEC seconds (default 10)\n"
 	"  --boot-timeout SEC  give up if the init has not started after SEC (default 120)\n"
 	"  --persist           ext4 bundles: write to the bundle's disk itself (default:\n"
 	"                      a fresh copy per run, so a run never alters the bundle)\n"
@@ -85,6 +93,11 @@ static void parse_option(struct run_opts *o, int c, const char *arg)
 		break;
 	case 'T': o->cfg.tap = arg; break;
 	case 't': o->cfg.timeout = opt_seconds("--timeout", arg); break;
+	case 'S': o->cfg.stop_timeout = opt_seconds("--stop-timeout", arg); break;
+	case 'i':
+		o->cfg.forward_stdin = 1;
+		o->lo.stdin_mode = "pipe";
+		break;
 	case 'b': o->cfg.init_timeout = opt_seconds("--boot-timeout", arg); break;
 	case 'P': o->lo.persist = 1; break;
 	case 'R': o->lo.ro = 1; break;
@@ -106,10 +119,11 @@ static void parse(struct run_opts *o, int argc, char **argv)
 		{"timeout", required_argument, 0, 't'}, {"boot-timeout", required_argument, 0, 'b'},
 		{"persist", no_argument, 0, 'P'},       {"ro", no_argument, 0, 'R'},
 		{"ctl", required_argument, 0, 'c'},     {"dry-run", no_argument, 0, 'n'},
+		{"interactive", no_argument, 0, 'i'},   {"stop-timeout", required_argument, 0, 'S'},
 		{"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
 	int c, nopts = opt_split(argc, argv, &o->args);
 
-	while ((c = getopt_long(nopts, argv, "p:m:e:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(nopts, argv, "p:m:e:ih", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
 			exit(0);
@@ -137,7 +151,9 @@ static int finish(const struct vm_result *r, double timeout)
 		fprintf(stderr, "lupine: the guest kernel panicked:\n%s", r->panic ? r->panic : "");
 		return EXIT_PANIC;
 	case VM_TIMEOUT:
-		if (r->t_init < 0)
+		if (r->stop_expired)
+			fprintf(stderr, "lupine: the application did not end within the stop timeout after --timeout %.0f s; killed the VM\n", timeout);
+		else if (r->t_init < 0)
 			fprintf(stderr, "lupine: the kernel did not reach init within the boot timeout; the console above shows how far it got\n");
 		else
 			fprintf(stderr, "lupine: stopped the VM after --timeout %.0f s\n", timeout);
@@ -190,7 +206,13 @@ static int boot(struct run_opts *o, struct strbuf *err)
 	signal(SIGHUP, on_stop);
 	if (vmm_run(&o->cfg, &r, err) < 0)
 		return -1;
-	ret = stop_signal && r.end != VM_EXITED ? 128 + stop_signal : finish(&r, o->cfg.timeout);
+	if (stop_signal && r.end != VM_EXITED) {
+		if (r.stop_expired)
+			fprintf(stderr, "lupine: the application did not end within the stop timeout; killed the VM\n");
+		ret = 128 + stop_signal;
+	} else {
+		ret = finish(&r, o->cfg.timeout);
+	}
 	vm_result_release(&r);
 	return ret;
 }
@@ -202,7 +224,7 @@ int cmd_run(int argc, char **argv)
 	struct strbuf err = {0};
 	struct launch l = {0};
 	struct bundle b;
-	char tmpl[] = "/tmp/lupine-run-XXXXXX";
+	char *tmpl;
 	int ret;
 
 	die_status = EXIT_LAUNCH;
@@ -214,12 +236,16 @@ int cmd_run(int argc, char **argv)
 	o.cfg.ctl_console = o.lo.ctl && !strcmp(o.lo.ctl, "console");
 	o.lo.env = &o.env;
 	o.lo.args = &o.args;
-	o.lo.tmpdir = tmpl;
-	if (!mkdtemp(tmpl))
+	/* whatever ends this run, kill -9 included, its files go with it (and the
+	 * VMM too: it dies with us, PR_SET_PDEATHSIG) */
+	guard_start();
+	if (!(tmpl = tmp_dir("run")))
 		die("cannot create a temporary directory: %s", strerror(errno));
+	o.lo.tmpdir = tmpl;
 	ret = bundle_launch(o.bundle, &b, &o.lo, &o.cfg, &l, &err) < 0 ? -1 : boot(&o, &err);
 	launch_release(&l);
 	rm_rf(tmpl);
+	free(tmpl);
 	if (ret < 0)
 		die("%s", err.buf);
 	bundle_release(&b);

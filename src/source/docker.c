@@ -1,6 +1,7 @@
 /* docker.c: the docker/podman save archive source ("docker-archive:FILE[:TAG]"): an
  * outer tar holding manifest.json, the image config and one tar per layer. */
 #include "source/image.h"
+#include "lib/guard.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -99,14 +100,14 @@ static int layer_list(const char *dir, const char *file, json_t *img, json_t *co
 
 static int docker_stage(const char *ref, const struct stage *root, struct source_info *info, struct strbuf *err)
 {
-	char *file, *tag, tmpl[] = "/tmp/lupine-image-XXXXXX", *p = NULL;
+	char *file, *tag, *tmpl, *p = NULL;
 	struct image_layers ls = {0};
 	json_t *man = NULL, *conf = NULL, *img;
 	json_error_t je;
 	int ret = -1, made;
 
 	image_split_ref(ref, &file, &tag);
-	if (!(made = mkdtemp(tmpl) != NULL)) {
+	if (!(made = (tmpl = tmp_dir("image")) != NULL)) {
 		sb_addf(err, "cannot create a temporary directory: %s", strerror(errno));
 		goto out;
 	}
@@ -132,6 +133,7 @@ out:
 	json_decref(man);
 	if (made)
 		rm_rf(tmpl);
+	free(tmpl);
 	free(p);
 	free(tag);
 	free(file);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CONSOLE_CAP (1 << 20)
 
@@ -118,8 +119,37 @@ void channel_console(struct channel *c, const char *buf, size_t n)
 	console_out(c, buf + start, n - start);
 }
 
+void channel_flush(struct channel *c)
+{
+	ssize_t n;
+
+	/* bytes sent before the init has the console in raw mode would be
+	 * echoed or lost: hold them until it starts the application */
+	while (c->in_fd >= 0 && c->to_guest.len && c->res->t_app >= 0) {
+		if ((n = write(c->in_fd, c->to_guest.buf, c->to_guest.len)) <= 0)
+			return; /* EAGAIN: the VMM reads on */
+		memmove(c->to_guest.buf, c->to_guest.buf + n, c->to_guest.len - (size_t)n);
+		c->to_guest.len -= (size_t)n;
+	}
+}
+
+void channel_send(struct channel *c, const char *buf, size_t n)
+{
+	sb_add(&c->to_guest, buf, n);
+	channel_flush(c);
+}
+
+void channel_command(struct channel *c, const char *cmd)
+{
+	char *line = xasprintf("%s%s\n", LUPINE_CTL_MARK, cmd);
+
+	channel_send(c, line, strlen(line));
+	free(line);
+}
+
 void channel_release(struct channel *c)
 {
+	sb_release(&c->to_guest);
 	sb_release(&c->console);
 	sb_release(&c->ctl);
 	sb_release(&c->line);

@@ -14,6 +14,9 @@ struct channel {
 	struct strbuf console, ctl, line, panic, hold;
 	int in_ctl;            /* inside a marked control line */
 	int status_seen, panic_seen, panic_lines;
+	int in_fd;                /* the VMM's stdin: the guest console's input (non-blocking) */
+	struct strbuf to_guest;   /* bytes waiting for in_fd */
+	double stop_at;           /* when a stop sent SIGTERM, the time to kill the VM; 0: no stop yet */
 };
 
 /* Takes console bytes: echoes and records them, takes out control lines. */
@@ -21,5 +24,11 @@ void channel_console(struct channel *c, const char *buf, size_t n);
 /* Takes bytes from the control FIFO. */
 void channel_ctl(struct channel *c, const char *buf, size_t n);
 void channel_release(struct channel *c);
+/* Queues bytes for the guest's console input and writes what it can now. */
+void channel_send(struct channel *c, const char *buf, size_t n);
+/* Queues a command for the init ("signal 15", "eof"), behind the mark. */
+void channel_command(struct channel *c, const char *cmd);
+/* Writes what is queued, as far as the VMM takes it now. */
+void channel_flush(struct channel *c);
 
 #endif

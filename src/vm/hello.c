@@ -1,5 +1,6 @@
 /* hello.c: boot a kernel with Lupine's built-in hello init, to prove it reaches init and time it. */
 #include "vm/hello.h"
+#include "lib/guard.h"
 #include "rootfs/cpio.h"
 #include "lib/embedded.h"
 
@@ -11,11 +12,11 @@ int hello_boot(const char *kernel, int mem_mib, enum vm_accel accel, struct vm_r
 	       struct strbuf *err)
 {
 	const struct embedded_file *hello = embedded_find(embedded_guest, "hello");
-	char tmpl[] = "/tmp/lupine-hello-XXXXXX";
+	char *tmpl = tmp_dir("hello");
 	char *root = NULL, *init = NULL, *initrd = NULL;
 	int ret = -1;
 
-	if (!mkdtemp(tmpl)) {
+	if (!tmpl) {
 		sb_addf(err, "cannot create a temporary directory: %s", strerror(errno));
 		return -1;
 	}
@@ -33,6 +34,7 @@ int hello_boot(const char *kernel, int mem_mib, enum vm_accel accel, struct vm_r
 	ret = vmm_run(&cfg, res, err);
 out:
 	rm_rf(tmpl);
+	free(tmpl);
 	free(root);
 	free(init);
 	free(initrd);

@@ -1,88 +1,22 @@
 /* vmm.c: run a VMM process through its backend, pump console and control channel, classify the end. */
 #include "vm/vmm.h"
 #include "vm/channel.h"
+#include "guest/protocol.h"
+#include "lib/guard.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/kvm.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-int vmm_kvm_usable(void)
-{
-	char *cpuinfo = file_read("/proc/cpuinfo", NULL);
-	int has_virt = cpuinfo && (strstr(cpuinfo, " vmx") || strstr(cpuinfo, " svm"));
-	int fd, ok = 0;
-
-	free(cpuinfo);
-	if (!has_virt)
-		return 0;
-	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	if (ioctl(fd, KVM_GET_API_VERSION, 0) == KVM_API_VERSION) {
-		int vm = ioctl(fd, KVM_CREATE_VM, 0);
-		ok = vm >= 0;
-		if (vm >= 0)
-			close(vm);
-	}
-	close(fd);
-	return ok;
-}
-
-const struct vmm_ops *vmm_find(const char *name)
-{
-	static const struct vmm_ops *const all[] = {&vmm_qemu, &vmm_firecracker};
-
-	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
-		if (!strcmp(all[i]->name, name))
-			return all[i];
-	return NULL;
-}
-
-const char *vmm_binary(const struct vmm_ops *ops)
-{
-	const char *bin = getenv(ops->bin_env);
-
-	return bin && *bin ? bin : ops->bin;
-}
-
-/* Whether name runs: an executable path, or a command found in PATH. */
-static int runnable(const char *name)
-{
-	char *p = path_lookup(name);
-
-	free(p);
-	return p != NULL;
-}
-
-int vmm_check(const struct vmm_ops *ops, enum vm_accel accel, struct strbuf *err)
-{
-	if (!runnable(vmm_binary(ops))) {
-		sb_addf(err, "cannot run '%s': %s", vmm_binary(ops), ops->install);
-		return -1;
-	}
-	if (accel == VM_ACCEL_KVM && !vmm_kvm_usable()) {
-		sb_adds(err, "--accel kvm: this host has no usable KVM (no vmx/svm or /dev/kvm); use --accel tcg");
-		return -1;
-	}
-	if (ops->needs_kvm && (accel == VM_ACCEL_TCG || !vmm_kvm_usable())) {
-		sb_addf(err, "%s needs KVM, which this host does not have (no vmx/svm or a working /dev/kvm); "
-			"use --vmm qemu, which falls back to software emulation", ops->name);
-		return -1;
-	}
-	return 0;
-}
-
-static pid_t spawn(char **argv, int out_fd, int err_fd)
+static pid_t spawn(char **argv, int in_fd, int out_fd, int err_fd)
 {
 	pid_t parent = getpid(), pid = fork();
 
@@ -92,8 +26,9 @@ static pid_t spawn(char **argv, int out_fd, int err_fd)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(127);
-	int devnull = open("/dev/null", O_RDONLY);
-	dup2(devnull, 0);
+	/* a terminal's Ctrl-C is lupine's to handle (a graceful stop), not the VMM's */
+	setpgid(0, 0);
+	dup2(in_fd, 0);
 	dup2(out_fd, 1);
 	dup2(err_fd, 2);
 	execvp(argv[0], argv);
@@ -101,36 +36,65 @@ static pid_t spawn(char **argv, int out_fd, int err_fd)
 	_exit(127);
 }
 
-/* Kills the VMM when a deadline passes or a stop is asked for; 1 once timed out. */
-static int watch(struct channel *c, pid_t pid, int *timed_out, int *stopped)
+/* A stop (lupine asked to stop, or --timeout): SIGTERM to the application
+ * through the init, then the VM is killed after the stop timeout. Before
+ * the init runs there is nobody to tell: the VM is killed at once. */
+static void watch(struct channel *c, pid_t pid, int *timed_out, int *killed)
 {
 	const struct vm_config *cfg = c->cfg;
 	double t = now_sec() - c->t0;
+	int by_timeout = cfg->timeout > 0 && t > cfg->timeout;
 
-	if (!*timed_out && ((cfg->timeout > 0 && t > cfg->timeout) ||
-			    (cfg->init_timeout > 0 && c->res->t_init < 0 && t > cfg->init_timeout))) {
+	if (*killed)
+		return;
+	if (cfg->init_timeout > 0 && c->res->t_init < 0 && t > cfg->init_timeout) {
+		*timed_out = *killed = 1;
+	} else if (!c->stop_at && (by_timeout || (cfg->stop && *cfg->stop))) {
+		*timed_out = by_timeout;
+		c->res->stop_sent = 1;
+		if (c->res->t_init < 0) {
+			*killed = 1;
+		} else {
+			channel_command(c, LUPINE_IN_SIGNAL " 15");
+			c->stop_at = t + (cfg->stop_timeout > 0 ? cfg->stop_timeout : 10);
+		}
+	} else if (c->stop_at && t > c->stop_at) {
+		c->res->stop_expired = *killed = 1;
+	}
+	if (*killed)
 		kill(pid, SIGKILL);
-		*timed_out = 1;
+}
+
+/* Host stdin to the guest, while the VMM takes it; its end becomes "eof". */
+static void forward_stdin(struct channel *c, struct pollfd *p)
+{
+	char buf[16384];
+	ssize_t n = read(p->fd, buf, sizeof(buf));
+
+	if (n > 0) {
+		channel_send(c, buf, (size_t)n);
+	} else if (n == 0 || errno != EINTR) {
+		p->fd = -1;
+		channel_command(c, LUPINE_IN_EOF);
 	}
-	if (cfg->stop && *cfg->stop && !*stopped) {
-		kill(pid, SIGTERM);
-		*stopped = 1;
-	}
-	return *timed_out;
 }
 
 /* Reads console, control and the VMM's stderr until it exits or time runs out. */
 static int pump(struct channel *c, pid_t pid, int out_fd, int err_fd, int ctl_fd, struct strbuf *verr,
 		int *wstatus)
 {
-	struct pollfd p[3] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}, {ctl_fd, POLLIN, 0}};
+	struct pollfd p[5] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}, {ctl_fd, POLLIN, 0},
+			      {c->cfg->forward_stdin ? 0 : -1, POLLIN, 0}, {-1, POLLOUT, 0}};
 	char buf[16384];
-	int timed_out = 0, stopped = 0;
+	int timed_out = 0, killed = 0;
 	ssize_t n;
 
 	while (p[0].fd >= 0 || p[1].fd >= 0) {
-		watch(c, pid, &timed_out, &stopped);
-		if (poll(p, 3, 200) < 0 && errno != EINTR)
+		watch(c, pid, &timed_out, &killed);
+		p[4].fd = c->to_guest.len && c->res->t_app >= 0 ? c->in_fd : -1;
+		/* hold back the host's input while the guest has not taken the last of it */
+		p[3].events = c->to_guest.len < (1 << 16) ? POLLIN : 0;
+		if (poll(p, 5, 200) < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < 3; i++) {
 			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
@@ -147,6 +111,10 @@ static int pump(struct channel *c, pid_t pid, int out_fd, int err_fd, int ctl_fd
 			else
 				channel_ctl(c, buf, (size_t)n);
 		}
+		if (p[3].fd >= 0 && (p[3].revents & (POLLIN | POLLHUP)))
+			forward_stdin(c, &p[3]);
+		if (p[4].fd >= 0 && (p[4].revents & (POLLOUT | POLLERR)))
+			channel_flush(c);
 	}
 	/* drain the control FIFO: the status line may arrive just before exit */
 	while (ctl_fd >= 0 && (n = read(ctl_fd, buf, sizeof(buf))) > 0)
@@ -187,8 +155,8 @@ static void launch_release(struct vmm_launch *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* The launch in a private directory (tmpl, mkdtemp'ed). */
-static int prepare(const struct vm_config *cfg, char *tmpl, int *kvm, struct vmm_launch *l, struct strbuf *err)
+/* The launch in a private directory, made in *dir (caller frees). */
+static int prepare(const struct vm_config *cfg, char **dir, int *kvm, struct vmm_launch *l, struct strbuf *err)
 {
 	const struct vmm_ops *ops = cfg->vmm ? cfg->vmm : &vmm_qemu;
 
@@ -198,13 +166,15 @@ static int prepare(const struct vm_config *cfg, char *tmpl, int *kvm, struct vmm
 		sb_addf(err, "kernel image '%s' does not exist", cfg->kernel);
 		return -1;
 	}
-	if (!mkdtemp(tmpl)) {
+	if (!(*dir = tmp_dir("vm"))) {
 		sb_addf(err, "cannot create a temporary directory: %s", strerror(errno));
 		return -1;
 	}
-	if (ops->prepare(cfg, *kvm, tmpl, l, err) < 0) {
+	if (ops->prepare(cfg, *kvm, *dir, l, err) < 0) {
 		launch_release(l);
-		rmdir(tmpl);
+		rm_rf(*dir);
+		free(*dir);
+		*dir = NULL;
 		return -1;
 	}
 	return 0;
@@ -228,32 +198,37 @@ static int launch_failed(const struct vmm_ops *ops, const char *bin, int wstatus
 int vmm_run(const struct vm_config *cfg, struct vm_result *res, struct strbuf *err)
 {
 	const struct vmm_ops *ops = cfg->vmm ? cfg->vmm : &vmm_qemu;
-	char tmpl[] = "/tmp/lupine-vm-XXXXXX";
-	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, ctl_fd = -1, wstatus = 0, ret = -1, kvm;
-	struct channel c = {.cfg = cfg, .res = res};
+	char *tmpl = NULL;
+	int inp[2] = {-1, -1}, outp[2] = {-1, -1}, errp[2] = {-1, -1}, ctl_fd = -1, wstatus = 0, ret = -1, kvm;
+	struct channel c = {.cfg = cfg, .res = res, .in_fd = -1};
 	struct strbuf verr = {0};
 	struct vmm_launch l;
 
 	memset(res, 0, sizeof(*res));
 	res->t_init = res->t_app = res->guest_init = -1;
-	if (prepare(cfg, tmpl, &kvm, &l, err) < 0)
+	if (prepare(cfg, &tmpl, &kvm, &l, err) < 0)
 		return -1;
 	res->accel = kvm ? "kvm" : "tcg";
 	c.ctl_on_console = cfg->ctl_console || !l.ctl_fifo;
 	if ((l.ctl_fifo && (ctl_fd = open(l.ctl_fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) ||
-	    pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+	    pipe2(inp, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		sb_addf(err, "cannot set up the VM's channels: %s", strerror(errno));
 		goto out;
 	}
 	c.t0 = now_sec();
-	pid_t pid = spawn(l.argv, outp[1], errp[1]);
+	/* SIGPIPE if the VMM is gone while we write its input: an EPIPE is enough */
+	signal(SIGPIPE, SIG_IGN);
+	pid_t pid = spawn(l.argv, inp[0], outp[1], errp[1]);
 	if (pid < 0) {
 		sb_addf(err, "cannot start '%s': %s", l.argv[0], strerror(errno));
 		goto out;
 	}
+	close(inp[0]);
 	close(outp[1]);
 	close(errp[1]);
-	outp[1] = errp[1] = -1;
+	inp[0] = outp[1] = errp[1] = -1;
+	c.in_fd = inp[1];
+	fcntl(c.in_fd, F_SETFL, O_NONBLOCK);
 	int timed_out = pump(&c, pid, outp[0], errp[0], ctl_fd, &verr, &wstatus);
 	res->t_end = now_sec() - c.t0;
 	if (launch_failed(ops, l.argv[0], wstatus, &c, &verr, err))
@@ -265,6 +240,8 @@ int vmm_run(const struct vm_config *cfg, struct vm_result *res, struct strbuf *e
 	ret = 0;
 out:
 	for (int i = 0; i < 2; i++) {
+		if (inp[i] >= 0)
+			close(inp[i]);
 		if (outp[i] >= 0)
 			close(outp[i]);
 		if (errp[i] >= 0)
@@ -273,7 +250,8 @@ out:
 	if (ctl_fd >= 0)
 		close(ctl_fd);
 	launch_release(&l);
-	rmdir(tmpl);
+	rm_rf(tmpl);
+	free(tmpl);
 	channel_release(&c);
 	sb_release(&verr);
 	return ret;
@@ -281,11 +259,11 @@ out:
 
 int vmm_describe(const struct vm_config *cfg, struct strbuf *out, struct strbuf *err)
 {
-	char tmpl[] = "/tmp/lupine-vm-XXXXXX";
+	char *tmpl = NULL;
 	struct vmm_launch l;
 	int kvm;
 
-	if (prepare(cfg, tmpl, &kvm, &l, err) < 0)
+	if (prepare(cfg, &tmpl, &kvm, &l, err) < 0)
 		return -1;
 	for (char **a = l.argv; *a; a++) {
 		int plain = (*a)[strspn(*a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=,./:@")] == 0;
@@ -298,7 +276,8 @@ int vmm_describe(const struct vm_config *cfg, struct strbuf *out, struct strbuf 
 		free(text);
 	}
 	launch_release(&l);
-	rmdir(tmpl);
+	rm_rf(tmpl);
+	free(tmpl);
 	return 0;
 }
 
@@ -320,35 +299,4 @@ const char *vm_end_describe(const struct vm_result *res, char *buf, size_t n)
 	case VM_KILLED: snprintf(buf, n, "the VMM ended abnormally (status %d)", res->vmm_status); break;
 	}
 	return buf;
-}
-
-void vmm_argv_add(struct vmm_argv *a, char *s)
-{
-	a->v = xrealloc(a->v, (a->n + 2) * sizeof(*a->v));
-	a->v[a->n++] = s;
-	a->v[a->n] = NULL;
-}
-
-void vmm_argv_adds(struct vmm_argv *a, const char *s)
-{
-	vmm_argv_add(a, xstrdup(s));
-}
-
-void vmm_argv_free(char **argv)
-{
-	for (char **p = argv; p && *p; p++)
-		free(*p);
-	free(argv);
-}
-
-/* Under TCG: TSC calibration against the PIT fails at random and hangs the
- * boot (tsc_early_khz); the TSC is later marked unstable, leaving a jiffies
- * clock (tsc=reliable); the APIC timer's calibration check costs ~170 ms and
- * fails anyway (noapictimer). */
-char *vmm_cmdline(const struct vm_config *cfg, int kvm, const char *vmm_specific)
-{
-	const char *extra = cfg->cmdline ? cfg->cmdline : "";
-
-	return xasprintf("console=ttyS0 quiet %s%s%s%s", vmm_specific,
-			 kvm ? "" : " tsc_early_khz=2000000 tsc=reliable noapictimer", *extra ? " " : "", extra);
 }

@@ -33,9 +33,12 @@ struct vm_config {
 	const char *tap;     /* Firecracker: the host tap device for the NIC */
 	const struct vm_port *ports;
 	size_t nports;
-	double timeout;      /* seconds until the VM is killed; 0 for none */
+	double timeout;      /* seconds until the VM is stopped; 0 for none */
+	double stop_timeout; /* a stop sends SIGTERM to the application, then kills
+			      * the VM after this many seconds (0: 10) */
+	int forward_stdin;   /* copy lupine's stdin to the application (run config "stdin pipe") */
 	double init_timeout; /* seconds for the init to say it started; 0 for none */
-	volatile sig_atomic_t *stop; /* when it becomes nonzero, the VM is stopped */
+	volatile sig_atomic_t *stop; /* when it becomes nonzero, the VM is stopped, as by timeout */
 	int echo;            /* copy the console to stdout as it comes */
 	int ctl_console;     /* the init reports on the console even where the VMM
 			      * has a control port (run --ctl console) */
@@ -94,6 +97,8 @@ struct vm_result {
 	double t_end;        /* ... to the VMM's exit */
 	double guest_init;   /* guest CLOCK_BOOTTIME seconds at init start, -1 if unknown */
 	const char *accel;   /* "kvm" or "tcg" */
+	int stop_sent;       /* a stop (signal or timeout) sent SIGTERM to the application */
+	int stop_expired;    /* ... which did not end in time: the VM was killed */
 };
 
 /* Whether this host can run KVM guests: vmx/svm in /proc/cpuinfo and a

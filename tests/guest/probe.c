@@ -6,12 +6,24 @@
  *   kill N      die by signal N
  *   id          print uid and gid
  *   write F T   write text T to file F
- *   cat F       print file F */
+ *   cat F       print file F
+ *   wait        sleep until a signal (SIGTERM kills it: 143)
+ *   trap        sleep until SIGTERM, then say so and exit 0
+ *   ignore      ignore SIGTERM and sleep (only a kill ends it)
+ *   stdin       read standard input to its end, print it and its length */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+static void on_term(int sig)
+{
+	(void)sig;
+	static const char msg[] = "probe: got SIGTERM\n";
+	write(1, msg, sizeof(msg) - 1);
+	_exit(0);
+}
 
 int main(int argc, char **argv)
 {
@@ -52,6 +64,20 @@ int main(int argc, char **argv)
 		buf[n] = 0;
 		printf("probe: %s=<%s>\n", argv[2], buf);
 		fclose(f);
+	} else if (!strcmp(mode, "wait") || !strcmp(mode, "trap") || !strcmp(mode, "ignore")) {
+		if (mode[0] == 't')
+			signal(SIGTERM, on_term);
+		if (mode[0] == 'i')
+			signal(SIGTERM, SIG_IGN);
+		printf("probe: waiting\n");
+		fflush(stdout);
+		for (;;)
+			pause();
+	} else if (!strcmp(mode, "stdin")) {
+		char buf[4096];
+		size_t n = fread(buf, 1, sizeof(buf) - 1, stdin);
+		buf[n] = 0;
+		printf("probe: stdin=<%s> %zu bytes\n", buf, n);
 	} else {
 		fprintf(stderr, "probe: unknown mode '%s'\n", mode);
 		return 2;
