@@ -120,10 +120,47 @@ build/kml/cplprobe.so: tests/kml/cplprobe.c
 test: lupine build/test-runner build/testguest/probe $(KMLTESTS) build/kml/cplprobe.so
 	build/test-runner $(TESTS)
 
+# fuzzing: libFuzzer harnesses over the library, built with clang (fuzz/README.md)
+FUZZ_SECONDS ?= 60
+FUZZERS  := layer image elf kconfig bundle ctl
+FUZZCC   := clang
+FUZZFLAGS := -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -Isrc -I. -w
+FUZZLIB  := $(filter-out src/cmd/%,$(LIBSRCS)) build/configs_data.c build/guest_data.c build/patches_data.c
+FUZZOBJS := $(patsubst %.c,build/fuzz/obj/%.o,$(FUZZLIB))
+
+build/fuzz/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZCC) $(FUZZFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/%: fuzz/fuzz_%.c $(FUZZOBJS)
+	$(FUZZCC) $(FUZZFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZOBJS) $(LIBS)
+
+# seeds from the test fixtures: fuzz/seeds/, the kernel fragments, the guest
+# programs and host ELF files, small tar layers with links and whiteouts
+build/fuzz/seeds: $(GUEST) build/testguest/probe $(CONFIGS) $(wildcard fuzz/seeds/*/*)
+	rm -rf $@ build/fuzz/tree && mkdir -p $@ build/fuzz/tree/etc build/fuzz/tree/data
+	cp -r fuzz/seeds/* $@/
+	cp $(CONFIGS) $@/kconfig/
+	cp $(GUEST) build/testguest/probe /bin/true /usr/lib/x86_64-linux-gnu/libc.so.6 $@/elf/
+	echo hello >build/fuzz/tree/etc/hosts && ln -s /etc/hosts build/fuzz/tree/link && \
+		ln build/fuzz/tree/etc/hosts build/fuzz/tree/hard && touch build/fuzz/tree/data/.wh.old \
+		build/fuzz/tree/data/.wh..wh..opq
+	tar -cf $@/layer/tree.tar -C build/fuzz/tree . && tar -czf $@/layer/tree.tar.gz -C build/fuzz/tree .
+	tar --format=gnu -cf $@/layer/gnu.tar -C build/fuzz/tree .
+
+fuzz: $(addprefix build/fuzz/,$(FUZZERS)) build/fuzz/seeds
+	@for f in $(FUZZERS); do \
+		mkdir -p build/fuzz/corpus-$$f && cp -n build/fuzz/seeds/$$f/* build/fuzz/corpus-$$f/ 2>/dev/null; \
+		echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
+		build/fuzz/$$f build/fuzz/corpus-$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz/crash-$$f- \
+			-print_final_stats=1 2>build/fuzz/$$f.log || { tail -30 build/fuzz/$$f.log; exit 1; }; \
+		grep -E "stat::number_of_executed_units|cov:" build/fuzz/$$f.log | tail -2; \
+	done
+
 install: lupine
 	install -D -m 755 lupine $(DESTDIR)$(PREFIX)/bin/lupine
 
 clean:
 	rm -rf build lupine
 
-.PHONY: all install clean test
+.PHONY: all install clean test fuzz

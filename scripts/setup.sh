@@ -8,7 +8,8 @@ PKGS="build-essential make gcc pkg-config musl-tools dpkg-dev patch
  linux-source-6.1
  libarchive-dev libjansson-dev
  qemu-system-x86 e2fsprogs
- redis-server redis-tools curl"
+ redis-server redis-tools curl
+ clang libclang-rt-14-dev"
 
 # KML's libc: Debian's musl source with kernel/musl-kml.patch, built once here.
 MUSL_PREFIX=/opt/lupine-musl
