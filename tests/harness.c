@@ -2,6 +2,7 @@
 #include "harness.h"
 #include "lib/util.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,4 +81,33 @@ char *probe_tree(void)
 	free(work);
 	free(dst);
 	return root;
+}
+
+int dir_count(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && str_starts(de->d_name, prefix);
+	if (d)
+		closedir(d);
+	return n;
+}
+
+char *probe_bundle(const char *name, const char *rootfs)
+{
+	char *root = probe_tree(), *src = xasprintf("dir:%s", root);
+	char *out = xasprintf("%s/%s", test_tmpdir(), name);
+	char *const args[] = {"build", src, "-o", out, "-q", "--rootfs", (char *)rootfs, "--", "/bin/probe", NULL};
+	struct cmd_out o = run_lupine(args);
+
+	CHECK_INT(o.status, 0);
+	if (o.status)
+		fprintf(stderr, "%s", o.err);
+	cmd_out_free(&o);
+	free(root);
+	free(src);
+	return out;
 }

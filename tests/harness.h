@@ -44,6 +44,11 @@ struct cmd_out run_lupine(char *const *args);
 /* A directory source (under test_tmpdir()) with the probe test program at
  * /bin/probe and a /work directory; caller frees the path. */
 char *probe_tree(void);
+/* A bundle NAME (under test_tmpdir()) of the probe tree on lupine-general,
+ * with rootfs format rootfs and /bin/probe as its command; caller frees. */
+char *probe_bundle(const char *name, const char *rootfs);
+/* Entries of dir whose names start with prefix ("" for all; . and .. never count). */
+int dir_count(const char *dir, const char *prefix);
 
 /* Helpers for tests that run redis in a VM (test_run.c). */
 #include <sys/types.h>

@@ -42,20 +42,6 @@ static void expect_refused(const char *src, const char *msg)
 	free(outside);
 }
 
-/* Number of entries in the host directory dir (the sentinel: must stay 0). */
-static int entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	while (d && (de = readdir(d)))
-		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
-	if (d)
-		closedir(d);
-	return n;
-}
-
 /* Unpacks an image whose symlinks point out of it: it must apply, with the
  * write landing inside the root at landed, and nothing in outside/. */
 static void expect_confined(const char *src, const char *landed)
@@ -69,7 +55,7 @@ static void expect_confined(const char *src, const char *landed)
 	if (err.len)
 		check_fail(__FILE__, __LINE__, "%s", err.buf);
 	CHECK(path_exists(in));
-	CHECK_INT(entries(outside), 0);
+	CHECK_INT(dir_count(outside, ""), 0);
 	source_info_release(&cfg);
 	sb_release(&err);
 	free(in);
@@ -391,7 +377,7 @@ static void test_escapes_cli(void)
 		if (o.status)
 			fprintf(stderr, "%s", o.err);
 		cmd_out_free(&o);
-		CHECK_INT(entries(sentinel), 0);
+		CHECK_INT(dir_count(sentinel, ""), 0);
 		for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
 			char *const run[] = {"run", out, "--timeout", "120", "--", "cat", (char *)reads[i].file, NULL};
 			o = run_lupine(run);
@@ -403,7 +389,7 @@ static void test_escapes_cli(void)
 	char *const kml[] = {"build", src, "-q", "-o", out, "--kml", "--app", "redis", NULL};
 	struct cmd_out o = run_lupine(kml);
 	CHECK_INT(o.status, 0);
-	CHECK_INT(entries(sentinel), 0);
+	CHECK_INT(dir_count(sentinel, ""), 0);
 	cmd_out_free(&o);
 	free(addspec);
 	free(added);
@@ -425,7 +411,7 @@ static void test_passwd_link_cli(void)
 	mkdir_p(sentinel, 0755);
 	struct cmd_out o = run_lupine(build);
 	CHECK_INT(o.status, 0);
-	CHECK_INT(entries(sentinel), 0);
+	CHECK_INT(dir_count(sentinel, ""), 0);
 	cmd_out_free(&o);
 	char *const run[] = {"run", out, "--timeout", "120", NULL};
 	o = run_lupine(run);

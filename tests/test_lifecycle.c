@@ -11,20 +11,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char *probe_bundle(const char *name, const char *rootfs)
-{
-	char *root = probe_tree(), *src = xasprintf("dir:%s", root);
-	char *out = xasprintf("%s/%s", test_tmpdir(), name);
-	char *const args[] = {"build", src, "-o", out, "-q", "--rootfs", (char *)rootfs, "--", "/bin/probe", NULL};
-	struct cmd_out o = run_lupine(args);
-
-	CHECK_INT(o.status, 0);
-	cmd_out_free(&o);
-	free(root);
-	free(src);
-	return out;
-}
-
 /* SIGTERM or SIGINT to lupine run: SIGTERM reaches the application, whose status is lupine's. */
 static void test_graceful_stop(void)
 {
@@ -111,19 +97,6 @@ static pid_t child_named(pid_t parent, const char *comm)
 	return found;
 }
 
-static int dir_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	while (d && (de = readdir(d)))
-		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
-	if (d)
-		closedir(d);
-	return n;
-}
-
 /* kill -9 of lupine run: QEMU dies with it and its files go. */
 static void test_kill9_run(void)
 {
@@ -136,32 +109,18 @@ static void test_kill9_run(void)
 	CHECK(wait_log(&g, "probe: waiting", 120));
 	pid_t qemu = child_named(g.pid, "qemu-system");
 	CHECK(qemu > 0);
-	CHECK(dir_entries(tmp) > 0); /* the run's files (initramfs, disk copy) are there */
+	CHECK(dir_count(tmp, "") > 0); /* the run's files (initramfs, disk copy) are there */
 	kill(g.pid, SIGKILL);
 	waitpid(g.pid, NULL, 0);
 	double t0 = now_sec();
-	while ((kill(qemu, 0) == 0 || dir_entries(tmp)) && now_sec() - t0 < 10)
+	while ((kill(qemu, 0) == 0 || dir_count(tmp, "")) && now_sec() - t0 < 10)
 		usleep(50000);
 	CHECK(qemu <= 0 || kill(qemu, 0) < 0);
-	CHECK_INT(dir_entries(tmp), 0);
+	CHECK_INT(dir_count(tmp, ""), 0);
 	free(g.log);
 	free(env_tmp);
 	free(tmp);
 	free(b);
-}
-
-/* Entries of dir whose names start with prefix. */
-static int count_prefixed(const char *dir, const char *prefix)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	while (d && (de = readdir(d)))
-		n += str_starts(de->d_name, prefix);
-	if (d)
-		closedir(d);
-	return n;
 }
 
 /* kill -9 of lupine build: its staging goes at once; a stale one of a dead
@@ -185,9 +144,9 @@ static void test_kill9_build(void)
 	kill(g.pid, SIGKILL);
 	waitpid(g.pid, NULL, 0);
 	t0 = now_sec();
-	while (count_prefixed(test_tmpdir(), "kb.lupine") && now_sec() - t0 < 20)
+	while (dir_count(test_tmpdir(), "kb.lupine") && now_sec() - t0 < 20)
 		usleep(100000);
-	CHECK_INT(count_prefixed(test_tmpdir(), "kb.lupine"), 0);
+	CHECK_INT(dir_count(test_tmpdir(), "kb.lupine"), 0);
 	/* a stale staging directory of a build that is gone (a reaped child's pid) */
 	pid_t dead = fork();
 	if (dead == 0)

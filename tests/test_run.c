@@ -270,19 +270,6 @@ static void test_two_at_once(void)
 	free(b);
 }
 
-/* Nothing named like the output (or its temporaries) exists in dir. */
-static int leftovers(const char *dir, const char *prefix)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-	while (d && (de = readdir(d)))
-		n += str_starts(de->d_name, prefix);
-	if (d)
-		closedir(d);
-	return n;
-}
-
 static void expect_build_error(char *const *args, const char *msg)
 {
 	struct cmd_out o = run_lupine(args);
@@ -290,7 +277,7 @@ static void expect_build_error(char *const *args, const char *msg)
 	CHECK_CONTAINS(o.err, msg);
 	if (strchr(o.err, '\n') != strrchr(o.err, '\n'))
 		check_fail(__FILE__, __LINE__, "more than one line of error: %s", o.err);
-	CHECK_INT(leftovers(test_tmpdir(), "out.lupine"), 0);
+	CHECK_INT(dir_count(test_tmpdir(), "out.lupine"), 0);
 	cmd_out_free(&o);
 }
 

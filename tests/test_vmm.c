@@ -9,22 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A bundle of the probe on lupine-general. */
-static char *probe_bundle(const char *rootfs)
-{
-	char *root = probe_tree(), *src = xasprintf("dir:%s", root);
-	char *out = xasprintf("%s/probe-%s.lupine", test_tmpdir(), rootfs);
-	char *const args[] = {"build", src, "-o", out, "-q", "--rootfs", (char *)rootfs, "--", "/bin/probe", NULL};
-	struct cmd_out o = run_lupine(args);
-	CHECK_INT(o.status, 0);
-	if (o.status)
-		fprintf(stderr, "%s", o.err);
-	cmd_out_free(&o);
-	free(root);
-	free(src);
-	return out;
-}
-
 /* The fields Firecracker v1 reads from --config-file (src/vmm/src/vmm_config/ and
  * its swagger spec): each section's allowed keys, with the JSON type of each. */
 static const struct field {
@@ -97,7 +81,7 @@ static json_t *dry_run_config(const char *bundle, const char *extra1, const char
 
 static void test_firecracker_config(void)
 {
-	char *b = probe_bundle("ext4");
+	char *b = probe_bundle("fc-ext4.lupine", "ext4");
 	json_t *j = dry_run_config(b, "--tap", "tap7"), *v;
 	const char *k;
 	size_t i;
@@ -131,7 +115,7 @@ out:
 
 static void test_firecracker_missing(void)
 {
-	char *b = probe_bundle("initramfs");
+	char *b = probe_bundle("fc.lupine", "initramfs");
 	char *const args[] = {(char *)lupine_bin(), "run", b, "--vmm", "firecracker", NULL};
 	char *const env[] = {"LUPINE_FIRECRACKER=/nonexistent/firecracker", NULL};
 	struct cmd_out o = run_capture(args, env);
@@ -147,7 +131,7 @@ static void test_firecracker_missing(void)
  * and no control line leaks into the application's output. */
 static void test_console_control(void)
 {
-	char *b = probe_bundle("initramfs");
+	char *b = probe_bundle("fc.lupine", "initramfs");
 	const char *codes[] = {"0", "7", "255"};
 
 	for (size_t i = 0; i < 3; i++) {

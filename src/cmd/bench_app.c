@@ -62,6 +62,9 @@ static double run_once(const struct app_opts *o, const char *bundle, int mem, do
 	argv[k++] = mems;
 	argv[k++] = "--timeout";
 	argv[k++] = "600";
+	/* it is stopped with SIGTERM once measured: do not wait long for it */
+	argv[k++] = "--stop-timeout";
+	argv[k++] = "2";
 	if (o->args.n)
 		argv[k++] = "--";
 	for (size_t i = 0; i < o->args.n && k < 62; i++)
