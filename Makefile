@@ -18,9 +18,11 @@ MUSLCC  ?= musl-gcc
 GCFLAGS := -static -Os -std=c11 -D_GNU_SOURCE $(WARN) -Iguest
 
 PATCHES := $(wildcard kernel/kml.patch)
+RECIPES := $(sort $(wildcard configs/apps/*.recipe))
 
-OBJS    := $(SRCS:%.c=build/obj/%.o) build/obj/configs_data.o build/obj/guest_data.o build/obj/patches_data.o
-SANOBJS := $(LIBSRCS:%.c=build/san/%.o) build/san/configs_data.o build/san/guest_data.o build/san/patches_data.o
+DATA    := configs guest patches recipes
+OBJS    := $(SRCS:%.c=build/obj/%.o) $(DATA:%=build/obj/%_data.o)
+SANOBJS := $(LIBSRCS:%.c=build/san/%.o) $(DATA:%=build/san/%_data.o)
 
 all: lupine
 
@@ -44,6 +46,17 @@ build/configs_data.c: build/embed $(CONFIGS)
 
 build/patches_data.c: build/embed $(PATCHES)
 	build/embed $@ embedded_patches kernel/ $(PATCHES)
+
+build/recipes_data.c: build/embed $(RECIPES)
+	build/embed $@ embedded_recipes configs/apps/ $(RECIPES)
+
+build/obj/recipes_data.o: build/recipes_data.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(XCFLAGS) -c -o $@ $<
+
+build/san/recipes_data.o: build/recipes_data.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) $(XCFLAGS) -c -o $@ $<
 
 build/obj/patches_data.o: build/patches_data.c
 	@mkdir -p $(dir $@)
@@ -125,7 +138,7 @@ FUZZ_SECONDS ?= 60
 FUZZERS  := layer image elf kconfig bundle ctl
 FUZZCC   := clang
 FUZZFLAGS := -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -Isrc -I. -w
-FUZZLIB  := $(filter-out src/cmd/%,$(LIBSRCS)) build/configs_data.c build/guest_data.c build/patches_data.c
+FUZZLIB  := $(filter-out src/cmd/%,$(LIBSRCS)) $(DATA:%=build/%_data.c)
 FUZZOBJS := $(patsubst %.c,build/fuzz/obj/%.o,$(FUZZLIB))
 
 build/fuzz/obj/%.o: %.c $(HDRS)

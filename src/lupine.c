@@ -17,6 +17,7 @@ struct command {
 
 /* Sorted by name. */
 static const struct command commands[] = {
+	{"apps", cmd_apps, "list the application recipes; build, run and check each on its own kernel"},
 	{"bench", cmd_bench, "measure side by side: kernels (size, boot), apps (ready time, memory), syscalls"},
 	{"build", cmd_build, "turn an application into a bundle: specialised kernel + rootfs + run config"},
 	{"kernel", cmd_kernel, "build (or fetch from the cache) a kernel specialised for applications"},

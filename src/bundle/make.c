@@ -107,6 +107,7 @@ static int stage_all(const struct build_req *req, const struct stage *root, stru
 	const struct source_ops *ops;
 	struct source_info si = {0};
 	char *ref = NULL, *where = NULL;
+	const char *user;
 	int ret = -1;
 
 	if (source_resolve(req->source, &ops, &ref, err) < 0)
@@ -121,13 +122,20 @@ static int stage_all(const struct build_req *req, const struct stage *root, stru
 		goto out;
 	if (si.layers.skipped)
 		note("skipped %ld device nodes, FIFOs or sockets (devtmpfs provides /dev)", si.layers.skipped);
-	if (si.user && source_resolve_user(root, si.user, &b->run.uid, &b->run.gid, err) < 0)
-		goto out;
 	for (size_t i = 0; i < si.exposed.n; i++)
 		strlist_add(&b->exposed, si.exposed.v[i]);
+	for (size_t i = 0; req->exposed && i < req->exposed->n; i++)
+		strlist_add(&b->exposed, req->exposed->v[i]);
 	for (size_t i = 0; i < req->add_host->n; i++)
 		if (stage_copy_host(root, req->add_host->v[i], req->add_guest->v[i], err) < 0)
 			goto out;
+	for (size_t i = 0; req->file_paths && i < req->file_paths->n; i++)
+		if (stage_write(root, req->file_paths->v[i], req->file_texts->v[i], strlen(req->file_texts->v[i]), 0644,
+				err) < 0)
+			goto out;
+	user = req->user ? req->user : si.user;
+	if (user && source_resolve_user(root, user, &b->run.uid, &b->run.gid, err) < 0)
+		goto out;
 	if (stage_etc(root, err) < 0)
 		goto out;
 	if (!(where = find_command(root, &b->run.env, b->run.arg.v[0]))) {

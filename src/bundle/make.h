@@ -19,6 +19,9 @@ struct build_req {
 	const struct strlist *cmd; /* --cmd: the whole command (empty: none) */
 	const struct strlist *args; /* after --: the application's arguments */
 	const char *workdir;       /* NULL: the source's, else "/" */
+	const char *user;          /* NULL: the source's User */
+	const struct strlist *file_paths, *file_texts; /* small files to write (may be NULL) */
+	const struct strlist *exposed; /* "80/tcp" ports to record (may be NULL) */
 	int mem_mib;
 };
 

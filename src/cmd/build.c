@@ -3,6 +3,7 @@
 #include "cmd/cmds.h"
 #include "cmd/options.h"
 #include "bundle/make.h"
+#include "bundle/recipe.h"
 #include "lib/guard.h"
 #include "rootfs/rootfs.h"
 #include "source/source.h"
@@ -30,7 +31,10 @@ static const char usage[] =
 	"  oci:DIR[:TAG]      an OCI image layout (skopeo, umoci, buildah, buildx)\n"
 	"  docker-archive:FILE[:TAG]  what 'docker save' or 'podman save' writes\n"
 	"                     (the image's Entrypoint, Cmd, Env, WorkingDir and User\n"
-	"                     become the run config)\n"
+	"                     become the run config)\n"	"  deb:PKG[,PKG...]   Debian packages and their dependencies (mmdebstrap,\n"
+	"                     cached); give the command with --cmd or after --\n"
+	"  app:NAME           the recipe for NAME (configs/apps/NAME.recipe; 'lupine apps\n"
+	"                     list'): its source, command, files and ports, on NAME's kernel\n"
 	"\n"
 	"  --app NAME         kernel: add the manifest configs/apps/NAME.config\n"
 	"  --config FILE      kernel: add a fragment of your own\n"
@@ -57,9 +61,47 @@ static const char usage[] =
 struct build_opts {
 	struct build_req req;
 	struct kspec spec;
-	struct strlist add_host, add_guest, env, cmd, args;
+	struct strlist add_host, add_guest, env, cmd, args, exposed;
+	struct recipe recipe;
+	int mem_given;
 	char *out;
 };
+
+/* SOURCE app:NAME: the recipe's source, command, environment, user, files
+ * and ports, on NAME's own manifest kernel; the command line still wins. */
+static void apply_recipe(struct build_opts *o)
+{
+	struct strbuf err = {0};
+	struct build_req *r = &o->req;
+	struct strlist env = {0};
+
+	if (recipe_load(r->source + 4, &o->recipe, &err) < 0)
+		die("%s", err.buf);
+	r->source = o->recipe.source;
+	if (!o->cmd.n && !o->args.n)
+		for (size_t i = 0; i < o->recipe.cmd.n; i++)
+			strlist_add(&o->cmd, o->recipe.cmd.v[i]);
+	for (size_t i = 0; i < o->recipe.env.n; i++)
+		strlist_add(&env, o->recipe.env.v[i]);
+	for (size_t i = 0; i < o->env.n; i++)
+		strlist_add(&env, o->env.v[i]);
+	strlist_release(&o->env);
+	o->env = env;
+	if (!o->spec.napps && !o->spec.nfiles && !o->spec.general)
+		kspec_add_app(&o->spec, o->recipe.name);
+	if (!o->mem_given && o->recipe.memory_mib)
+		r->mem_mib = o->recipe.memory_mib;
+	r->workdir = r->workdir ? r->workdir : o->recipe.workdir;
+	r->user = o->recipe.user;
+	r->file_paths = &o->recipe.file_paths;
+	r->file_texts = &o->recipe.file_texts;
+	for (size_t i = 0; i < o->recipe.ports.n; i++) {
+		char *p = xasprintf("%s/tcp", o->recipe.ports.v[i]);
+		strlist_add(&o->exposed, p);
+		free(p);
+	}
+	r->exposed = &o->exposed;
+}
 
 static void on_signal(int sig)
 {
@@ -107,7 +149,10 @@ static void parse(struct build_opts *o, int argc, char **argv)
 		case 'C': opt_cmd(optarg, &o->cmd); break;
 		case 'e': opt_env(optarg, &o->env); break;
 		case 'w': r->workdir = optarg; break;
-		case 'm': r->mem_mib = opt_memory(optarg); break;
+		case 'm':
+			r->mem_mib = opt_memory(optarg);
+			o->mem_given = 1;
+			break;
 		case 'o': r->out = optarg; break;
 		case 's': r->ksource = optarg; break;
 		case 'j': r->jobs = (int)opt_long("-j", optarg, 1, 1024); break;
@@ -162,7 +207,11 @@ int cmd_build(int argc, char **argv)
 	struct strbuf err = {0};
 
 	parse(&o, argc, argv);
-	o.out = o.req.out ? xstrdup(o.req.out) : source_default_name(o.req.source);
+	o.out = o.req.out ? xstrdup(o.req.out)
+	      : str_starts(o.req.source, "app:") ? xasprintf("%s.lupine", o.req.source + 4)
+						  : source_default_name(o.req.source);
+	if (str_starts(o.req.source, "app:"))
+		apply_recipe(&o);
 	o.req.out = o.out;
 	o.req.spec = &o.spec;
 	o.req.add_host = &o.add_host;
@@ -184,6 +233,8 @@ int cmd_build(int argc, char **argv)
 	strlist_release(&o.env);
 	strlist_release(&o.cmd);
 	strlist_release(&o.args);
+	strlist_release(&o.exposed);
+	recipe_release(&o.recipe);
 	free(o.out);
 	return 0;
 }

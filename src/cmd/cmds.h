@@ -2,6 +2,7 @@
 #ifndef LUPINE_CMDS_H
 #define LUPINE_CMDS_H
 
+int cmd_apps(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_bench_app(int argc, char **argv); /* `lupine bench app` */
 int cmd_bench_syscall(int argc, char **argv); /* `lupine bench syscall` */

@@ -201,7 +201,7 @@ static int make_kernel(const struct kbuild_req *req, const char *config, const s
 	}
 	label = xasprintf("building kernel %.12s (%s)", res->hash, req->label);
 	char *argv[] = {"make", "-C", req->src->tree, o, "ARCH=x86_64", jobs, "bzImage", NULL};
-	st = progress_run(argv, log_fd, label, &steps);
+	st = progress_run(argv, log_fd, label, progress_kbuild_step, &steps);
 	if (st != 0) {
 		sb_addf(err, "kernel build failed (make exited %d); full log: %s", st, log);
 		log_tail(log, 20, err);

@@ -12,6 +12,7 @@ struct embedded_file {
 extern const struct embedded_file embedded_configs[];
 extern const struct embedded_file embedded_guest[];
 extern const struct embedded_file embedded_patches[]; /* kernel patches, e.g. "kml.patch" */
+extern const struct embedded_file embedded_recipes[]; /* application recipes, e.g. "nginx.recipe" */
 
 /* Entry NAME of a table, or NULL. */
 const struct embedded_file *embedded_find(const struct embedded_file *table, const char *name);

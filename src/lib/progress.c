@@ -11,8 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* kbuild's quiet output: two spaces, an upper-case verb, spaces, a target. */
-static int is_step(const char *line)
+int progress_kbuild_step(const char *line)
 {
 	if (line[0] != ' ' || line[1] != ' ' || line[2] < 'A' || line[2] > 'Z')
 		return 0;
@@ -33,7 +32,26 @@ static void show(const char *label, double t0, long steps, int tty, int final)
 	fflush(stderr);
 }
 
-int progress_run(char *const argv[], int log_fd, const char *label, long *steps)
+/* Counts the complete lines in buf[0..n) that are steps; a partial line waits in line. */
+static long count_steps(const char *buf, size_t n, char *line, size_t size, size_t *len,
+			int (*is_step)(const char *line))
+{
+	long steps = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] != '\n') {
+			if (*len < size - 1)
+				line[(*len)++] = buf[i];
+			continue;
+		}
+		line[*len] = 0;
+		steps += is_step ? is_step(line) : 1;
+		*len = 0;
+	}
+	return steps;
+}
+
+int progress_run(char *const argv[], int log_fd, const char *label, int (*is_step)(const char *line), long *steps)
 {
 	int pipefd[2], status, tty = isatty(2) && !lupine_quiet;
 	char buf[8192], line[512];
@@ -69,16 +87,7 @@ int progress_run(char *const argv[], int log_fd, const char *label, long *steps)
 				break;
 			if (log_fd >= 0 && write(log_fd, buf, (size_t)n) < 0)
 				log_fd = -1;
-			for (ssize_t i = 0; i < n; i++) {
-				if (buf[i] != '\n') {
-					if (linelen < sizeof(line) - 1)
-						line[linelen++] = buf[i];
-					continue;
-				}
-				line[linelen] = 0;
-				*steps += is_step(line);
-				linelen = 0;
-			}
+			*steps += count_steps(buf, (size_t)n, line, sizeof(line), &linelen, is_step);
 		}
 		double t = now_sec();
 		if (!lupine_quiet && (tty ? t - last >= 0.5 : t - last >= 30)) {

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const struct source_ops *const prefixed[] = {&source_oci, &source_docker, &source_dir};
+static const struct source_ops *const prefixed[] = {&source_oci, &source_docker, &source_deb, &source_dir};
 
 void source_info_release(struct source_info *info)
 {

@@ -2,7 +2,7 @@
  * behind struct source_ops that fills a staged root and says how the
  * application wants to run: a host ELF program with its library closure
  * (elf.c), a root filesystem directory (dir.c), an OCI image layout
- * (oci.c) or a docker/podman save archive (docker.c).
+ * (oci.c), a docker/podman save archive (docker.c) or Debian packages (deb.c).
  * source/ calls stage/ and lib/ only. */
 #ifndef LUPINE_SOURCE_H
 #define LUPINE_SOURCE_H
@@ -27,10 +27,10 @@ struct source_ops {
 	int (*stage)(const char *ref, const struct stage *root, struct source_info *info, struct strbuf *err);
 };
 
-extern const struct source_ops source_elf, source_dir, source_oci, source_docker;
+extern const struct source_ops source_elf, source_dir, source_oci, source_docker, source_deb;
 
 /* Which source SOURCE names: "oci:DIR[:TAG]", "docker-archive:FILE[:TAG]",
- * "dir:PATH", a directory, or an ELF executable (a bare NAME is looked up
+ * "deb:PKG[,PKG...]", "dir:PATH", a directory, or an ELF executable (a bare NAME is looked up
  * in PATH). Sets *ops and *ref (caller frees: the path or reference the
  * backend takes). 0, or -1 with a one-line err. */
 int source_resolve(const char *spec, const struct source_ops **ops, char **ref, struct strbuf *err);

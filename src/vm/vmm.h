@@ -135,5 +135,7 @@ int vm_port_parse(const char *spec, struct vm_port *p, struct strbuf *err);
 /* Whether the host side can be bound now. 0, or -1 with err saying why not. */
 int vm_port_check_free(const struct vm_port *p, struct strbuf *err);
 void vm_port_release(struct vm_port *p);
+/* A TCP port on 127.0.0.1 that nothing uses now, or -1. */
+int vm_port_unused(void);
 
 #endif

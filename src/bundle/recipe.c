@@ -1,0 +1,150 @@
+/* recipe.c: application recipes (configs/apps/NAME.recipe): load and check one. */
+#include "bundle/recipe.h"
+#include "lib/embedded.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *text_of(const char *name)
+{
+	const char *dir = getenv("LUPINE_CONFIGS_DIR");
+	char *file = xasprintf("%s.recipe", name), *text = NULL;
+	const struct embedded_file *e;
+
+	if (dir && *dir) {
+		char *p = xasprintf("%s/apps/%s", dir, file);
+		text = file_read(p, NULL);
+		free(p);
+	} else if ((e = embedded_find(embedded_recipes, file))) {
+		text = xstrdup((const char *)e->data);
+	}
+	free(file);
+	return text;
+}
+
+static int list_of(json_t *a, struct strlist *l)
+{
+	size_t i;
+	json_t *v;
+
+	if (!a)
+		return 0;
+	if (!json_is_array(a))
+		return -1;
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v))
+			return -1;
+		strlist_add(l, json_string_value(v));
+	}
+	return 0;
+}
+
+static int files_of(json_t *o, struct recipe *r)
+{
+	const char *k;
+	json_t *v;
+
+	if (!o)
+		return 0;
+	if (!json_is_object(o))
+		return -1;
+	json_object_foreach(o, k, v) {
+		if (k[0] != '/' || !json_is_string(v))
+			return -1;
+		strlist_add(&r->file_paths, k);
+		strlist_add(&r->file_texts, json_string_value(v));
+	}
+	return 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s && *s ? xstrdup(s) : NULL;
+}
+
+static int unpack(json_t *j, struct recipe *r, json_error_t *je)
+{
+	const char *source, *user = NULL, *workdir = NULL, *check, *expect, *note = NULL;
+	json_t *cmd, *env = NULL, *ports = NULL, *files = NULL;
+	double timeout = 120;
+
+	if (json_unpack_ex(j, je, JSON_STRICT, "{s:s, s:o, s?o, s?s, s?s, s?o, s?i, s?o, s:{s:s, s:s, s?F}, s?s}",
+			   "source", &source, "cmd", &cmd, "env", &env, "user", &user, "workdir", &workdir, "ports",
+			   &ports, "memory", &r->memory_mib, "files", &files, "check", "run", &check, "expect", &expect,
+			   "timeout", &timeout, "note", &note) < 0)
+		return -1;
+	if (list_of(cmd, &r->cmd) < 0 || !r->cmd.n || list_of(env, &r->env) < 0 || list_of(ports, &r->ports) < 0 ||
+	    files_of(files, r) < 0) {
+		snprintf(je->text, sizeof(je->text), "cmd, env, ports or files has the wrong shape");
+		return -1;
+	}
+	r->source = xstrdup(source);
+	r->user = dup_or_null(user);
+	r->workdir = dup_or_null(workdir);
+	r->check = xstrdup(check);
+	r->expect = xstrdup(expect);
+	r->check_timeout = timeout;
+	r->note = dup_or_null(note);
+	return 0;
+}
+
+int recipe_load(const char *name, struct recipe *r, struct strbuf *err)
+{
+	char *text = text_of(name);
+	json_error_t je;
+	json_t *j;
+	int ret = -1;
+
+	memset(r, 0, sizeof(*r));
+	r->name = xstrdup(name);
+	if (!text) {
+		sb_addf(err, "no recipe for '%s'; 'lupine apps list' shows the recipes", name);
+	} else if (!(j = json_loads(text, 0, &je))) {
+		sb_addf(err, "recipe '%s' is not valid JSON: %s (line %d)", name, je.text, je.line);
+	} else {
+		if (unpack(j, r, &je) < 0)
+			sb_addf(err, "recipe '%s': %s", name, je.text);
+		else
+			ret = 0;
+		json_decref(j);
+	}
+	free(text);
+	if (ret < 0)
+		recipe_release(r);
+	return ret;
+}
+
+void recipe_release(struct recipe *r)
+{
+	free(r->name);
+	free(r->source);
+	free(r->user);
+	free(r->workdir);
+	free(r->check);
+	free(r->expect);
+	free(r->note);
+	strlist_release(&r->cmd);
+	strlist_release(&r->env);
+	strlist_release(&r->ports);
+	strlist_release(&r->file_paths);
+	strlist_release(&r->file_texts);
+	memset(r, 0, sizeof(*r));
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void recipe_names(struct strlist *names)
+{
+	for (const struct embedded_file *e = embedded_recipes; e->name; e++)
+		if (str_ends(e->name, ".recipe")) {
+			char *n = xstrndup(e->name, strlen(e->name) - 7);
+			strlist_add(names, n);
+			free(n);
+		}
+	if (names->n)
+		qsort(names->v, names->n, sizeof(*names->v), by_name);
+}

@@ -1,0 +1,207 @@
+/* apps.c: `lupine apps` lists the application recipes and tests them: each built on its own
+ * manifest kernel, run, and checked by a real client, one row per application. */
+#include "cmd/cmds.h"
+#include "cmd/options.h"
+#include "cmd/readiness.h"
+#include "bundle/recipe.h"
+#include "lib/cache.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"usage: lupine apps list\n"
+	"       lupine apps test [--general] [--min-memory] [-o DIR] [NAME...]\n"
+	"\n"
+	"'apps test' builds each application from its recipe (configs/apps/NAME.recipe)\n"
+	"on its own manifest kernel (--general: on lupine-general), runs it, and waits\n"
+	"for the recipe's client check (curl, redis-cli, psql, ...) to pass. One row per\n"
+	"application: kernel and rootfs bytes, build time, time from 'lupine run' to the\n"
+	"check passing, and with --min-memory the smallest -m at which it still passes\n"
+	"(bisection, several runs). Bundles and logs go to DIR (default: the cache's\n"
+	"apps/). Exits 1 when any application failed.\n";
+
+struct row {
+	const char *name;
+	unsigned long long kernel, rootfs;
+	double build, ready;
+	int min_mem, ok;
+	char why[160];
+};
+
+static unsigned long long size_of(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (unsigned long long)st.st_size : 0;
+}
+
+/* The last non-empty line of a log, for a row's reason. */
+static void last_line(const char *log, char *out, size_t n)
+{
+	char *text = file_read(log, NULL), *end, *start;
+
+	snprintf(out, n, "see %s", log);
+	if (!text)
+		return;
+	end = text + strlen(text);
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		*--end = 0;
+	start = strrchr(text, '\n');
+	snprintf(out, n, "%s", start ? start + 1 : text);
+	free(text);
+}
+
+/* lupine build app:NAME into out, logged; seconds it took, or -1. */
+static double build(const char *name, const char *out, const char *log, int general)
+{
+	char *src = xasprintf("app:%s", name);
+	char *argv[] = {"lupine", "build", src, "-q", "-o", (char *)out, general ? "--general" : NULL, NULL};
+	double t0 = now_sec();
+	int st;
+
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	free(src);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? now_sec() - t0 : -1;
+}
+
+static void test_one(struct row *w, const char *dir, int general, int min_memory)
+{
+	struct strbuf err = {0};
+	struct recipe r;
+	char *out = xasprintf("%s/%s.lupine", dir, w->name), *blog = xasprintf("%s/%s.build.log", dir, w->name);
+	char *rlog = xasprintf("%s/%s.run.log", dir, w->name), *k = xasprintf("%s/kernel", out), *port;
+
+	if (recipe_load(w->name, &r, &err) < 0) {
+		snprintf(w->why, sizeof(w->why), "%s", err.buf);
+		goto out;
+	}
+	fprintf(stderr, "apps: %s: building ...\n", w->name);
+	if ((w->build = build(w->name, out, blog, general)) < 0) {
+		last_line(blog, w->why, sizeof(w->why));
+		goto done;
+	}
+	w->kernel = size_of(k);
+	char *rf = xasprintf("%s/rootfs.ext4", out), *ri = xasprintf("%s/rootfs.cpio.gz", out);
+	w->rootfs = size_of(rf) + size_of(ri);
+	free(rf);
+	free(ri);
+	int hp = vm_port_unused();
+	port = xasprintf("%d:%s", hp, r.ports.n ? r.ports.v[0] : "80");
+	struct readiness rd = {.port = port, .host_port = hp, .probe = r.check, .expect = r.expect, .log = rlog};
+	fprintf(stderr, "apps: %s: running until '%s' answers ...\n", w->name, r.check);
+	w->ready = ready_time(&rd, out, r.memory_mib ? r.memory_mib : 128, r.check_timeout);
+	if (w->ready < 0)
+		last_line(rlog, w->why, sizeof(w->why));
+	else if (min_memory)
+		w->min_mem = smallest_memory(&rd, out, r.memory_mib ? r.memory_mib : 256, r.check_timeout);
+	w->ok = w->ready >= 0;
+	free(port);
+done:
+	recipe_release(&r);
+out:
+	sb_release(&err);
+	free(k);
+	free(rlog);
+	free(blog);
+	free(out);
+}
+
+static void print_rows(const struct row *rows, size_t n, int general)
+{
+	char a[32], b[32];
+
+	printf("%-10s %-8s %11s %13s %8s %8s %8s  %s\n", "app", "kernel", "kernel B", "rootfs B", "build", "ready",
+	       "min MiB", "result");
+	for (size_t i = 0; i < n; i++) {
+		const struct row *w = &rows[i];
+		char mm[16] = "-";
+		if (w->min_mem > 0)
+			snprintf(mm, sizeof(mm), "%d", w->min_mem);
+		printf("%-10s %-8s %11s %13s %7.1fs %7.1fs %8s  %s%s%s\n", w->name, general ? "general" : "own",
+		       fmt_thousands(w->kernel, a, sizeof(a)), fmt_thousands(w->rootfs, b, sizeof(b)),
+		       w->build > 0 ? w->build : 0, w->ready > 0 ? w->ready : 0, mm, w->ok ? "pass" : "FAIL",
+		       w->ok ? "" : ": ", w->ok ? "" : w->why);
+	}
+}
+
+static int apps_test(int argc, char **argv)
+{
+	static const struct option opts[] = {{"general", no_argument, 0, 'g'}, {"min-memory", no_argument, 0, 'M'},
+					     {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
+					     {0, 0, 0, 0}};
+	struct strlist names = {0};
+	const char *dir = NULL;
+	int c, general = 0, min_memory = 0, failed = 0;
+	char *cdir = NULL;
+
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'g': general = 1; break;
+		case 'M': min_memory = 1; break;
+		case 'o': dir = optarg; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	for (int i = optind; i < argc; i++)
+		strlist_add(&names, argv[i]);
+	if (!names.n)
+		recipe_names(&names);
+	if (!dir)
+		dir = cdir = cache_dir("apps");
+	else if (mkdir_p(dir, 0755) < 0)
+		die("cannot create '%s'", dir);
+	struct row *rows = xcalloc(names.n, sizeof(*rows));
+	for (size_t i = 0; i < names.n; i++) {
+		rows[i].name = names.v[i];
+		test_one(&rows[i], dir, general, min_memory);
+		failed += !rows[i].ok;
+	}
+	print_rows(rows, names.n, general);
+	printf("%zu of %zu applications passed on %s kernels\n", names.n - (size_t)failed, names.n,
+	       general ? "the general" : "their own");
+	free(rows);
+	free(cdir);
+	strlist_release(&names);
+	return failed ? 1 : 0;
+}
+
+int cmd_apps(int argc, char **argv)
+{
+	struct strlist names = {0};
+
+	if (argc >= 2 && !strcmp(argv[1], "test"))
+		return apps_test(argc - 1, argv + 1);
+	if (argc < 2 || strcmp(argv[1], "list")) {
+		fputs(usage, argc >= 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
+		return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : 2;
+	}
+	recipe_names(&names);
+	for (size_t i = 0; i < names.n; i++) {
+		struct strbuf err = {0};
+		struct recipe r;
+		if (recipe_load(names.v[i], &r, &err) == 0) {
+			printf("%-10s %-24s %s\n", names.v[i], r.source, r.note ? r.note : "");
+			recipe_release(&r);
+		} else {
+			printf("%-10s (bad recipe: %s)\n", names.v[i], err.buf);
+		}
+		sb_release(&err);
+	}
+	strlist_release(&names);
+	return 0;
+}

@@ -1,0 +1,106 @@
+/* readiness.c: time a bundle from `lupine run` to a passing client check; smallest memory. */
+#include "cmd/readiness.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Runs the ready command once; 1 when its output holds the expected text. */
+static int ready_once(const struct readiness *o, const char *hostport)
+{
+	struct strbuf cmd = {0};
+	for (const char *p = o->probe; *p; p++) {
+		if (str_starts(p, "{port}")) {
+			sb_adds(&cmd, hostport);
+			p += 5;
+		} else {
+			sb_add(&cmd, p, 1);
+		}
+	}
+	sb_adds(&cmd, " 2>&1");
+	FILE *f = popen(cmd.buf, "r");
+	char buf[4096];
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		pclose(f);
+	buf[n] = 0;
+	sb_release(&cmd);
+	return strstr(buf, o->expect) != NULL;
+}
+
+/* One `lupine run`: seconds until ready, or -1 if it never got ready in limit seconds. */
+double ready_time(const struct readiness *o, const char *bundle, int mem, double limit)
+{
+	char *self = xasprintf("/proc/self/exe"), mems[16], hp[16];
+	char *argv[64];
+	int k = 0;
+	double t0 = now_sec(), t = -1;
+
+	snprintf(mems, sizeof(mems), "%d", mem);
+	snprintf(hp, sizeof(hp), "%d", o->host_port);
+	argv[k++] = "lupine";
+	argv[k++] = "run";
+	argv[k++] = (char *)bundle;
+	argv[k++] = "-p";
+	argv[k++] = (char *)o->port;
+	argv[k++] = "-m";
+	argv[k++] = mems;
+	argv[k++] = "--timeout";
+	argv[k++] = "600";
+	/* it is stopped with SIGTERM once measured: do not wait long for it */
+	argv[k++] = "--stop-timeout";
+	argv[k++] = "2";
+	if (o->args && o->args->n)
+		argv[k++] = "--";
+	for (size_t i = 0; o->args && i < o->args->n && k < 62; i++)
+		argv[k++] = o->args->v[i];
+	argv[k] = NULL;
+	fflush(stdout); /* or the child would print our buffer again */
+	pid_t pid = fork();
+	if (pid == 0) {
+		int out = open(o->log ? o->log : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(out, 1);
+		dup2(out, 2);
+		execv(self, argv);
+		_exit(127);
+	}
+	while (now_sec() - t0 < limit) {
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			pid = -1; /* it ended before getting ready */
+			break;
+		}
+		if (ready_once(o, hp)) {
+			t = now_sec() - t0;
+			break;
+		}
+		usleep(20000);
+	}
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+	free(self);
+	return t;
+}
+
+int smallest_memory(const struct readiness *o, const char *bundle, int hi, double limit)
+{
+	int lo = 8;
+
+	if (ready_time(o, bundle, hi, limit) < 0)
+		return -1;
+	while (hi - lo > 1) {
+		int mid = (lo + hi) / 2;
+		int ok = ready_time(o, bundle, mid, limit) >= 0;
+		fprintf(stderr, "%s: -m %d %s\n", bundle, mid, ok ? "ready" : "not ready");
+		if (ok)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi;
+}

@@ -1,0 +1,26 @@
+/* readiness.h: time `lupine run` of a bundle until a real client says the
+ * application works, and find the smallest memory at which it does.
+ * Shared by `lupine bench app` and `lupine apps test`. */
+#ifndef LUPINE_CMD_READINESS_H
+#define LUPINE_CMD_READINESS_H
+
+#include "lib/util.h"
+
+struct readiness {
+	const char *port;      /* "HOST:GUEST" for lupine run -p */
+	int host_port;         /* HOST, for {port} in the probe */
+	const char *probe;     /* shell command; {port} is replaced */
+	const char *expect;    /* text the probe's output holds when ready */
+	const struct strlist *args; /* the application's arguments (may be NULL) */
+	const char *log;       /* lupine run's output goes here (NULL: /dev/null) */
+};
+
+/* One `lupine run` with mem MiB: seconds until the probe passed, or -1 if
+ * it did not within limit seconds (or the run ended first). The run is
+ * stopped afterwards. */
+double ready_time(const struct readiness *r, const char *bundle, int mem, double limit);
+/* Smallest MiB in (8, hi] at which the bundle gets ready, by bisection
+ * (progress on stderr); -1 when it is not ready even with hi. */
+int smallest_memory(const struct readiness *r, const char *bundle, int hi, double limit);
+
+#endif
