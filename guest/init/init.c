@@ -89,6 +89,8 @@ void mount_basics(void)
 	mount_one("/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
 	mount_one("/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC);
 	mount_one("/dev", "devtmpfs", MS_NOSUID);
+	/* POSIX shared memory (shm_open) lives here when the kernel has tmpfs */
+	mount_one("/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV);
 }
 
 /* The kernel gives PID 1 the console only if the initramfs has /dev/console;
