@@ -75,6 +75,7 @@ extern const struct test unit_tests[];
 extern const struct test kconfig_tests[];
 extern const struct test image_tests[];
 extern const struct test hostile_tests[];
+extern const struct test hostile_cli_tests[];
 extern const struct test kml_tests[];
 extern const struct test kernel_tests[];
 extern const struct test run_tests[];

@@ -1,0 +1,187 @@
+/* test_hostile_cli.c: hostile input through the command line: images whose symlinks point at
+ * the host, built as root in both formats and read back in the guest; lying ELF files; bad numbers;
+ * a comma in a path QEMU is given. */
+#include "harness.h"
+#include "imagekit.h"
+#include "lib/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *tpath(const char *name)
+{
+	return xasprintf("%s/%s", test_tmpdir(), name);
+}
+
+static char *one_layer_oci(const char *name, const struct kit_entry *e, size_t n)
+{
+	char *dir = tpath(name), *lname = xasprintf("%s.tar.gz", name);
+	const char *layer = kit_layer(test_tmpdir(), lname, e, n, 1);
+	struct kit_image img = {&layer, 1, "{\"Cmd\":[\"/x\"]}", NULL, NULL};
+	kit_oci(dir, &img);
+	char *src = xasprintf("oci:%s", dir);
+	free((char *)layer);
+	free(lname);
+	free(dir);
+	return src;
+}
+
+/* An image whose symlinks point at a host directory (the sentinel), with
+ * lib -> /usr/lib and a UTF-8 file name, as an OCI layout. */
+static char *escaping_image(const char *sentinel)
+{
+	static const char cert[] = "certs/F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.crt";
+	struct kit_entry e[] = {
+		{'l', "etc", sentinel, 0, 0, 0},          {'l', "trusted", sentinel, 0, 0, 0},
+		{'d', "bin", 0, 0, 0, 0},                 {'f', "bin/probe", NULL, "build/testguest/probe", 0755, 0},
+		{'d', "usr/lib", 0, 0, 0, 0},             {'l', "lib", "/usr/lib", 0, 0, 0},
+		{'f', "lib/marker", "from-lib", 0, 0, 0}, {'f', cert, "cert-bytes", 0, 0, 0},
+	};
+	char *dir = tpath("escaping"), *src;
+	const char *layer = kit_layer(test_tmpdir(), "escaping.tar.gz", e, sizeof(e) / sizeof(e[0]), 1);
+	struct kit_image img = {&layer, 1, "{\"Entrypoint\":[\"/bin/probe\"]}", NULL, NULL};
+
+	kit_oci(dir, &img);
+	src = xasprintf("oci:%s", dir);
+	free((char *)layer);
+	free(dir);
+	return src;
+}
+
+/* `lupine build` of an image whose etc and trusted point at a host
+ * directory, with --add into /etc, as root, in both formats (and KML): it
+ * builds, nothing lands in the host directory, and the guest sees its own
+ * /etc, lib -> /usr/lib and the UTF-8 name. */
+static void test_escapes_cli(void)
+{
+	char *sentinel = tpath("sentinel"), *src = escaping_image(sentinel), *out = tpath("esc.lupine");
+	char *added = tpath("added"), *addspec = xasprintf("%s:/etc/added", added);
+	const char *formats[] = {"initramfs", "ext4"};
+	struct { const char *file, *want; } reads[] = {
+		{"/etc/passwd", "<root:x:0:0"}, {"/etc/added", "<added-file>"}, {"/lib/marker", "<from-lib>"},
+		{"/certs/F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.crt", "<cert-bytes>"}};
+
+	mkdir_p(sentinel, 0755);
+	file_write_atomic(added, "added-file", 10, 0644);
+	for (int f = 0; f < 2; f++) {
+		char *const build[] = {"build", src, "-q", "-o", out, "--rootfs", (char *)formats[f], "--add", addspec, NULL};
+		struct cmd_out o = run_lupine(build);
+		CHECK_INT(o.status, 0);
+		if (o.status)
+			fprintf(stderr, "%s", o.err);
+		cmd_out_free(&o);
+		CHECK_INT(dir_count(sentinel, ""), 0);
+		for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+			char *const run[] = {"run", out, "--timeout", "120", "--", "cat", (char *)reads[i].file, NULL};
+			o = run_lupine(run);
+			CHECK_INT(o.status, 0);
+			CHECK_CONTAINS(o.out, reads[i].want);
+			cmd_out_free(&o);
+		}
+	}
+	char *const kml[] = {"build", src, "-q", "-o", out, "--kml", "--app", "redis", NULL};
+	struct cmd_out o = run_lupine(kml);
+	CHECK_INT(o.status, 0);
+	CHECK_INT(dir_count(sentinel, ""), 0);
+	cmd_out_free(&o);
+	free(addspec);
+	free(added);
+	free(out);
+	free(src);
+	free(sentinel);
+}
+
+/* An image whose /etc/passwd is a symlink to a host file: lupine's own
+ * /etc/passwd replaces the link; the host file is never written. */
+static void test_passwd_link_cli(void)
+{
+	char *sentinel = tpath("sentinel2"), *target = xasprintf("%s/passwd", sentinel), *out = tpath("pl.lupine");
+	struct kit_entry e[] = {{'d', "etc", 0, 0, 0, 0}, {'l', "etc/passwd", target, 0, 0, 0},
+				{'f', "bin/probe", NULL, "build/testguest/probe", 0755, 0}};
+	char *src = one_layer_oci("plink", e, 3);
+	char *const build[] = {"build", src, "-q", "-o", out, "--cmd", "/bin/probe cat /etc/passwd", NULL};
+
+	mkdir_p(sentinel, 0755);
+	struct cmd_out o = run_lupine(build);
+	CHECK_INT(o.status, 0);
+	CHECK_INT(dir_count(sentinel, ""), 0);
+	cmd_out_free(&o);
+	char *const run[] = {"run", out, "--timeout", "120", NULL};
+	o = run_lupine(run);
+	CHECK_CONTAINS(o.out, "<root:x:0:0");
+	cmd_out_free(&o);
+	free(src);
+	free(out);
+	free(target);
+	free(sentinel);
+}
+
+/* A file that starts like an ELF and lies after: a one-line error, no bundle. */
+static void test_lying_elf_cli(void)
+{
+	char *p = tpath("lying"), *out = tpath("lying.lupine");
+	char junk[256] = "\x7f" "ELF\x02\x01\x01";
+
+	memset(junk + 8, 0xff, sizeof(junk) - 8);
+	file_write_atomic(p, junk, sizeof(junk), 0755);
+	char *const args[] = {"build", p, "-q", "-o", out, NULL};
+	struct cmd_out o = run_lupine(args);
+	CHECK_INT(o.status, 1);
+	CHECK_CONTAINS(o.err, "is not a readable x86_64 ELF file");
+	CHECK(o.err && strchr(o.err, '\n') == strrchr(o.err, '\n'));
+	CHECK(!path_exists(out));
+	cmd_out_free(&o);
+	free(p);
+	free(out);
+}
+
+/* Numbers and commands are parsed strictly: each bad one names its flag. */
+static void test_bad_numbers_cli(void)
+{
+	struct { const char *a[6]; int status; const char *msg; } cases[] = {
+		{{"run", "x.lupine", "--timeout", "abc"}, 125, "--timeout 'abc'"},
+		{{"run", "x.lupine", "-m", "12x"}, 125, "-m '12x'"},
+		{{"run", "x.lupine", "-p", "99999:1"}, 125, "-p '99999:1'"},
+		{{"run", "x.lupine", "--stop-timeout", "-1"}, 125, "--stop-timeout '-1'"},
+		{{"build", "/bin/true", "--cmd", " "}, 1, "--cmd ' ': the command is empty"},
+		{{"build", "/bin/true", "-j", "0"}, 1, "-j '0'"},
+		{{"build", "/bin/true", "-m", "99999999999"}, 1, "-m '99999999999'"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cmd_out o = run_lupine((char *const *)cases[i].a);
+		if (o.status != cases[i].status || !o.err || !strstr(o.err, cases[i].msg))
+			check_fail(__FILE__, __LINE__, "%s %s %s: status %d, stderr %s", cases[i].a[0], cases[i].a[2],
+				   cases[i].a[3], o.status, o.err);
+		cmd_out_free(&o);
+	}
+}
+
+/* A bundle path with a comma: QEMU's option syntax is escaped. */
+static void test_comma_path(void)
+{
+	char *root = probe_tree(), *src = xasprintf("dir:%s", root), *out = tpath("a,b.lupine");
+	char *const build[] = {"build", src, "-q", "-o", out, "--rootfs", "ext4", "--", "/bin/probe", NULL};
+	char *const run[] = {"run", out, "--persist", "--timeout", "120", "--", "hello", NULL};
+	struct cmd_out o = run_lupine(build);
+
+	CHECK_INT(o.status, 0);
+	cmd_out_free(&o);
+	o = run_lupine(run);
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.out, "probe: hello");
+	cmd_out_free(&o);
+	free(root);
+	free(src);
+	free(out);
+}
+
+const struct test hostile_cli_tests[] = {
+	{"hostile/escapes-cli-both-formats", test_escapes_cli, 1},
+	{"hostile/passwd-link-cli", test_passwd_link_cli, 1},
+	{"hostile/lying-elf-cli", test_lying_elf_cli, 0},
+	{"hostile/bad-numbers-cli", test_bad_numbers_cli, 0},
+	{"hostile/comma-in-bundle-path", test_comma_path, 1},
+	{0, 0, 0},
+};
