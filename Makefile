@@ -170,10 +170,14 @@ fuzz: $(addprefix build/fuzz/,$(FUZZERS)) build/fuzz/seeds
 		grep -E "stat::number_of_executed_units|cov:" build/fuzz/$$f.log | tail -2; \
 	done
 
+# every recipe, each on its own manifest kernel (long: a kernel and a Debian root per app)
+test-apps: lupine
+	./lupine apps test
+
 install: lupine
 	install -D -m 755 lupine $(DESTDIR)$(PREFIX)/bin/lupine
 
 clean:
 	rm -rf build lupine
 
-.PHONY: all install clean test fuzz
+.PHONY: all install clean test test-apps fuzz
