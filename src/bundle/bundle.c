@@ -1,5 +1,6 @@
 /* bundle.c: a bundle directory (kernel, rootfs, lupine.json): write it atomically, read it back. */
 #include "bundle/bundle.h"
+#include "lib/json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,30 +31,6 @@ void bundle_release(struct bundle *b)
 	bundle_init(b);
 }
 
-static json_t *list_json(const struct strlist *l)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < l->n; i++)
-		json_array_append_new(a, json_string(l->v[i]));
-	return a;
-}
-
-static int list_read(json_t *a, struct strlist *l)
-{
-	size_t i;
-	json_t *v;
-	if (!a)
-		return 0;
-	if (!json_is_array(a))
-		return -1;
-	json_array_foreach(a, i, v) {
-		if (!json_is_string(v))
-			return -1;
-		strlist_add(l, json_string_value(v));
-	}
-	return 0;
-}
-
 int bundle_write_json(const char *dir, const struct bundle *b, struct strbuf *err)
 {
 	json_t *j = json_object();
@@ -64,14 +41,14 @@ int bundle_write_json(const char *dir, const struct bundle *b, struct strbuf *er
 	json_object_set_new(j, "kernel", json_pack("{s:s, s:s, s:s, s:o}", "file", b->kernel, "config_hash",
 						   b->config_hash ? b->config_hash : "", "label",
 						   b->kernel_label ? b->kernel_label : "", "manifests",
-						   list_json(&b->manifests)));
+						   json_from_strlist(&b->manifests)));
 	json_object_set_new(j, "rootfs", json_pack("{s:s, s:s}", "file", b->rootfs, "format", b->rootfs_format));
 	json_object_set_new(j, "run", run_config_to_json(&b->run));
 	json_object_set_new(j, "memory_mib", json_integer(b->memory_mib));
 	json_object_set_new(j, "net", json_boolean(b->net));
 	json_object_set_new(j, "kml", json_boolean(b->kml));
 	json_object_set_new(j, "cmdline", json_string(b->cmdline ? b->cmdline : ""));
-	json_object_set_new(j, "exposed_ports", list_json(&b->exposed));
+	json_object_set_new(j, "exposed_ports", json_from_strlist(&b->exposed));
 	text = json_dumps(j, JSON_INDENT(2));
 	ret = file_write_atomic(path, text, strlen(text), 0644);
 	if (ret < 0)
@@ -111,7 +88,7 @@ static int unpack(json_t *j, struct bundle *b, json_error_t *je, struct strbuf *
 			BUNDLE_VERSION);
 		return -1;
 	}
-	if (list_read(manifests, &b->manifests) < 0 || list_read(exposed, &b->exposed) < 0) {
+	if (json_to_strlist(manifests, &b->manifests) < 0 || json_to_strlist(exposed, &b->exposed) < 0) {
 		sb_adds(err, "bad manifests or exposed_ports");
 		return -1;
 	}

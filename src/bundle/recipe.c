@@ -1,6 +1,7 @@
 /* recipe.c: application recipes (configs/apps/NAME.recipe): load and check one. */
 #include "bundle/recipe.h"
 #include "lib/embedded.h"
+#include "lib/json.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -21,23 +22,6 @@ static char *text_of(const char *name)
 	}
 	free(file);
 	return text;
-}
-
-static int list_of(json_t *a, struct strlist *l)
-{
-	size_t i;
-	json_t *v;
-
-	if (!a)
-		return 0;
-	if (!json_is_array(a))
-		return -1;
-	json_array_foreach(a, i, v) {
-		if (!json_is_string(v))
-			return -1;
-		strlist_add(l, json_string_value(v));
-	}
-	return 0;
 }
 
 static int files_of(json_t *o, struct recipe *r)
@@ -74,7 +58,7 @@ static int unpack(json_t *j, struct recipe *r, json_error_t *je)
 			   &ports, "memory", &r->memory_mib, "files", &files, "check", "run", &check, "expect", &expect,
 			   "timeout", &timeout, "note", &note) < 0)
 		return -1;
-	if (list_of(cmd, &r->cmd) < 0 || !r->cmd.n || list_of(env, &r->env) < 0 || list_of(ports, &r->ports) < 0 ||
+	if (json_to_strlist(cmd, &r->cmd) < 0 || !r->cmd.n || json_to_strlist(env, &r->env) < 0 || json_to_strlist(ports, &r->ports) < 0 ||
 	    files_of(files, r) < 0) {
 		snprintf(je->text, sizeof(je->text), "cmd, env, ports or files has the wrong shape");
 		return -1;

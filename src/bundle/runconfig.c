@@ -1,6 +1,7 @@
 /* runconfig.c: the run configuration as JSON (in lupine.json) and as the init's text file,
  * both driven by the one key table in guest/protocol.h. */
 #include "bundle/runconfig.h"
+#include "lib/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,36 +78,21 @@ json_t *run_config_to_json(const struct run_config *rc)
 
 	for (int k = 0; k < RUN_NKEYS; k++) {
 		const void *f = field(rc, k);
-		if (keys[k].kind == RUN_LIST) {
-			const struct strlist *l = f;
-			json_t *a = json_array();
-			for (size_t i = 0; i < l->n; i++)
-				json_array_append_new(a, json_string(l->v[i]));
-			json_object_set_new(o, keys[k].name, a);
-		} else if (keys[k].kind == RUN_STR && *(char *const *)f) {
+		if (keys[k].kind == RUN_LIST)
+			json_object_set_new(o, keys[k].name, json_from_strlist(f));
+		else if (keys[k].kind == RUN_STR && *(char *const *)f)
 			json_object_set_new(o, keys[k].name, json_string(*(char *const *)f));
-		} else if (keys[k].kind == RUN_INT && *(const long *)f >= 0) {
+		else if (keys[k].kind == RUN_INT && *(const long *)f >= 0)
 			json_object_set_new(o, keys[k].name, json_integer(*(const long *)f));
-		}
 	}
 	return o;
 }
 
 static int value_from_json(json_t *v, enum run_key k, struct run_config *rc)
 {
-	size_t i;
-	json_t *e;
-
 	switch (keys[k].kind) {
 	case RUN_LIST:
-		if (!json_is_array(v))
-			return -1;
-		json_array_foreach(v, i, e) {
-			if (!json_is_string(e))
-				return -1;
-			strlist_add(field(rc, k), json_string_value(e));
-		}
-		return 0;
+		return v ? json_to_strlist(v, field(rc, k)) : -1;
 	case RUN_STR:
 		if (!json_is_string(v))
 			return -1;
