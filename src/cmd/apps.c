@@ -70,6 +70,7 @@ static double build(const char *name, const char *out, const char *log, int gene
 		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		dup2(fd, 1);
 		dup2(fd, 2);
+		proc_close_inherited();
 		execv("/proc/self/exe", argv);
 		_exit(127);
 	}

@@ -65,6 +65,7 @@ double ready_time(const struct readiness *o, const char *bundle, int mem, double
 		int out = open(o->log ? o->log : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		dup2(out, 1);
 		dup2(out, 2);
+		proc_close_inherited();
 		execv(self, argv);
 		_exit(127);
 	}

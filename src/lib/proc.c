@@ -39,6 +39,7 @@ int run_cmd(char *const argv[], int log_fd)
 			dup2(log_fd, 1);
 			dup2(log_fd, 2);
 		}
+		proc_close_inherited();
 		execvp(argv[0], argv);
 		fprintf(stderr, "lupine: cannot run '%s': %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -76,4 +77,12 @@ char *path_lookup(const char *name)
 	}
 	free(copy);
 	return found;
+}
+
+void proc_close_inherited(void)
+{
+	if (close_range(3, ~0U, 0) == 0)
+		return;
+	for (int fd = 3; fd < 1024; fd++)
+		close(fd);
 }

@@ -6,6 +6,10 @@
  * log_fd when log_fd >= 0. Returns the exit status, 128+N for signal N, or -1
  * when it could not be started. */
 int run_cmd(char *const argv[], int log_fd);
+/* In a child about to exec: close every descriptor above stderr. Programs
+ * must not inherit ours (dash, and so mmdebstrap's hooks, cannot even name
+ * a descriptor above 9). */
+void proc_close_inherited(void);
 /* Seconds since an arbitrary start, monotonic. */
 double now_sec(void);
 /* Where a command is, as a shell finds it: name itself when it has a '/',

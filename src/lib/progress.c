@@ -71,6 +71,7 @@ int progress_run(char *const argv[], int log_fd, const char *label, int (*is_ste
 		close(pipefd[0]);
 		dup2(pipefd[1], 1);
 		dup2(pipefd[1], 2);
+		proc_close_inherited();
 		execvp(argv[0], argv);
 		fprintf(stderr, "lupine: cannot run '%s': %s\n", argv[0], strerror(errno));
 		_exit(127);

@@ -31,6 +31,7 @@ static pid_t spawn(char **argv, int in_fd, int out_fd, int err_fd)
 	dup2(in_fd, 0);
 	dup2(out_fd, 1);
 	dup2(err_fd, 2);
+	proc_close_inherited();
 	execvp(argv[0], argv);
 	fprintf(stderr, "cannot run '%s': %s\n", argv[0], strerror(errno));
 	_exit(127);
