@@ -1,4 +1,5 @@
 /* imagekit.c: build container images in tests: tar layers, OCI layouts, docker save archives. */
+#include "harness.h"
 #include "imagekit.h"
 #include "source/source.h"
 #include "lib/hash.h"
@@ -294,4 +295,17 @@ int kit_resolve_user(const char *root, const char *user, long *uid, long *gid, s
 		stage_close(&st);
 	}
 	return r;
+}
+
+char *kit_one_layer_oci(const char *name, const struct kit_entry *e, size_t n)
+{
+	char *dir = xasprintf("%s/%s", test_tmpdir(), name), *lname = xasprintf("%s.tar.gz", name);
+	const char *layer = kit_layer(test_tmpdir(), lname, e, n, 1);
+	struct kit_image img = {&layer, 1, "{\"Cmd\":[\"/x\"]}", NULL, NULL};
+	kit_oci(dir, &img);
+	char *src = xasprintf("oci:%s", dir);
+	free((char *)layer);
+	free(lname);
+	free(dir);
+	return src;
 }

@@ -39,6 +39,9 @@ struct strbuf;
 int kit_unpack(const char *src, const char *root, struct source_info *info, struct strbuf *err);
 /* source_resolve_user on the tree at root. */
 int kit_resolve_user(const char *root, const char *user, long *uid, long *gid, struct strbuf *err);
+/* An OCI layout test_tmpdir()/NAME of one gzip layer holding e[0..n) and
+ * Cmd ["/x"]; returns "oci:DIR" (caller frees). */
+char *kit_one_layer_oci(const char *name, const struct kit_entry *e, size_t n);
 /* sha256 of a file as "sha256:HEX" (caller frees). */
 char *kit_digest(const char *path);
 

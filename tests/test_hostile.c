@@ -63,19 +63,6 @@ static void expect_confined(const char *src, const char *landed)
 	free(outside);
 }
 
-static char *one_layer_oci(const char *name, const struct kit_entry *e, size_t n)
-{
-	char *dir = tpath(name), *lname = xasprintf("%s.tar.gz", name);
-	const char *layer = kit_layer(test_tmpdir(), lname, e, n, 1);
-	struct kit_image img = {&layer, 1, "{\"Cmd\":[\"/x\"]}", NULL, NULL};
-	kit_oci(dir, &img);
-	char *src = xasprintf("oci:%s", dir);
-	free((char *)layer);
-	free(lname);
-	free(dir);
-	return src;
-}
-
 /* Entries that would land outside the root: refused, or (through symlinks) confined to it. */
 static void test_hostile_paths(void)
 {
@@ -84,49 +71,49 @@ static void test_hostile_paths(void)
 	char *abs_target = xasprintf("%s", outside);
 
 	struct kit_entry dotdot[] = {{'f', "../outside/pwned", "x", 0, 0, 0}};
-	char *s = one_layer_oci("dotdot", dotdot, 1);
+	char *s = kit_one_layer_oci("dotdot", dotdot, 1);
 	expect_refused(s, "has a '..' component");
 	free(s);
 
 	struct kit_entry absolute[] = {{'f', "/tmp/lupine-pwned", "x", 0, 0, 0}};
-	s = one_layer_oci("absolute", absolute, 1);
+	s = kit_one_layer_oci("absolute", absolute, 1);
 	expect_refused(s, "has an absolute path");
 	free(s);
 
 	/* a symlink means what it means in the container: an absolute target
 	 * starts at the image root, ".." stops there */
 	struct kit_entry sym_abs[] = {{'l', "evil", abs_target, 0, 0, 0}, {'f', "evil/pwned", "x", 0, 0, 0}};
-	s = one_layer_oci("symabs", sym_abs, 2);
+	s = kit_one_layer_oci("symabs", sym_abs, 2);
 	char *landed = xasprintf("%s/pwned", abs_target);
 	expect_confined(s, landed);
 	free(landed);
 	free(s);
 
 	struct kit_entry sym_rel[] = {{'l', "evil", "../../outside", 0, 0, 0}, {'f', "evil/pwned", "x", 0, 0, 0}};
-	s = one_layer_oci("symrel", sym_rel, 2);
+	s = kit_one_layer_oci("symrel", sym_rel, 2);
 	expect_confined(s, "outside/pwned");
 	free(s);
 
 	struct kit_entry lib[] = {{'d', "usr/lib", 0, 0, 0, 0}, {'l', "lib", "/usr/lib", 0, 0, 0},
 				  {'f', "lib/libx.so", "x", 0, 0, 0}};
-	s = one_layer_oci("libusr", lib, 3);
+	s = kit_one_layer_oci("libusr", lib, 3);
 	expect_confined(s, "usr/lib/libx.so");
 	free(s);
 
 	struct kit_entry hard[] = {{'h', "pwned", "../outside/secret", 0, 0, 0}};
-	s = one_layer_oci("hard", hard, 1);
+	s = kit_one_layer_oci("hard", hard, 1);
 	expect_refused(s, "hard link to a path outside");
 	free(s);
 
 	struct kit_entry hard_sym[] = {{'l', "up", "..", 0, 0, 0}, {'h', "pwned", "up/outside/secret", 0, 0, 0}};
-	s = one_layer_oci("hardsym", hard_sym, 2);
+	s = kit_one_layer_oci("hardsym", hard_sym, 2);
 	expect_refused(s, "entry 'pwned' is a hard link");
 	free(s);
 
 	const char *bad_wh[] = {"etc/.wh.", "etc/.wh..", "etc/.wh.."};
 	for (size_t i = 0; i < 2; i++) {
 		struct kit_entry wh[] = {{'d', "etc", 0, 0, 0, 0}, {'f', bad_wh[i], "", 0, 0, 0}};
-		s = one_layer_oci(i ? "whdotdot" : "whempty", wh, 2);
+		s = kit_one_layer_oci(i ? "whdotdot" : "whempty", wh, 2);
 		expect_refused(s, "is a whiteout of no valid name");
 		free(s);
 	}
@@ -142,7 +129,7 @@ static void test_hostile_blobs(void)
 
 	/* digest mismatch: change a layer blob after the manifest was written */
 	struct kit_entry ok[] = {{'f', "hello", "hello", 0, 0, 0}};
-	s = one_layer_oci("mismatch", ok, 1);
+	s = kit_one_layer_oci("mismatch", ok, 1);
 	{
 		char *blob = NULL, *dir = tpath("mismatch/blobs/sha256");
 		DIR *d = opendir(dir);
@@ -192,7 +179,7 @@ static void test_hostile_cli(void)
 	char *outside = tpath("outside");
 	mkdir_p(outside, 0755);
 	struct kit_entry dotdot[] = {{'f', "../outside/pwned", "x", 0, 0, 0}};
-	char *src = one_layer_oci("dotcli", dotdot, 1), *out = tpath("bad.lupine");
+	char *src = kit_one_layer_oci("dotcli", dotdot, 1), *out = tpath("bad.lupine");
 	char *const args[] = {"build", src, "-q", "-o", out, NULL};
 	struct cmd_out o = run_lupine(args);
 	CHECK_INT(o.status, 1);
@@ -222,7 +209,7 @@ static void test_names_are_bytes(void)
 	static const char utf8[] = "certs/NetLock_Arany_=Class_Gold=_F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.crt";
 	static const char latin1[] = "certs/caf\xe9";
 	struct kit_entry e[] = {{'f', utf8, "utf8", 0, 0, 0}, {'f', latin1, "latin1", 0, 0, 0}};
-	char *src = one_layer_oci("names", e, 2), *root = tpath("root"), *a, *b;
+	char *src = kit_one_layer_oci("names", e, 2), *root = tpath("root"), *a, *b;
 	struct source_info cfg;
 	struct strbuf err = {0};
 
@@ -250,7 +237,7 @@ static void test_setuid_kept(void)
 {
 	struct kit_entry e[] = {{'d', "shared", 0, 0, 02775, 0}, {'f', "bin/su", "x", 0, 04755, 0},
 				{'f', "bin/wall", "x", 0, 02755, 5}};
-	char *src = one_layer_oci("suid", e, 3), *root = tpath("root"), *p;
+	char *src = kit_one_layer_oci("suid", e, 3), *root = tpath("root"), *p;
 	struct source_info cfg;
 	struct strbuf err = {0};
 	struct stat st;
@@ -308,7 +295,7 @@ static void test_passwd_lines(void)
 	struct kit_entry e[] = {
 		{'f', "etc/passwd", "app::1000:1001::/:\nempty:x::5::/:\nhuge:x:99999999999:1::/:\nnogid:x:7\n", 0, 0, 0},
 		{'f', "etc/group", "grp:x:42:\nbadgrp:x:-3:\n", 0, 0, 0}};
-	char *src = one_layer_oci("passwd", e, 2), *root = tpath("root");
+	char *src = kit_one_layer_oci("passwd", e, 2), *root = tpath("root");
 	struct source_info cfg;
 	struct strbuf err = {0};
 	long uid, gid;

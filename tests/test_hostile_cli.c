@@ -14,19 +14,6 @@ static char *tpath(const char *name)
 	return xasprintf("%s/%s", test_tmpdir(), name);
 }
 
-static char *one_layer_oci(const char *name, const struct kit_entry *e, size_t n)
-{
-	char *dir = tpath(name), *lname = xasprintf("%s.tar.gz", name);
-	const char *layer = kit_layer(test_tmpdir(), lname, e, n, 1);
-	struct kit_image img = {&layer, 1, "{\"Cmd\":[\"/x\"]}", NULL, NULL};
-	kit_oci(dir, &img);
-	char *src = xasprintf("oci:%s", dir);
-	free((char *)layer);
-	free(lname);
-	free(dir);
-	return src;
-}
-
 /* An image whose symlinks point at a host directory (the sentinel), with
  * lib -> /usr/lib and a UTF-8 file name, as an OCI layout. */
 static char *escaping_image(const char *sentinel)
@@ -99,7 +86,7 @@ static void test_passwd_link_cli(void)
 	char *sentinel = tpath("sentinel2"), *target = xasprintf("%s/passwd", sentinel), *out = tpath("pl.lupine");
 	struct kit_entry e[] = {{'d', "etc", 0, 0, 0, 0}, {'l', "etc/passwd", target, 0, 0, 0},
 				{'f', "bin/probe", NULL, "build/testguest/probe", 0755, 0}};
-	char *src = one_layer_oci("plink", e, 3);
+	char *src = kit_one_layer_oci("plink", e, 3);
 	char *const build[] = {"build", src, "-q", "-o", out, "--cmd", "/bin/probe cat /etc/passwd", NULL};
 
 	mkdir_p(sentinel, 0755);
