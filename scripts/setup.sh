@@ -9,7 +9,8 @@ PKGS="build-essential make gcc pkg-config musl-tools dpkg-dev patch
  libarchive-dev libjansson-dev
  qemu-system-x86 e2fsprogs
  redis-server redis-tools curl
- clang libclang-rt-14-dev mmdebstrap postgresql-client"
+ clang libclang-rt-14-dev mmdebstrap golang-go
+ postgresql-client mariadb-client netcat-openbsd amqp-tools"
 
 # KML's libc: Debian's musl source with kernel/musl-kml.patch, built once here.
 MUSL_PREFIX=/opt/lupine-musl

@@ -24,7 +24,8 @@ static char *text_of(const char *name)
 	return text;
 }
 
-static int files_of(json_t *o, struct recipe *r)
+/* {"PATH": "TEXT", ...}: absolute guest paths, or plain file names (a build's sources). */
+static int files_of(json_t *o, int absolute, struct strlist *paths, struct strlist *texts)
 {
 	const char *k;
 	json_t *v;
@@ -34,10 +35,11 @@ static int files_of(json_t *o, struct recipe *r)
 	if (!json_is_object(o))
 		return -1;
 	json_object_foreach(o, k, v) {
-		if (k[0] != '/' || !json_is_string(v))
+		int ok = absolute ? k[0] == '/' : k[0] && k[0] != '.' && !strchr(k, '/');
+		if (!ok || !json_is_string(v))
 			return -1;
-		strlist_add(&r->file_paths, k);
-		strlist_add(&r->file_texts, json_string_value(v));
+		strlist_add(paths, k);
+		strlist_add(texts, json_string_value(v));
 	}
 	return 0;
 }
@@ -49,24 +51,31 @@ static char *dup_or_null(const char *s)
 
 static int unpack(json_t *j, struct recipe *r, json_error_t *je)
 {
-	const char *source, *user = NULL, *workdir = NULL, *check, *expect, *note = NULL;
-	json_t *cmd, *env = NULL, *ports = NULL, *files = NULL;
+	const char *source, *user = NULL, *workdir = NULL, *check = NULL, *expect, *note = NULL, *build = NULL;
+	json_t *cmd = NULL, *env = NULL, *ports = NULL, *files = NULL, *bfiles = NULL;
 	double timeout = 120;
 
-	if (json_unpack_ex(j, je, JSON_STRICT, "{s:s, s:o, s?o, s?s, s?s, s?o, s?i, s?o, s:{s:s, s:s, s?F}, s?s}",
-			   "source", &source, "cmd", &cmd, "env", &env, "user", &user, "workdir", &workdir, "ports",
-			   &ports, "memory", &r->memory_mib, "files", &files, "check", "run", &check, "expect", &expect,
-			   "timeout", &timeout, "note", &note) < 0)
+	if (json_unpack_ex(j, je, JSON_STRICT,
+			   "{s:s, s?{s:s, s:o}, s?o, s?o, s?s, s?s, s?o, s?i, s?o, s:{s?s, s:s, s?F}, s?s}", "source",
+			   &source, "build", "run", &build, "files", &bfiles, "cmd", &cmd, "env", &env, "user", &user,
+			   "workdir", &workdir, "ports", &ports, "memory", &r->memory_mib, "files", &files, "check",
+			   "run", &check, "expect", &expect, "timeout", &timeout, "note", &note) < 0)
 		return -1;
-	if (json_to_strlist(cmd, &r->cmd) < 0 || !r->cmd.n || json_to_strlist(env, &r->env) < 0 || json_to_strlist(ports, &r->ports) < 0 ||
-	    files_of(files, r) < 0) {
-		snprintf(je->text, sizeof(je->text), "cmd, env, ports or files has the wrong shape");
+	if (json_to_strlist(cmd, &r->cmd) < 0 || (!r->cmd.n && !build) || json_to_strlist(env, &r->env) < 0 ||
+	    json_to_strlist(ports, &r->ports) < 0 || files_of(files, 1, &r->file_paths, &r->file_texts) < 0 ||
+	    files_of(bfiles, 0, &r->build_paths, &r->build_texts) < 0) {
+		snprintf(je->text, sizeof(je->text), "cmd, env, ports, files or build.files has the wrong shape");
+		return -1;
+	}
+	if (!build != !str_starts(source, "build:") || (build && !source[6])) {
+		snprintf(je->text, sizeof(je->text), "a \"build:FILE\" source and a \"build\" object go together");
 		return -1;
 	}
 	r->source = xstrdup(source);
 	r->user = dup_or_null(user);
 	r->workdir = dup_or_null(workdir);
-	r->check = xstrdup(check);
+	r->build = dup_or_null(build);
+	r->check = dup_or_null(check);
 	r->expect = xstrdup(expect);
 	r->check_timeout = timeout;
 	r->note = dup_or_null(note);
@@ -105,6 +114,7 @@ void recipe_release(struct recipe *r)
 	free(r->source);
 	free(r->user);
 	free(r->workdir);
+	free(r->build);
 	free(r->check);
 	free(r->expect);
 	free(r->note);
@@ -113,6 +123,8 @@ void recipe_release(struct recipe *r)
 	strlist_release(&r->ports);
 	strlist_release(&r->file_paths);
 	strlist_release(&r->file_texts);
+	strlist_release(&r->build_paths);
+	strlist_release(&r->build_texts);
 	memset(r, 0, sizeof(*r));
 }
 

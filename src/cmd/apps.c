@@ -101,9 +101,12 @@ static void test_one(struct row *w, const char *dir, int general, int min_memory
 	free(rf);
 	free(ri);
 	int hp = vm_port_unused();
-	port = xasprintf("%d:%s", hp, r.ports.n ? r.ports.v[0] : "80");
+	port = r.ports.n ? xasprintf("%d:%s", hp, r.ports.v[0]) : NULL;
 	struct readiness rd = {.port = port, .host_port = hp, .probe = r.check, .expect = r.expect, .log = rlog};
-	fprintf(stderr, "apps: %s: running until '%s' answers ...\n", w->name, r.check);
+	if (r.check)
+		fprintf(stderr, "apps: %s: running until '%s' answers ...\n", w->name, r.check);
+	else
+		fprintf(stderr, "apps: %s: running until it exits, saying '%s' ...\n", w->name, r.expect);
 	w->ready = ready_time(&rd, out, r.memory_mib ? r.memory_mib : 128, r.check_timeout);
 	if (w->ready < 0)
 		last_line(rlog, w->why, sizeof(w->why));
@@ -125,14 +128,14 @@ static void print_rows(const struct row *rows, size_t n, int general)
 {
 	char a[32], b[32];
 
-	printf("%-10s %-8s %11s %13s %8s %8s %8s  %s\n", "app", "kernel", "kernel B", "rootfs B", "build", "ready",
+	printf("%-11s %-8s %11s %13s %8s %8s %8s  %s\n", "app", "kernel", "kernel B", "rootfs B", "build", "ready",
 	       "min MiB", "result");
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];
 		char mm[16] = "-";
 		if (w->min_mem > 0)
 			snprintf(mm, sizeof(mm), "%d", w->min_mem);
-		printf("%-10s %-8s %11s %13s %7.1fs %7.1fs %8s  %s%s%s\n", w->name, general ? "general" : "own",
+		printf("%-11s %-8s %11s %13s %7.1fs %7.1fs %8s  %s%s%s\n", w->name, general ? "general" : "own",
 		       fmt_thousands(w->kernel, a, sizeof(a)), fmt_thousands(w->rootfs, b, sizeof(b)),
 		       w->build > 0 ? w->build : 0, w->ready > 0 ? w->ready : 0, mm, w->ok ? "pass" : "FAIL",
 		       w->ok ? "" : ": ", w->ok ? "" : w->why);
@@ -196,10 +199,10 @@ int cmd_apps(int argc, char **argv)
 		struct strbuf err = {0};
 		struct recipe r;
 		if (recipe_load(names.v[i], &r, &err) == 0) {
-			printf("%-10s %-24s %s\n", names.v[i], r.source, r.note ? r.note : "");
+			printf("%-11s %-26s %s\n", names.v[i], r.source, r.note ? r.note : "");
 			recipe_release(&r);
 		} else {
-			printf("%-10s (bad recipe: %s)\n", names.v[i], err.buf);
+			printf("%-11s (bad recipe: %s)\n", names.v[i], err.buf);
 		}
 		sb_release(&err);
 	}

@@ -63,6 +63,7 @@ struct build_opts {
 	struct kspec spec;
 	struct strlist add_host, add_guest, env, cmd, args, exposed;
 	struct recipe recipe;
+	char *program; /* a recipe's program built on the host */
 	int mem_given;
 	char *out;
 };
@@ -78,6 +79,10 @@ static void apply_recipe(struct build_opts *o)
 	if (recipe_load(r->source + 4, &o->recipe, &err) < 0)
 		die("%s", err.buf);
 	r->source = o->recipe.source;
+	if (o->recipe.build && !(o->program = recipe_program(&o->recipe, &err)))
+		die("%s", err.buf);
+	if (o->program)
+		r->source = o->program;
 	if (!o->cmd.n && !o->args.n)
 		for (size_t i = 0; i < o->recipe.cmd.n; i++)
 			strlist_add(&o->cmd, o->recipe.cmd.v[i]);
@@ -235,6 +240,7 @@ int cmd_build(int argc, char **argv)
 	strlist_release(&o.args);
 	strlist_release(&o.exposed);
 	recipe_release(&o.recipe);
+	free(o.program);
 	free(o.out);
 	return 0;
 }

@@ -32,6 +32,16 @@ static int ready_once(const struct readiness *o, const char *hostport)
 	return strstr(buf, o->expect) != NULL;
 }
 
+/* A one-shot application's check: its output (in the run's log) holds the text. */
+static int output_holds(const struct readiness *o)
+{
+	char *text = o->log ? file_read(o->log, NULL) : NULL;
+	int ok = text && strstr(text, o->expect);
+
+	free(text);
+	return ok;
+}
+
 /* One `lupine run`: seconds until ready, or -1 if it never got ready in limit seconds. */
 double ready_time(const struct readiness *o, const char *bundle, int mem, double limit)
 {
@@ -45,8 +55,10 @@ double ready_time(const struct readiness *o, const char *bundle, int mem, double
 	argv[k++] = "lupine";
 	argv[k++] = "run";
 	argv[k++] = (char *)bundle;
-	argv[k++] = "-p";
-	argv[k++] = (char *)o->port;
+	if (o->port) {
+		argv[k++] = "-p";
+		argv[k++] = (char *)o->port;
+	}
 	argv[k++] = "-m";
 	argv[k++] = mems;
 	argv[k++] = "--timeout";
@@ -70,11 +82,14 @@ double ready_time(const struct readiness *o, const char *bundle, int mem, double
 		_exit(127);
 	}
 	while (now_sec() - t0 < limit) {
-		if (waitpid(pid, NULL, WNOHANG) == pid) {
-			pid = -1; /* it ended before getting ready */
+		int st;
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			pid = -1; /* it ended: ready only if it is a one-shot app that did its job */
+			if (!o->probe && WIFEXITED(st) && WEXITSTATUS(st) == 0 && output_holds(o))
+				t = now_sec() - t0;
 			break;
 		}
-		if (ready_once(o, hp)) {
+		if (o->probe && ready_once(o, hp)) {
 			t = now_sec() - t0;
 			break;
 		}

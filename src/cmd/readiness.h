@@ -7,16 +7,18 @@
 #include "lib/util.h"
 
 struct readiness {
-	const char *port;      /* "HOST:GUEST" for lupine run -p */
+	const char *port;      /* "HOST:GUEST" for lupine run -p (NULL: no port) */
 	int host_port;         /* HOST, for {port} in the probe */
-	const char *probe;     /* shell command; {port} is replaced */
+	const char *probe;     /* shell command; {port} is replaced. NULL: a one-shot
+				* application, ready when it exits 0 with the text in log */
 	const char *expect;    /* text the probe's output holds when ready */
 	const struct strlist *args; /* the application's arguments (may be NULL) */
 	const char *log;       /* lupine run's output goes here (NULL: /dev/null) */
 };
 
 /* One `lupine run` with mem MiB: seconds until the probe passed, or -1 if
- * it did not within limit seconds (or the run ended first). The run is
+ * it did not within limit seconds (or the run ended first; for a one-shot
+ * application, seconds until it finished its job). The run is
  * stopped afterwards. */
 double ready_time(const struct readiness *r, const char *bundle, int mem, double limit);
 /* Smallest MiB in (8, hi] at which the bundle gets ready, by bisection
