@@ -34,6 +34,7 @@
 	X(RUN_CWD, "cwd", RUN_STR)         /* working directory */                       \
 	X(RUN_UID, "uid", RUN_INT)         /* user id the application runs as */        \
 	X(RUN_GID, "gid", RUN_INT)         /* its group id */                            \
+	X(RUN_GROUP, "group", RUN_LIST)    /* a supplementary group id */               \
 	X(RUN_HOSTNAME, "hostname", RUN_STR)                                             \
 	X(RUN_IP, "ip", RUN_STR)           /* eth0's address, "A.B.C.D/PREFIX" */         \
 	X(RUN_GW, "gw", RUN_STR)           /* default route */                           \

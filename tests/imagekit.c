@@ -285,13 +285,14 @@ int kit_unpack(const char *src, const char *root, struct source_info *info, stru
 }
 
 
-int kit_resolve_user(const char *root, const char *user, long *uid, long *gid, struct strbuf *err)
+int kit_resolve_user(const char *root, const char *user, struct source_user *u, struct strbuf *err)
 {
 	struct stage st;
 	int r = -1;
 
+	strlist_release(&u->groups);
 	if (stage_open(&st, root, err) == 0) {
-		r = source_resolve_user(&st, user, uid, gid, err);
+		r = source_resolve_user(&st, user, u, err);
 		stage_close(&st);
 	}
 	return r;

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "source/source.h"
+
 /* One entry of a layer. type: 'f' file, 'd' dir, 'l' symlink, 'h' hard link. */
 struct kit_entry {
 	char type;
@@ -38,7 +40,8 @@ struct source_info;
 struct strbuf;
 int kit_unpack(const char *src, const char *root, struct source_info *info, struct strbuf *err);
 /* source_resolve_user on the tree at root. */
-int kit_resolve_user(const char *root, const char *user, long *uid, long *gid, struct strbuf *err);
+/* source_resolve_user on a tree; u->groups is emptied first. */
+int kit_resolve_user(const char *root, const char *user, struct source_user *u, struct strbuf *err);
 /* An OCI layout test_tmpdir()/NAME of one gzip layer holding e[0..n) and
  * Cmd ["/x"]; returns "oci:DIR" (caller frees). */
 char *kit_one_layer_oci(const char *name, const struct kit_entry *e, size_t n);

@@ -298,22 +298,23 @@ static void test_passwd_lines(void)
 	char *src = kit_one_layer_oci("passwd", e, 2), *root = tpath("root");
 	struct source_info cfg;
 	struct strbuf err = {0};
-	long uid, gid;
+	struct source_user u = {0};
 
 	mkdir_p(root, 0755);
 	CHECK_INT(kit_unpack(src, root, &cfg, &err), 0);
-	CHECK_INT(kit_resolve_user(root, "app", &uid, &gid, &err), 0);
-	CHECK(uid == 1000 && gid == 1001);
-	CHECK_INT(kit_resolve_user(root, "app:grp", &uid, &gid, &err), 0);
-	CHECK(uid == 1000 && gid == 42);
-	CHECK_INT(kit_resolve_user(root, "77:78", &uid, &gid, &err), 0);
-	CHECK(uid == 77 && gid == 78);
+	CHECK_INT(kit_resolve_user(root, "app", &u, &err), 0);
+	CHECK(u.uid == 1000 && u.gid == 1001);
+	CHECK_INT(kit_resolve_user(root, "app:grp", &u, &err), 0);
+	CHECK(u.uid == 1000 && u.gid == 42);
+	CHECK_INT(kit_resolve_user(root, "77:78", &u, &err), 0);
+	CHECK(u.uid == 77 && u.gid == 78 && !u.groups.n);
 	const char *bad[] = {"empty", "huge", "nogid", "app:badgrp", "nobody", "4294967295", "app:nogroup"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		sb_release(&err);
-		if (kit_resolve_user(root, bad[i], &uid, &gid, &err) != -1 || !err.len)
-			check_fail(__FILE__, __LINE__, "user '%s' accepted as %ld:%ld", bad[i], uid, gid);
+		if (kit_resolve_user(root, bad[i], &u, &err) != -1 || !err.len)
+			check_fail(__FILE__, __LINE__, "user '%s' accepted as %ld:%ld", bad[i], u.uid, u.gid);
 	}
+	strlist_release(&u.groups);
 	source_info_release(&cfg);
 	sb_release(&err);
 	free(root);

@@ -52,7 +52,7 @@ static void two_layers(const char **layers)
 		{'f', "data/x", "hidden by opaque", 0, 0, 0}, {'d', "data/sub", 0, 0, 0, 0},
 		{'l', "etc/link", "a", 0, 0, 0},    {'h', "etc/hard", "etc/a", 0, 0, 0},
 		{'f', "etc/passwd", "root:x:0:0::/:/bin/sh\napp:x:1000:1001::/:/bin/sh\n", 0, 0, 0},
-		{'f', "etc/group", "root:x:0:\napp:x:1001:\n", 0, 0, 0},
+		{'f', "etc/group", "root:x:0:\napp:x:1001:\nssl-cert:x:108:postgres,app\nother:x:5:root,apple\nbad:x:z:app\n", 0, 0, 0},
 		{'d', "work", 0, 0, 0, 0},
 	};
 	struct kit_entry upper[] = {
@@ -89,14 +89,20 @@ static void test_layers_apply(void)
 	CHECK_INT(cfg.entrypoint.n, 1);
 	CHECK(cfg.cmd.n == 1 && !strcmp(cfg.cmd.v[0], "show"));
 	CHECK_INT(cfg.layers.whiteouts, 2);
-	long uid, gid;
-	CHECK_INT(kit_resolve_user(root, "app", &uid, &gid, &err), 0);
-	CHECK(uid == 1000 && gid == 1001);
-	CHECK_INT(kit_resolve_user(root, "1000", &uid, &gid, &err), 0);
-	CHECK(uid == 1000 && gid == 1001); /* a number takes its group from /etc/passwd */
-	CHECK_INT(kit_resolve_user(root, "app:0", &uid, &gid, &err), 0);
-	CHECK(uid == 1000 && gid == 0);
-	CHECK_INT(kit_resolve_user(root, "nobody-here", &uid, &gid, &err), -1);
+	struct source_user u = {0};
+	CHECK_INT(kit_resolve_user(root, "app", &u, &err), 0);
+	CHECK(u.uid == 1000 && u.gid == 1001);
+	/* member of ssl-cert only: not of "other" (apple), nor of a line with a bad gid */
+	CHECK(u.groups.n == 1 && !strcmp(u.groups.v[0], "108"));
+	CHECK_INT(kit_resolve_user(root, "1000", &u, &err), 0);
+	CHECK(u.uid == 1000 && u.gid == 1001); /* a number takes its group from /etc/passwd */
+	CHECK(u.groups.n == 1 && !strcmp(u.groups.v[0], "108")); /* and its groups from its name */
+	CHECK_INT(kit_resolve_user(root, "app:0", &u, &err), 0);
+	CHECK(u.uid == 1000 && u.gid == 0 && u.groups.n == 1);
+	CHECK_INT(kit_resolve_user(root, "root", &u, &err), 0);
+	CHECK(u.uid == 0 && u.groups.n == 1 && !strcmp(u.groups.v[0], "5"));
+	CHECK_INT(kit_resolve_user(root, "nobody-here", &u, &err), -1);
+	strlist_release(&u.groups);
 	source_info_release(&cfg);
 	free((char *)layers[0]);
 	free((char *)layers[1]);
@@ -160,7 +166,8 @@ static void check_image_config(int docker)
 	/* the image's user by name, and Cmd replaced after -- */
 	o = build_and_run(src, NULL, NULL, "--", "id");
 	CHECK_INT(o.status, 0);
-	CHECK_CONTAINS(o.out, "probe: uid=1000 gid=1001");
+	/* with the supplementary group that /etc/group lists it in */
+	CHECK_CONTAINS(o.out, "probe: uid=1000 gid=1001 groups=108\r");
 	cmd_out_free(&o);
 	free(src);
 }

@@ -104,11 +104,12 @@ static int creds_set(void)
 {
 	/* ids it already has need no change, and no CONFIG_MULTIUSER: images
 	 * that say "User: root" run on kernels without users */
-	if ((run.uid < 0 || (uid_t)run.uid == getuid()) && (run.gid < 0 || (gid_t)run.gid == getgid()))
+	if ((run.uid < 0 || (uid_t)run.uid == getuid()) && (run.gid < 0 || (gid_t)run.gid == getgid()) &&
+	    !run.ngroups)
 		return 0;
 	/* ENOSYS: a kernel without users; setgid() below names the option. */
-	if (setgroups(0, NULL) < 0 && errno != ENOSYS)
-		return say("cannot drop supplementary groups: %s", strerror(errno)), -1;
+	if (setgroups((size_t)run.ngroups, run.groups) < 0 && (errno != ENOSYS || run.ngroups))
+		return say("cannot set supplementary groups: %s%s", strerror(errno), nosys_hint(errno)), -1;
 	if (run.gid >= 0 && setgid((gid_t)run.gid) < 0)
 		return say("cannot set gid %ld: %s%s", run.gid, strerror(errno), nosys_hint(errno)), -1;
 	if (run.uid >= 0 && setuid((uid_t)run.uid) < 0)

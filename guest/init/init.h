@@ -19,12 +19,15 @@
 
 #define RUN_FILE LUPINE_RUN_FILE
 #define LIST_MAX 512 /* arguments; environment entries */
+#define GROUPS_MAX 64 /* supplementary groups */
 
 struct run {
 	char *argv[LIST_MAX + 1], *envp[LIST_MAX + 1];
 	int argc, envc;
 	char *cwd, *hostname, *root_dev, *root_fs, *dns;
 	long uid, gid; /* -1: unchanged */
+	gid_t groups[GROUPS_MAX]; /* supplementary groups (with uid set) */
+	int ngroups;
 	int root_ro, has_ip, has_gw;
 	int ctl_console; /* control lines on the console (no I/O ports: Firecracker) */
 	int stdin_pipe;  /* the application's stdin is what the host sends */

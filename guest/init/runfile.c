@@ -38,6 +38,16 @@ static int parse_id(const char *s, long *out)
 	return 0;
 }
 
+static int add_group(const char *s)
+{
+	long id;
+
+	if (parse_id(s, &id) < 0 || run.ngroups >= GROUPS_MAX)
+		return -1;
+	run.groups[run.ngroups++] = (gid_t)id;
+	return 0;
+}
+
 static int parse_cidr(char *s)
 {
 	char *slash = strchr(s, '/'), *end = NULL;
@@ -97,6 +107,7 @@ static int run_line(char *key, int lineno)
 	case RUN_ENV: return strchr(val, '=') ? push(run.envp, &run.envc, val) : -1;
 	case RUN_UID: return parse_id(val, &run.uid);
 	case RUN_GID: return parse_id(val, &run.gid);
+	case RUN_GROUP: return add_group(val);
 	case RUN_IP: return parse_cidr(val);
 	case RUN_GW: return (run.has_gw = inet_pton(AF_INET, val, &run.gw) == 1) ? 0 : -1;
 	case RUN_DNS: return inet_pton(AF_INET, (run.dns = val), &dns) == 1 ? 0 : -1;

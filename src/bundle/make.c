@@ -102,6 +102,22 @@ static int stage_trusted(const struct stage *root, struct run_config *rc, const 
 }
 
 /* The source, --add, /etc, the command's presence and KML's copy. */
+/* The image's or recipe's User as ids and supplementary groups in the run config. */
+static int set_user(const struct stage *root, const char *user, struct run_config *rc, struct strbuf *err)
+{
+	struct source_user u = {0};
+
+	if (source_resolve_user(root, user, &u, err) < 0) {
+		strlist_release(&u.groups);
+		return -1;
+	}
+	rc->uid = u.uid;
+	rc->gid = u.gid;
+	strlist_release(&rc->groups);
+	rc->groups = u.groups;
+	return 0;
+}
+
 static int stage_all(const struct build_req *req, const struct stage *root, struct bundle *b, struct strbuf *err)
 {
 	const struct source_ops *ops;
@@ -134,7 +150,7 @@ static int stage_all(const struct build_req *req, const struct stage *root, stru
 				err) < 0)
 			goto out;
 	user = req->user ? req->user : si.user;
-	if (user && source_resolve_user(root, user, &b->run.uid, &b->run.gid, err) < 0)
+	if (user && set_user(root, user, &b->run, err) < 0)
 		goto out;
 	if (stage_etc(root, err) < 0)
 		goto out;

@@ -24,6 +24,7 @@ static void *field(const struct run_config *rc, enum run_key k)
 	case RUN_CWD: return &m->cwd;
 	case RUN_UID: return &m->uid;
 	case RUN_GID: return &m->gid;
+	case RUN_GROUP: return &m->groups;
 	case RUN_HOSTNAME: return &m->hostname;
 	case RUN_IP: return &m->ip;
 	case RUN_GW: return &m->gw;

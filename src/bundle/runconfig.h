@@ -13,6 +13,7 @@ struct run_config {
 	struct strlist arg, env;   /* RUN_ARG, RUN_ENV */
 	char *cwd, *hostname;      /* NULL: "/" and no change */
 	long uid, gid;             /* -1: not set */
+	struct strlist groups;     /* supplementary gids, decimal */
 	char *ip, *gw, *dns;       /* per run: network set-up (NULL: none) */
 	char *root;                /* per run: "DEV FSTYPE ro|rw" (NULL: stay in the initramfs) */
 	char *ctl;                 /* per run: "port" or "console" (NULL: port) */

@@ -38,8 +38,15 @@ int source_resolve(const char *spec, const struct source_ops **ops, char **ref, 
 char *source_default_name(const char *spec);
 void source_info_release(struct source_info *info);
 
+struct source_user {
+	long uid, gid;
+	struct strlist groups; /* supplementary gids (decimal), as runc finds them */
+};
+
 /* Resolves a container User ("name", "uid", "name:group", "uid:gid") with
- * the tree's /etc/passwd and /etc/group (read inside root). 0 or -1 with err. */
-int source_resolve_user(const struct stage *root, const char *user, long *uid, long *gid, struct strbuf *err);
+ * the tree's /etc/passwd and /etc/group (read inside root): the ids, and the
+ * groups that list the user as a member. 0 or -1 with err; the caller
+ * releases out->groups. */
+int source_resolve_user(const struct stage *root, const char *user, struct source_user *out, struct strbuf *err);
 
 #endif

@@ -4,7 +4,7 @@
  *   segv        write through a null pointer
  *   show ...    print argv, the environment variable FOO and EXTRA, and the cwd
  *   kill N      die by signal N
- *   id          print uid and gid
+ *   id          print uid, gid and supplementary groups
  *   write F T   write text T to file F
  *   cat F       print file F
  *   wait        sleep until a signal (SIGTERM kills it: 143)
@@ -46,7 +46,12 @@ int main(int argc, char **argv)
 		       getenv("EXTRA") ? getenv("EXTRA") : "");
 		printf("probe: cwd=<%s>\n", getcwd(cwd, sizeof(cwd)) ? cwd : "?");
 	} else if (!strcmp(mode, "id")) {
-		printf("probe: uid=%d gid=%d\n", (int)getuid(), (int)getgid());
+		gid_t groups[64];
+		int n = getgroups(64, groups);
+		printf("probe: uid=%d gid=%d groups=", (int)getuid(), (int)getgid());
+		for (int i = 0; i < n; i++)
+			printf("%s%d", i ? "," : "", (int)groups[i]);
+		printf("\n");
 	} else if (!strcmp(mode, "write") && argc > 3) {
 		FILE *f = fopen(argv[2], "w");
 		if (!f || fputs(argv[3], f) < 0 || fclose(f) != 0) {
