@@ -10,6 +10,7 @@ PKGS="build-essential make gcc pkg-config musl-tools dpkg-dev patch
  qemu-system-x86 e2fsprogs
  redis-server redis-tools curl
  clang libclang-rt-14-dev mmdebstrap golang-go
+ skopeo docker-registry
  postgresql-client mariadb-client netcat-openbsd amqp-tools"
 
 # KML's libc: Debian's musl source with kernel/musl-kml.patch, built once here.

@@ -39,7 +39,6 @@ int kit_docker_archive(const char *path, const struct kit_image *img);
 struct source_info;
 struct strbuf;
 int kit_unpack(const char *src, const char *root, struct source_info *info, struct strbuf *err);
-/* source_resolve_user on the tree at root. */
 /* source_resolve_user on a tree; u->groups is emptied first. */
 int kit_resolve_user(const char *root, const char *user, struct source_user *u, struct strbuf *err);
 /* An OCI layout test_tmpdir()/NAME of one gzip layer holding e[0..n) and

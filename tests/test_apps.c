@@ -40,7 +40,7 @@ static void test_own_kernel_matrix(void)
 	printf("%s", o.out ? o.out : "");
 	CHECK_INT(o.status, 0);
 	for (size_t i = 0; i < sizeof(apps) / sizeof(apps[0]); i++) {
-		char *row = xasprintf("\n%-10s own", apps[i]);
+		char *row = xasprintf("\n%-11s own", apps[i]);
 		const char *p = o.out ? strstr(o.out, row) : NULL;
 		CHECK(p != NULL);
 		if (p)

@@ -4,6 +4,7 @@
 #include "bundle/bundle.h"
 #include "lib/elf.h"
 #include "lib/util.h"
+#include "source/source.h"
 #include "vm/vmm.h"
 
 #include <dirent.h>
@@ -215,7 +216,25 @@ static void test_layering(void)
 	}
 }
 
+/* Bundle names from sources: the last path component, without a registry tag. */
+static void test_default_names(void)
+{
+	const char *cases[][2] = {
+		{"docker://127.0.0.1:5000/lupine/redis:7", "redis.lupine"}, {"docker://redis", "redis.lupine"},
+		{"docker://debian@sha256:ab", "debian.lupine"}, {"oci:/images/nginx/", "nginx.lupine"},
+		{"deb:nginx-light", "nginx-light.lupine"}, {"/usr/bin/true", "true.lupine"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *n = source_default_name(cases[i][0]);
+		if (strcmp(n, cases[i][1]))
+			check_fail(__FILE__, __LINE__, "'%s' named '%s', not '%s'", cases[i][0], n, cases[i][1]);
+		free(n);
+	}
+}
+
 const struct test unit_tests[] = {
+	{"unit/default-bundle-names", test_default_names, 0},
 	{"unit/layering", test_layering, 0},
 	{"unit/bundle-json", test_bundle_json, 0},
 	{"unit/elf-lying-files", test_elf_lying, 0},

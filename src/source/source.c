@@ -6,7 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static const struct source_ops *const prefixed[] = {&source_oci, &source_docker, &source_deb, &source_dir};
+static const struct source_ops *const prefixed[] = {&source_oci, &source_docker, &source_deb, &source_registry,
+							 &source_dir};
 
 void source_info_release(struct source_info *info)
 {
@@ -66,9 +67,12 @@ int source_resolve(const char *spec, const struct source_ops **ops, char **ref, 
 char *source_default_name(const char *spec)
 {
 	const char *colon = strchr(spec, ':');
+	int registry = str_starts(spec, source_registry.prefix);
 	char *s, *base, *out;
 	size_t n;
 
+	if (registry)
+		colon += 2;
 	for (size_t i = 0; i < ARRAY_SIZE(prefixed); i++)
 		if (str_starts(spec, prefixed[i]->prefix))
 			spec = colon + 1;
@@ -77,7 +81,10 @@ char *source_default_name(const char *spec)
 	while (n > 1 && s[n - 1] == '/')
 		s[--n] = 0;
 	base = strrchr(s, '/');
-	out = xasprintf("%s.lupine", base ? base + 1 : s);
+	base = base ? base + 1 : s;
+	if (registry) /* docker://HOST/redis:7 -> redis */
+		base[strcspn(base, ":@")] = 0;
+	out = xasprintf("%s.lupine", base);
 	free(s);
 	return out;
 }

@@ -27,7 +27,7 @@ struct source_ops {
 	int (*stage)(const char *ref, const struct stage *root, struct source_info *info, struct strbuf *err);
 };
 
-extern const struct source_ops source_elf, source_dir, source_oci, source_docker, source_deb;
+extern const struct source_ops source_elf, source_dir, source_oci, source_docker, source_deb, source_registry;
 
 /* Which source SOURCE names: "oci:DIR[:TAG]", "docker-archive:FILE[:TAG]",
  * "deb:PKG[,PKG...]", "dir:PATH", a directory, or an ELF executable (a bare NAME is looked up
