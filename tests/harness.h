@@ -83,5 +83,6 @@ extern const struct test vmm_tests[];
 extern const struct test lifecycle_tests[];
 extern const struct test apps_tests[];
 extern const struct test registry_tests[];
+extern const struct test kfeature_tests[];
 
 #endif

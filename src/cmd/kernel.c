@@ -3,6 +3,7 @@
 #include "cmd/options.h"
 #include "kernel/configs.h"
 #include "kernel/kbuild.h"
+#include "kernel/kfeature.h"
 #include "vm/hello.h"
 #include "kernel/kspec.h"
 
@@ -17,6 +18,7 @@ static const char usage[] =
 	"                     [--source PATH] [-o PATH] [-j N] [--force] [--boot] [-q]\n"
 	"       lupine kernel --list\n"
 	"       lupine kernel --explain OPTION\n"
+	"       lupine kernel --explain-syscall NAME [--source PATH]\n"
 	"\n"
 	"Merges configs/base.config with the chosen fragments using the kernel's own\n"
 	"kconfig (allnoconfig + KCONFIG_ALLCONFIG, then olddefconfig), checks that every\n"
@@ -38,6 +40,11 @@ static const char usage[] =
 	"  -q, --quiet       no progress output\n"
 	"  --list            list the known application manifests\n"
 	"  --explain OPTION  show which fragments ask for OPTION and why\n"
+	"  --explain-syscall NAME, --explain-feature NAME\n"
+	"                    show the option that builds system call NAME, socket\n"
+	"                    family NAME (AF_INET6) or filesystem type NAME (tmpfs),\n"
+	"                    and what a program sees without it; read from the kernel\n"
+	"                    source once, then kept in the cache beside it\n"
 	"\n"
 	"Cache: $LUPINE_CACHE, else $XDG_CACHE_HOME/lupine, else ~/.cache/lupine.\n";
 
@@ -102,6 +109,27 @@ static int explain(const char *option)
 	return 0;
 }
 
+static int explain_feature(const char *name, const char *source)
+{
+	struct ksource ks;
+	struct kfeature_table t;
+	struct strbuf err = {0}, out = {0};
+	int cached;
+
+	if (ksource_open(&ks, source, &err) < 0)
+		die("%s", err.buf);
+	if (kfeature_load(&ks, &t, &cached, &err) < 0)
+		die("%s", err.buf);
+	if (!kfeature_explain(&t, name, &out))
+		die("unknown feature '%s': not a system call, socket family or filesystem type of Linux %s", name,
+		    ks.version);
+	fputs(out.buf, stdout);
+	sb_release(&out);
+	kfeature_table_release(&t);
+	ksource_release(&ks);
+	return 0;
+}
+
 static void report(const struct kbuild_result *r, const char *label, const char *out)
 {
 	char a[32], b[32], d[32];
@@ -153,11 +181,12 @@ int cmd_kernel(int argc, char **argv)
 		{"quiet", no_argument, 0, 'q'},        {"list", no_argument, 0, 'l'},
 		{"explain", required_argument, 0, 'e'}, {"help", no_argument, 0, 'h'},
 		{"boot", no_argument, 0, 'b'},
+		{"explain-syscall", required_argument, 0, 'S'}, {"explain-feature", required_argument, 0, 'S'},
 		{0, 0, 0, 0}};
 	struct kspec spec = {0};
 	struct kbuild_result res;
 	struct strbuf err = {0};
-	const char *source = NULL, *out = NULL;
+	const char *source = NULL, *out = NULL, *feature = NULL;
 	char *label;
 	int c, boot = 0, ret = 0, jobs = 0, force = 0;
 
@@ -173,12 +202,15 @@ int cmd_kernel(int argc, char **argv)
 		case 'q': lupine_quiet = 1; break;
 		case 'l': return list_apps();
 		case 'e': return explain(optarg);
+		case 'S': feature = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;
 		}
 	}
 	if (optind < argc)
 		die("unexpected argument '%s'; see 'lupine kernel --help'", argv[optind]);
+	if (feature)
+		return explain_feature(feature, source);
 	if (kspec_kernel(&spec, source, jobs, force, &res, &label, NULL, &err) < 0)
 		die("%s", chomp(err.buf));
 	if (out && file_copy(res.bzimage, out, 0644) < 0)
