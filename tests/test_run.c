@@ -67,6 +67,14 @@ static void test_env_args_workdir(void)
 	CHECK_CONTAINS(o.out, "probe: FOO=<from-build> EXTRA=<from-run>");
 	CHECK_CONTAINS(o.out, "probe: cwd=</work>");
 	cmd_out_free(&o);
+	/* the hostname resolves: the init adds it to /etc/hosts, once, after localhost */
+	char *const hosts[] = {"run", b, "--timeout", "120", "--", "cat", "/etc/hosts", NULL};
+	o = run_lupine(hosts);
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.out, "127.0.0.1\tlocalhost");
+	CHECK_CONTAINS(o.out, "127.0.1.1\tlupine");
+	CHECK(o.out && !strstr(strstr(o.out, "\tlupine") + 1, "\tlupine"));
+	cmd_out_free(&o);
 	free(b);
 }
 

@@ -105,6 +105,37 @@ void net_init(void)
 	close(s);
 }
 
+/* Whether /etc/hosts text names host (a whole word after the address). */
+static int hosts_has(const char *text, const char *host)
+{
+	size_t n = strlen(host);
+
+	for (const char *p = strstr(text, host); p; p = strstr(p + 1, host))
+		if (p > text && (p[-1] == ' ' || p[-1] == '\t') && (!p[n] || strchr(" \t\r\n#", p[n])))
+			return 1;
+	return 0;
+}
+
+/* The hostname resolves, as Docker's /etc/hosts makes it (apache, mariadb and
+ * Erlang look their own name up): add 127.0.1.1 NAME when the image lacks it. */
+static void hosts_add(const char *host)
+{
+	char text[16384], line[128];
+	int fd = open("/etc/hosts", O_RDWR | O_APPEND | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return; /* none, or a read-only root: the application chose */
+	n = read(fd, text, sizeof(text) - 1);
+	text[n > 0 ? n : 0] = 0;
+	if (n >= 0 && !hosts_has(text, host)) {
+		int k = snprintf(line, sizeof(line), "%s127.0.1.1\t%s\n", n > 0 && text[n - 1] != '\n' ? "\n" : "", host);
+		if (write(fd, line, (size_t)k) != k)
+			say("cannot add %s to /etc/hosts: %s", host, strerror(errno));
+	}
+	close(fd);
+}
+
 void names_init(void)
 {
 	char line[64];
@@ -112,6 +143,8 @@ void names_init(void)
 
 	if (run.hostname && sethostname(run.hostname, strlen(run.hostname)) < 0)
 		say("cannot set the hostname to '%s': %s", run.hostname, strerror(errno));
+	if (run.hostname)
+		hosts_add(run.hostname);
 	/* No /etc, or a read-only one: the application chose to live without. */
 	if (!run.dns || (fd = open("/etc/resolv.conf", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
 		return;
