@@ -105,7 +105,11 @@ static int mmdebstrap(const struct strlist *pkgs, const char *suite, const char 
 	char *argv[] = {"mmdebstrap", "--variant=essential", inc.buf, "--mode=auto", "--format=tar",
 			"--dpkgopt=path-exclude=/usr/share/man/*", "--dpkgopt=path-exclude=/usr/share/doc/*",
 			"--dpkgopt=path-exclude=/usr/share/locale/*", "--dpkgopt=path-exclude=/usr/share/info/*",
-			"--dpkgopt=path-include=/usr/share/doc/*/copyright", (char *)suite, (char *)tmp, NULL};
+			"--dpkgopt=path-include=/usr/share/doc/*/copyright",
+			/* maintainer scripts that register man pages as alternatives (OpenJDK's
+			 * java.1.gz) fail without the man directories the excludes keep away */
+			"--setup-hook=for s in 1 2 3 4 5 6 7 8; do mkdir -p \"$1/usr/share/man/man$s\"; done",
+			(char *)suite, (char *)tmp, NULL};
 	label = xasprintf("mmdebstrap %s", inc.buf + 10);
 	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	st = progress_run(argv, fd, label, NULL, &steps);
