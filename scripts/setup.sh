@@ -41,9 +41,10 @@ if [ -n "$missing" ]; then
 	echo "setup: installing$missing"
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
-	# The redis-server package starts a system service; Lupine only needs its binary.
+	# redis-server and docker-registry start system services; Lupine only needs
+	# their binaries (the tests start their own, on ports of their own).
 	if command -v systemctl >/dev/null 2>&1; then
-		systemctl disable --now redis-server >/dev/null 2>&1 || true
+		systemctl disable --now redis-server docker-registry >/dev/null 2>&1 || true
 	fi
 fi
 
