@@ -175,7 +175,7 @@ static char *chomp(char *s)
 int cmd_kernel(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		OPT_KSPEC_LONGOPTS,                     {"general", no_argument, 0, OPT_GENERAL},
+		OPT_KSPEC_LONGOPTS,
 		{"source", required_argument, 0, 's'}, {"output", required_argument, 0, 'o'},
 		{"jobs", required_argument, 0, 'j'},   {"force", no_argument, 0, 'f'},
 		{"quiet", no_argument, 0, 'q'},        {"list", no_argument, 0, 'l'},

@@ -32,7 +32,8 @@ void opt_cmd(const char *arg, struct strlist *l);
 enum { OPT_APP = 0x100, OPT_CONFIG, OPT_TINY, OPT_KML, OPT_GENERAL };
 #define OPT_KSPEC_LONGOPTS                                                                   \
 	{"app", required_argument, 0, OPT_APP}, {"config", required_argument, 0, OPT_CONFIG}, \
-	{"tiny", no_argument, 0, OPT_TINY}, {"kml", no_argument, 0, OPT_KML}
+	{"tiny", no_argument, 0, OPT_TINY}, {"kml", no_argument, 0, OPT_KML},                \
+	{"general", no_argument, 0, OPT_GENERAL}
 /* Applies option c to spec; 1 when c belongs to the group, else 0. */
 int opt_kspec(int c, const char *arg, struct kspec *spec);
 
