@@ -6,7 +6,6 @@
 #include "lib/progress.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +33,7 @@ static int build_in(const struct recipe *r, const char *dir, const char *log, st
 {
 	char *label = xasprintf("build %s", r->name), *cmd = xasprintf("cd '%s' && %s", dir, r->build);
 	char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-	long steps;
-	int fd, st = -1;
+	int st = -1;
 
 	for (size_t i = 0; i < r->build_paths.n; i++) {
 		char *p = xasprintf("%s/%s", dir, r->build_paths.v[i]);
@@ -47,14 +45,9 @@ static int build_in(const struct recipe *r, const char *dir, const char *log, st
 			goto out;
 		}
 	}
-	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	st = progress_run(argv, fd, label, NULL, &steps);
-	if (fd >= 0)
-		close(fd);
-	if (st != 0) {
-		char *tail = file_read(log, NULL);
-		sb_addf(err, "building %s's program failed (status %d): %s", r->name, st,
-			tail ? str_trim(tail + (strlen(tail) > 400 ? strlen(tail) - 400 : 0)) : "");
+	if ((st = progress_run_logged(argv, log, label)) != 0) {
+		char *tail = file_tail(log, 400);
+		sb_addf(err, "building %s's program failed (status %d): %s", r->name, st, tail);
 		free(tail);
 	}
 out:

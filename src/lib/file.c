@@ -192,3 +192,15 @@ int rm_rf(const char *path)
 		return 0;
 	return nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS);
 }
+
+char *file_tail(const char *path, size_t max)
+{
+	size_t len = 0;
+	char *text = file_read(path, &len), *out;
+
+	if (!text)
+		return xstrdup("");
+	out = xstrdup(str_trim(text + (len > max ? len - max : 0)));
+	free(text);
+	return out;
+}

@@ -3,6 +3,7 @@
 #include "lib/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -105,4 +106,15 @@ int progress_run(char *const argv[], int log_fd, const char *label, int (*is_ste
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+int progress_run_logged(char *const argv[], const char *log, const char *label)
+{
+	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), st;
+	long steps;
+
+	st = label ? progress_run(argv, fd, label, NULL, &steps) : run_cmd(argv, fd);
+	if (fd >= 0)
+		close(fd);
+	return st;
 }

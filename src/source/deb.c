@@ -10,7 +10,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,8 +96,7 @@ static int mmdebstrap(const struct strlist *pkgs, const char *suite, const char 
 {
 	struct strbuf inc = {0};
 	char *label, *tail;
-	long steps;
-	int fd, st;
+	int st;
 
 	for (size_t i = 0; i < pkgs->n; i++)
 		sb_addf(&inc, "%s%s", i ? "," : "--include=", pkgs->v[i]);
@@ -111,17 +109,12 @@ static int mmdebstrap(const struct strlist *pkgs, const char *suite, const char 
 			"--setup-hook=for s in 1 2 3 4 5 6 7 8; do mkdir -p \"$1/usr/share/man/man$s\"; done",
 			(char *)suite, (char *)tmp, NULL};
 	label = xasprintf("mmdebstrap %s", inc.buf + 10);
-	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	st = progress_run(argv, fd, label, NULL, &steps);
-	if (fd >= 0)
-		close(fd);
-	if (st != 0) {
-		tail = file_read(log, NULL);
-		if (st == 127)
-			sb_adds(err, "cannot run mmdebstrap: is it installed? (scripts/setup.sh installs it)");
-		else
-			sb_addf(err, "mmdebstrap failed (status %d) for %s: %s", st, inc.buf + 10,
-				tail ? str_trim(tail + (strlen(tail) > 600 ? strlen(tail) - 600 : 0)) : "");
+	st = progress_run_logged(argv, log, label);
+	if (st == 127) {
+		sb_adds(err, "cannot run mmdebstrap: is it installed? (scripts/setup.sh installs it)");
+	} else if (st != 0) {
+		tail = file_tail(log, 600);
+		sb_addf(err, "mmdebstrap failed (status %d) for %s: %s", st, inc.buf + 10, tail);
 		free(tail);
 	}
 	free(label);

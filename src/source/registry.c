@@ -9,7 +9,6 @@
 #include "source/source.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,18 +39,6 @@ static int is_loopback(const char *ref)
 	return yes;
 }
 
-/* Runs skopeo with its output in a fresh log; its exit status. */
-static int skopeo(char *const argv[], const char *log, const char *label)
-{
-	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), st;
-	long steps;
-
-	st = label ? progress_run(argv, fd, label, NULL, &steps) : run_cmd(argv, fd);
-	if (fd >= 0)
-		close(fd);
-	return st;
-}
-
 static void skopeo_error(int st, const char *what, const char *ref, const char *log, struct strbuf *err)
 {
 	char *text = file_read(log, NULL), *last = NULL;
@@ -72,7 +59,7 @@ static char *manifest_key(const char *ref, const char *tls, const char *log, str
 {
 	char *src = xasprintf("docker://%s", ref), *out = xasprintf("%s.manifest", log), *key = NULL;
 	char *argv[] = {"skopeo", "inspect", "--raw", (char *)tls, src, NULL};
-	int st = skopeo(argv, out, NULL);
+	int st = progress_run_logged(argv, out, NULL);
 
 	if (st != 0) {
 		skopeo_error(st, "find", ref, out, err);
@@ -111,7 +98,7 @@ static char *pulled(const char *ref, struct strbuf *err)
 				(char *)stls, src, dst, NULL};
 		if (!is_dir(layout)) {
 			rm_rf(tmp);
-			int st = skopeo(argv, log, label);
+			int st = progress_run_logged(argv, log, label);
 			if (st != 0)
 				skopeo_error(st, "pull", ref, log, err);
 			else if (rename(tmp, layout) < 0)
