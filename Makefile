@@ -17,7 +17,7 @@ GUEST   := $(patsubst guest/%.c,build/guest/%,$(wildcard guest/*.c)) build/guest
 MUSLCC  ?= musl-gcc
 GCFLAGS := -static -Os -std=c11 -D_GNU_SOURCE $(WARN) -Iguest
 
-PATCHES := $(wildcard kernel/kml.patch)
+PATCHES := $(wildcard kernel/kml.patch kernel/missing.patch)
 RECIPES := $(sort $(wildcard configs/apps/*.recipe))
 
 DATA    := configs guest patches recipes
@@ -130,7 +130,7 @@ build/kml/cplprobe.so: tests/kml/cplprobe.c
 	@mkdir -p build/kml
 	$(CC) -shared -fPIC -O2 $(WARN) -o $@ $<
 
-test: lupine build/test-runner build/testguest/probe $(KMLTESTS) build/kml/cplprobe.so
+test: lupine build/test-runner build/testguest/probe build/testguest/features $(KMLTESTS) build/kml/cplprobe.so
 	build/test-runner $(TESTS)
 
 # fuzzing: libFuzzer harnesses over the library, built with clang (fuzz/README.md)

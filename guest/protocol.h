@@ -57,6 +57,11 @@ enum run_key { LUPINE_RUN_KEYS(LUPINE_RUN_ENUM) RUN_NKEYS };
 #define LUPINE_CTL_APP    "app"    /* "app BOOTTIME_NS": the application is being started */
 #define LUPINE_CTL_STATUS "status" /* "status N": the application ended with N (0-255) */
 #define LUPINE_CTL_ERROR  "error"  /* "error TEXT": why the application could not start */
+/* "missing KIND NAME TGID COMM": a process reached for a feature the kernel
+ * leaves out (KIND syscall, family, fs or option; see kernel/missing.patch);
+ * "used ...": with lupine_record on the command line, its first use */
+#define LUPINE_CTL_MISSING "missing"
+#define LUPINE_CTL_USED    "used"
 
 /* Commands the host sends on the console input, behind LUPINE_CTL_MARK. */
 #define LUPINE_IN_SIGNAL "signal" /* "signal N": send signal N to the application */

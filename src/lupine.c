@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{"bench", cmd_bench, "measure side by side: kernels (size, boot), apps (ready time, memory), syscalls"},
 	{"build", cmd_build, "turn an application into a bundle: specialised kernel + rootfs + run config"},
 	{"kernel", cmd_kernel, "build (or fetch from the cache) a kernel specialised for applications"},
+	{"manifest", cmd_manifest, "derive the kernel options an application needs from what it does"},
 	{"run", cmd_run, "boot a bundle in a microVM; exits with the application's status"},
 };
 

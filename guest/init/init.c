@@ -170,6 +170,7 @@ static _Noreturn void finish(int status)
 	/* leave a disk root clean, so it can be mounted read-only next time */
 	if (run.root_dev && !run.root_ro)
 		mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL);
+	klog_report();
 	ctl(LUPINE_CTL_STATUS " %d", status);
 	if (ports)
 		outl((unsigned)status, LUPINE_EXIT_PORT);

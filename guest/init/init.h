@@ -61,6 +61,9 @@ void entropy_seed(void);
  * as its standard input); its pid or -1. */
 pid_t app_start(const sigset_t *orig, int stdin_fd);
 
+/* klog.c: send the kernel's "lupine-missing"/"lupine-used" notes to the host. */
+void klog_report(void);
+
 /* input.c: the console's input, read on SIGIO. input_init returns the
  * descriptor the application gets as stdin (a pipe or /dev/null). */
 int input_init(void);

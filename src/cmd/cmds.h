@@ -8,6 +8,7 @@ int cmd_bench_app(int argc, char **argv); /* `lupine bench app` */
 int cmd_bench_syscall(int argc, char **argv); /* `lupine bench syscall` */
 int cmd_build(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
+int cmd_manifest(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
 #endif

@@ -25,18 +25,17 @@ static int ready_once(const struct readiness *o, const char *hostport)
 	FILE *f = popen(cmd.buf, "r");
 	char buf[4096];
 	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-	if (f)
-		pclose(f);
+	int st = f ? pclose(f) : -1;
 	buf[n] = 0;
 	sb_release(&cmd);
-	return strstr(buf, o->expect) != NULL;
+	return o->expect ? strstr(buf, o->expect) != NULL : st == 0;
 }
 
 /* A one-shot application's check: its output (in the run's log) holds the text. */
 static int output_holds(const struct readiness *o)
 {
 	char *text = o->log ? file_read(o->log, NULL) : NULL;
-	int ok = text && strstr(text, o->expect);
+	int ok = text && (!o->expect || strstr(text, o->expect));
 
 	free(text);
 	return ok;
@@ -45,7 +44,7 @@ static int output_holds(const struct readiness *o)
 /* One `lupine run`: seconds until ready, or -1 if it never got ready in limit seconds. */
 double ready_time(const struct readiness *o, const char *bundle, int mem, double limit)
 {
-	char *self = xasprintf("/proc/self/exe"), mems[16], hp[16];
+	char *self = xasprintf("/proc/self/exe"), mems[16], hp[16], stop[16];
 	char *argv[64];
 	int k = 0;
 	double t0 = now_sec(), t = -1;
@@ -64,8 +63,13 @@ double ready_time(const struct readiness *o, const char *bundle, int mem, double
 	argv[k++] = "--timeout";
 	argv[k++] = "600";
 	/* it is stopped with SIGTERM once measured: do not wait long for it */
+	snprintf(stop, sizeof(stop), "%g", o->stop_timeout > 0 ? o->stop_timeout : 2);
 	argv[k++] = "--stop-timeout";
-	argv[k++] = "2";
+	argv[k++] = stop;
+	if (o->features) {
+		argv[k++] = "--record-features";
+		argv[k++] = (char *)o->features;
+	}
 	if (o->args && o->args->n)
 		argv[k++] = "--";
 	for (size_t i = 0; o->args && i < o->args->n && k < 62; i++)
@@ -85,7 +89,7 @@ double ready_time(const struct readiness *o, const char *bundle, int mem, double
 		int st;
 		if (waitpid(pid, &st, WNOHANG) == pid) {
 			pid = -1; /* it ended: ready only if it is a one-shot app that did its job */
-			if (!o->probe && WIFEXITED(st) && WEXITSTATUS(st) == 0 && output_holds(o))
+			if (!o->probe && WIFEXITED(st) && (WEXITSTATUS(st) == 0 || !o->expect) && output_holds(o))
 				t = now_sec() - t0;
 			break;
 		}

@@ -11,9 +11,12 @@ struct readiness {
 	int host_port;         /* HOST, for {port} in the probe */
 	const char *probe;     /* shell command; {port} is replaced. NULL: a one-shot
 				* application, ready when it exits 0 with the text in log */
-	const char *expect;    /* text the probe's output holds when ready */
+	const char *expect;    /* text the probe's output holds when ready (NULL: the
+				* probe exits 0; a one-shot application ends, however) */
 	const struct strlist *args; /* the application's arguments (may be NULL) */
 	const char *log;       /* lupine run's output goes here (NULL: /dev/null) */
+	const char *features;  /* lupine run --record-features FILE (NULL: no recording) */
+	double stop_timeout;   /* seconds the application gets to end after the stop (0: 2) */
 };
 
 /* One `lupine run` with mem MiB: seconds until the probe passed, or -1 if

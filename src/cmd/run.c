@@ -3,6 +3,7 @@
 #include "cmd/cmds.h"
 #include "cmd/options.h"
 #include "bundle/launch.h"
+#include "kernel/knotes.h"
 #include "lib/guard.h"
 
 #include <errno.h>
@@ -23,7 +24,8 @@ enum {
 static const char usage[] =
 	"usage: lupine run BUNDLE [-p [IP:]HOSTPORT:GUESTPORT]... [-m MiB] [-e KEY=VAL]...\n"
 	"                  [-i] [--accel auto|kvm|tcg] [--vmm qemu|firecracker] [--timeout SEC]\n"
-	"                  [--stop-timeout SEC] [--dry-run] [-- ARGS...]\n"
+	"                  [--stop-timeout SEC] [--record-features FILE] [--dry-run] [-v]\n"
+	"                  [-- ARGS...]\n"
 	"\n"
 	"Boots a bundle made by 'lupine build' in a microVM, streams the console to\n"
 	"stdout and exits with the application's exit status (128+N for a death by\n"
@@ -31,6 +33,11 @@ static const char usage[] =
 	"application as 'docker stop' does: SIGTERM to it inside the guest, then the VM\n"
 	"is killed after --stop-timeout; the init syncs and remounts the root read-only\n"
 	"before the VM ends.\n"
+	"\n"
+	"When the application fails (non-zero exit) or the VM does, lupine names each\n"
+	"kernel feature a process reached for that this kernel leaves out, and the\n"
+	"option that builds it, e.g. 'postgres (pid 31) called signalfd4(), which this\n"
+	"kernel leaves out: it needs CONFIG_SIGNALFD'.\n"
 	"\n"
 	"  -p [IP:]HOST:GUEST  forward a TCP port from the host (IP default 127.0.0.1)\n"
 	"  -m MiB              guest memory (default: the bundle's, normally 128)\n"
@@ -52,7 +59,14 @@ static const char usage[] =
 	"  --ro                ext4 bundles: mount the root filesystem read-only\n"
 	"  --ctl port|console  how the init reports to lupine (default: the VMM's way; a\n"
 	"                      port on QEMU, the console on Firecracker)\n"
+	"  --record-features FILE\n"
+	"                      boot with lupine_record: the kernel notes the first use\n"
+	"                      of every system call, socket family and filesystem, and\n"
+	"                      FILE gets them (\"used KIND NAME PID COMM\" lines, and\n"
+	"                      \"missing ...\" ones); what 'lupine manifest' reads\n"
 	"  --dry-run           print the VMM command line (and config file) and exit\n"
+	"  -v, --verbose       name missing features after every run, libc's harmless\n"
+	"                      start-up probes (rseq, set_robust_list) included\n"
 	"  -- ARGS             replace the application's arguments\n"
 	"\n"
 	"exit status: the application's, or 122 the VM stopped without a status,\n"
@@ -64,7 +78,8 @@ struct run_opts {
 	struct strlist env, args;
 	struct vm_port *ports;
 	const char *bundle;
-	int dry_run;
+	const char *features; /* --record-features FILE */
+	int dry_run, verbose;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -107,6 +122,8 @@ static void parse_option(struct run_opts *o, int c, const char *arg)
 		o->lo.ctl = arg;
 		break;
 	case 'n': o->dry_run = 1; break;
+	case 'v': o->verbose = 1; break;
+	case 'F': o->features = arg; break;
 	}
 }
 
@@ -120,10 +137,12 @@ static void parse(struct run_opts *o, int argc, char **argv)
 		{"persist", no_argument, 0, 'P'},       {"ro", no_argument, 0, 'R'},
 		{"ctl", required_argument, 0, 'c'},     {"dry-run", no_argument, 0, 'n'},
 		{"interactive", no_argument, 0, 'i'},   {"stop-timeout", required_argument, 0, 'S'},
-		{"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+		{"verbose", no_argument, 0, 'v'},       {"record-features", required_argument, 0, 'F'},
+		{"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0}};
 	int c, nopts = opt_split(argc, argv, &o->args);
 
-	while ((c = getopt_long(nopts, argv, "p:m:e:ih", opts, NULL)) != -1) {
+	while ((c = getopt_long(nopts, argv, "p:m:e:ihv", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
 			exit(0);
@@ -170,6 +189,41 @@ static int finish(const struct vm_result *r, double timeout)
 	return EXIT_NO_STATUS;
 }
 
+/* After a failed run (or any, verbose): the features the kernel left out
+ * that a process reached for, with the option each needs. */
+static void diagnose(const struct vm_result *r, int verbose)
+{
+	struct strbuf err = {0}, out = {0};
+	struct knotes k;
+
+	if (!r->missing.n || (!verbose && r->end == VM_EXITED && r->status == 0))
+		return;
+	if (knotes_resolve(NULL, &r->missing, NULL, &k, &err) < 0) {
+		fprintf(stderr, "lupine: the kernel left out features a process reached for (%s), but %s\n",
+			r->missing.v[0], err.buf);
+	} else {
+		knotes_diagnose(&k, verbose, &out);
+		fputs(out.buf ? out.buf : "", stderr);
+		knotes_release(&k);
+	}
+	sb_release(&err);
+	sb_release(&out);
+}
+
+/* --record-features: every note the kernel made, as the init sent them. */
+static void write_features(const char *path, const struct vm_result *r)
+{
+	struct strbuf text = {0};
+
+	for (size_t i = 0; i < r->used.n; i++)
+		sb_addf(&text, "used %s\n", r->used.v[i]);
+	for (size_t i = 0; i < r->missing.n; i++)
+		sb_addf(&text, "missing %s\n", r->missing.v[i]);
+	if (file_write_atomic(path, text.buf ? text.buf : "", text.len, 0644) < 0)
+		fprintf(stderr, "lupine: cannot write '%s': %s\n", path, strerror(errno));
+	sb_release(&text);
+}
+
 /* Everything a run checks before it makes any file. */
 static void validate(struct run_opts *o, const struct bundle *b)
 {
@@ -206,6 +260,9 @@ static int boot(struct run_opts *o, struct strbuf *err)
 	signal(SIGHUP, on_stop);
 	if (vmm_run(&o->cfg, &r, err) < 0)
 		return -1;
+	diagnose(&r, o->verbose);
+	if (o->features)
+		write_features(o->features, &r);
 	if (stop_signal && r.end != VM_EXITED) {
 		if (r.stop_expired)
 			fprintf(stderr, "lupine: the application did not end within the stop timeout; killed the VM\n");
@@ -242,7 +299,12 @@ int cmd_run(int argc, char **argv)
 	if (!(tmpl = tmp_dir("run")))
 		die("cannot create a temporary directory: %s", strerror(errno));
 	o.lo.tmpdir = tmpl;
-	ret = bundle_launch(o.bundle, &b, &o.lo, &o.cfg, &l, &err) < 0 ? -1 : boot(&o, &err);
+	ret = bundle_launch(o.bundle, &b, &o.lo, &o.cfg, &l, &err);
+	char *cmdline = o.features ? xasprintf("%s lupine_record", o.cfg.cmdline ? o.cfg.cmdline : "") : NULL;
+	if (cmdline)
+		o.cfg.cmdline = cmdline;
+	ret = ret < 0 ? -1 : boot(&o, &err);
+	free(cmdline);
 	launch_release(&l);
 	rm_rf(tmpl);
 	free(tmpl);

@@ -247,6 +247,21 @@ static size_t add_quirks(const char *name, struct strbuf *out)
 	return lines;
 }
 
+const char *kfeature_option(const struct kfeature_table *t, enum kfeature_kind kind, const char *name)
+{
+	const char *first = NULL;
+
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->v[i].kind != kind || strcmp(t->v[i].name, name))
+			continue;
+		if (str_starts(t->v[i].option, "CONFIG_"))
+			return t->v[i].option;
+		if (!first)
+			first = t->v[i].option;
+	}
+	return first;
+}
+
 size_t kfeature_explain(const struct kfeature_table *t, const char *name, struct strbuf *out)
 {
 	char *n = normalise(name);

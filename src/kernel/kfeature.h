@@ -52,4 +52,15 @@ void kfeature_table_release(struct kfeature_table *t);
  * appended; 0 (nothing appended) when the name is not known. */
 size_t kfeature_explain(const struct kfeature_table *t, const char *name, struct strbuf *out);
 
+/* The option column of NAME's first entry of this kind that names options
+ * (any one definition builds it), else of its first entry; NULL when NAME
+ * has no entry. Points into t. */
+const char *kfeature_option(const struct kfeature_table *t, enum kfeature_kind kind, const char *name);
+
+/* kfeature_nr.c: numbers as a running kernel reports them, read from the
+ * tree: x86-64 system call NR ("signalfd4"), socket family NR ("AF_INET6").
+ * NULL when the tree has no such number. Caller frees. */
+char *kfeature_syscall_name(const char *tree, long nr);
+char *kfeature_family_name(const char *tree, long nr);
+
 #endif

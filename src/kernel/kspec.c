@@ -170,17 +170,23 @@ void kspec_free_fragments(struct kconfig_frag *frags, size_t n)
 	free(frags);
 }
 
+static int apply_patch(struct ksource *src, const char *name, struct strbuf *err)
+{
+	char *file = xasprintf("%s.patch", name);
+	const struct embedded_file *p = embedded_find(embedded_patches, file);
+
+	if (!p)
+		sb_addf(err, "this lupine was built without kernel/%s", file);
+	free(file);
+	return p ? ksource_patch(src, name, (const char *)p->data, err) : -1;
+}
+
 int kspec_patch_source(const struct kspec *s, struct ksource *src, struct strbuf *err)
 {
-	const struct embedded_file *p;
-
-	if (!s->kml)
-		return 0;
-	if (!(p = embedded_find(embedded_patches, "kml.patch"))) {
-		sb_adds(err, "this lupine was built without kernel/kml.patch");
+	/* every kernel names the compiled-out features its programs reach for */
+	if (apply_patch(src, "missing", err) < 0)
 		return -1;
-	}
-	return ksource_patch(src, "kml", (const char *)p->data, err);
+	return s->kml ? apply_patch(src, "kml", err) : 0;
 }
 
 int kspec_kernel(const struct kspec *s, const char *source, int jobs, int force, struct kbuild_result *res,

@@ -28,7 +28,7 @@ int kspec_fragments(const struct kspec *s, struct kconfig_frag **frags, size_t *
 		    struct strbuf *err);
 void kspec_free_fragments(struct kconfig_frag *frags, size_t n);
 
-/* Applies the kernel patches the spec needs (KML) to src. Returns 0 or -1 with err set. */
+/* Applies the kernel patches: missing.patch (every kernel) and, for KML, kml.patch. Returns 0 or -1 with err set. */
 struct ksource;
 int kspec_patch_source(const struct kspec *s, struct ksource *src, struct strbuf *err);
 

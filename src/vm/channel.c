@@ -68,6 +68,10 @@ static void ctl_line(struct channel *c, char *line)
 		c->status_seen = 1;
 	} else if (!strcmp(line, LUPINE_CTL_ERROR) && arg && !res->app_error) {
 		res->app_error = xstrdup(arg);
+	} else if (!strcmp(line, LUPINE_CTL_MISSING) && arg) {
+		strlist_add(&res->missing, arg);
+	} else if (!strcmp(line, LUPINE_CTL_USED) && arg) {
+		strlist_add(&res->used, arg);
 	}
 }
 

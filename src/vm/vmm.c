@@ -287,6 +287,8 @@ void vm_result_release(struct vm_result *res)
 	free(res->console);
 	free(res->panic);
 	free(res->app_error);
+	strlist_release(&res->missing);
+	strlist_release(&res->used);
 	memset(res, 0, sizeof(*res));
 }
 

@@ -99,6 +99,9 @@ struct vm_result {
 	const char *accel;   /* "kvm" or "tcg" */
 	int stop_sent;       /* a stop (signal or timeout) sent SIGTERM to the application */
 	int stop_expired;    /* ... which did not end in time: the VM was killed */
+	/* the kernel's feature notes, "KIND NAME TGID COMM" (guest/protocol.h) */
+	struct strlist missing; /* features processes reached for and the kernel leaves out */
+	struct strlist used;    /* first uses, when the kernel recorded (lupine_record) */
 };
 
 /* Whether this host can run KVM guests: vmx/svm in /proc/cpuinfo and a

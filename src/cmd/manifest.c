@@ -1,0 +1,344 @@
+/* manifest.c: `lupine manifest` derives an application's kernel options from
+ * what it does: built on lupine-general, booted with the kernel recording
+ * (lupine run --record-features) while a workload runs against it, its
+ * notes resolved to options (kernel/kderive.h). --prune then drops, one
+ * kernel build each, the options the workload does without. */
+#include "cmd/cmds.h"
+#include "cmd/options.h"
+#include "cmd/readiness.h"
+#include "bundle/recipe.h"
+#include "kernel/kderive.h"
+#include "lib/guard.h"
+#include "vm/vmm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"usage: lupine manifest SOURCE [--workload CMD] [--port GUEST] [-o FRAGMENT] [--prune]\n"
+	"                       [-m MiB] [--timeout SEC] [--source PATH] [-- ARGS...]\n"
+	"\n"
+	"Derives the kernel options an application needs from what it does. Builds\n"
+	"SOURCE (as for lupine build; app:NAME takes its recipe) on lupine-general,\n"
+	"boots it with the kernel recording the first use of every system call, socket\n"
+	"family and filesystem (and every feature it reached for and did not find),\n"
+	"runs the workload against it, stops it, and writes a config fragment: one\n"
+	"option per line, each after a comment naming what needs it. Options Lupine's\n"
+	"base kernel has already are left out; those the derived ones depend on are\n"
+	"added. Build with it: lupine build SOURCE --config FRAGMENT, or build --auto.\n"
+	"\n"
+	"  --workload CMD   host shell command run until it exits 0 while the app runs;\n"
+	"                   {port} is the host port forwarded to the app's port (default:\n"
+	"                   an app:NAME recipe's client check; without either, the\n"
+	"                   application runs until it exits by itself)\n"
+	"  --port GUEST     the application's TCP port for {port} (default: the recipe's)\n"
+	"  -o, --output F   write the fragment to F (default: standard output)\n"
+	"  --prune          then, for each derived option that a system call asked for,\n"
+	"                   build a kernel without it and keep it only if the workload\n"
+	"                   fails there (one kernel build, minutes, per option)\n"
+	"  -m MiB           guest memory (default: the recipe's, else 256)\n"
+	"  --timeout SEC    how long the workload may take to pass (default: the\n"
+	"                   recipe's, else 300)\n"
+	"  --source PATH    kernel source, as for lupine kernel\n";
+
+struct manifest_opts {
+	const char *source, *workload, *port, *output, *ksource;
+	struct strlist args;
+	struct recipe recipe;
+	int has_recipe, prune, mem;
+	double timeout;
+	char *dir; /* private temporary directory */
+};
+
+/* Runs `lupine ARGS` with its output in log; its exit status. */
+static int lupine_logged(char *const argv[], const char *log)
+{
+	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), st;
+
+	fflush(stdout);
+	st = run_cmd(argv, fd);
+	if (fd >= 0)
+		close(fd);
+	return st;
+}
+
+/* lupine build SOURCE [--general | --config FRAG] -o OUT [-- ARGS]; 0 or -1 (log has why). */
+static int build_bundle(const struct manifest_opts *o, const char *frag, const char *out, const char *log)
+{
+	char *argv[64];
+	int k = 0;
+
+	argv[k++] = "/proc/self/exe";
+	argv[k++] = "build";
+	argv[k++] = (char *)o->source;
+	argv[k++] = "-q";
+	argv[k++] = "-o";
+	argv[k++] = (char *)out;
+	argv[k++] = frag ? "--config" : "--general";
+	if (frag)
+		argv[k++] = (char *)frag;
+	if (o->ksource) {
+		argv[k++] = "--source";
+		argv[k++] = (char *)o->ksource;
+	}
+	if (o->args.n)
+		argv[k++] = "--";
+	for (size_t i = 0; i < o->args.n && k < 62; i++)
+		argv[k++] = o->args.v[i];
+	argv[k] = NULL;
+	return lupine_logged(argv, log) == 0 ? 0 : -1;
+}
+
+/* One run of bundle with the workload; 1 if the workload passed. features: record into it. */
+static int workload_passes(const struct manifest_opts *o, const char *bundle, const char *features,
+			   const char *log)
+{
+	int hp = o->port ? vm_port_unused() : 0;
+	char *port = o->port ? xasprintf("%d:%s", hp, o->port) : NULL;
+	const char *probe = o->workload ? o->workload : o->has_recipe ? o->recipe.check : NULL;
+	const char *expect = o->workload ? NULL : o->has_recipe ? o->recipe.expect : NULL;
+	struct readiness rd = {.port = port, .host_port = hp, .probe = probe, .expect = expect, .log = log,
+			       .features = features, .stop_timeout = 30};
+	double t = ready_time(&rd, bundle, o->mem, o->timeout);
+
+	free(port);
+	return t >= 0;
+}
+
+/* The features file: "used ..." and "missing ..." lines, split. */
+static void read_features(const char *path, struct strlist *used, struct strlist *missing)
+{
+	char *text = file_read(path, NULL);
+
+	for (char *line = text ? strtok(text, "\n") : NULL; line; line = strtok(NULL, "\n")) {
+		if (str_starts(line, "used "))
+			strlist_add(used, line + 5);
+		else if (str_starts(line, "missing "))
+			strlist_add(missing, line + 8);
+	}
+	free(text);
+}
+
+/* Records a run on lupine-general and derives; 0, or -1 with err. */
+static int derive(const struct manifest_opts *o, struct kderivation *d, size_t *nfeatures, struct strbuf *err)
+{
+	char *bundle = xasprintf("%s/general.lupine", o->dir), *blog = xasprintf("%s/build.log", o->dir);
+	char *rlog = xasprintf("%s/run.log", o->dir), *feat = xasprintf("%s/features", o->dir);
+	struct strlist used = {0}, missing = {0};
+	struct knotes k = {0};
+	int ret = -1;
+
+	note("manifest: building %s on lupine-general, the recording kernel ...", o->source);
+	if (build_bundle(o, NULL, bundle, blog) < 0) {
+		char *why = file_tail(blog, 600);
+		sb_addf(err, "cannot build %s: %s", o->source, why);
+		free(why);
+		goto out;
+	}
+	note("manifest: running it with the kernel recording, %s ...",
+	     o->workload || o->has_recipe ? "until the workload passes" : "until it exits");
+	if (!workload_passes(o, bundle, feat, rlog)) {
+		char *why = file_tail(rlog, 600);
+		sb_addf(err, "the workload did not pass on lupine-general within %.0f s, so nothing can be derived from it; "
+			     "the run ended with: %s", o->timeout, why);
+		free(why);
+		goto out;
+	}
+	read_features(feat, &used, &missing);
+	if (!used.n) {
+		sb_addf(err, "the recording run reported no features (a kernel without CONFIG_PRINTK keeps no notes); see %s", rlog);
+		goto out;
+	}
+	if (knotes_resolve(o->ksource, &missing, &used, &k, err) < 0 ||
+	    kderive(o->ksource, &k, o->port != NULL, d, err) < 0)
+		goto out;
+	*nfeatures = k.n;
+	ret = 0;
+out:
+	knotes_release(&k);
+	strlist_release(&used);
+	strlist_release(&missing);
+	free(bundle);
+	free(blog);
+	free(rlog);
+	free(feat);
+	return ret;
+}
+
+/* Whether every reason for o came from a system call (so a program may do without). */
+static int prunable(const struct kderived *o)
+{
+	if (o->dependency || !strcmp(o->option, "CONFIG_VIRTIO_NET"))
+		return 0;
+	for (size_t i = 0; i < o->why.n; i++)
+		if (!strstr(o->why.v[i], "() by "))
+			return 0;
+	return 1;
+}
+
+/* Options only there for the sake of dropped ones go too. */
+static void drop_orphans(struct kderivation *d, const struct strlist *dropped)
+{
+	for (size_t i = 0; i < d->n;) {
+		const struct kderived *o = &d->v[i];
+		int needed = !o->dependency;
+		for (size_t j = 0; j < o->why.n && !needed; j++) {
+			int gone = 0;
+			for (size_t k = 0; k < dropped->n && !gone; k++)
+				gone = str_starts(o->why.v[j], "needed by ") && !strcmp(o->why.v[j] + 10, dropped->v[k]);
+			needed = !gone;
+		}
+		if (needed)
+			i++;
+		else
+			kderive_drop(d, o->option);
+	}
+}
+
+/* Loupe-style: without each prunable option in turn, does the workload still pass? */
+static void prune(const struct manifest_opts *o, struct kderivation *d, struct strlist *dropped)
+{
+	struct strlist cand = {0};
+
+	for (size_t i = 0; i < d->n; i++)
+		if (prunable(&d->v[i]))
+			strlist_add(&cand, d->v[i].option);
+	for (size_t i = 0; i < cand.n; i++) {
+		/* the trial is d without the candidate: render d, then cut it out */
+		char *text = kderive_render(d, ""), *frag = xasprintf("%s/prune.config", o->dir);
+		char *bundle = xasprintf("%s/prune-%zu.lupine", o->dir, i), *log = xasprintf("%s/prune.log", o->dir);
+		char *line = xasprintf("\n%s=y\n", cand.v[i]), *at = strstr(text, line);
+		if (at)
+			memmove(at + 1, at + strlen(line), strlen(at + strlen(line)) + 1);
+		note("manifest: prune %zu/%zu: building without %s ...", i + 1, cand.n, cand.v[i]);
+		int passes = file_write_atomic(frag, text, strlen(text), 0644) == 0 &&
+			     build_bundle(o, frag, bundle, log) == 0 && workload_passes(o, bundle, NULL, log);
+		note("manifest: prune %zu/%zu: the workload %s without %s", i + 1, cand.n,
+		     passes ? "passes: dropped" : "fails: kept", cand.v[i]);
+		if (passes) {
+			strlist_add(dropped, cand.v[i]);
+			kderive_drop(d, cand.v[i]);
+		}
+		rm_rf(bundle);
+		free(line);
+		free(log);
+		free(bundle);
+		free(frag);
+		free(text);
+	}
+	drop_orphans(d, dropped);
+	strlist_release(&cand);
+}
+
+static void parse(struct manifest_opts *o, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"workload", required_argument, 0, 'w'}, {"port", required_argument, 0, 'P'},
+		{"output", required_argument, 0, 'o'},   {"prune", no_argument, 0, 'p'},
+		{"memory", required_argument, 0, 'm'},   {"timeout", required_argument, 0, 't'},
+		{"source", required_argument, 0, 's'},   {"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0}};
+	int c, nopts = opt_split(argc, argv, &o->args);
+
+	while ((c = getopt_long(nopts, argv, "o:m:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w': o->workload = optarg; break;
+		case 'P': o->port = optarg; break;
+		case 'o': o->output = optarg; break;
+		case 'p': o->prune = 1; break;
+		case 'm': o->mem = opt_memory(optarg); break;
+		case 't': o->timeout = opt_seconds("--timeout", optarg); break;
+		case 's': o->ksource = optarg; break;
+		case 'h': fputs(usage, stdout); exit(0);
+		default: fputs(usage, stderr); exit(2);
+		}
+	}
+	if (optind >= nopts)
+		die("no source given; see 'lupine manifest --help'");
+	if (optind + 1 < nopts)
+		die("unexpected argument '%s'; the application's arguments go after --", argv[optind + 1]);
+	o->source = argv[optind];
+}
+
+/* A recipe's port, memory and check fill what the command line left out. */
+static void apply_recipe(struct manifest_opts *o)
+{
+	struct strbuf err = {0};
+
+	if (!str_starts(o->source, "app:"))
+		return;
+	if (recipe_load(o->source + 4, &o->recipe, &err) < 0)
+		die("%s", err.buf);
+	o->has_recipe = 1;
+	if (!o->port && o->recipe.ports.n)
+		o->port = o->recipe.ports.v[0];
+	if (!o->mem)
+		o->mem = o->recipe.memory_mib;
+	if (!o->timeout && o->recipe.check_timeout > 0)
+		o->timeout = o->recipe.check_timeout;
+}
+
+static char *header(const struct manifest_opts *o, const struct strlist *dropped, size_t nfeatures)
+{
+	struct strbuf h = {0};
+	const char *work = o->workload ? o->workload : o->has_recipe && o->recipe.check ? o->recipe.check : NULL;
+
+	sb_addf(&h, "# Derived by lupine manifest from %s: the options for the %zu kernel features it used\n",
+		o->source, nfeatures);
+	sb_addf(&h, "# on lupine-general while %s%s%s, beyond Lupine's base kernel.\n",
+		work ? "this workload ran: " : "it ran until it exited", work ? work : "", "");
+	for (size_t i = 0; i < dropped->n; i++)
+		sb_addf(&h, "# pruned: %s (the workload passes without it)\n", dropped->v[i]);
+	return sb_detach(&h);
+}
+
+int cmd_manifest(int argc, char **argv)
+{
+	struct manifest_opts o = {0};
+	struct kderivation d = {0};
+	struct strlist dropped = {0};
+	struct strbuf err = {0};
+	size_t nfeatures = 0, deps = 0;
+
+	parse(&o, argc, argv);
+	apply_recipe(&o);
+	if (o.workload && !o.port)
+		die("--workload needs the application's port: give --port GUEST");
+	if (!o.mem)
+		o.mem = 256;
+	if (!o.timeout)
+		o.timeout = 300;
+	guard_start();
+	if (!(o.dir = tmp_dir("manifest")))
+		die("cannot create a temporary directory: %s", strerror(errno));
+	if (derive(&o, &d, &nfeatures, &err) < 0) {
+		rm_rf(o.dir);
+		die("%s", err.buf);
+	}
+	if (o.prune)
+		prune(&o, &d, &dropped);
+	char *head = header(&o, &dropped, nfeatures), *text = kderive_render(&d, head);
+	if (!o.output)
+		fputs(text, stdout);
+	else if (file_write_atomic(o.output, text, strlen(text), 0644) < 0)
+		die("cannot write '%s': %s", o.output, strerror(errno));
+	for (size_t i = 0; i < d.n; i++)
+		deps += d.v[i].dependency;
+	note("manifest: %zu options (%zu of them dependencies) from %zu features%s%s", d.n, deps, nfeatures,
+	     o.output ? "; written to " : "", o.output ? o.output : "");
+	rm_rf(o.dir);
+	free(o.dir);
+	free(head);
+	free(text);
+	kderivation_release(&d);
+	strlist_release(&dropped);
+	strlist_release(&o.args);
+	if (o.has_recipe)
+		recipe_release(&o.recipe);
+	return 0;
+}

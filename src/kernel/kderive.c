@@ -1,0 +1,202 @@
+/* kderive.c: notes of a recording run -> the options an application needs, with their dependencies. */
+#include "kernel/kderive.h"
+#include "kernel/kbuild.h"
+#include "kernel/kfeature.h"
+#include "kernel/kindex_impl.h"
+#include "kernel/kspec.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct kderived *find(struct kderivation *d, const char *option)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (!strcmp(d->v[i].option, option))
+			return &d->v[i];
+	return NULL;
+}
+
+static int in_base(const struct kconfig_frag *base, const char *option)
+{
+	const char *v = kconfig_lookup(base, option);
+	return v && !strcmp(v, "y");
+}
+
+/* Adds option (unless base has it) with a reason; returns it, or NULL. */
+static struct kderived *add(struct kderivation *d, const struct kconfig_frag *base, const char *option,
+			    const char *why, int dependency)
+{
+	struct kderived *o = find(d, option);
+
+	if (in_base(base, option))
+		return NULL;
+	if (!o) {
+		if (d->n == d->cap)
+			d->v = xrealloc(d->v, (d->cap = d->cap ? 2 * d->cap : 16) * sizeof(*d->v));
+		o = &d->v[d->n++];
+		memset(o, 0, sizeof(*o));
+		o->option = xstrdup(option);
+		o->dependency = dependency;
+	} else if (!dependency) {
+		o->dependency = 0;
+	}
+	for (size_t i = 0; i < o->why.n; i++)
+		if (!strcmp(o->why.v[i], why))
+			return o;
+	strlist_add(&o->why, why);
+	return o;
+}
+
+/* "signalfd4() by postgres", "AF_INET6 sockets by nginx", "fs proc by python3" */
+static char *reason(const struct knote *n)
+{
+	if (!strcmp(n->kind, "syscall"))
+		return xasprintf("%s() by %s", n->feature, n->comm);
+	if (!strcmp(n->kind, "family"))
+		return xasprintf("%s sockets by %s", n->feature, n->comm);
+	if (!strcmp(n->kind, "fs"))
+		return xasprintf("the %s filesystem by %s", n->feature, n->comm);
+	return xasprintf("%s by %s", n->feature, n->comm);
+}
+
+/* A conjunct that is only symbols joined by && ("NET && INET"): each is
+ * required. Anything else (||, !, =) is left to kconfig's own check. */
+static void required_symbols(const char *conj, struct strlist *out)
+{
+	for (const char *p = conj; *p;) {
+		while (*p == ' ' || *p == '\t' || *p == '&')
+			p++;
+		size_t n = 0;
+		while (isalnum((unsigned char)p[n]) || p[n] == '_')
+			n++;
+		if (!*p)
+			break;
+		if (!n || strchr("|!=<>(", p[n] ? p[n] : ' ') || (p[n] && p[n] != ' ' && p[n] != '&')) {
+			strlist_release(out);
+			return;
+		}
+		char *sym = xstrndup(p, n);
+		if (strcmp(sym, "y") && strcmp(sym, "m")) {
+			char *opt = xasprintf("CONFIG_%s", sym);
+			strlist_add(out, opt);
+			free(opt);
+		}
+		free(sym);
+		p += n;
+	}
+}
+
+/* Adds what each derived option depends on, until nothing new comes. */
+static void close_dependencies(struct kderivation *d, const struct kconfig_frag *base, const struct kindex *idx)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct kdef *def = kindex_first_def(idx, d->v[i].option + 7);
+		char *why = xasprintf("needed by %s", d->v[i].option);
+		for (size_t j = 0; def && j < def->ndeps; j++) {
+			struct strlist syms = {0};
+			required_symbols(def->deps[j], &syms);
+			for (size_t k = 0; k < syms.n; k++)
+				add(d, base, syms.v[k], why, 1);
+			strlist_release(&syms);
+		}
+		free(why); /* d->v may have moved: no pointer into it is kept */
+	}
+}
+
+/* The base kernel's resolved config, sorted, and the tree's Kconfig index. */
+static int load_base(const char *source, struct kconfig_frag *base, struct kindex **idx, struct strbuf *err)
+{
+	struct kspec spec = {0};
+	struct kconfig_frag *frags = NULL;
+	struct ksource src;
+	size_t n = 0;
+	char *label = NULL, *text = NULL;
+	int ret = -1;
+
+	if (kspec_fragments(&spec, &frags, &n, &label, err) < 0)
+		return -1;
+	if (ksource_open(&src, source, err) < 0)
+		goto out_frags;
+	struct kbuild_req req = {.src = &src, .frags = frags, .nfrags = n, .label = label};
+	if ((text = kbuild_resolve(&req, err)) && kconfig_frag_parse(base, "base .config", text, 0, err) == 0 &&
+	    (*idx = kindex_load(src.tree, "x86", err))) {
+		kconfig_frag_sort(base);
+		ret = 0;
+	}
+	free(text);
+	ksource_release(&src);
+out_frags:
+	kspec_free_fragments(frags, n);
+	free(label);
+	return ret;
+}
+
+int kderive(const char *source, const struct knotes *k, int net, struct kderivation *out, struct strbuf *err)
+{
+	struct kconfig_frag base = {0};
+	struct kindex *idx = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (load_base(source, &base, &idx, err) < 0) {
+		kconfig_frag_release(&base);
+		return -1;
+	}
+	for (size_t i = 0; i < k->n; i++) {
+		const struct knote *n = &k->v[i];
+		if (n->probe || !str_starts(n->option, "CONFIG_"))
+			continue;
+		char *why = reason(n), *opts = xstrdup(n->option);
+		for (char *o = strtok(opts, ","); o; o = strtok(NULL, ","))
+			add(out, &base, o, why, 0);
+		free(opts);
+		free(why);
+	}
+	if (net || find(out, "CONFIG_INET") || find(out, "CONFIG_IPV6"))
+		add(out, &base, "CONFIG_VIRTIO_NET", "the VM's network interface, eth0 (virtio-net)", 0);
+	close_dependencies(out, &base, idx);
+	kindex_free(idx);
+	kconfig_frag_release(&base);
+	return 0;
+}
+
+char *kderive_render(const struct kderivation *d, const char *header)
+{
+	struct strbuf out = {0};
+
+	sb_adds(&out, header ? header : "");
+	for (int dep = 0; dep <= 1; dep++) {
+		for (size_t i = 0; i < d->n; i++) {
+			if (d->v[i].dependency != dep)
+				continue;
+			sb_adds(&out, "# ");
+			for (size_t j = 0; j < d->v[i].why.n; j++)
+				sb_addf(&out, "%s%s", j ? ", " : "", d->v[i].why.v[j]);
+			sb_addf(&out, "\n%s=y\n", d->v[i].option);
+		}
+	}
+	return sb_detach(&out);
+}
+
+int kderive_drop(struct kderivation *d, const char *option)
+{
+	struct kderived *o = find(d, option);
+
+	if (!o)
+		return 0;
+	free(o->option);
+	strlist_release(&o->why);
+	memmove(o, o + 1, (size_t)(d->v + d->n - o - 1) * sizeof(*o));
+	d->n--;
+	return 1;
+}
+
+void kderivation_release(struct kderivation *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->v[i].option);
+		strlist_release(&d->v[i].why);
+	}
+	free(d->v);
+	memset(d, 0, sizeof(*d));
+}

@@ -1,0 +1,34 @@
+/* kderive.h: an application's manifest from what it did. The notes of a
+ * recording run (kernel/knotes.h) become the options that build each
+ * feature it used or reached for, with the options those depend on, minus
+ * what Lupine's base kernel has already. */
+#ifndef LUPINE_KDERIVE_H
+#define LUPINE_KDERIVE_H
+
+#include "kernel/knotes.h"
+
+struct kderived {
+	char *option;       /* "CONFIG_SIGNALFD" */
+	struct strlist why; /* "signalfd4() by postgres", "needed by CONFIG_IPV6" */
+	int dependency;     /* added only because a derived option depends on it */
+};
+
+struct kderivation {
+	struct kderived *v;
+	size_t n, cap;
+};
+
+/* Derives from k against the kernel source (NULL: the default): its base
+ * config resolved by kconfig and its Kconfig dependencies. net: the VM
+ * needs its NIC (virtio-net) even if k shows no IP socket. 0, or -1 with err. */
+int kderive(const char *source, const struct knotes *k, int net, struct kderivation *out, struct strbuf *err);
+
+/* The derivation as a config fragment: header lines (already "# "-prefixed),
+ * then per option a comment saying why and "CONFIG_X=y". Caller frees. */
+char *kderive_render(const struct kderivation *d, const char *header);
+
+/* Removes option from d (and nothing else); 1 if it was there. */
+int kderive_drop(struct kderivation *d, const char *option);
+void kderivation_release(struct kderivation *d);
+
+#endif

@@ -1,0 +1,193 @@
+/* knotes.c: a run's kernel notes, resolved to options, and the diagnosis lupine run prints. */
+#include "kernel/knotes.h"
+#include "kernel/configs.h"
+#include "kernel/kfeature.h"
+#include "kernel/ksource.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* System calls glibc and friends try at start-up and do without: their
+ * ENOSYS is expected, so they are not named as a cause of failure. */
+static const char *const probes[] = {"rseq", "set_robust_list", "get_robust_list", "membarrier"};
+
+static int is_probe(const struct knote *n)
+{
+	for (size_t i = 0; !strcmp(n->kind, "syscall") && i < ARRAY_SIZE(probes); i++)
+		if (!strcmp(n->feature, probes[i]))
+			return 1;
+	return 0;
+}
+
+/* The user's name of a reported feature: "#282" numbers through the tree,
+ * "sys_signalfd4" without its prefix, "CONFIG_X:what" split. */
+static void name_feature(struct knote *n, const char *name, const char *tree)
+{
+	char *end;
+	long nr = name[0] == '#' ? strtol(name + 1, &end, 10) : -1;
+
+	if (nr >= 0 && !strcmp(n->kind, "syscall"))
+		n->feature = kfeature_syscall_name(tree, nr);
+	else if (nr >= 0 && !strcmp(n->kind, "family"))
+		n->feature = kfeature_family_name(tree, nr);
+	else if (!strcmp(n->kind, "option") && strchr(name, ':')) {
+		n->option = xstrndup(name, strcspn(name, ":"));
+		n->feature = xstrdup(strchr(name, ':') + 1);
+	} else
+		n->feature = xstrdup(str_starts(name, "sys_") ? name + 4 : name);
+	if (!n->feature)
+		n->feature = xstrdup(name);
+}
+
+static void resolve_option(struct knote *n, const struct kfeature_table *t)
+{
+	enum kfeature_kind kind = !strcmp(n->kind, "family") ? KF_FAMILY : !strcmp(n->kind, "fs") ? KF_FS
+												 : KF_SYSCALL;
+	const char *opt;
+
+	if (n->option)
+		return;
+	opt = kfeature_option(t, kind, n->feature);
+	n->option = xstrdup(opt ? opt : KF_UNKNOWN);
+}
+
+static int seen(const struct knotes *k, const struct knote *n)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (k->v[i].missing == n->missing && k->v[i].pid == n->pid &&
+		    !strcmp(k->v[i].kind, n->kind) && !strcmp(k->v[i].feature, n->feature))
+			return 1;
+	return 0;
+}
+
+/* "KIND NAME TGID COMM" (COMM may hold spaces) */
+static void add_lines(struct knotes *k, const struct strlist *lines, int missing, const char *tree,
+		      const struct kfeature_table *t)
+{
+	for (size_t i = 0; lines && i < lines->n; i++) {
+		char kind[16], name[64];
+		int pid, off = 0;
+		struct knote n = {.missing = missing};
+
+		if (sscanf(lines->v[i], "%15s %63s %d %n", kind, name, &pid, &off) < 3 || !off)
+			continue;
+		n.kind = xstrdup(kind);
+		n.pid = pid;
+		n.comm = xstrdup(lines->v[i] + off);
+		name_feature(&n, name, tree);
+		resolve_option(&n, t);
+		n.probe = is_probe(&n);
+		if (seen(k, &n)) {
+			free(n.kind), free(n.feature), free(n.option), free(n.comm);
+			continue;
+		}
+		if (k->n == k->cap)
+			k->v = xrealloc(k->v, (k->cap = k->cap ? 2 * k->cap : 16) * sizeof(*k->v));
+		k->v[k->n++] = n;
+	}
+}
+
+int knotes_resolve(const char *source, const struct strlist *missing, const struct strlist *used,
+		   struct knotes *out, struct strbuf *err)
+{
+	struct kfeature_table t = {0};
+	struct ksource ks;
+	int cached;
+
+	memset(out, 0, sizeof(*out));
+	if (ksource_open(&ks, source, err) < 0)
+		return -1;
+	if (kfeature_load(&ks, &t, &cached, err) < 0) {
+		ksource_release(&ks);
+		return -1;
+	}
+	add_lines(out, missing, 1, ks.tree, &t);
+	add_lines(out, used, 0, ks.tree, &t);
+	kfeature_table_release(&t);
+	ksource_release(&ks);
+	return 0;
+}
+
+void knotes_release(struct knotes *k)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		free(k->v[i].kind);
+		free(k->v[i].feature);
+		free(k->v[i].option);
+		free(k->v[i].comm);
+	}
+	free(k->v);
+	memset(k, 0, sizeof(*k));
+}
+
+/* "called signalfd4()", "opened an AF_INET6 socket", "mounted a tmpfs filesystem" */
+static void what_it_did(const struct knote *n, struct strbuf *out)
+{
+	if (!strcmp(n->kind, "syscall"))
+		sb_addf(out, "called %s()", n->feature);
+	else if (!strcmp(n->kind, "family"))
+		sb_addf(out, "opened an %s socket", n->feature);
+	else if (!strcmp(n->kind, "fs"))
+		sb_addf(out, "mounted a %s filesystem", n->feature);
+	else
+		sb_addf(out, "used %s", n->feature);
+}
+
+/* The manifests that turn OPTION on, as a hint: "--app node or --app postgres". */
+static void manifest_hint(const char *option, struct strbuf *out)
+{
+	const char *const *apps;
+	size_t napps = configs_apps(&apps), k = 0;
+	char *line = xasprintf("\n%s=y", option);
+
+	for (size_t i = 0; i < napps && k < 3; i++) {
+		char *name = xasprintf("apps/%s", apps[i]);
+		const char *text = configs_text(name);
+		if (text && strstr(text, line))
+			sb_addf(out, "%s--app %s", k++ ? " or " : "; in ", apps[i]);
+		free(name);
+	}
+	free(line);
+}
+
+/* "it needs CONFIG_A and CONFIG_B (lupine build --config FRAGMENT; in --app X)" */
+static void what_it_needs(const struct knote *n, struct strbuf *out)
+{
+	if (!str_starts(n->option, "CONFIG_")) {
+		sb_addf(out, "; this tree builds it %s", !strcmp(n->option, KF_ALWAYS) ? "always"
+											  : "under no option lupine knows");
+		return;
+	}
+	sb_adds(out, ": it needs ");
+	for (const char *p = n->option;;) {
+		size_t len = strcspn(p, ",");
+		sb_add(out, p, len);
+		if (!p[len])
+			break;
+		sb_adds(out, " and ");
+		p += len + 1;
+	}
+	sb_adds(out, " (add it with lupine build --config FRAGMENT");
+	if (!strchr(n->option, ','))
+		manifest_hint(n->option, out);
+	sb_adds(out, ")");
+}
+
+size_t knotes_diagnose(const struct knotes *k, int verbose, struct strbuf *out)
+{
+	size_t lines = 0;
+
+	for (size_t i = 0; i < k->n; i++) {
+		const struct knote *n = &k->v[i];
+		if (!n->missing || (n->probe && !verbose))
+			continue;
+		sb_addf(out, "lupine: %s (pid %ld) ", n->comm, n->pid);
+		what_it_did(n, out);
+		sb_adds(out, ", which this kernel leaves out");
+		what_it_needs(n, out);
+		sb_adds(out, n->probe ? " [a start-up probe, harmless]\n" : "\n");
+		lines++;
+	}
+	return lines;
+}

@@ -1,0 +1,100 @@
+/* test_diagnose.c: a run on a kernel without a feature names the option the
+ * application needed (kernel/missing.patch, the init's notes, lupine run's
+ * diagnosis), on the real base kernel in QEMU. */
+#include "harness.h"
+#include "lib/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FEATURES "build/testguest/features"
+
+/* A bundle of the features program on the base kernel (an empty fragment). */
+static char *build_features(void)
+{
+	char *root = xasprintf("%s/tree", test_tmpdir()), *bin = xasprintf("%s/bin", root);
+	char *dst = xasprintf("%s/features", bin), *src = xasprintf("dir:%s", root);
+	char *frag = xasprintf("%s/base-only.config", test_tmpdir());
+	char *out = xasprintf("%s/features.lupine", test_tmpdir());
+	mkdir_p(bin, 0755);
+	CHECK_INT(file_copy(FEATURES, dst, 0755), 0);
+	CHECK_INT(file_write_atomic(frag, "# nothing: the base kernel alone\n", 33, 0644), 0);
+	char *const args[] = {"build", src, "--config", frag, "-o", out, "-q", "--", "/bin/features", NULL};
+	struct cmd_out o = run_lupine(args);
+	CHECK_INT(o.status, 0);
+	if (o.status)
+		fprintf(stderr, "%s", o.err);
+	cmd_out_free(&o);
+	free(root);
+	free(bin);
+	free(dst);
+	free(src);
+	free(frag);
+	return out;
+}
+
+/* Each feature the base kernel leaves out is named with its option, after the app's own output. */
+static void test_base_features(void)
+{
+	static const char *const want[][2] = {
+	    {"inotify_init1()", "CONFIG_INOTIFY_USER"}, {"timerfd_create()", "CONFIG_TIMERFD"},
+	    {"eventfd2()", "CONFIG_EVENTFD"},           {"mq_open()", "CONFIG_POSIX_MQUEUE"},
+	    {"shmget()", "CONFIG_SYSVIPC"},
+	};
+	char *b = build_features();
+	char *const args[] = {"run", b, "--timeout", "120", NULL};
+	struct cmd_out o = run_lupine(args);
+	CHECK_INT(o.status, 1);
+	CHECK_CONTAINS(o.out, "features: inotify: Function not implemented");
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		char *line = xasprintf("features (pid ");
+		char *what = xasprintf(") called %s, which this kernel leaves out: it needs %s", want[i][0], want[i][1]);
+		CHECK_CONTAINS(o.err, line);
+		CHECK_CONTAINS(o.err, what);
+		free(line);
+		free(what);
+	}
+	/* a manifest that has the option is suggested */
+	CHECK_CONTAINS(o.err, "CONFIG_EVENTFD (add it with lupine build --config FRAGMENT; in --app ");
+	cmd_out_free(&o);
+	/* one feature asked for: only that one is named */
+	char *const one[] = {"run", b, "--timeout", "120", "--", "shm", NULL};
+	o = run_lupine(one);
+	CHECK_INT(o.status, 1);
+	CHECK_CONTAINS(o.err, "called shmget(), which this kernel leaves out: it needs CONFIG_SYSVIPC");
+	CHECK_NOT_CONTAINS(o.err, "inotify");
+	cmd_out_free(&o);
+	free(b);
+}
+
+/* A run that succeeds says nothing about features, unless -v asks. */
+static void test_quiet_on_success(void)
+{
+	char *b = build_features();
+	/* nothing asked for that fails: "none" matches no feature, so it exits 0 */
+	char *const ok[] = {"run", b, "--timeout", "120", "--", "none", NULL};
+	struct cmd_out o = run_lupine(ok);
+	CHECK_INT(o.status, 0);
+	CHECK_NOT_CONTAINS(o.err, "leaves out");
+	cmd_out_free(&o);
+	/* a failure the app survives: silent, but named with -v */
+	char *const quiet[] = {"run", b, "--timeout", "120", "--", "eventfd", "exit0", NULL};
+	o = run_lupine(quiet);
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.out, "features: eventfd: Function not implemented");
+	CHECK_NOT_CONTAINS(o.err, "leaves out");
+	cmd_out_free(&o);
+	char *const verbose[] = {"run", b, "-v", "--timeout", "120", "--", "eventfd", "exit0", NULL};
+	o = run_lupine(verbose);
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.err, "called eventfd2(), which this kernel leaves out: it needs CONFIG_EVENTFD");
+	cmd_out_free(&o);
+	free(b);
+}
+
+const struct test diagnose_tests[] = {
+    {"diagnose/base-features", test_base_features, 1},
+    {"diagnose/quiet-on-success", test_quiet_on_success, 1},
+    {0, 0, 0},
+};
