@@ -56,7 +56,7 @@ static void test_base_features(void)
 		free(what);
 	}
 	/* a manifest that has the option is suggested */
-	CHECK_CONTAINS(o.err, "CONFIG_EVENTFD (add it with lupine build --config FRAGMENT; in --app ");
+	CHECK_CONTAINS(o.err, "CONFIG_EVENTFD (add it with lupine build --config FRAGMENT; the manifests of httpd, ");
 	cmd_out_free(&o);
 	/* one feature asked for: only that one is named */
 	char *const one[] = {"run", b, "--timeout", "120", "--", "shm", NULL};

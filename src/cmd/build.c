@@ -11,10 +11,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 static const char usage[] =
-	"usage: lupine build SOURCE [--app NAME | --config FRAGMENT]... [--tiny] [--kml]\n"
+	"usage: lupine build SOURCE [--app NAME | --config FRAGMENT]... [--auto] [--tiny] [--kml]\n"
 	"                    [--add HOST[:GUEST]]... [--cmd 'PROGRAM ARGS'] [-e KEY=VAL]...\n"
 	"                    [--workdir DIR] [-m MiB] [--rootfs initramfs|ext4|auto]\n"
 	"                    [-o BUNDLE] [--source PATH] [-q] [-- ARGS...]\n"
@@ -44,6 +45,11 @@ static const char usage[] =
 	"  --config FILE      kernel: add a fragment of your own\n"
 	"  --general          kernel: lupine-general, every manifest (the default when\n"
 	"                     neither --app nor --config is given, except for app:NAME)\n"
+	"  --auto             kernel: derive the manifest from what the application does\n"
+	"                     ('lupine manifest SOURCE -- ARGS': a recording run on\n"
+	"                     lupine-general, with an app:NAME recipe's client check as\n"
+	"                     the workload) and build base + that; the bundle keeps it as\n"
+	"                     manifest.config\n"
 	"  --tiny             kernel: size-optimised overlay\n"
 	"  --kml              Kernel Mode Linux: the program is copied under /trusted/ and\n"
 	"                     runs in ring 0 (system calls without a mode switch); only\n"
@@ -69,8 +75,9 @@ struct build_opts {
 	struct strlist add_host, add_guest, env, cmd, args, exposed;
 	struct recipe recipe;
 	char *program; /* a recipe's program built on the host */
-	int mem_given;
+	int mem_given, autom;
 	char *out;
+	char *derived; /* --auto: the derived manifest (a temporary file) */
 };
 
 /* SOURCE app:NAME: the recipe's source, command, environment, user, files
@@ -145,7 +152,8 @@ static void parse(struct build_opts *o, int argc, char **argv)
 		{"memory", required_argument, 0, 'm'},  {"output", required_argument, 0, 'o'},
 		{"source", required_argument, 0, 's'},  {"jobs", required_argument, 0, 'j'},
 		{"quiet", no_argument, 0, 'q'},         {"rootfs", required_argument, 0, 'r'},
-		{"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+		{"auto", no_argument, 0, 'a'},          {"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0}};
 	struct build_req *r = &o->req;
 	int c, nopts = opt_split(argc, argv, &o->args);
 
@@ -167,6 +175,7 @@ static void parse(struct build_opts *o, int argc, char **argv)
 		case 's': r->ksource = optarg; break;
 		case 'j': r->jobs = (int)opt_long("-j", optarg, 1, 1024); break;
 		case 'q': lupine_quiet = 1; break;
+		case 'a': o->autom = 1; break;
 		case 'r':
 			if (!rootfs_choose(optarg, 0))
 				die("--rootfs '%s': expected %s", optarg, rootfs_names());
@@ -186,6 +195,41 @@ static void parse(struct build_opts *o, int argc, char **argv)
 		die("give the command either with --cmd or after --, not both");
 	if (r->workdir && r->workdir[0] != '/')
 		die("--workdir '%s': the directory must be absolute", r->workdir);
+	if (o->autom && (o->spec.napps || o->spec.nfiles || o->spec.general))
+		die("--auto derives the kernel options: give it without --app, --config or --general");
+	if (o->autom && (o->cmd.n || o->env.n || o->add_host.n || r->workdir))
+		die("--auto derives from SOURCE and the arguments after -- alone; for --cmd, -e, --add or "
+		    "--workdir run 'lupine manifest' yourself and build with --config");
+}
+
+/* --auto: lupine manifest SOURCE -o FILE -- ARGS, its progress on our stderr. */
+static void derive_manifest(struct build_opts *o, const char *source)
+{
+	char *dir = tmp_dir("auto"), *argv[64];
+	int k = 0;
+
+	if (!dir)
+		die("cannot create a temporary directory: %s", strerror(errno));
+	o->derived = xasprintf("%s/manifest.config", dir);
+	argv[k++] = "/proc/self/exe";
+	argv[k++] = "manifest";
+	argv[k++] = (char *)source;
+	argv[k++] = "-o";
+	argv[k++] = o->derived;
+	if (o->req.ksource) {
+		argv[k++] = "--source";
+		argv[k++] = (char *)o->req.ksource;
+	}
+	if (o->args.n)
+		argv[k++] = "--";
+	for (size_t i = 0; i < o->args.n && k < 62; i++)
+		argv[k++] = o->args.v[i];
+	argv[k] = NULL;
+	fflush(stdout);
+	if (run_cmd(argv, -1) != 0)
+		die("--auto: deriving the manifest failed (above); nothing was built");
+	kspec_add_file(&o->spec, o->derived);
+	free(dir);
 }
 
 static void report(const struct build_req *r, const struct build_res *res)
@@ -217,6 +261,9 @@ int cmd_build(int argc, char **argv)
 	struct strbuf err = {0};
 
 	parse(&o, argc, argv);
+	guard_start(); /* and for kill -9: staging goes with us */
+	if (o.autom)
+		derive_manifest(&o, o.req.source);
 	o.out = o.req.out ? xstrdup(o.req.out)
 	      : str_starts(o.req.source, "app:") ? xasprintf("%s.lupine", o.req.source + 4)
 						  : source_default_name(o.req.source);
@@ -232,10 +279,17 @@ int cmd_build(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	guard_start(); /* and for kill -9: staging goes with us */
 	if (bundle_build(&o.req, &res, &err) < 0)
 		die("%s", err.buf);
+	if (o.derived) {
+		char *keep = xasprintf("%s/manifest.config", o.out);
+		if (file_copy(o.derived, keep, 0644) < 0)
+			die("cannot write '%s': %s", keep, strerror(errno));
+		free(keep);
+	}
 	report(&o.req, &res);
+	if (o.derived)
+		printf("manifest %s/manifest.config (derived by --auto)\n", o.out);
 	build_res_release(&res);
 	kspec_release(&o.spec);
 	strlist_release(&o.add_host);
@@ -247,5 +301,6 @@ int cmd_build(int argc, char **argv)
 	recipe_release(&o.recipe);
 	free(o.program);
 	free(o.out);
+	free(o.derived);
 	return 0;
 }

@@ -134,20 +134,24 @@ static void what_it_did(const struct knote *n, struct strbuf *out)
 		sb_addf(out, "used %s", n->feature);
 }
 
-/* The manifests that turn OPTION on, as a hint: "--app node or --app postgres". */
+/* The manifests that turn OPTION on, as a hint: "; the manifests of node, postgres have it". */
 static void manifest_hint(const char *option, struct strbuf *out)
 {
 	const char *const *apps;
 	size_t napps = configs_apps(&apps), k = 0;
 	char *line = xasprintf("\n%s=y", option);
+	struct strbuf names = {0};
 
 	for (size_t i = 0; i < napps && k < 3; i++) {
 		char *name = xasprintf("apps/%s", apps[i]);
 		const char *text = configs_text(name);
 		if (text && strstr(text, line))
-			sb_addf(out, "%s--app %s", k++ ? " or " : "; in ", apps[i]);
+			sb_addf(&names, "%s%s", k++ ? ", " : "", apps[i]);
 		free(name);
 	}
+	if (k)
+		sb_addf(out, "; the manifest%s of %s ha%s it", k > 1 ? "s" : "", names.buf, k > 1 ? "ve" : "s");
+	sb_release(&names);
 	free(line);
 }
 
