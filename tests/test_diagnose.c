@@ -68,6 +68,34 @@ static void test_base_features(void)
 	free(b);
 }
 
+/* Features that fail with something other than ENOSYS: an fcntl lock
+ * (EACCES) on base, an IPv6 socket (EAFNOSUPPORT) on redis's kernel, which
+ * has IPv4 only. */
+static void test_lock_and_family(void)
+{
+	char *b = build_features();
+	char *const lock[] = {"run", b, "--timeout", "120", "--", "lock", NULL};
+	struct cmd_out o = run_lupine(lock);
+	CHECK_INT(o.status, 1);
+	CHECK_CONTAINS(o.err, "called fcntl(F_SETLK), which this kernel leaves out: it needs CONFIG_FILE_LOCKING");
+	cmd_out_free(&o);
+	char *src = xasprintf("dir:%s/tree", test_tmpdir()), *out = xasprintf("%s/redis-kernel.lupine", test_tmpdir());
+	char *const build[] = {"build", src, "--app", "redis", "-o", out, "-q", "--", "/bin/features", NULL};
+	o = run_lupine(build);
+	CHECK_INT(o.status, 0);
+	cmd_out_free(&o);
+	char *const inet6[] = {"run", out, "--timeout", "120", "--", "inet6", NULL};
+	o = run_lupine(inet6);
+	CHECK_INT(o.status, 1);
+	CHECK_CONTAINS(o.out, "features: inet6: Address family not supported by protocol");
+	CHECK_CONTAINS(o.err, "opened an AF_INET6 socket, which this kernel leaves out: it needs CONFIG_IPV6");
+	CHECK_CONTAINS(o.err, "the manifest of nginx has it");
+	cmd_out_free(&o);
+	free(src);
+	free(out);
+	free(b);
+}
+
 /* A run that succeeds says nothing about features, unless -v asks. */
 static void test_quiet_on_success(void)
 {
@@ -93,8 +121,53 @@ static void test_quiet_on_success(void)
 	free(b);
 }
 
+/* lupine build --auto: the recording run on lupine-general derives each
+ * option the program used; the kernel built from base + that alone runs it. */
+static void test_auto_manifest(void)
+{
+	static const char *const want[][2] = {
+	    {"CONFIG_INOTIFY_USER=y", "inotify_init1() by features"}, {"CONFIG_TIMERFD=y", "timerfd_create() by features"},
+	    {"CONFIG_EVENTFD=y", "eventfd2() by features"},           {"CONFIG_POSIX_MQUEUE=y", "mq_open() by features"},
+	    {"CONFIG_SYSVIPC=y", "shmget() by features"},
+	};
+	char *root = xasprintf("%s/tree", test_tmpdir()), *bin = xasprintf("%s/bin", root);
+	char *dst = xasprintf("%s/features", bin), *src = xasprintf("dir:%s", root);
+	char *out = xasprintf("%s/auto.lupine", test_tmpdir()), *frag = xasprintf("%s/manifest.config", out);
+	mkdir_p(bin, 0755);
+	CHECK_INT(file_copy(FEATURES, dst, 0755), 0);
+	char *const build[] = {"build", src, "--auto", "-o", out, "--", "/bin/features", NULL};
+	struct cmd_out o = run_lupine(build);
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.err, "manifest: running it with the kernel recording");
+	CHECK_CONTAINS(o.out, "manifest.config (derived by --auto)");
+	char *text = file_read(frag, NULL);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		CHECK_CONTAINS(text, want[i][0]);
+		CHECK_CONTAINS(text, want[i][1]);
+	}
+	/* nothing the base kernel has already, and no network for a program without sockets */
+	CHECK_NOT_CONTAINS(text, "CONFIG_PRINTK=y");
+	CHECK_NOT_CONTAINS(text, "CONFIG_VIRTIO_NET=y");
+	cmd_out_free(&o);
+	char *const run[] = {"run", out, "--timeout", "120", NULL};
+	o = run_lupine(run);
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.out, "features: shm: ok");
+	CHECK_NOT_CONTAINS(o.out, "Function not implemented");
+	cmd_out_free(&o);
+	free(text);
+	free(root);
+	free(bin);
+	free(dst);
+	free(src);
+	free(out);
+	free(frag);
+}
+
 const struct test diagnose_tests[] = {
     {"diagnose/base-features", test_base_features, 1},
+    {"diagnose/lock-and-family", test_lock_and_family, 1},
     {"diagnose/quiet-on-success", test_quiet_on_success, 1},
+    {"diagnose/auto-manifest", test_auto_manifest, 1},
     {0, 0, 0},
 };

@@ -4,6 +4,8 @@
 #include "cmd/options.h"
 #include "cmd/readiness.h"
 #include "bundle/recipe.h"
+#include "kernel/configs.h"
+#include "kernel/kconfig.h"
 #include "lib/cache.h"
 
 #include <fcntl.h>
@@ -16,7 +18,7 @@
 
 static const char usage[] =
 	"usage: lupine apps list\n"
-	"       lupine apps test [--general] [--min-memory] [-o DIR] [NAME...]\n"
+	"       lupine apps test [--general | --auto] [--min-memory] [-o DIR] [NAME...]\n"
 	"\n"
 	"'apps test' builds each application from its recipe (configs/apps/NAME.recipe)\n"
 	"on its own manifest kernel (--general: on lupine-general), runs it, and waits\n"
@@ -24,7 +26,14 @@ static const char usage[] =
 	"application: kernel and rootfs bytes, build time, time from 'lupine run' to the\n"
 	"check passing, and with --min-memory the smallest -m at which it still passes\n"
 	"(bisection, several runs). Bundles and logs go to DIR (default: the cache's\n"
-	"apps/). Exits 1 when any application failed.\n";
+	"apps/). Exits 1 when any application failed.\n"
+	"\n"
+	"--auto builds each on base + the manifest 'lupine manifest' derives from a\n"
+	"recording run of its client check (build --auto) instead, and compares that\n"
+	"with the hand-written manifest: options added and removed.\n";
+
+enum kernel_kind { KERNEL_OWN, KERNEL_GENERAL, KERNEL_AUTO };
+static const char *const kernel_names[] = {"own", "general", "derived"};
 
 struct row {
 	const char *name;
@@ -32,6 +41,8 @@ struct row {
 	double build, ready;
 	int min_mem, ok;
 	char why[160];
+	struct strlist added, removed; /* --auto: derived vs hand-written options */
+	size_t hand, derived;
 };
 
 static unsigned long long size_of(const char *path)
@@ -57,10 +68,11 @@ static void last_line(const char *log, char *out, size_t n)
 }
 
 /* lupine build app:NAME into out, logged; seconds it took, or -1. */
-static double build(const char *name, const char *out, const char *log, int general)
+static double build(const char *name, const char *out, const char *log, enum kernel_kind kind)
 {
 	char *src = xasprintf("app:%s", name);
-	char *argv[] = {"lupine", "build", src, "-q", "-o", (char *)out, general ? "--general" : NULL, NULL};
+	char *argv[] = {"lupine", "build", src, "-q", "-o", (char *)out,
+			kind == KERNEL_GENERAL ? "--general" : kind == KERNEL_AUTO ? "--auto" : NULL, NULL};
 	double t0 = now_sec();
 	int st;
 
@@ -79,7 +91,53 @@ static double build(const char *name, const char *out, const char *log, int gene
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? now_sec() - t0 : -1;
 }
 
-static void test_one(struct row *w, const char *dir, int general, int min_memory)
+/* The options a fragment's text sets to y (without CONFIG_), parsed by kconfig. */
+static void options_y(const char *name, const char *text, struct strlist *out)
+{
+	struct kconfig_frag f = {0};
+	struct strbuf err = {0};
+
+	if (text && kconfig_frag_parse(&f, name, text, 1, &err) == 0)
+		for (size_t i = 0; i < f.n; i++)
+			if (!strcmp(f.e[i].value, "y"))
+				strlist_add(out, f.e[i].name);
+	kconfig_frag_release(&f);
+	sb_release(&err);
+}
+
+static int listed(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], s))
+			return 1;
+	return 0;
+}
+
+/* --auto: the bundle's derived manifest against configs/apps/NAME.config. */
+static void compare_manifests(struct row *w, const char *bundle)
+{
+	char *name = xasprintf("apps/%s", w->name), *path = xasprintf("%s/manifest.config", bundle);
+	char *derived_text = file_read(path, NULL);
+	struct strlist hand = {0}, derived = {0};
+
+	options_y(name, configs_text(name), &hand);
+	options_y(path, derived_text, &derived);
+	for (size_t i = 0; i < derived.n; i++)
+		if (!listed(&hand, derived.v[i]))
+			strlist_add(&w->added, derived.v[i]);
+	for (size_t i = 0; i < hand.n; i++)
+		if (!listed(&derived, hand.v[i]))
+			strlist_add(&w->removed, hand.v[i]);
+	w->hand = hand.n;
+	w->derived = derived.n;
+	strlist_release(&hand);
+	strlist_release(&derived);
+	free(derived_text);
+	free(path);
+	free(name);
+}
+
+static void test_one(struct row *w, const char *dir, enum kernel_kind kind, int min_memory)
 {
 	struct strbuf err = {0};
 	struct recipe r;
@@ -91,10 +149,12 @@ static void test_one(struct row *w, const char *dir, int general, int min_memory
 		goto out;
 	}
 	fprintf(stderr, "apps: %s: building ...\n", w->name);
-	if ((w->build = build(w->name, out, blog, general)) < 0) {
+	if ((w->build = build(w->name, out, blog, kind)) < 0) {
 		last_line(blog, w->why, sizeof(w->why));
 		goto done;
 	}
+	if (kind == KERNEL_AUTO)
+		compare_manifests(w, out);
 	w->kernel = size_of(k);
 	char *rf = xasprintf("%s/rootfs.ext4", out), *ri = xasprintf("%s/rootfs.cpio.gz", out);
 	w->rootfs = size_of(rf) + size_of(ri);
@@ -124,7 +184,22 @@ out:
 	free(out);
 }
 
-static void print_rows(const struct row *rows, size_t n, int general)
+/* --auto: "NAME: hand 12, derived 10; added A B; removed C D" */
+static void print_comparison(const struct row *rows, size_t n)
+{
+	printf("\nderived manifests against the hand-written ones (options beyond base):\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct row *w = &rows[i];
+		printf("%-11s hand-written %zu, derived %zu", w->name, w->hand, w->derived);
+		for (size_t j = 0; j < w->added.n; j++)
+			printf("%s%s", j ? " " : "; added: ", w->added.v[j]);
+		for (size_t j = 0; j < w->removed.n; j++)
+			printf("%s%s", j ? " " : "; removed: ", w->removed.v[j]);
+		printf("\n");
+	}
+}
+
+static void print_rows(const struct row *rows, size_t n, enum kernel_kind kind)
 {
 	char a[32], b[32];
 
@@ -135,7 +210,7 @@ static void print_rows(const struct row *rows, size_t n, int general)
 		char mm[16] = "-";
 		if (w->min_mem > 0)
 			snprintf(mm, sizeof(mm), "%d", w->min_mem);
-		printf("%-11s %-8s %11s %13s %7.1fs %7.1fs %8s  %s%s%s\n", w->name, general ? "general" : "own",
+		printf("%-11s %-8s %11s %13s %7.1fs %7.1fs %8s  %s%s%s\n", w->name, kernel_names[kind],
 		       fmt_thousands(w->kernel, a, sizeof(a)), fmt_thousands(w->rootfs, b, sizeof(b)),
 		       w->build > 0 ? w->build : 0, w->ready > 0 ? w->ready : 0, mm, w->ok ? "pass" : "FAIL",
 		       w->ok ? "" : ": ", w->ok ? "" : w->why);
@@ -144,17 +219,20 @@ static void print_rows(const struct row *rows, size_t n, int general)
 
 static int apps_test(int argc, char **argv)
 {
-	static const struct option opts[] = {{"general", no_argument, 0, 'g'}, {"min-memory", no_argument, 0, 'M'},
+	static const struct option opts[] = {{"general", no_argument, 0, 'g'}, {"auto", no_argument, 0, 'a'},
+					     {"min-memory", no_argument, 0, 'M'},
 					     {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
 					     {0, 0, 0, 0}};
 	struct strlist names = {0};
 	const char *dir = NULL;
-	int c, general = 0, min_memory = 0, failed = 0;
+	int c, min_memory = 0, failed = 0;
+	enum kernel_kind kind = KERNEL_OWN;
 	char *cdir = NULL;
 
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'g': general = 1; break;
+		case 'g': kind = KERNEL_GENERAL; break;
+		case 'a': kind = KERNEL_AUTO; break;
 		case 'M': min_memory = 1; break;
 		case 'o': dir = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
@@ -172,12 +250,18 @@ static int apps_test(int argc, char **argv)
 	struct row *rows = xcalloc(names.n, sizeof(*rows));
 	for (size_t i = 0; i < names.n; i++) {
 		rows[i].name = names.v[i];
-		test_one(&rows[i], dir, general, min_memory);
+		test_one(&rows[i], dir, kind, min_memory);
 		failed += !rows[i].ok;
 	}
-	print_rows(rows, names.n, general);
+	print_rows(rows, names.n, kind);
+	if (kind == KERNEL_AUTO)
+		print_comparison(rows, names.n);
 	printf("%zu of %zu applications passed on %s kernels\n", names.n - (size_t)failed, names.n,
-	       general ? "the general" : "their own");
+	       kind == KERNEL_GENERAL ? "the general" : kind == KERNEL_AUTO ? "their derived" : "their own");
+	for (size_t i = 0; i < names.n; i++) {
+		strlist_release(&rows[i].added);
+		strlist_release(&rows[i].removed);
+	}
 	free(rows);
 	free(cdir);
 	strlist_release(&names);

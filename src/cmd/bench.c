@@ -15,7 +15,7 @@ static const char usage[] =
 	"usage: lupine bench kernels [-n N] [--source PATH] SPEC...\n"
 	"       lupine bench app [-n N] [--min-memory] -p HOST:GUEST --ready 'CMD' --expect TEXT\n"
 	"                        [-m MiB] BUNDLE... [-- ARGS]\n"
-	"       lupine bench syscall [-n N] [-a APP] [-i CALLS]\n"
+	"       lupine bench syscall [-n N] [-a APP] [-i CALLS] [-k BZIMAGE -k BZIMAGE]\n"
 	"\n"
 	"Builds (or takes from the cache) each kernel and boots it N times (default 5)\n"
 	"with the built-in hello init, then prints one row per kernel: bzImage bytes,\n"
@@ -39,7 +39,8 @@ static const char usage[] =
 	"with only CONFIG_KERNEL_MODE_LINUX off, boots each N times (default 5) with a\n"
 	"probe timing getppid, read, write, stat and open+close (CALLS each, default\n"
 	"200000; ring 0 on the KML kernel, through AT_SYSINFO), and prints ns per call\n"
-	"and the KML/no-KML ratio, median [min-max].\n";
+	"and the KML/no-KML ratio, median [min-max]. With -k A -k B it compares those\n"
+	"two kernels instead (ring 3 on both), e.g. with and without a patch.\n";
 
 struct row {
 	const char *spec;

@@ -1,5 +1,6 @@
 /* bench_syscall.c: `lupine bench syscall` times system calls on a KML kernel (in ring 0) and on
- * a kernel built from the identical config with only KERNEL_MODE_LINUX off, side by side. */
+ * a kernel built from the identical config with only KERNEL_MODE_LINUX off, side by side; or,
+ * with -k A -k B, on any two kernels (e.g. with and without a patch). */
 #include "cmd/cmds.h"
 #include "cmd/options.h"
 #include "lib/guard.h"
@@ -51,7 +52,7 @@ static int parse(const char *console, int which, int want_cpl)
 		int cpl;
 		if (sscanf(p, "latency %31s %lf ns/call (cpl %d", name, &ns, &cpl) != 3)
 			continue;
-		if (cpl != want_cpl)
+		if (want_cpl >= 0 && cpl != want_cpl)
 			return -1;
 		struct series *s = series_for(name);
 		if (s && s->n[which] < MAXREPS)
@@ -118,10 +119,14 @@ static char *make_initrd(const char *dir, const char *iters)
 	return initrd;
 }
 
-static void print_table(void)
+static void print_table(const char *a_name, const char *b_name)
 {
-	printf("%-16s %26s %26s %24s\n", "call (ns/call)", "KML, ring 0 [min-max]", "no KML [min-max]",
-	       "ratio KML/no-KML [min-max]");
+	char ha[48], hb[48], hr[48];
+
+	snprintf(ha, sizeof(ha), "%s [min-max]", a_name);
+	snprintf(hb, sizeof(hb), "%s [min-max]", b_name);
+	snprintf(hr, sizeof(hr), "ratio %s/%s [min-max]", a_name, b_name);
+	printf("%-16s %26s %26s %24s\n", "call (ns/call)", ha, hb, hr);
 	for (int i = 0; i < ncalls; i++) {
 		struct series *s = &calls[i];
 		int n = s->n[0] < s->n[1] ? s->n[0] : s->n[1];
@@ -142,12 +147,12 @@ static void print_table(void)
 
 int cmd_bench_syscall(int argc, char **argv)
 {
-	const char *app = "redis", *iters = "200000", *source = NULL;
-	int c, n = 5;
-	struct kbuild_result kml, ctl;
+	const char *app = "redis", *iters = "200000", *source = NULL, *pair[2] = {NULL, NULL};
+	int c, n = 5, npair = 0;
+	struct kbuild_result kml = {0}, ctl = {0};
 	char *tmpl;
 
-	while ((c = getopt(argc, argv, "n:a:i:s:")) != -1) {
+	while ((c = getopt(argc, argv, "n:a:i:s:k:")) != -1) {
 		switch (c) {
 		case 'n': n = (int)opt_long("-n", optarg, 1, 1000); break;
 		case 'a': app = optarg; break;
@@ -156,27 +161,45 @@ int cmd_bench_syscall(int argc, char **argv)
 			iters = optarg;
 			break;
 		case 's': source = optarg; break;
+		case 'k':
+			if (npair == 2)
+				die("-k: give exactly two kernels to compare");
+			pair[npair++] = optarg;
+			break;
 		default: return 2;
 		}
 	}
 	if (n < 1 || n > MAXREPS)
 		die("-n must be 1 to %d", MAXREPS);
-	get_kernel(app, 1, source, &kml);
-	get_kernel(app, KSPEC_KML_OFF, source, &ctl);
+	if (npair == 1)
+		die("-k: give exactly two kernels to compare");
+	for (int i = 0; i < npair; i++)
+		if (access(pair[i], R_OK) < 0)
+			die("-k '%s': %s", pair[i], strerror(errno));
+	if (!npair) {
+		get_kernel(app, 1, source, &kml);
+		get_kernel(app, KSPEC_KML_OFF, source, &ctl);
+	}
+	const char *ka = npair ? pair[0] : kml.bzimage, *kb = npair ? pair[1] : ctl.bzimage;
 	guard_start();
 	if (!(tmpl = tmp_dir("bench")))
 		die("cannot create a temporary directory: %s", strerror(errno));
 	char *initrd = make_initrd(tmpl, iters);
 	/* alternate the two kernels, so drift in the machine's load hits both */
 	for (int rep = 0; rep < n; rep++) {
-		boot_once(kml.bzimage, initrd, 0, 0);
-		boot_once(ctl.bzimage, initrd, 1, 3);
+		boot_once(ka, initrd, 0, npair ? -1 : 0);
+		boot_once(kb, initrd, 1, npair ? -1 : 3);
 		fprintf(stderr, "\rbooted both kernels %d/%d times", rep + 1, n);
 	}
 	fprintf(stderr, "\n");
-	printf("kernels: %.12s (%s + kml) and %.12s (the same, KERNEL_MODE_LINUX off); %s calls each, %d boots each\n",
-	       kml.hash, app, ctl.hash, iters, n);
-	print_table();
+	if (npair) {
+		printf("kernels: A %s and B %s; %s calls each, %d boots each, alternating\n", ka, kb, iters, n);
+		print_table("A", "B");
+	} else {
+		printf("kernels: %.12s (%s + kml) and %.12s (the same, KERNEL_MODE_LINUX off); %s calls each, %d boots each\n",
+		       kml.hash, app, ctl.hash, iters, n);
+		print_table("KML, ring 0", "no KML");
+	}
 	rm_rf(tmpl);
 	free(tmpl);
 	free(initrd);

@@ -290,8 +290,8 @@ static char *header(const struct manifest_opts *o, const struct strlist *dropped
 
 	sb_addf(&h, "# Derived by lupine manifest from %s: the options for the %zu kernel features it used\n",
 		o->source, nfeatures);
-	sb_addf(&h, "# on lupine-general while %s%s%s, beyond Lupine's base kernel.\n",
-		work ? "this workload ran: " : "it ran until it exited", work ? work : "", "");
+	sb_addf(&h, "# on lupine-general (%s%s), beyond Lupine's base kernel.\n",
+		work ? "workload: " : "it ran until it exited", work ? work : "");
 	for (size_t i = 0; i < dropped->n; i++)
 		sb_addf(&h, "# pruned: %s (the workload passes without it)\n", dropped->v[i]);
 	return sb_detach(&h);

@@ -130,8 +130,10 @@ static void what_it_did(const struct knote *n, struct strbuf *out)
 		sb_addf(out, "opened an %s socket", n->feature);
 	else if (!strcmp(n->kind, "fs"))
 		sb_addf(out, "mounted a %s filesystem", n->feature);
+	else if (strchr(n->feature, '('))
+		sb_addf(out, "called %s", n->feature);
 	else
-		sb_addf(out, "used %s", n->feature);
+		sb_addf(out, "asked for %s", n->feature);
 }
 
 /* The manifests that turn OPTION on, as a hint: "; the manifests of node, postgres have it". */
