@@ -38,9 +38,10 @@ static const char usage[] =
 	"                   application runs until it exits by itself)\n"
 	"  --port GUEST     the application's TCP port for {port} (default: the recipe's)\n"
 	"  -o, --output F   write the fragment to F (default: standard output)\n"
-	"  --prune          then, for each derived option that a system call asked for,\n"
-	"                   build a kernel without it and keep it only if the workload\n"
-	"                   fails there (one kernel build, minutes, per option)\n"
+	"  --prune          then, for each option the application asked for (not those\n"
+	"                   others depend on, nor the NIC), build a kernel without it\n"
+	"                   and keep it only if the workload fails there (one kernel\n"
+	"                   build, minutes, per option)\n"
 	"  -m MiB           guest memory (default: the recipe's, else 256)\n"
 	"  --timeout SEC    how long the workload may take to pass (default: the\n"
 	"                   recipe's, else 300)\n"
@@ -170,15 +171,12 @@ out:
 	return ret;
 }
 
-/* Whether every reason for o came from a system call (so a program may do without). */
+/* Every option the program asked for may be one it can do without (an
+ * IPv6 socket it tries and does without, a probe); what others depend on
+ * and the NIC are obviously required. */
 static int prunable(const struct kderived *o)
 {
-	if (o->dependency || !strcmp(o->option, "CONFIG_VIRTIO_NET"))
-		return 0;
-	for (size_t i = 0; i < o->why.n; i++)
-		if (!strstr(o->why.v[i], "() by "))
-			return 0;
-	return 1;
+	return !o->dependency && strcmp(o->option, "CONFIG_VIRTIO_NET");
 }
 
 /* Options only there for the sake of dropped ones go too. */

@@ -13,6 +13,8 @@
 static int ready_once(const struct readiness *o, const char *hostport)
 {
 	struct strbuf cmd = {0};
+	/* a subshell, so a probe of several commands has all its output read */
+	sb_adds(&cmd, "(");
 	for (const char *p = o->probe; *p; p++) {
 		if (str_starts(p, "{port}")) {
 			sb_adds(&cmd, hostport);
@@ -21,7 +23,7 @@ static int ready_once(const struct readiness *o, const char *hostport)
 			sb_add(&cmd, p, 1);
 		}
 	}
-	sb_adds(&cmd, " 2>&1");
+	sb_adds(&cmd, "\n) 2>&1");
 	FILE *f = popen(cmd.buf, "r");
 	char buf[4096];
 	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;

@@ -19,7 +19,7 @@ static struct kderived *find(struct kderivation *d, const char *option)
 
 static int in_base(const struct kconfig_frag *base, const char *option)
 {
-	const char *v = kconfig_lookup(base, option);
+	const char *v = kconfig_lookup(base, option + strlen("CONFIG_")); /* entries are named without it */
 	return v && !strcmp(v, "y");
 }
 
