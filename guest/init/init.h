@@ -5,8 +5,9 @@
  * switches to a root disk, configures lo/eth0 and seeds the entropy pool,
  * exec.c forks the application, and init.c waits with every asynchronous
  * signal blocked, forwarding signals and reaping orphans (after tini).
- * Control lines reach the host through an I/O port or the console; the
- * application's status (0-255, 128+N for signal N) ends the VM. Nothing is
+ * Control lines reach the host through an I/O port or the console; at the
+ * end klog.c passes on the kernel's notes of missing (or, recording, used)
+ * features; the application's status (0-255, 128+N for signal N) ends the VM. Nothing is
  * allocated: the configuration lives in static buffers. */
 #ifndef LUPINE_GUEST_INIT_H
 #define LUPINE_GUEST_INIT_H
