@@ -164,10 +164,46 @@ static void test_auto_manifest(void)
 	free(frag);
 }
 
+/* --prune keeps an option the program fails without and drops one it
+ * survives without (each trial is a kernel; base + nothing is base, cached). */
+static void test_prune(void)
+{
+	char *root = xasprintf("%s/tree", test_tmpdir()), *bin = xasprintf("%s/bin", root);
+	char *dst = xasprintf("%s/features", bin), *src = xasprintf("dir:%s", root);
+	char *frag = xasprintf("%s/pruned.config", test_tmpdir());
+	mkdir_p(bin, 0755);
+	CHECK_INT(file_copy(FEATURES, dst, 0755), 0);
+	/* it exits 0 without eventfd: dropped */
+	char *const survives[] = {"manifest", src, "--prune", "-o", frag, "--", "/bin/features", "eventfd", "exit0", NULL};
+	struct cmd_out o = run_lupine(survives);
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.err, "without CONFIG_EVENTFD the workload passes: dropped");
+	char *text = file_read(frag, NULL);
+	CHECK_CONTAINS(text, "# pruned: CONFIG_EVENTFD");
+	CHECK_NOT_CONTAINS(text, "CONFIG_EVENTFD=y");
+	free(text);
+	cmd_out_free(&o);
+	/* it exits 1 without eventfd: kept */
+	char *const needs[] = {"manifest", src, "--prune", "-o", frag, "--", "/bin/features", "eventfd", NULL};
+	o = run_lupine(needs);
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.err, "without CONFIG_EVENTFD the workload fails: kept");
+	text = file_read(frag, NULL);
+	CHECK_CONTAINS(text, "# eventfd2() by features\nCONFIG_EVENTFD=y");
+	free(text);
+	cmd_out_free(&o);
+	free(root);
+	free(bin);
+	free(dst);
+	free(src);
+	free(frag);
+}
+
 const struct test diagnose_tests[] = {
     {"diagnose/base-features", test_base_features, 1},
     {"diagnose/lock-and-family", test_lock_and_family, 1},
     {"diagnose/quiet-on-success", test_quiet_on_success, 1},
     {"diagnose/auto-manifest", test_auto_manifest, 1},
+    {"diagnose/prune", test_prune, 1},
     {0, 0, 0},
 };

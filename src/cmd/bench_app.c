@@ -20,7 +20,7 @@ struct app_opts {
 	struct strlist args; /* after -- */
 };
 
-static void time_bundle(const struct app_opts *o, const char *bundle)
+static void time_bundle(struct app_opts *o, const char *bundle)
 {
 	double *v = xcalloc((size_t)o->n, sizeof(double));
 	size_t ok = 0;
@@ -38,7 +38,7 @@ static void time_bundle(const struct app_opts *o, const char *bundle)
 	free(v);
 }
 
-static void min_memory(const struct app_opts *o, const char *bundle)
+static void min_memory(struct app_opts *o, const char *bundle)
 {
 	int m = smallest_memory(&o->r, bundle, o->mem, 120);
 

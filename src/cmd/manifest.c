@@ -41,7 +41,8 @@ static const char usage[] =
 	"  --prune          then, for each option the application asked for (not those\n"
 	"                   others depend on, nor the NIC), build a kernel without it\n"
 	"                   and keep it only if the workload fails there (one kernel\n"
-	"                   build, minutes, per option)\n"
+	"                   build, minutes, per option; without a workload, a trial\n"
+	"                   passes when the application exits 0)\n"
 	"  -m MiB           guest memory (default: the recipe's, else 256)\n"
 	"  --timeout SEC    how long the workload may take to pass (default: the\n"
 	"                   recipe's, else 300)\n"
@@ -95,7 +96,9 @@ static int build_bundle(const struct manifest_opts *o, const char *frag, const c
 	return lupine_logged(argv, log) == 0 ? 0 : -1;
 }
 
-/* One run of bundle with the workload; 1 if the workload passed. features: record into it. */
+/* One run of bundle with the workload; 1 if the workload passed. features:
+ * record into it. Without a workload the recording run passes however the
+ * application exits, a trial (features NULL) only when it exits 0. */
 static int workload_passes(const struct manifest_opts *o, const char *bundle, const char *features,
 			   const char *log)
 {
@@ -108,7 +111,7 @@ static int workload_passes(const struct manifest_opts *o, const char *bundle, co
 	double t = ready_time(&rd, bundle, o->mem, o->timeout);
 
 	free(port);
-	return t >= 0;
+	return t >= 0 && (probe || expect || features || rd.status == 0);
 }
 
 /* The features file: "used ..." and "missing ..." lines, split. */
@@ -216,8 +219,8 @@ static void prune(const struct manifest_opts *o, struct kderivation *d, struct s
 		note("manifest: prune %zu/%zu: building without %s ...", i + 1, cand.n, cand.v[i]);
 		int passes = file_write_atomic(frag, text, strlen(text), 0644) == 0 &&
 			     build_bundle(o, frag, bundle, log) == 0 && workload_passes(o, bundle, NULL, log);
-		note("manifest: prune %zu/%zu: the workload %s without %s", i + 1, cand.n,
-		     passes ? "passes: dropped" : "fails: kept", cand.v[i]);
+		note("manifest: prune %zu/%zu: without %s the workload %s", i + 1, cand.n, cand.v[i],
+		     passes ? "passes: dropped" : "fails: kept");
 		if (passes) {
 			strlist_add(dropped, cand.v[i]);
 			kderive_drop(d, cand.v[i]);

@@ -44,7 +44,7 @@ static int output_holds(const struct readiness *o)
 }
 
 /* One `lupine run`: seconds until ready, or -1 if it never got ready in limit seconds. */
-double ready_time(const struct readiness *o, const char *bundle, int mem, double limit)
+double ready_time(struct readiness *o, const char *bundle, int mem, double limit)
 {
 	char *self = xasprintf("/proc/self/exe"), mems[16], hp[16], stop[16];
 	char *argv[64];
@@ -77,6 +77,7 @@ double ready_time(const struct readiness *o, const char *bundle, int mem, double
 	for (size_t i = 0; o->args && i < o->args->n && k < 62; i++)
 		argv[k++] = o->args->v[i];
 	argv[k] = NULL;
+	o->status = -1;
 	fflush(stdout); /* or the child would print our buffer again */
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -91,6 +92,7 @@ double ready_time(const struct readiness *o, const char *bundle, int mem, double
 		int st;
 		if (waitpid(pid, &st, WNOHANG) == pid) {
 			pid = -1; /* it ended: ready only if it is a one-shot app that did its job */
+			o->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 			if (!o->probe && WIFEXITED(st) && (WEXITSTATUS(st) == 0 || !o->expect) && output_holds(o))
 				t = now_sec() - t0;
 			break;
@@ -109,7 +111,7 @@ double ready_time(const struct readiness *o, const char *bundle, int mem, double
 	return t;
 }
 
-int smallest_memory(const struct readiness *o, const char *bundle, int hi, double limit)
+int smallest_memory(struct readiness *o, const char *bundle, int hi, double limit)
 {
 	int lo = 8;
 

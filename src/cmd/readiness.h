@@ -17,15 +17,16 @@ struct readiness {
 	const char *log;       /* lupine run's output goes here (NULL: /dev/null) */
 	const char *features;  /* lupine run --record-features FILE (NULL: no recording) */
 	double stop_timeout;   /* seconds the application gets to end after the stop (0: 2) */
+	int status;            /* out: lupine run's exit status when it ended by itself, else -1 */
 };
 
 /* One `lupine run` with mem MiB: seconds until the probe passed, or -1 if
  * it did not within limit seconds (or the run ended first; for a one-shot
  * application, seconds until it finished its job). The run is
  * stopped afterwards. */
-double ready_time(const struct readiness *r, const char *bundle, int mem, double limit);
+double ready_time(struct readiness *r, const char *bundle, int mem, double limit);
 /* Smallest MiB in (8, hi] at which the bundle gets ready, by bisection
  * (progress on stderr); -1 when it is not ready even with hi. */
-int smallest_memory(const struct readiness *r, const char *bundle, int hi, double limit);
+int smallest_memory(struct readiness *r, const char *bundle, int hi, double limit);
 
 #endif
