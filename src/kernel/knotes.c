@@ -180,15 +180,42 @@ static void what_it_needs(const struct knote *n, struct strbuf *out)
 	sb_adds(out, ")");
 }
 
+static int same_feature(const struct knote *a, const struct knote *b)
+{
+	return a->missing == b->missing && !strcmp(a->kind, b->kind) && !strcmp(a->feature, b->feature) &&
+	       !strcmp(a->comm, b->comm);
+}
+
+/* "(pid 24)" or "(pids 24, 25 and 4 more)": every process of one name that hit it */
+static void pids(const struct knotes *k, size_t first, struct strbuf *out)
+{
+	size_t n = 0;
+
+	for (size_t i = first; i < k->n; i++)
+		n += same_feature(&k->v[first], &k->v[i]);
+	sb_addf(out, "(pid%s %ld", n > 1 ? "s" : "", k->v[first].pid);
+	for (size_t i = first + 1, shown = 1; i < k->n && shown < 3; i++)
+		if (same_feature(&k->v[first], &k->v[i]))
+			sb_addf(out, "%s%ld", ++shown == n ? " and " : ", ", k->v[i].pid);
+	if (n > 3)
+		sb_addf(out, " and %zu more", n - 3);
+	sb_adds(out, ")");
+}
+
 size_t knotes_diagnose(const struct knotes *k, int verbose, struct strbuf *out)
 {
 	size_t lines = 0;
 
 	for (size_t i = 0; i < k->n; i++) {
 		const struct knote *n = &k->v[i];
-		if (!n->missing || (n->probe && !verbose))
+		int told = 0;
+		for (size_t j = 0; j < i && !told; j++)
+			told = same_feature(&k->v[j], n);
+		if (told || !n->missing || (n->probe && !verbose))
 			continue;
-		sb_addf(out, "lupine: %s (pid %ld) ", n->comm, n->pid);
+		sb_addf(out, "lupine: %s ", n->comm);
+		pids(k, i, out);
+		sb_adds(out, " ");
 		what_it_did(n, out);
 		sb_adds(out, ", which this kernel leaves out");
 		what_it_needs(n, out);

@@ -31,9 +31,10 @@ int knotes_resolve(const char *source, const struct strlist *missing, const stru
 		   struct knotes *out, struct strbuf *err);
 void knotes_release(struct knotes *k);
 
-/* Appends one line per missing feature to out, e.g. "lupine: postgres (pid
- * 31) called signalfd4(), which this kernel leaves out: it needs
- * CONFIG_SIGNALFD (...)"; probes only when verbose. Returns the lines added. */
+/* Appends one line per missing feature and program name to out, e.g.
+ * "lupine: postgres (pids 24, 25 and 4 more) called signalfd4(), which this
+ * kernel leaves out: it needs CONFIG_SIGNALFD (...)"; probes only when
+ * verbose. Returns the lines added. */
 size_t knotes_diagnose(const struct knotes *k, int verbose, struct strbuf *out);
 
 #endif
