@@ -134,6 +134,12 @@ static void test_bad_numbers_cli(void)
 		{{"build", "/bin/true", "--cmd", " "}, 1, "--cmd ' ': the command is empty"},
 		{{"build", "/bin/true", "-j", "0"}, 1, "-j '0'"},
 		{{"build", "/bin/true", "-m", "99999999999"}, 1, "-m '99999999999'"},
+		{{"manifest"}, 1, "no source given"},
+		{{"manifest", "/bin/true", "--workload", "true"}, 1, "--workload needs the application's port"},
+		{{"manifest", "app:nosuch"}, 1, "no recipe for 'nosuch'"},
+		{{"manifest", "/bin/true", "--timeout", "x"}, 1, "--timeout 'x'"},
+		{{"build", "/bin/true", "--auto", "--app", "redis"}, 1, "--auto derives the kernel options"},
+		{{"build", "/bin/true", "--auto", "-e", "A=1"}, 1, "--auto derives from SOURCE and the arguments"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
