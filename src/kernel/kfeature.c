@@ -170,18 +170,21 @@ static void describe(const struct kfeature *f, struct strbuf *out)
 	else if (!strcmp(f->option, KF_ALWAYS))
 		sb_addf(out, "always built (%s)", f->file);
 	else {
-		/* "CONFIG_A,CONFIG_B": both are needed */
-		const char *p = f->option;
 		sb_adds(out, "needs ");
-		for (;;) {
-			size_t n = strcspn(p, ",");
-			sb_add(out, p, n);
-			if (!p[n])
-				break;
-			sb_adds(out, " and ");
-			p += n + 1;
-		}
+		kfeature_options_text(f->option, out);
 		sb_addf(out, " (%s)", f->file);
+	}
+}
+
+void kfeature_options_text(const char *option, struct strbuf *out)
+{
+	for (const char *p = option;;) {
+		size_t n = strcspn(p, ",");
+		sb_add(out, p, n);
+		if (!p[n])
+			break;
+		sb_adds(out, " and ");
+		p += n + 1;
 	}
 }
 

@@ -57,6 +57,10 @@ size_t kfeature_explain(const struct kfeature_table *t, const char *name, struct
  * has no entry. Points into t. */
 const char *kfeature_option(const struct kfeature_table *t, enum kfeature_kind kind, const char *name);
 
+/* Appends an option column as words: "CONFIG_A,CONFIG_B" (both needed) as
+ * "CONFIG_A and CONFIG_B". */
+void kfeature_options_text(const char *option, struct strbuf *out);
+
 /* kfeature_nr.c: numbers as a running kernel reports them, read from the
  * tree: x86-64 system call NR ("signalfd4"), socket family NR ("AF_INET6").
  * NULL when the tree has no such number. Caller frees. */

@@ -166,14 +166,7 @@ static void what_it_needs(const struct knote *n, struct strbuf *out)
 		return;
 	}
 	sb_adds(out, ": it needs ");
-	for (const char *p = n->option;;) {
-		size_t len = strcspn(p, ",");
-		sb_add(out, p, len);
-		if (!p[len])
-			break;
-		sb_adds(out, " and ");
-		p += len + 1;
-	}
+	kfeature_options_text(n->option, out);
 	sb_adds(out, " (add it with lupine build --config FRAGMENT");
 	if (!strchr(n->option, ','))
 		manifest_hint(n->option, out);
