@@ -105,14 +105,6 @@ static void options_y(const char *name, const char *text, struct strlist *out)
 	sb_release(&err);
 }
 
-static int listed(const struct strlist *l, const char *s)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i], s))
-			return 1;
-	return 0;
-}
-
 /* --auto: the bundle's derived manifest against configs/apps/NAME.config. */
 static void compare_manifests(struct row *w, const char *bundle)
 {
@@ -123,10 +115,10 @@ static void compare_manifests(struct row *w, const char *bundle)
 	options_y(name, configs_text(name), &hand);
 	options_y(path, derived_text, &derived);
 	for (size_t i = 0; i < derived.n; i++)
-		if (!listed(&hand, derived.v[i]))
+		if (!strlist_has(&hand, derived.v[i]))
 			strlist_add(&w->added, derived.v[i]);
 	for (size_t i = 0; i < hand.n; i++)
-		if (!listed(&derived, hand.v[i]))
+		if (!strlist_has(&derived, hand.v[i]))
 			strlist_add(&w->removed, hand.v[i]);
 	w->hand = hand.n;
 	w->derived = derived.n;

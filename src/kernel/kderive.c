@@ -23,14 +23,14 @@ static int in_base(const struct kconfig_frag *base, const char *option)
 	return v && !strcmp(v, "y");
 }
 
-/* Adds option (unless base has it) with a reason; returns it, or NULL. */
-static struct kderived *add(struct kderivation *d, const struct kconfig_frag *base, const char *option,
-			    const char *why, int dependency)
+/* Adds option (unless base has it) with a reason. */
+static void add(struct kderivation *d, const struct kconfig_frag *base, const char *option, const char *why,
+		int dependency)
 {
 	struct kderived *o = find(d, option);
 
 	if (in_base(base, option))
-		return NULL;
+		return;
 	if (!o) {
 		if (d->n == d->cap)
 			d->v = xrealloc(d->v, (d->cap = d->cap ? 2 * d->cap : 16) * sizeof(*d->v));
@@ -41,11 +41,8 @@ static struct kderived *add(struct kderivation *d, const struct kconfig_frag *ba
 	} else if (!dependency) {
 		o->dependency = 0;
 	}
-	for (size_t i = 0; i < o->why.n; i++)
-		if (!strcmp(o->why.v[i], why))
-			return o;
-	strlist_add(&o->why, why);
-	return o;
+	if (!strlist_has(&o->why, why))
+		strlist_add(&o->why, why);
 }
 
 /* "signalfd4() by postgres", "AF_INET6 sockets by nginx", "fs proc by python3" */

@@ -14,14 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int in_list(const struct strlist *l, const char *s)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i], s))
-			return 1;
-	return 0;
-}
-
 /* The names of kernel/sys_ni.c's COND_SYSCALL(name) lines, in order. */
 static void cond_syscalls(const char *text, struct strlist *out)
 {
@@ -30,7 +22,7 @@ static void cond_syscalls(const char *text, struct strlist *out)
 		if (p != text && p[-1] != '\n')
 			continue;
 		char *name = xstrndup(p + 13, strspn(p + 13, KF_IDENT));
-		if (*name && !in_list(out, name))
+		if (*name && !strlist_has(out, name))
 			strlist_add(out, name);
 		free(name);
 	}
@@ -241,7 +233,7 @@ int kfeature_scan(const char *tree, struct kfeature_table *t, struct strbuf *err
 	kfwalk_run(&s, tree);
 	cond_syscalls(ni, &cond);
 	for (size_t i = 0; i < s.ni.n; i++)
-		if (!in_list(&cond, s.ni.v[i].name))
+		if (!strlist_has(&cond, s.ni.v[i].name))
 			strlist_add(&cond, s.ni.v[i].name);
 	syscall_table(tb, &tbl);
 	families(sock, &af);

@@ -65,6 +65,14 @@ void strlist_add(struct strlist *l, const char *s)
 	l->v[l->n] = NULL;
 }
 
+int strlist_has(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], s))
+			return 1;
+	return 0;
+}
+
 void strlist_release(struct strlist *l)
 {
 	for (size_t i = 0; i < l->n; i++)

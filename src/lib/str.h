@@ -22,6 +22,8 @@ struct strlist {
 	size_t n;
 };
 void strlist_add(struct strlist *l, const char *s);
+/* Whether l holds a string equal to s. */
+int strlist_has(const struct strlist *l, const char *s);
 void strlist_release(struct strlist *l);
 
 int str_starts(const char *s, const char *prefix);
