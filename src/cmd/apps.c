@@ -7,14 +7,12 @@
 #include "kernel/configs.h"
 #include "kernel/kconfig.h"
 #include "lib/cache.h"
+#include "lib/progress.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 static const char usage[] =
 	"usage: lupine apps list\n"
@@ -71,24 +69,13 @@ static void last_line(const char *log, char *out, size_t n)
 static double build(const char *name, const char *out, const char *log, enum kernel_kind kind)
 {
 	char *src = xasprintf("app:%s", name);
-	char *argv[] = {"lupine", "build", src, "-q", "-o", (char *)out,
+	char *argv[] = {"/proc/self/exe", "build", src, "-q", "-o", (char *)out,
 			kind == KERNEL_GENERAL ? "--general" : kind == KERNEL_AUTO ? "--auto" : NULL, NULL};
 	double t0 = now_sec();
-	int st;
+	int st = progress_run_logged(argv, log, NULL);
 
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		proc_close_inherited();
-		execv("/proc/self/exe", argv);
-		_exit(127);
-	}
-	waitpid(pid, &st, 0);
 	free(src);
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? now_sec() - t0 : -1;
+	return st == 0 ? now_sec() - t0 : -1;
 }
 
 /* The options a fragment's text sets to y (without CONFIG_), parsed by kconfig. */

@@ -9,15 +9,14 @@
 #include "bundle/recipe.h"
 #include "kernel/kderive.h"
 #include "lib/guard.h"
+#include "lib/progress.h"
 #include "vm/vmm.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char usage[] =
 	"usage: lupine manifest SOURCE [--workload CMD] [--port GUEST] [-o FRAGMENT] [--prune]\n"
@@ -57,18 +56,6 @@ struct manifest_opts {
 	char *dir; /* private temporary directory */
 };
 
-/* Runs `lupine ARGS` with its output in log; its exit status. */
-static int lupine_logged(char *const argv[], const char *log)
-{
-	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), st;
-
-	fflush(stdout);
-	st = run_cmd(argv, fd);
-	if (fd >= 0)
-		close(fd);
-	return st;
-}
-
 /* lupine build SOURCE [--general | --config FRAG] -o OUT [-- ARGS]; 0 or -1 (log has why). */
 static int build_bundle(const struct manifest_opts *o, const char *frag, const char *out, const char *log)
 {
@@ -93,7 +80,7 @@ static int build_bundle(const struct manifest_opts *o, const char *frag, const c
 	for (size_t i = 0; i < o->args.n && k < 62; i++)
 		argv[k++] = o->args.v[i];
 	argv[k] = NULL;
-	return lupine_logged(argv, log) == 0 ? 0 : -1;
+	return progress_run_logged(argv, log, NULL) == 0 ? 0 : -1;
 }
 
 /* One run of bundle with the workload; 1 if the workload passed. features:
