@@ -197,12 +197,8 @@ static void prune(const struct manifest_opts *o, struct kderivation *d, struct s
 		if (prunable(&d->v[i]))
 			strlist_add(&cand, d->v[i].option);
 	for (size_t i = 0; i < cand.n; i++) {
-		/* the trial is d without the candidate: render d, then cut it out */
-		char *text = kderive_render(d, ""), *frag = xasprintf("%s/prune.config", o->dir);
+		char *text = kderive_render(d, "", cand.v[i]), *frag = xasprintf("%s/prune.config", o->dir);
 		char *bundle = xasprintf("%s/prune-%zu.lupine", o->dir, i), *log = xasprintf("%s/prune.log", o->dir);
-		char *line = xasprintf("\n%s=y\n", cand.v[i]), *at = strstr(text, line);
-		if (at)
-			memmove(at + 1, at + strlen(line), strlen(at + strlen(line)) + 1);
 		note("manifest: prune %zu/%zu: building without %s ...", i + 1, cand.n, cand.v[i]);
 		int passes = file_write_atomic(frag, text, strlen(text), 0644) == 0 &&
 			     build_bundle(o, frag, bundle, log) == 0 && workload_passes(o, bundle, NULL, log);
@@ -213,7 +209,6 @@ static void prune(const struct manifest_opts *o, struct kderivation *d, struct s
 			kderive_drop(d, cand.v[i]);
 		}
 		rm_rf(bundle);
-		free(line);
 		free(log);
 		free(bundle);
 		free(frag);
@@ -310,7 +305,7 @@ int cmd_manifest(int argc, char **argv)
 	}
 	if (o.prune)
 		prune(&o, &d, &dropped);
-	char *head = header(&o, &dropped, nfeatures), *text = kderive_render(&d, head);
+	char *head = header(&o, &dropped, nfeatures), *text = kderive_render(&d, head, NULL);
 	if (!o.output)
 		fputs(text, stdout);
 	else if (file_write_atomic(o.output, text, strlen(text), 0644) < 0)

@@ -157,14 +157,14 @@ int kderive(const char *source, const struct knotes *k, int net, struct kderivat
 	return 0;
 }
 
-char *kderive_render(const struct kderivation *d, const char *header)
+char *kderive_render(const struct kderivation *d, const char *header, const char *without)
 {
 	struct strbuf out = {0};
 
 	sb_adds(&out, header ? header : "");
 	for (int dep = 0; dep <= 1; dep++) {
 		for (size_t i = 0; i < d->n; i++) {
-			if (d->v[i].dependency != dep)
+			if (d->v[i].dependency != dep || (without && !strcmp(d->v[i].option, without)))
 				continue;
 			sb_adds(&out, "# ");
 			for (size_t j = 0; j < d->v[i].why.n; j++)

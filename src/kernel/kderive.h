@@ -24,8 +24,9 @@ struct kderivation {
 int kderive(const char *source, const struct knotes *k, int net, struct kderivation *out, struct strbuf *err);
 
 /* The derivation as a config fragment: header lines (already "# "-prefixed),
- * then per option a comment saying why and "CONFIG_X=y". Caller frees. */
-char *kderive_render(const struct kderivation *d, const char *header);
+ * then per option a comment saying why and "CONFIG_X=y", leaving out the
+ * option `without` (NULL: none; a --prune trial). Caller frees. */
+char *kderive_render(const struct kderivation *d, const char *header, const char *without);
 
 /* Removes option from d (and nothing else); 1 if it was there. */
 int kderive_drop(struct kderivation *d, const char *option);
