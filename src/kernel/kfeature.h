@@ -61,10 +61,17 @@ const char *kfeature_option(const struct kfeature_table *t, enum kfeature_kind k
  * "CONFIG_A and CONFIG_B". */
 void kfeature_options_text(const char *option, struct strbuf *out);
 
-/* kfeature_nr.c: numbers as a running kernel reports them, read from the
- * tree: x86-64 system call NR ("signalfd4"), socket family NR ("AF_INET6").
- * NULL when the tree has no such number. Caller frees. */
-char *kfeature_syscall_name(const char *tree, long nr);
-char *kfeature_family_name(const char *tree, long nr);
+/* kfeature_nr.c: numbers as a running kernel reports them, named from the
+ * tree's syscall_64.tbl and include/linux/socket.h, read once by load
+ * (a file it cannot read names nothing). */
+struct kfeature_numbers {
+	char *syscalls, *families; /* the two files' text, or NULL */
+};
+void kfeature_numbers_load(const char *tree, struct kfeature_numbers *n);
+void kfeature_numbers_release(struct kfeature_numbers *n);
+/* x86-64 system call NR ("signalfd4"), socket family NR ("AF_INET6"); NULL
+ * when the tree has no such number. Caller frees. */
+char *kfeature_syscall_name(const struct kfeature_numbers *n, long nr);
+char *kfeature_family_name(const struct kfeature_numbers *n, long nr);
 
 #endif

@@ -12,31 +12,40 @@ static char *tree_file(const char *tree, const char *rel)
 	return text;
 }
 
-/* arch/x86/entry/syscalls/syscall_64.tbl: "NR ABI NAME ENTRY", 64-bit ABIs only */
-char *kfeature_syscall_name(const char *tree, long nr)
+void kfeature_numbers_load(const char *tree, struct kfeature_numbers *n)
 {
-	char *text = tree_file(tree, "arch/x86/entry/syscalls/syscall_64.tbl"), *found = NULL;
-	char abi[16], name[64];
-	long n;
-
-	for (const char *p = text; p && !found; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (*p != '#' && sscanf(p, "%ld %15s %63s", &n, abi, name) == 3 && n == nr &&
-		    (!strcmp(abi, "common") || !strcmp(abi, "64")))
-			found = xstrdup(name);
-	free(text);
-	return found;
+	n->syscalls = tree_file(tree, "arch/x86/entry/syscalls/syscall_64.tbl");
+	n->families = tree_file(tree, "include/linux/socket.h");
 }
 
-/* include/linux/socket.h: "#define AF_INET6 10"; the first name of a number wins (AF_UNIX, not AF_LOCAL) */
-char *kfeature_family_name(const char *tree, long nr)
+void kfeature_numbers_release(struct kfeature_numbers *n)
 {
-	char *text = tree_file(tree, "include/linux/socket.h"), *found = NULL;
-	char name[32];
-	long n;
+	free(n->syscalls);
+	free(n->families);
+	memset(n, 0, sizeof(*n));
+}
 
-	for (const char *p = text; p && !found && (p = strstr(p, "\n#define AF_")); p++)
-		if (sscanf(p + 9, "%31s %ld", name, &n) == 2 && n == nr && strcmp(name, "AF_UNSPEC"))
-			found = xstrdup(name);
-	free(text);
-	return found;
+/* syscall_64.tbl: "NR ABI NAME ENTRY", 64-bit ABIs only */
+char *kfeature_syscall_name(const struct kfeature_numbers *n, long nr)
+{
+	char abi[16], name[64];
+	long k;
+
+	for (const char *p = n->syscalls; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (*p != '#' && sscanf(p, "%ld %15s %63s", &k, abi, name) == 3 && k == nr &&
+		    (!strcmp(abi, "common") || !strcmp(abi, "64")))
+			return xstrdup(name);
+	return NULL;
+}
+
+/* socket.h: "#define AF_INET6 10"; the first name of a number wins (AF_UNIX, not AF_LOCAL) */
+char *kfeature_family_name(const struct kfeature_numbers *n, long nr)
+{
+	char name[32];
+	long k;
+
+	for (const char *p = n->families; p && (p = strstr(p, "\n#define AF_")); p++)
+		if (sscanf(p + 9, "%31s %ld", name, &k) == 2 && k == nr && strcmp(name, "AF_UNSPEC"))
+			return xstrdup(name);
+	return NULL;
 }

@@ -22,15 +22,15 @@ static int is_probe(const struct knote *n)
 
 /* The user's name of a reported feature: "#282" numbers through the tree,
  * "sys_signalfd4" without its prefix, "CONFIG_X:what" split. */
-static void name_feature(struct knote *n, const char *name, const char *tree)
+static void name_feature(struct knote *n, const char *name, const struct kfeature_numbers *nums)
 {
 	char *end;
 	long nr = name[0] == '#' ? strtol(name + 1, &end, 10) : -1;
 
 	if (nr >= 0 && !strcmp(n->kind, "syscall"))
-		n->feature = kfeature_syscall_name(tree, nr);
+		n->feature = kfeature_syscall_name(nums, nr);
 	else if (nr >= 0 && !strcmp(n->kind, "family"))
-		n->feature = kfeature_family_name(tree, nr);
+		n->feature = kfeature_family_name(nums, nr);
 	else if (!strcmp(n->kind, "option") && strchr(name, ':')) {
 		n->option = xstrndup(name, strcspn(name, ":"));
 		n->feature = xstrdup(strchr(name, ':') + 1);
@@ -62,8 +62,8 @@ static int seen(const struct knotes *k, const struct knote *n)
 }
 
 /* "KIND NAME TGID COMM" (COMM may hold spaces) */
-static void add_lines(struct knotes *k, const struct strlist *lines, int missing, const char *tree,
-		      const struct kfeature_table *t)
+static void add_lines(struct knotes *k, const struct strlist *lines, int missing,
+		      const struct kfeature_numbers *nums, const struct kfeature_table *t)
 {
 	for (size_t i = 0; lines && i < lines->n; i++) {
 		char kind[16], name[64];
@@ -75,7 +75,7 @@ static void add_lines(struct knotes *k, const struct strlist *lines, int missing
 		n.kind = xstrdup(kind);
 		n.pid = pid;
 		n.comm = xstrdup(lines->v[i] + off);
-		name_feature(&n, name, tree);
+		name_feature(&n, name, nums);
 		resolve_option(&n, t);
 		n.probe = is_probe(&n);
 		if (seen(k, &n)) {
@@ -92,6 +92,7 @@ int knotes_resolve(const char *source, const struct strlist *missing, const stru
 		   struct knotes *out, struct strbuf *err)
 {
 	struct kfeature_table t = {0};
+	struct kfeature_numbers nums;
 	struct ksource ks;
 	int cached;
 
@@ -102,8 +103,10 @@ int knotes_resolve(const char *source, const struct strlist *missing, const stru
 		ksource_release(&ks);
 		return -1;
 	}
-	add_lines(out, missing, 1, ks.tree, &t);
-	add_lines(out, used, 0, ks.tree, &t);
+	kfeature_numbers_load(ks.tree, &nums);
+	add_lines(out, missing, 1, &nums, &t);
+	add_lines(out, used, 0, &nums, &t);
+	kfeature_numbers_release(&nums);
 	kfeature_table_release(&t);
 	ksource_release(&ks);
 	return 0;
