@@ -58,7 +58,10 @@ int bundle_launch(const char *dir, struct bundle *b, const struct launch_opts *o
 	cfg->initrd = l->initrd;
 	cfg->disk = l->boot.disk;
 	cfg->disk_readonly = l->boot.disk_ro;
-	cfg->cmdline = b->cmdline;
+	if (o->record)
+		l->cmdline = xasprintf("%s%slupine_record", b->cmdline ? b->cmdline : "",
+				       b->cmdline && *b->cmdline ? " " : "");
+	cfg->cmdline = l->cmdline ? l->cmdline : b->cmdline;
 	cfg->mem_mib = o->mem_mib ? o->mem_mib : b->memory_mib;
 	cfg->net = b->net;
 	ret = 0;
@@ -71,6 +74,7 @@ void launch_release(struct launch *l)
 {
 	free(l->kernel);
 	free(l->initrd);
+	free(l->cmdline);
 	rootfs_boot_release(&l->boot);
 	memset(l, 0, sizeof(*l));
 }

@@ -17,11 +17,13 @@ struct launch_opts {
 	const char *tmpdir;         /* private directory for this run's files */
 	const char *ctl;            /* how the init reports (NULL: the VMM's way) */
 	const char *stdin_mode;     /* "pipe": the application reads what lupine forwards (NULL: /dev/null) */
+	int record;                 /* boot with lupine_record: the kernel notes every feature used */
 };
 
 /* Files a launch made; release after the VM has ended. */
 struct launch {
 	char *kernel, *initrd;
+	char *cmdline; /* the bundle's command line with this run's additions, or NULL */
 	struct rootfs_boot boot;
 };
 

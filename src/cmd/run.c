@@ -123,7 +123,10 @@ static void parse_option(struct run_opts *o, int c, const char *arg)
 		break;
 	case 'n': o->dry_run = 1; break;
 	case 'v': o->verbose = 1; break;
-	case 'F': o->features = arg; break;
+	case 'F':
+		o->features = arg;
+		o->lo.record = 1;
+		break;
 	}
 }
 
@@ -299,12 +302,7 @@ int cmd_run(int argc, char **argv)
 	if (!(tmpl = tmp_dir("run")))
 		die("cannot create a temporary directory: %s", strerror(errno));
 	o.lo.tmpdir = tmpl;
-	ret = bundle_launch(o.bundle, &b, &o.lo, &o.cfg, &l, &err);
-	char *cmdline = o.features ? xasprintf("%s lupine_record", o.cfg.cmdline ? o.cfg.cmdline : "") : NULL;
-	if (cmdline)
-		o.cfg.cmdline = cmdline;
-	ret = ret < 0 ? -1 : boot(&o, &err);
-	free(cmdline);
+	ret = bundle_launch(o.bundle, &b, &o.lo, &o.cfg, &l, &err) < 0 ? -1 : boot(&o, &err);
 	launch_release(&l);
 	rm_rf(tmpl);
 	free(tmpl);
