@@ -10,15 +10,25 @@
 
 #define FEATURES "build/testguest/features"
 
-/* A bundle of the features program on the base kernel (an empty fragment). */
-static char *build_features(void)
+/* A directory source (under test_tmpdir()) with the features program at
+ * /bin/features: "dir:PATH"; caller frees. */
+static char *features_source(void)
 {
 	char *root = xasprintf("%s/tree", test_tmpdir()), *bin = xasprintf("%s/bin", root);
 	char *dst = xasprintf("%s/features", bin), *src = xasprintf("dir:%s", root);
-	char *frag = xasprintf("%s/base-only.config", test_tmpdir());
-	char *out = xasprintf("%s/features.lupine", test_tmpdir());
 	mkdir_p(bin, 0755);
 	CHECK_INT(file_copy(FEATURES, dst, 0755), 0);
+	free(root);
+	free(bin);
+	free(dst);
+	return src;
+}
+
+/* A bundle of the features program on the base kernel (an empty fragment). */
+static char *build_features(void)
+{
+	char *src = features_source(), *frag = xasprintf("%s/base-only.config", test_tmpdir());
+	char *out = xasprintf("%s/features.lupine", test_tmpdir());
 	CHECK_INT(file_write_atomic(frag, "# nothing: the base kernel alone\n", 33, 0644), 0);
 	char *const args[] = {"build", src, "--config", frag, "-o", out, "-q", "--", "/bin/features", NULL};
 	struct cmd_out o = run_lupine(args);
@@ -26,9 +36,6 @@ static char *build_features(void)
 	if (o.status)
 		fprintf(stderr, "%s", o.err);
 	cmd_out_free(&o);
-	free(root);
-	free(bin);
-	free(dst);
 	free(src);
 	free(frag);
 	return out;
@@ -79,7 +86,7 @@ static void test_lock_and_family(void)
 	CHECK_INT(o.status, 1);
 	CHECK_CONTAINS(o.err, "called fcntl(F_SETLK), which this kernel leaves out: it needs CONFIG_FILE_LOCKING");
 	cmd_out_free(&o);
-	char *src = xasprintf("dir:%s/tree", test_tmpdir()), *out = xasprintf("%s/redis-kernel.lupine", test_tmpdir());
+	char *src = features_source(), *out = xasprintf("%s/redis-kernel.lupine", test_tmpdir());
 	char *const build[] = {"build", src, "--app", "redis", "-o", out, "-q", "--", "/bin/features", NULL};
 	o = run_lupine(build);
 	CHECK_INT(o.status, 0);
@@ -130,11 +137,8 @@ static void test_auto_manifest(void)
 	    {"CONFIG_EVENTFD=y", "eventfd2() by features"},           {"CONFIG_POSIX_MQUEUE=y", "mq_open() by features"},
 	    {"CONFIG_SYSVIPC=y", "shmget() by features"},
 	};
-	char *root = xasprintf("%s/tree", test_tmpdir()), *bin = xasprintf("%s/bin", root);
-	char *dst = xasprintf("%s/features", bin), *src = xasprintf("dir:%s", root);
+	char *src = features_source();
 	char *out = xasprintf("%s/auto.lupine", test_tmpdir()), *frag = xasprintf("%s/manifest.config", out);
-	mkdir_p(bin, 0755);
-	CHECK_INT(file_copy(FEATURES, dst, 0755), 0);
 	char *const build[] = {"build", src, "--auto", "-o", out, "--", "/bin/features", NULL};
 	struct cmd_out o = run_lupine(build);
 	CHECK_INT(o.status, 0);
@@ -156,9 +160,6 @@ static void test_auto_manifest(void)
 	CHECK_NOT_CONTAINS(o.out, "Function not implemented");
 	cmd_out_free(&o);
 	free(text);
-	free(root);
-	free(bin);
-	free(dst);
 	free(src);
 	free(out);
 	free(frag);
@@ -168,11 +169,7 @@ static void test_auto_manifest(void)
  * survives without (each trial is a kernel; base + nothing is base, cached). */
 static void test_prune(void)
 {
-	char *root = xasprintf("%s/tree", test_tmpdir()), *bin = xasprintf("%s/bin", root);
-	char *dst = xasprintf("%s/features", bin), *src = xasprintf("dir:%s", root);
-	char *frag = xasprintf("%s/pruned.config", test_tmpdir());
-	mkdir_p(bin, 0755);
-	CHECK_INT(file_copy(FEATURES, dst, 0755), 0);
+	char *src = features_source(), *frag = xasprintf("%s/pruned.config", test_tmpdir());
 	/* it exits 0 without eventfd: dropped */
 	char *const survives[] = {"manifest", src, "--prune", "-o", frag, "--", "/bin/features", "eventfd", "exit0", NULL};
 	struct cmd_out o = run_lupine(survives);
@@ -192,9 +189,6 @@ static void test_prune(void)
 	CHECK_CONTAINS(text, "# eventfd2() by features\nCONFIG_EVENTFD=y");
 	free(text);
 	cmd_out_free(&o);
-	free(root);
-	free(bin);
-	free(dst);
 	free(src);
 	free(frag);
 }
