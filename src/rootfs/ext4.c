@@ -1,8 +1,8 @@
 /* ext4.c: the ext4 format: a disk image made by e2fsprogs' mke2fs -d (no root needed),
  * attached as virtio-blk; the init mounts it and switches into it. */
 #include "rootfs/rootfs.h"
+#include "lib/progress.h"
 
-#include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +19,7 @@ static int ext4_pack(const char *dir, const char *out_path, struct strbuf *err)
 	unsigned long long kib = (bytes + bytes / 4) / 1024 + entries * 4 + 16 * 1024;
 	char *tmp = xasprintf("%s.tmp.%d", out_path, (int)getpid()), size[32];
 	char *log = xasprintf("%s.log", tmp);
-	int fd, r;
+	int r;
 
 	snprintf(size, sizeof(size), "%lluk", kib);
 	char *argv[] = {"mke2fs", "-q", "-F", "-t", "ext4", "-L", "lupine-root", "-d", (char *)dir,
@@ -27,10 +27,7 @@ static int ext4_pack(const char *dir, const char *out_path, struct strbuf *err)
 	char inodes[32];
 	snprintf(inodes, sizeof(inodes), "%lu", entries + entries / 4 + 1024);
 	argv[10] = inodes;
-	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	r = run_cmd(argv, fd);
-	if (fd >= 0)
-		close(fd);
+	r = progress_run_logged(argv, log, NULL);
 	if (r != 0) {
 		char *text = file_read(log, NULL);
 		sb_addf(err, "mke2fs failed (%s) making '%s': %s", r == 127 ? "is e2fsprogs installed?" : "exit status",
