@@ -5,13 +5,14 @@ set -eu
 
 PKGS="build-essential make gcc pkg-config musl-tools dpkg-dev patch
  flex bison bc libelf-dev libssl-dev cpio xz-utils kmod rsync
- linux-source-6.1
+ linux-source-6.1 linux-config-6.1 openssl
  libarchive-dev libjansson-dev
  qemu-system-x86 e2fsprogs
  redis-server redis-tools curl
  clang libclang-rt-14-dev mmdebstrap golang-go
  skopeo docker-registry
- postgresql-client mariadb-client netcat-openbsd amqp-tools"
+ postgresql-client mariadb-client netcat-openbsd amqp-tools
+ gnuplot-nox wrk"
 
 # KML's libc: Debian's musl source with kernel/musl-kml.patch, built once here.
 MUSL_PREFIX=/opt/lupine-musl

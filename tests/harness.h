@@ -85,5 +85,6 @@ extern const struct test lifecycle_tests[];
 extern const struct test apps_tests[];
 extern const struct test registry_tests[];
 extern const struct test kfeature_tests[];
+extern const struct test bench_tests[];
 
 #endif

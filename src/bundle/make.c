@@ -173,7 +173,7 @@ static int kernel_for(const struct build_req *req, struct build_res *res, struct
 	struct kspec spec = *req->spec;
 	char *net;
 
-	if (!spec.napps && !spec.nfiles)
+	if (!spec.napps && !spec.nfiles && !spec.baseline)
 		spec.general = 1;
 	if (kspec_kernel(&spec, req->ksource, req->jobs, 0, &res->k, &res->b.kernel_label, &res->b.manifests,
 			 err) < 0)

@@ -2,6 +2,7 @@
 #include "cmd/cmds.h"
 #include "cmd/options.h"
 #include "vm/hello.h"
+#include "kernel/kbaseline.h"
 #include "kernel/kbuild.h"
 #include "kernel/kspec.h"
 #include "lib/stats.h"
@@ -25,7 +26,8 @@ static const char usage[] =
 	"\n"
 	"SPEC is base, general, an application name, several joined by '+', with an\n"
 	"optional '+tiny' or '+kml' (e.g. base, redis, redis+nginx, general+tiny,\n"
-	"redis+kml), or\n"
+	"redis+kml), a baseline (microvm: Firecracker's 6.1 guest config; debian:\n"
+	"Debian's amd64 config; see 'lupine kernel --help'), or\n"
 	"image:PATH for a prebuilt bzImage (boot time only).\n"
 	"\n"
 	"'bench app' runs each bundle N times with 'lupine run' and times how long it\n"
@@ -56,7 +58,9 @@ static void parse_spec(const char *spec, struct kspec *ks)
 	for (char *w = strtok_r(copy, "+", &save); w; w = strtok_r(NULL, "+", &save)) {
 		if (!strcmp(w, "base"))
 			continue;
-		if (!strcmp(w, "general"))
+		if (kbaseline_known(w))
+			ks->baseline = xstrdup(w); /* kept for the program's life */
+		else if (!strcmp(w, "general"))
 			ks->general = 1;
 		else if (!strcmp(w, "tiny"))
 			ks->tiny = 1;

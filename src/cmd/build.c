@@ -16,6 +16,7 @@
 
 static const char usage[] =
 	"usage: lupine build SOURCE [--app NAME | --config FRAGMENT]... [--auto] [--tiny] [--kml]\n"
+	"                    [--general | --baseline microvm|debian]\n"
 	"                    [--add HOST[:GUEST]]... [--cmd 'PROGRAM ARGS'] [-e KEY=VAL]...\n"
 	"                    [--workdir DIR] [-m MiB] [--rootfs initramfs|ext4|auto]\n"
 	"                    [-o BUNDLE] [--source PATH] [-q] [-- ARGS...]\n"
@@ -50,6 +51,9 @@ static const char usage[] =
 	"                     lupine-general, with an app:NAME recipe's client check as\n"
 	"                     the workload) and build base + that; the bundle keeps it as\n"
 	"                     manifest.config\n"
+	"  --baseline NAME    kernel: a comparison kernel instead of a Lupine one: microvm\n"
+	"                     (Firecracker's 6.1 guest config) or debian (Debian's amd64\n"
+	"                     config); see 'lupine kernel --help'\n"
 	"  --tiny             kernel: size-optimised overlay\n"
 	"  --kml              Kernel Mode Linux: the program is copied under /trusted/ and\n"
 	"                     runs in ring 0 (system calls without a mode switch); only\n"
@@ -104,7 +108,7 @@ static void apply_recipe(struct build_opts *o)
 		strlist_add(&env, o->env.v[i]);
 	strlist_release(&o->env);
 	o->env = env;
-	if (!o->spec.napps && !o->spec.nfiles && !o->spec.general)
+	if (!o->spec.napps && !o->spec.nfiles && !o->spec.general && !o->spec.baseline)
 		kspec_add_app(&o->spec, o->recipe.name);
 	if (!o->mem_given && o->recipe.memory_mib)
 		r->mem_mib = o->recipe.memory_mib;
@@ -195,8 +199,8 @@ static void parse(struct build_opts *o, int argc, char **argv)
 		die("give the command either with --cmd or after --, not both");
 	if (r->workdir && r->workdir[0] != '/')
 		die("--workdir '%s': the directory must be absolute", r->workdir);
-	if (o->autom && (o->spec.napps || o->spec.nfiles || o->spec.general))
-		die("--auto derives the kernel options: give it without --app, --config or --general");
+	if (o->autom && (o->spec.napps || o->spec.nfiles || o->spec.general || o->spec.baseline))
+		die("--auto derives the kernel options: give it without --app, --config, --general or --baseline");
 	if (o->autom && (o->cmd.n || o->env.n || o->add_host.n || r->workdir))
 		die("--auto derives from SOURCE and the arguments after -- alone; for --cmd, -e, --add or "
 		    "--workdir run 'lupine manifest' yourself and build with --config");

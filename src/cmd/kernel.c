@@ -2,6 +2,7 @@
 #include "cmd/cmds.h"
 #include "cmd/options.h"
 #include "kernel/configs.h"
+#include "kernel/kbaseline.h"
 #include "kernel/kbuild.h"
 #include "kernel/kfeature.h"
 #include "vm/hello.h"
@@ -15,7 +16,9 @@
 
 static const char usage[] =
 	"usage: lupine kernel [--app NAME]... [--config FRAGMENT]... [--general] [--tiny] [--kml]\n"
+	"       lupine kernel --baseline microvm|debian [--config FRAGMENT]...\n"
 	"                     [--source PATH] [-o PATH] [-j N] [--force] [--boot] [-q]\n"
+	"                     [--print-config]\n"
 	"       lupine kernel --list\n"
 	"       lupine kernel --explain OPTION\n"
 	"       lupine kernel --explain-syscall NAME [--source PATH]\n"
@@ -29,6 +32,13 @@ static const char usage[] =
 	"  --config FILE     add a fragment of your own (CONFIG_X=y, # CONFIG_X is not set)\n"
 	"  --general         add every application manifest (lupine-general)\n"
 	"  --tiny            add the size-optimised overlay configs/tiny.config\n"
+	"  --baseline NAME   build a comparison kernel from a complete config instead:\n"
+	"                    microvm is Firecracker's 6.1 guest config (configs/baselines/\n"
+	"                    microvm.config), debian is Debian's amd64 distro config\n"
+	"                    (" KBASELINE_DEBIAN_CONFIG ",\n"
+	"                    or $LUPINE_DEBIAN_CONFIG); each with the few options Lupine's\n"
+	"                    init and devices need on top (configs/baselines/NAME-lupine.config),\n"
+	"                    resolved by olddefconfig alone, from the tree without Lupine's patches\n"
 	"  --kml             Kernel Mode Linux: apply kernel/kml.patch and add\n"
 	"                    configs/kml.config; programs under /trusted/ run in ring 0\n"
 	"  --source PATH     kernel tree or tarball (default: $LUPINE_LINUX_SRC, else\n"
@@ -37,6 +47,7 @@ static const char usage[] =
 	"  -j, --jobs N      parallel make jobs (default: number of CPUs)\n"
 	"  --force           rebuild even if the kernel is cached\n"
 	"  --boot            then boot it in QEMU with a built-in hello init (smoke test)\n"
+	"  --print-config    print the resolved .config instead of building (seconds)\n"
 	"  -q, --quiet       no progress output\n"
 	"  --list            list the known application manifests\n"
 	"  --explain OPTION  show which fragments ask for OPTION and why\n"
@@ -172,6 +183,20 @@ static char *chomp(char *s)
 	return s;
 }
 
+static int print_config(struct kspec *spec, const char *source)
+{
+	struct strbuf err = {0};
+	char *label, *config = kspec_config(spec, source, &label, &err);
+
+	if (!config)
+		die("%s", chomp(err.buf));
+	fputs(config, stdout);
+	free(config);
+	free(label);
+	kspec_release(spec);
+	return 0;
+}
+
 int cmd_kernel(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -180,7 +205,7 @@ int cmd_kernel(int argc, char **argv)
 		{"jobs", required_argument, 0, 'j'},   {"force", no_argument, 0, 'f'},
 		{"quiet", no_argument, 0, 'q'},        {"list", no_argument, 0, 'l'},
 		{"explain", required_argument, 0, 'e'}, {"help", no_argument, 0, 'h'},
-		{"boot", no_argument, 0, 'b'},
+		{"boot", no_argument, 0, 'b'},         {"print-config", no_argument, 0, 'P'},
 		{"explain-syscall", required_argument, 0, 'S'}, {"explain-feature", required_argument, 0, 'S'},
 		{0, 0, 0, 0}};
 	struct kspec spec = {0};
@@ -188,7 +213,7 @@ int cmd_kernel(int argc, char **argv)
 	struct strbuf err = {0};
 	const char *source = NULL, *out = NULL, *feature = NULL;
 	char *label;
-	int c, boot = 0, ret = 0, jobs = 0, force = 0;
+	int c, boot = 0, ret = 0, jobs = 0, force = 0, print = 0;
 
 	while ((c = getopt_long(argc, argv, "o:j:qh", opts, NULL)) != -1) {
 		if (opt_kspec(c, optarg, &spec))
@@ -199,6 +224,7 @@ int cmd_kernel(int argc, char **argv)
 		case 'j': jobs = (int)opt_long("-j", optarg, 1, 1024); break;
 		case 'f': force = 1; break;
 		case 'b': boot = 1; break;
+		case 'P': print = 1; break;
 		case 'q': lupine_quiet = 1; break;
 		case 'l': return list_apps();
 		case 'e': return explain(optarg);
@@ -211,6 +237,8 @@ int cmd_kernel(int argc, char **argv)
 		die("unexpected argument '%s'; see 'lupine kernel --help'", argv[optind]);
 	if (feature)
 		return explain_feature(feature, source);
+	if (print)
+		return print_config(&spec, source);
 	if (kspec_kernel(&spec, source, jobs, force, &res, &label, NULL, &err) < 0)
 		die("%s", chomp(err.buf));
 	if (out && file_copy(res.bzimage, out, 0644) < 0)

@@ -1,5 +1,6 @@
 /* options.c: option parsing the commands share, defined once. */
 #include "cmd/options.h"
+#include "kernel/kbaseline.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -82,6 +83,11 @@ int opt_kspec(int c, const char *arg, struct kspec *spec)
 	case OPT_TINY: spec->tiny = 1; return 1;
 	case OPT_KML: spec->kml = 1; return 1;
 	case OPT_GENERAL: spec->general = 1; return 1;
+	case OPT_BASELINE:
+		if (!kbaseline_known(arg))
+			die("unknown baseline '%s'; the baselines are %s", arg, kbaseline_names());
+		spec->baseline = arg;
+		return 1;
 	default: return 0;
 	}
 }

@@ -27,13 +27,13 @@ void opt_port(const char *arg, struct vm_port **ports, size_t *n);
 /* --cmd 'PROG ARGS': split at spaces into l; an empty command dies. */
 void opt_cmd(const char *arg, struct strlist *l);
 
-/* The kernel-spec group: --app, --config, --tiny, --kml (long options
- * with these vals), for commands that pick a kernel. */
-enum { OPT_APP = 0x100, OPT_CONFIG, OPT_TINY, OPT_KML, OPT_GENERAL };
+/* The kernel-spec group: --app, --config, --tiny, --kml, --general,
+ * --baseline (long options with these vals), for commands that pick a kernel. */
+enum { OPT_APP = 0x100, OPT_CONFIG, OPT_TINY, OPT_KML, OPT_GENERAL, OPT_BASELINE };
 #define OPT_KSPEC_LONGOPTS                                                                   \
 	{"app", required_argument, 0, OPT_APP}, {"config", required_argument, 0, OPT_CONFIG}, \
 	{"tiny", no_argument, 0, OPT_TINY}, {"kml", no_argument, 0, OPT_KML},                \
-	{"general", no_argument, 0, OPT_GENERAL}
+	{"general", no_argument, 0, OPT_GENERAL}, {"baseline", required_argument, 0, OPT_BASELINE}
 /* Applies option c to spec; 1 when c belongs to the group, else 0. */
 int opt_kspec(int c, const char *arg, struct kspec *spec);
 

@@ -12,6 +12,9 @@ struct kbuild_req {
 	const char *label; /* e.g. "base + apps/redis", for messages */
 	int jobs;          /* make -j; 0 means the number of CPUs */
 	int force;         /* rebuild even when cached */
+	int complete;      /* frags[0] is a complete .config (a baseline): resolve it
+			    * with olddefconfig alone, and check only what the later
+			    * fragments ask for */
 };
 
 struct kbuild_result {
@@ -25,7 +28,7 @@ struct kbuild_result {
 };
 
 /* Resolves the fragments with the kernel's allnoconfig + KCONFIG_ALLCONFIG and
- * olddefconfig, checks that every requested option holds, then returns the
+ * olddefconfig (olddefconfig alone for a complete config), checks that every requested option holds, then returns the
  * cached kernel or builds it. Returns 0, or -1 with a message in err (every
  * option that did not hold and why, or the build log's tail). */
 int kbuild_get(const struct kbuild_req *req, struct kbuild_result *res, struct strbuf *err);

@@ -85,6 +85,7 @@ void kcache_input_key(const struct kbuild_req *req, char out[65])
 	hash_init(&h);
 	hash_add_str(&h, "lupine-kernel-input-v1");
 	hash_add_str(&h, req->src->identity);
+	hash_add_str(&h, req->complete ? "complete" : "allnoconfig");
 	if (kconfig_merge(&merged, req->frags, req->nfrags, &err) == 0) {
 		char *text = kconfig_render(&merged);
 		hash_add_str(&h, text);

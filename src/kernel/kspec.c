@@ -1,5 +1,6 @@
 /* kspec.c: which fragments make a kernel: base, app manifests, general, tiny, user files. */
 #include "kernel/kspec.h"
+#include "kernel/kbaseline.h"
 #include "kernel/configs.h"
 #include "lib/embedded.h"
 #include "kernel/kbuild.h"
@@ -121,6 +122,34 @@ static int add_kml(struct kconfig_frag **frags, size_t *n, struct strbuf *label,
 	return 0;
 }
 
+/* A baseline's complete config (layer 0) and Lupine's additions to it. */
+static int add_baseline(struct kconfig_frag **frags, size_t *n, struct strbuf *label, const struct kspec *s,
+			struct strbuf *err)
+{
+	char *full, *name, *extra;
+	int r;
+
+	if (s->napps || s->general || s->tiny || s->kml) {
+		sb_addf(err, "the %s baseline is a complete config of its own: it takes no --app, --general, "
+			     "--tiny or --kml (--config adds to it)", s->baseline);
+		return -1;
+	}
+	if (!(full = kbaseline_config(s->baseline, err)))
+		return -1;
+	name = xasprintf("baselines/%s", s->baseline);
+	r = add(frags, n, name, full, 0, err);
+	free(full);
+	free(name);
+	if (r < 0)
+		return -1;
+	name = xasprintf("baselines/%s-lupine", s->baseline);
+	extra = (char *)configs_text(name);
+	r = add(frags, n, name, extra ? extra : "", 1, err);
+	free(name);
+	sb_addf(label, "%s (baseline)", s->baseline);
+	return r < 0 ? -1 : add_files(frags, n, label, s, err);
+}
+
 int kspec_fragments(const struct kspec *s, struct kconfig_frag **frags, size_t *n, char **label,
 		    struct strbuf *err)
 {
@@ -130,6 +159,10 @@ int kspec_fragments(const struct kspec *s, struct kconfig_frag **frags, size_t *
 
 	*frags = NULL;
 	*n = 0;
+	if (s->baseline) {
+		ret = add_baseline(frags, n, &lb, s, err);
+		goto out;
+	}
 	if (!base) {
 		sb_adds(err, "the base config fragment is missing (LUPINE_CONFIGS_DIR points at a directory without base.config?)");
 		goto out;
@@ -183,10 +216,45 @@ static int apply_patch(struct ksource *src, const char *name, struct strbuf *err
 
 int kspec_patch_source(const struct kspec *s, struct ksource *src, struct strbuf *err)
 {
+	if (s->baseline)
+		return 0; /* the kernel as its distributor builds it */
 	/* every kernel names the compiled-out features its programs reach for */
 	if (apply_patch(src, "missing", err) < 0)
 		return -1;
 	return s->kml ? apply_patch(src, "kml", err) : 0;
+}
+
+/* Fragments, source and patches for spec s, and *req over them: the common
+ * start of kspec_kernel and kspec_config. Returns 0, or -1 with err set. */
+static int prepare(const struct kspec *s, const char *source, struct kconfig_frag **frags, size_t *n,
+		   struct ksource *src, char **label, struct kbuild_req *req, struct strbuf *err)
+{
+	*label = NULL;
+	if (kspec_fragments(s, frags, n, label, err) < 0 || ksource_open(src, source, err) < 0 ||
+	    kspec_patch_source(s, src, err) < 0)
+		return -1;
+	*req = (struct kbuild_req){.src = src, .frags = *frags, .nfrags = *n, .label = *label,
+				   .complete = s->baseline != NULL};
+	return 0;
+}
+
+char *kspec_config(const struct kspec *s, const char *source, char **label, struct strbuf *err)
+{
+	struct kconfig_frag *frags = NULL;
+	struct ksource src = {0};
+	struct kbuild_req req;
+	size_t n = 0;
+	char *config = NULL;
+
+	if (prepare(s, source, &frags, &n, &src, label, &req, err) == 0)
+		config = kbuild_resolve(&req, err);
+	if (!config) {
+		free(*label);
+		*label = NULL;
+	}
+	kspec_free_fragments(frags, n);
+	ksource_release(&src);
+	return config;
 }
 
 int kspec_kernel(const struct kspec *s, const char *source, int jobs, int force, struct kbuild_result *res,
@@ -194,15 +262,14 @@ int kspec_kernel(const struct kspec *s, const char *source, int jobs, int force,
 {
 	struct kconfig_frag *frags = NULL;
 	struct ksource src = {0};
+	struct kbuild_req req;
 	size_t n = 0;
 	int ret = -1;
 
-	*label = NULL;
-	if (kspec_fragments(s, &frags, &n, label, err) < 0 || ksource_open(&src, source, err) < 0 ||
-	    kspec_patch_source(s, &src, err) < 0)
+	if (prepare(s, source, &frags, &n, &src, label, &req, err) < 0)
 		goto out;
-	struct kbuild_req req = {.src = &src, .frags = frags, .nfrags = n, .label = *label, .jobs = jobs,
-				 .force = force};
+	req.jobs = jobs;
+	req.force = force;
 	if (kbuild_get(&req, res, err) < 0)
 		goto out;
 	for (size_t i = 1; names && i < n; i++)

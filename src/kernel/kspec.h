@@ -15,6 +15,9 @@ struct kspec {
 	int tiny;           /* size-optimised overlay */
 	int kml;            /* Kernel Mode Linux: kml.config + kernel/kml.patch;
 			     * KSPEC_KML_OFF: the same, with only KERNEL_MODE_LINUX off */
+	const char *baseline; /* "microvm", "debian": a complete config of its own
+			       * (kbaseline.h) plus configs/baselines/NAME-lupine.config,
+			       * built from the unpatched tree; only files may join it */
 };
 
 void kspec_add_app(struct kspec *s, const char *name);
@@ -39,5 +42,9 @@ int kspec_patch_source(const struct kspec *s, struct ksource *src, struct strbuf
 struct kbuild_result;
 int kspec_kernel(const struct kspec *s, const char *source, int jobs, int force, struct kbuild_result *res,
 		 char **label, struct strlist *names, struct strbuf *err);
+
+/* The final .config for a spec without building it (caller frees), with
+ * *label as kspec_kernel gives it; or NULL with err set. */
+char *kspec_config(const struct kspec *s, const char *source, char **label, struct strbuf *err);
 
 #endif
