@@ -2,7 +2,6 @@
 #include "cmd/cmds.h"
 #include "cmd/options.h"
 #include "vm/hello.h"
-#include "kernel/kbaseline.h"
 #include "kernel/kbuild.h"
 #include "kernel/kspec.h"
 #include "lib/stats.h"
@@ -17,6 +16,7 @@ static const char usage[] =
 	"       lupine bench app [-n N] [--min-memory] -p HOST:GUEST --ready 'CMD' --expect TEXT\n"
 	"                        [-m MiB] BUNDLE... [-- ARGS]\n"
 	"       lupine bench syscall [-n N] [-a APP] [-i CALLS] [-k BZIMAGE -k BZIMAGE]\n"
+	"       lupine bench report [-o DIR] [--apps LIST] [-n N] [--quick] (see its --help)\n"
 	"\n"
 	"Builds (or takes from the cache) each kernel and boots it N times (default 5)\n"
 	"with the built-in hello init, then prints one row per kernel: bzImage bytes,\n"
@@ -52,33 +52,13 @@ struct row {
 	int reached, tries;
 };
 
-static void parse_spec(const char *spec, struct kspec *ks)
-{
-	char *copy = xstrdup(spec), *save = NULL;
-	for (char *w = strtok_r(copy, "+", &save); w; w = strtok_r(NULL, "+", &save)) {
-		if (!strcmp(w, "base"))
-			continue;
-		if (kbaseline_known(w))
-			ks->baseline = xstrdup(w); /* kept for the program's life */
-		else if (!strcmp(w, "general"))
-			ks->general = 1;
-		else if (!strcmp(w, "tiny"))
-			ks->tiny = 1;
-		else if (!strcmp(w, "kml"))
-			ks->kml = 1;
-		else
-			kspec_add_app(ks, xstrdup(w)); /* kept for the program's life */
-	}
-	free(copy);
-}
-
 static void build_one(struct row *r, const char *source)
 {
 	struct kspec ks = {0};
 	struct strbuf err = {0};
 	char *label;
 
-	parse_spec(r->spec, &ks);
+	opt_kernel_words(r->spec, &ks);
 	if (kspec_kernel(&ks, source, 0, 0, &r->k, &label, NULL, &err) < 0)
 		die("%s: %s", r->spec, err.buf);
 	r->have_build = 1;
@@ -137,6 +117,8 @@ int cmd_bench(int argc, char **argv)
 		return cmd_bench_app(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "syscall"))
 		return cmd_bench_syscall(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "report"))
+		return cmd_bench_report(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "kernels")) {
 		fputs(usage, argc < 2 || strcmp(argv[1], "--help") ? stderr : stdout);
 		return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : 2;

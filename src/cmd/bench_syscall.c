@@ -3,14 +3,11 @@
  * with -k A -k B, on any two kernels (e.g. with and without a patch). */
 #include "cmd/cmds.h"
 #include "cmd/options.h"
+#include "cmd/latency.h"
 #include "lib/guard.h"
-#include "rootfs/cpio.h"
-#include "lib/embedded.h"
 #include "kernel/kbuild.h"
 #include "kernel/kspec.h"
-#include "bundle/runinit.h"
 #include "lib/stats.h"
-#include "vm/vmm.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -38,28 +35,21 @@ static struct series *series_for(const char *name)
 			return &calls[i];
 	if (ncalls == MAXCALLS)
 		return NULL;
-	snprintf(calls[ncalls].name, sizeof(calls[ncalls].name), "%s", name);
+	snprintf(calls[ncalls].name, sizeof(calls[ncalls].name), "%.31s", name);
 	return &calls[ncalls++];
 }
 
-/* "latency NAME  123.4 ns/call (cpl C, ...)" lines from the guest program. */
-static int parse(const char *console, int which, int want_cpl)
+/* Files the samples of one boot under which (0 or 1); dies when a sample
+ * ran in another ring than want_cpl (-1: any). */
+static void record(const struct latency_sample *v, int n, int which, int want_cpl, const char *kernel)
 {
-	int found = 0;
-	for (const char *p = console; (p = strstr(p, "latency ")); p++) {
-		char name[32];
-		double ns;
-		int cpl;
-		if (sscanf(p, "latency %31s %lf ns/call (cpl %d", name, &ns, &cpl) != 3)
-			continue;
-		if (want_cpl >= 0 && cpl != want_cpl)
-			return -1;
-		struct series *s = series_for(name);
+	for (int i = 0; i < n; i++) {
+		if (want_cpl >= 0 && v[i].cpl != want_cpl)
+			die("the latency probe ran in ring %d on %s, not %d", v[i].cpl, kernel, want_cpl);
+		struct series *s = series_for(v[i].name);
 		if (s && s->n[which] < MAXREPS)
-			s->v[which][s->n[which]++] = ns;
-		found++;
+			s->v[which][s->n[which]++] = v[i].ns;
 	}
-	return found;
 }
 
 static void get_kernel(const char *app, int kml, const char *source, struct kbuild_result *k)
@@ -79,44 +69,13 @@ static void get_kernel(const char *app, int kml, const char *source, struct kbui
 /* One boot running the latency probe from /trusted/ (ring 0 on a KML kernel). */
 static void boot_once(const char *kernel, const char *initrd, int which, int want_cpl)
 {
-	struct vm_config cfg = {.kernel = kernel, .initrd = initrd, .mem_mib = 128, .timeout = 600,
-				.init_timeout = 120};
-	struct vm_result r;
+	struct latency_sample v[LATENCY_MAX];
 	struct strbuf err = {0};
+	int n = latency_boot(kernel, initrd, v, &err);
 
-	if (vmm_run(&cfg, &r, &err) < 0)
+	if (n < 0)
 		die("%s", err.buf);
-	if (r.end != VM_EXITED || r.status != 0 || parse(r.console, which, want_cpl) <= 0) {
-		fprintf(stderr, "%s", r.console ? r.console : "");
-		die("the latency probe did not run as expected on %s (wanted CPL %d)", kernel, want_cpl);
-	}
-	vm_result_release(&r);
-}
-
-static char *make_initrd(const char *dir, const char *iters)
-{
-	const struct embedded_file *lat = embedded_find(embedded_guest, "latency");
-	char *root = xasprintf("%s/root", dir), *t = xasprintf("%s/trusted", root);
-	char *bin = xasprintf("%s/latency", t), *base = xasprintf("%s/base.cpio.gz", dir);
-	char *initrd = xasprintf("%s/initrd", dir);
-	struct run_config rc;
-	struct strbuf err = {0};
-
-	if (!lat)
-		die("this lupine was built without the latency probe (build/kml/latency needs the KML musl: scripts/setup.sh)");
-	if (mkdir_p(t, 0755) < 0 || file_write_atomic(bin, lat->data, (size_t)lat->size, 0755) < 0)
-		die("cannot stage the latency probe in '%s'", dir);
-	run_config_init(&rc);
-	strlist_add(&rc.arg, "/trusted/latency");
-	strlist_add(&rc.arg, iters);
-	if (cpio_write_dir(root, base, &err) < 0 || runinit_write(&rc, base, initrd, &err) < 0)
-		die("%s", err.buf);
-	run_config_release(&rc);
-	free(root);
-	free(t);
-	free(bin);
-	free(base);
-	return initrd;
+	record(v, n, which, want_cpl, kernel);
 }
 
 static void print_table(const char *a_name, const char *b_name)
@@ -184,7 +143,7 @@ int cmd_bench_syscall(int argc, char **argv)
 	guard_start();
 	if (!(tmpl = tmp_dir("bench")))
 		die("cannot create a temporary directory: %s", strerror(errno));
-	char *initrd = make_initrd(tmpl, iters);
+	char *initrd = latency_initrd(tmpl, iters);
 	/* alternate the two kernels, so drift in the machine's load hits both */
 	for (int rep = 0; rep < n; rep++) {
 		boot_once(ka, initrd, 0, npair ? -1 : 0);

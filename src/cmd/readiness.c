@@ -43,16 +43,13 @@ static int output_holds(const struct readiness *o)
 	return ok;
 }
 
-/* One `lupine run`: seconds until ready, or -1 if it never got ready in limit seconds. */
-double ready_time(struct readiness *o, const char *bundle, int mem, double limit)
+pid_t ready_start(struct readiness *o, const char *bundle, int mem)
 {
-	char *self = xasprintf("/proc/self/exe"), mems[16], hp[16], stop[16];
+	char *self = xasprintf("/proc/self/exe"), mems[16], stop[16];
 	char *argv[64];
 	int k = 0;
-	double t0 = now_sec(), t = -1;
 
 	snprintf(mems, sizeof(mems), "%d", mem);
-	snprintf(hp, sizeof(hp), "%d", o->host_port);
 	argv[k++] = "lupine";
 	argv[k++] = "run";
 	argv[k++] = (char *)bundle;
@@ -88,10 +85,20 @@ double ready_time(struct readiness *o, const char *bundle, int mem, double limit
 		execv(self, argv);
 		_exit(127);
 	}
+	free(self);
+	return pid;
+}
+
+double ready_wait(struct readiness *o, pid_t *pid, double t0, double limit)
+{
+	char hp[16];
+	double t = -1;
+
+	snprintf(hp, sizeof(hp), "%d", o->host_port);
 	while (now_sec() - t0 < limit) {
 		int st;
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			pid = -1; /* it ended: ready only if it is a one-shot app that did its job */
+		if (waitpid(*pid, &st, WNOHANG) == *pid) {
+			*pid = -1; /* it ended: ready only if it is a one-shot app that did its job */
 			o->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 			if (!o->probe && WIFEXITED(st) && (WEXITSTATUS(st) == 0 || !o->expect) && output_holds(o))
 				t = now_sec() - t0;
@@ -103,11 +110,25 @@ double ready_time(struct readiness *o, const char *bundle, int mem, double limit
 		}
 		usleep(20000);
 	}
+	return t;
+}
+
+void ready_stop(pid_t pid)
+{
 	if (pid > 0) {
 		kill(pid, SIGTERM);
 		waitpid(pid, NULL, 0);
 	}
-	free(self);
+}
+
+/* One `lupine run`: seconds until ready, or -1 if it never got ready in limit seconds. */
+double ready_time(struct readiness *o, const char *bundle, int mem, double limit)
+{
+	double t0 = now_sec();
+	pid_t pid = ready_start(o, bundle, mem);
+	double t = ready_wait(o, &pid, t0, limit);
+
+	ready_stop(pid);
 	return t;
 }
 

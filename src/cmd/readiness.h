@@ -6,6 +6,8 @@
 
 #include "lib/util.h"
 
+#include <sys/types.h>
+
 struct readiness {
 	const char *port;      /* "HOST:GUEST" for lupine run -p (NULL: no port) */
 	int host_port;         /* HOST, for {port} in the probe */
@@ -25,6 +27,13 @@ struct readiness {
  * application, seconds until it finished its job). The run is
  * stopped afterwards. */
 double ready_time(struct readiness *r, const char *bundle, int mem, double limit);
+/* The parts of ready_time, for callers that use the application once it is
+ * ready: starts `lupine run` in the background (output to o->log); waits
+ * until ready (seconds since t0, or -1; *pid becomes -1 if the run ended);
+ * stops the run (SIGTERM, as docker stop) and reaps it (pid <= 0: nothing). */
+pid_t ready_start(struct readiness *o, const char *bundle, int mem);
+double ready_wait(struct readiness *o, pid_t *pid, double t0, double limit);
+void ready_stop(pid_t pid);
 /* Smallest MiB in (8, hi] at which the bundle gets ready, by bisection
  * (progress on stderr); -1 when it is not ready even with hi. */
 int smallest_memory(struct readiness *r, const char *bundle, int hi, double limit);

@@ -1,0 +1,197 @@
+/* report_kernels.c: sections 1 and 2 of `lupine bench report`: each kernel's
+ * size and options, then its time to init over N boots, round-robin. */
+#include "cmd/options.h"
+#include "cmd/report.h"
+#include "kernel/kbuild.h"
+#include "kernel/kspec.h"
+#include "lib/stats.h"
+#include "vm/hello.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Seed (Linux 4.0, Firecracker, KVM): lupine's image was 27% of the microVM
+ * config's; lupine-base set ~285 options, microVM ~811. */
+#define SEED_IMAGE_RATIO "x0.27 (lupine kernels)"
+#define SEED_BASE_OPTIONS "~285 (base), ~811 (microVM)"
+
+struct kern {
+	const char *spec;
+	struct kbuild_result k;
+	int built;
+	double *wall, *guest; /* n boots each */
+	int reached, tries;
+};
+
+static struct kern *find(struct kern *ks, size_t n, const char *spec)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(ks[i].spec, spec))
+			return &ks[i];
+	return NULL;
+}
+
+static void build_all(struct report *r, struct kern *ks)
+{
+	for (size_t i = 0; i < r->kernels.n; i++) {
+		struct kspec spec = {0};
+		struct strbuf err = {0};
+		char *label = NULL;
+
+		ks[i].spec = r->kernels.v[i];
+		opt_kernel_words(ks[i].spec, &spec);
+		note("report: kernel %s ...", ks[i].spec);
+		if (kspec_kernel(&spec, r->source, 0, 0, &ks[i].k, &label, NULL, &err) < 0) {
+			report_md(r, "\n**%s: the kernel did not build**: %s", ks[i].spec, err.buf);
+			warning("%s: %s", ks[i].spec, err.buf);
+			r->trouble = 1;
+		} else {
+			ks[i].built = 1;
+		}
+		kspec_release(&spec);
+		free(label);
+		sb_release(&err);
+	}
+}
+
+static void sizes(struct report *r, struct kern *ks)
+{
+	struct strbuf csv = {0}, dat = {0};
+	struct kern *ref = find(ks, r->kernels.n, r->ref);
+	char a[32], b[32], c[32], d[32];
+
+	report_md(r, "\n## 1. Image size and options\n");
+	report_md(r, "| kernel | bzImage bytes | vs %s | vmlinux text+data+bss | vs %s | options =y | built in | seed (4.0) |",
+		  r->ref, r->ref);
+	report_md(r, "|---|---:|---:|---:|---:|---:|---:|---|");
+	sb_adds(&csv, "kernel,bzimage_bytes,text,data,bss,options_y,build_sec,config_hash\n");
+	for (size_t i = 0; i < r->kernels.n; i++) {
+		const struct kern *k = &ks[i];
+		if (!k->built)
+			continue;
+		unsigned long long tdb = k->k.text + k->k.data + k->k.bss;
+		unsigned long long rtdb = ref && ref->built ? ref->k.text + ref->k.data + ref->k.bss : 0;
+		int lupine = !strstr(k->spec, "microvm") && !strstr(k->spec, "debian");
+		report_md(r, "| %s | %s | %s | %s | %s | %lu | %s | %s |", k->spec,
+			  fmt_thousands(k->k.bzimage_bytes, a, sizeof(a)),
+			  report_ratio((double)k->k.bzimage_bytes, ref && ref->built ? (double)ref->k.bzimage_bytes : 0,
+				       b, sizeof(b)),
+			  fmt_thousands(tdb, c, sizeof(c)), report_ratio((double)tdb, (double)rtdb, d, sizeof(d)),
+			  k->k.options_y, k->k.cached && k->k.build_sec <= 0 ? "-" : fmt_duration(k->k.build_sec, a, sizeof(a)),
+			  lupine ? SEED_IMAGE_RATIO : "");
+		sb_addf(&csv, "%s,%llu,%llu,%llu,%llu,%lu,%.1f,%s\n", k->spec, k->k.bzimage_bytes, k->k.text, k->k.data,
+			k->k.bss, k->k.options_y, k->k.build_sec, k->k.hash);
+		sb_addf(&dat, "\"%s\" %llu %lu\n", k->spec, k->k.bzimage_bytes, k->k.options_y);
+	}
+	report_md(r, "\nSeed options count: %s. Sizes from the cache's info.json (bzImage file size; "
+		     "vmlinux section sizes as size(1) counts them).", SEED_BASE_OPTIONS);
+	report_write(r, "size.csv", csv.buf);
+	report_write(r, "size.dat", dat.buf);
+	report_plot(r, "size",
+		    "set title 'bzImage size'; set ylabel 'MiB'; set style fill solid 0.6; set boxwidth 0.6;\n"
+		    "set xtics rotate by -30; set grid ytics; unset key; set yrange [0:*]\n"
+		    "plot 'size.dat' using 0:($2/1048576):xtic(1) with boxes\n");
+	sb_release(&csv);
+	sb_release(&dat);
+}
+
+static void boot_all(struct report *r, struct kern *ks)
+{
+	size_t nk = r->kernels.n;
+
+	for (size_t i = 0; i < nk; i++) {
+		ks[i].wall = xcalloc((size_t)r->n, sizeof(double));
+		ks[i].guest = xcalloc((size_t)r->n, sizeof(double));
+	}
+	/* round-robin, so drift in the machine's load spreads over all kernels */
+	for (int rep = 0; rep < r->n; rep++) {
+		for (size_t i = 0; i < nk; i++) {
+			struct vm_result v;
+			struct strbuf err = {0};
+			if (!ks[i].built)
+				continue;
+			ks[i].tries++;
+			if (hello_boot(ks[i].k.bzimage, 64, VM_ACCEL_AUTO, &v, &err) == 0) {
+				if (hello_reached(&v)) {
+					ks[i].wall[ks[i].reached] = v.t_init;
+					ks[i].guest[ks[i].reached++] = v.guest_init;
+				}
+				vm_result_release(&v);
+			}
+			sb_release(&err);
+		}
+		fprintf(stderr, "\rreport: booted every kernel %d/%d times", rep + 1, r->n);
+	}
+	fprintf(stderr, "\n");
+}
+
+static void boot_table(struct report *r, struct kern *ks)
+{
+	struct strbuf csv = {0}, dat = {0}, gp = {0};
+	struct kern *ref = find(ks, r->kernels.n, r->ref);
+	double ref_wall = 0, ref_guest = 0;
+	char a[32], b[32];
+	int block = 0;
+
+	report_md(r, "\n## 2. Boot: time to init\n");
+	report_md(r, "Each kernel boots the built-in hello init (64 MiB), %d times, round-robin. *wall*: host clock "
+		     "from QEMU's start until the init's first word on the control port; *guest*: the guest's "
+		     "CLOCK_BOOTTIME then. Median [min-max].\n", r->n);
+	report_md(r, "| kernel | wall s | vs %s | guest s | vs %s | boots reached init |", r->ref, r->ref);
+	report_md(r, "|---|---|---:|---|---:|---:|");
+	sb_adds(&csv, "kernel,boot,wall_sec,guest_sec\n");
+	if (ref && ref->reached) {
+		double w[100], g[100];
+		memcpy(w, ref->wall, sizeof(double) * (size_t)ref->reached);
+		memcpy(g, ref->guest, sizeof(double) * (size_t)ref->reached);
+		ref_wall = stats_of(w, (size_t)ref->reached).median;
+		ref_guest = stats_of(g, (size_t)ref->reached).median;
+	}
+	sb_adds(&gp, "set title 'Time to init (host wall clock)'; set xlabel 'seconds'; set ylabel 'fraction of boots';\n"
+		     "set key bottom right; set grid; set yrange [0:1.05]\nplot ");
+	for (size_t i = 0; i < r->kernels.n; i++) {
+		struct kern *k = &ks[i];
+		if (!k->built)
+			continue;
+		for (int j = 0; j < k->reached; j++)
+			sb_addf(&csv, "%s,%d,%.4f,%.4f\n", k->spec, j + 1, k->wall[j], k->guest[j]);
+		struct stats w = stats_of(k->wall, (size_t)k->reached), g = stats_of(k->guest, (size_t)k->reached);
+		report_md(r, "| %s | %.3f [%.3f-%.3f] | %s | %.3f [%.3f-%.3f] | %s | %d/%d |", k->spec, w.median, w.min, w.max,
+			  report_ratio(w.median, ref_wall, a, sizeof(a)), g.median, g.min, g.max,
+			  report_ratio(g.median, ref_guest, b, sizeof(b)), k->reached, k->tries);
+		if (k->reached < k->tries)
+			r->trouble = 1;
+		/* the empirical CDF: sorted times (stats_of sorted them), i/n */
+		for (int j = 0; j < k->reached; j++)
+			sb_addf(&dat, "%.4f %.4f\n", k->wall[j], (double)(j + 1) / k->reached);
+		sb_adds(&dat, "\n\n");
+		sb_addf(&gp, "%s'boot-cdf.dat' index %d with steps lw 2 title '%s'", block ? ", " : "", block, k->spec);
+		block++;
+	}
+	sb_adds(&gp, "\n");
+	report_md(r, "\nTarget: an app kernel's time to init at most 35%% of microvm's (ratio <= x0.35).");
+	report_write(r, "boot.csv", csv.buf);
+	report_write(r, "boot-cdf.dat", dat.buf);
+	if (block)
+		report_plot(r, "boot-cdf", gp.buf);
+	sb_release(&csv);
+	sb_release(&dat);
+	sb_release(&gp);
+}
+
+void report_kernels(struct report *r)
+{
+	struct kern *ks = xcalloc(r->kernels.n, sizeof(*ks));
+
+	build_all(r, ks);
+	sizes(r, ks);
+	boot_all(r, ks);
+	boot_table(r, ks);
+	for (size_t i = 0; i < r->kernels.n; i++) {
+		kbuild_result_release(&ks[i].k);
+		free(ks[i].wall);
+		free(ks[i].guest);
+	}
+	free(ks);
+}

@@ -1,0 +1,51 @@
+/* plot.c: charts drawn by gnuplot (Debian's gnuplot-nox) as SVG files.
+ * gnuplot, not an SVG writer of our own: axes, ticks and legends are its job. */
+#include "lib/plot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int plot_svg(const char *svg, const char *script, struct strbuf *err)
+{
+	char *tmp = xasprintf("%s.tmp", svg), *gp = xasprintf("%s.gp", svg), *log = xasprintf("%s.log", svg);
+	char *dir = xstrdup(svg), *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	/* from the plot's directory, so the script names its data files as the
+	 * files beside it, and still works when run by hand there */
+	char *head = xasprintf("set terminal svg size 800,480 dynamic font 'sans,12'; set output '%s'; cd '%s'", tmp,
+			       slash ? dir : ".");
+	char *argv[] = {"gnuplot", "-e", head, gp, NULL};
+	int fd = -1, st = -1;
+
+	if (file_write_atomic(gp, script, strlen(script), 0644) < 0 ||
+	    (fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		sb_addf(err, "cannot write '%s': %s", gp, strerror(errno));
+		goto out;
+	}
+	st = run_cmd(argv, fd);
+	if (st != 0) {
+		char *why = file_tail(log, 300);
+		sb_addf(err, st < 0 ? "cannot run gnuplot (scripts/setup.sh installs gnuplot-nox)"
+				    : "gnuplot failed on '%s': %s", gp, why);
+		free(why);
+	} else if (rename(tmp, svg) < 0) {
+		sb_addf(err, "cannot rename '%s' to '%s': %s", tmp, svg, strerror(errno));
+		st = -1;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	unlink(log);
+	free(head);
+	free(dir);
+	free(log);
+	free(gp);
+	free(tmp);
+	return st == 0 ? 0 : -1;
+}
