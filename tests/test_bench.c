@@ -63,8 +63,76 @@ static void test_baseline_errors(void)
 	cmd_out_free(&o);
 }
 
+static char *read_in(const char *dir, const char *name)
+{
+	char *p = xasprintf("%s/%s", dir, name), *text = file_read(p, NULL);
+	free(p);
+	return text;
+}
+
+/* The numbers of column col (0-based) on the CSV lines starting with prefix. */
+static int csv_values(const char *csv, const char *prefix, int col, double *out, int max)
+{
+	int n = 0;
+	for (const char *l = csv; l && *l && n < max; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (!str_starts(l, prefix))
+			continue;
+		const char *f = l;
+		for (int c = 0; c < col && f; c++)
+			f = strchr(f, ',') ? strchr(f, ',') + 1 : NULL;
+		if (f)
+			out[n++] = atof(f);
+	}
+	return n;
+}
+
+/* --quick on the kernels the suite already has (redis, redis+kml, general):
+ * every section measured, the files written, the figures plausible. */
+static void test_report_quick(void)
+{
+	char *dir = xasprintf("%s/report", test_tmpdir());
+	char *args[] = {"bench", "report", "--quick", "--apps", "redis", "-n", "2", "-o", dir, NULL};
+	struct cmd_out o = run_lupine(args);
+	char *md = read_in(dir, "report.md"), *size = read_in(dir, "size.csv"), *boot = read_in(dir, "boot.csv");
+	char *sys = read_in(dir, "syscalls.csv"), *tp = read_in(dir, "throughput.csv");
+	char *mem = read_in(dir, "memory.csv"), *dens = read_in(dir, "density.csv");
+	char *svg = read_in(dir, "boot-cdf.svg"), *svg2 = read_in(dir, "throughput.svg");
+	double v[8], kml[8], ring3[8];
+
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.out, "report.md");
+	for (int s = 1; s <= 5; s++) {
+		char h[16];
+		snprintf(h, sizeof(h), "## %d. ", s);
+		CHECK_CONTAINS(md, h);
+	}
+	CHECK_CONTAINS(md, "accel TCG");
+	CHECK_NOT_CONTAINS(md, "did not build");
+	CHECK(csv_values(size, "redis,", 1, v, 8) == 1 && v[0] > 1e6);
+	CHECK(csv_values(size, "general,", 1, v, 8) == 1 && v[0] > 1e6);
+	CHECK(csv_values(boot, "general,", 2, v, 8) == 2 && v[0] > 0 && v[1] > 0);
+	/* ring 0 by KML makes the null call cheaper than the same kernel's ring 3 */
+	CHECK_INT(csv_values(sys, "redis+kml,getppid,", 3, kml, 8), 2);
+	CHECK_INT(csv_values(sys, "redis,getppid,", 3, ring3, 8), 2);
+	CHECK(kml[0] > 0 && kml[0] < ring3[0] && kml[1] < ring3[1]);
+	CHECK_INT(csv_values(sys, "redis,ctxsw-2p,", 3, v, 8), 2);
+	CHECK(v[0] > 0);
+	CHECK_INT(csv_values(tp, "redis,GET,own,", 4, v, 8), 2);
+	CHECK(v[0] > 0 && v[1] > 0);
+	CHECK_INT(csv_values(tp, "redis,SET,kml,", 4, v, 8), 2);
+	CHECK(v[0] > 0 && v[1] > 0);
+	CHECK(csv_values(mem, "redis,own,", 2, v, 8) == 1 && v[0] >= 16 && v[0] <= 256);
+	CHECK(csv_values(dens, "1,", 1, v, 8) == 1 && v[0] > 1000);
+	CHECK_CONTAINS(svg, "<svg");
+	CHECK_CONTAINS(svg2, "<svg");
+	cmd_out_free(&o);
+	free(md), free(size), free(boot), free(sys), free(tp), free(mem), free(dens), free(svg), free(svg2);
+	free(dir);
+}
+
 const struct test bench_tests[] = {
 	{"bench/baseline-configs", test_baseline_configs, 0},
 	{"bench/baseline-errors", test_baseline_errors, 0},
+	{"bench/report-quick", test_report_quick, 1},
 	{0, 0, 0},
 };
