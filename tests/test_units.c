@@ -175,10 +175,11 @@ static const struct {
 	{"stage", " lib stage "},
 	{"source", " lib stage source "},
 	{"kernel", " lib kernel "},
+	{"oci", " lib oci "},
 	{"rootfs", " lib rootfs "},
 	{"vm", " lib rootfs vm guest "},
 	{"bundle", " lib stage source kernel rootfs vm bundle guest "},
-	{"cmd", " lib stage source kernel rootfs vm bundle guest cmd "},
+	{"cmd", " lib stage source kernel rootfs vm bundle guest oci cmd "},
 };
 
 static void check_includes(const char *dir, const char *may, const char *file)

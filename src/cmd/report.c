@@ -6,6 +6,7 @@
 #include "cmd/options.h"
 #include "cmd/report.h"
 #include "kernel/kbaseline.h"
+#include "lib/guard.h"
 #include "lib/plot.h"
 #include "vm/vmm.h"
 
@@ -209,6 +210,7 @@ int cmd_bench_report(int argc, char **argv)
 	char d[32];
 
 	parse_args(&r, argc, argv);
+	guard_start(); /* temporary directories go, however the report ends */
 	if (mkdir_p(r.dir, 0755) < 0 || !(absdir = realpath(r.dir, NULL)))
 		die("cannot create '%s': %s", r.dir, strerror(errno));
 	r.dir = absdir;

@@ -1,0 +1,220 @@
+/* spec.c: an OCI runtime bundle's config.json, as much as a Lupine microVM can honour.
+ *
+ * Honoured: process (args, env, cwd, user, terminal is refused), root (path,
+ * readonly), hostname, linux.resources.memory.limit (the guest's memory),
+ * linux.namespaces' network entry, the kernel-backed mounts every container
+ * gets (proc, sysfs, /dev, devpts, shm, mqueue, /run: the guest's init makes
+ * its own), annotations org.lupine.kernel and org.lupine.apps. Refused: host
+ * bind mounts (nothing of the host is shared into the VM), hooks, user
+ * namespace id maps. Ignored, as a VM makes them moot: the other namespaces,
+ * cgroups paths, capabilities, rlimits, seccomp, masked and read-only paths
+ * (they confine a process on the host kernel; the guest kernel is the app's own). */
+#include "oci/spec.h"
+#include "lib/json.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Mount types whose contents the guest kernel makes itself. */
+static const char *const guest_types[] = {"proc", "sysfs", "tmpfs", "devpts", "mqueue", "cgroup", "cgroup2", NULL};
+
+static int in_list(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(s, *list))
+			return 1;
+	return 0;
+}
+
+static int load_process(json_t *p, struct oci_spec *s, struct strbuf *err)
+{
+	json_t *user = json_object_get(p, "user"), *gids;
+	const char *cwd = json_string_value(json_object_get(p, "cwd"));
+
+	if (!json_is_object(p) || json_to_strlist(json_object_get(p, "args"), &s->args) < 0 || !s->args.n) {
+		sb_adds(err, "config.json: process.args must be a non-empty array of strings");
+		return -1;
+	}
+	if (json_to_strlist(json_object_get(p, "env"), &s->env) < 0) {
+		sb_adds(err, "config.json: process.env must be an array of KEY=VALUE strings");
+		return -1;
+	}
+	s->cwd = xstrdup(cwd && *cwd ? cwd : "/");
+	if (s->cwd[0] != '/') {
+		sb_addf(err, "config.json: process.cwd '%s' is not an absolute path", s->cwd);
+		return -1;
+	}
+	s->terminal = json_is_true(json_object_get(p, "terminal"));
+	if (s->terminal) {
+		sb_adds(err, "config.json: process.terminal is true, and lupine-runc gives no terminal yet: "
+			     "run without -t (stdin, stdout and stderr are passed through)");
+		return -1;
+	}
+	if (json_is_object(user)) {
+		json_int_t uid = json_integer_value(json_object_get(user, "uid"));
+		json_int_t gid = json_integer_value(json_object_get(user, "gid"));
+		if (uid < 0 || gid < 0 || uid > 0xfffffffe || gid > 0xfffffffe) {
+			sb_adds(err, "config.json: process.user uid/gid out of range");
+			return -1;
+		}
+		s->uid = (unsigned)uid;
+		s->gid = (unsigned)gid;
+		size_t i;
+		json_t *g;
+		gids = json_object_get(user, "additionalGids");
+		json_array_foreach(gids, i, g) {
+			char num[24];
+			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(g));
+			strlist_add(&s->groups, num);
+		}
+	}
+	return 0;
+}
+
+static int load_root(json_t *root, const char *bundle, struct oci_spec *s, struct strbuf *err)
+{
+	const char *path = json_string_value(json_object_get(root, "path"));
+
+	if (!path || !*path) {
+		sb_adds(err, "config.json: root.path is missing; lupine-runc boots the container's root filesystem");
+		return -1;
+	}
+	s->root = path[0] == '/' ? xstrdup(path) : xasprintf("%s/%s", bundle, path);
+	s->readonly = json_is_true(json_object_get(root, "readonly"));
+	if (!is_dir(s->root)) {
+		sb_addf(err, "config.json: root.path '%s' is not a directory", s->root);
+		return -1;
+	}
+	return 0;
+}
+
+static int load_mounts(json_t *mounts, struct oci_spec *s, struct strbuf *err)
+{
+	size_t i;
+	json_t *m;
+
+	json_array_foreach(mounts, i, m) {
+		const char *dst = json_string_value(json_object_get(m, "destination"));
+		const char *type = json_string_value(json_object_get(m, "type"));
+		const char *src = json_string_value(json_object_get(m, "source"));
+		if (!dst || dst[0] != '/') {
+			sb_addf(err, "config.json: mounts[%zu] has no absolute destination", i);
+			return -1;
+		}
+		if (!type || !in_list(type, guest_types)) {
+			sb_addf(err, "config.json: the mount of '%s' on %s (type %s) would share a host path with the "
+				     "VM, which lupine-runc does not do: copy what it holds into the image instead",
+				src ? src : "?", dst, type ? type : "bind");
+			return -1;
+		}
+		strlist_add(&s->mounts, dst);
+	}
+	return 0;
+}
+
+static int load_linux(json_t *lx, struct oci_spec *s, struct strbuf *err)
+{
+	json_t *ns, *mem = json_object_get(json_object_get(json_object_get(lx, "resources"), "memory"), "limit");
+	size_t i;
+
+	if (json_array_size(json_object_get(lx, "uidMappings")) || json_array_size(json_object_get(lx, "gidMappings"))) {
+		sb_adds(err, "config.json: linux.uidMappings/gidMappings (a user namespace) cannot be honoured: the "
+			     "application's ids are its own inside the VM");
+		return -1;
+	}
+	if (json_is_integer(mem) && json_integer_value(mem) > 0) {
+		json_int_t mib = json_integer_value(mem) / (1024 * 1024);
+		if (mib < OCI_MIN_MEMORY_MIB) {
+			sb_addf(err, "config.json: linux.resources.memory.limit is %lld bytes; a Lupine VM needs at "
+				     "least %d MiB (it is never raised silently)",
+				(long long)json_integer_value(mem), OCI_MIN_MEMORY_MIB);
+			return -1;
+		}
+		s->memory_mib = mib > 65536 ? 65536 : (int)mib;
+	}
+	json_array_foreach(json_object_get(lx, "namespaces"), i, ns) {
+		const char *type = json_string_value(json_object_get(ns, "type"));
+		const char *path = json_string_value(json_object_get(ns, "path"));
+		if (type && !strcmp(type, "network")) {
+			s->netns = 1;
+			s->netns_path = path && *path ? xstrdup(path) : NULL;
+		}
+	}
+	return 0;
+}
+
+static void load_annotations(json_t *a, struct oci_spec *s)
+{
+	const char *k = json_string_value(json_object_get(a, "org.lupine.kernel"));
+	const char *apps = json_string_value(json_object_get(a, "org.lupine.apps"));
+
+	s->kernel = k && *k ? xstrdup(k) : NULL;
+	s->apps = apps && *apps ? xstrdup(apps) : NULL;
+}
+
+int oci_spec_parse(const char *text, const char *bundle, struct oci_spec *s, struct strbuf *err)
+{
+	json_error_t je;
+	json_t *j = json_loads(text, 0, &je), *hooks;
+	const char *host;
+	int ret = -1;
+
+	memset(s, 0, sizeof(*s));
+	if (!json_is_object(j)) {
+		sb_addf(err, "config.json is not a JSON object (line %d: %s)", je.line, je.text);
+		goto out;
+	}
+	hooks = json_object_get(j, "hooks");
+	if (json_object_size(hooks)) {
+		sb_adds(err, "config.json: hooks run programs on the host around the container; lupine-runc does "
+			     "not run them (remove the hooks)");
+		goto out;
+	}
+	if (load_process(json_object_get(j, "process"), s, err) < 0 ||
+	    load_root(json_object_get(j, "root"), bundle, s, err) < 0 ||
+	    load_mounts(json_object_get(j, "mounts"), s, err) < 0 ||
+	    load_linux(json_object_get(j, "linux"), s, err) < 0)
+		goto out;
+	host = json_string_value(json_object_get(j, "hostname"));
+	s->hostname = host && *host ? xstrdup(host) : NULL;
+	load_annotations(json_object_get(j, "annotations"), s);
+	ret = 0;
+out:
+	json_decref(j);
+	if (ret < 0)
+		oci_spec_release(s);
+	return ret;
+}
+
+int oci_spec_load(const char *bundle, struct oci_spec *s, struct strbuf *err)
+{
+	char *path = xasprintf("%s/config.json", bundle), *text = file_read(path, NULL);
+	int r;
+
+	if (!text) {
+		memset(s, 0, sizeof(*s));
+		sb_addf(err, "cannot read '%s': %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	r = oci_spec_parse(text, bundle, s, err);
+	free(text);
+	free(path);
+	return r;
+}
+
+void oci_spec_release(struct oci_spec *s)
+{
+	strlist_release(&s->args);
+	strlist_release(&s->env);
+	strlist_release(&s->groups);
+	strlist_release(&s->mounts);
+	free(s->cwd);
+	free(s->root);
+	free(s->hostname);
+	free(s->netns_path);
+	free(s->kernel);
+	free(s->apps);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,35 @@
+/* spec.h: an OCI runtime bundle's config.json, as much of it as a Lupine
+ * microVM can honour; everything else is refused with a one-line reason. */
+#ifndef LUPINE_OCI_SPEC_H
+#define LUPINE_OCI_SPEC_H
+
+#include "lib/util.h"
+
+/* Lupine's smallest guest memory (as lupine run's -m). */
+#define OCI_MIN_MEMORY_MIB 16
+
+struct oci_spec {
+	struct strlist args, env;   /* process.args, process.env */
+	char *cwd;                  /* process.cwd ("/" when absent) */
+	unsigned uid, gid;          /* process.user */
+	struct strlist groups;      /* process.user.additionalGids, as decimal strings */
+	int terminal;               /* process.terminal */
+	char *root;                 /* root.path, absolute (relative ones are taken from the bundle) */
+	int readonly;               /* root.readonly */
+	char *hostname;
+	int memory_mib;             /* linux.resources.memory.limit in MiB; 0: none given */
+	int netns;                  /* a network namespace is asked for */
+	char *netns_path;           /* ... an existing one (NULL: a new one) */
+	char *kernel;               /* annotation org.lupine.kernel: a bzImage path */
+	char *apps;                 /* annotation org.lupine.apps: "nginx,redis" */
+	struct strlist mounts;      /* the mount points recreated in the guest */
+};
+
+/* Reads BUNDLE/config.json into s (zeroed first). Returns 0, or -1 with a
+ * one-line err naming the field and why it cannot be honoured. */
+int oci_spec_load(const char *bundle, struct oci_spec *s, struct strbuf *err);
+/* The same from JSON text; bundle resolves a relative root.path. */
+int oci_spec_parse(const char *json, const char *bundle, struct oci_spec *s, struct strbuf *err);
+void oci_spec_release(struct oci_spec *s);
+
+#endif
