@@ -21,7 +21,8 @@ static void run_for(struct bundle *b, const struct launch_opts *o, const struct 
 	}
 	for (size_t i = 0; i < o->env->n; i++)
 		run_config_setenv(rc, o->env->v[i]);
-	run_config_set(&rc->hostname, "lupine");
+	if (!rc->hostname)
+		run_config_set(&rc->hostname, "lupine"); /* a bundle may name its own (lupine-runc) */
 	if (b->net) {
 		run_config_set(&rc->ip, o->vmm->guest_ip);
 		run_config_set(&rc->gw, o->vmm->guest_gw);

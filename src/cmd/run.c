@@ -32,7 +32,8 @@ static const char usage[] =
 	"signal N). SIGTERM or SIGINT (Ctrl-C) to lupine run, or --timeout, stop the\n"
 	"application as 'docker stop' does: SIGTERM to it inside the guest, then the VM\n"
 	"is killed after --stop-timeout; the init syncs and remounts the root read-only\n"
-	"before the VM ends.\n"
+	"before the VM ends. SIGUSR1, SIGUSR2, SIGQUIT and SIGWINCH to lupine run go\n"
+	"to the application.\n"
 	"\n"
 	"When the application fails (non-zero exit) or the VM does, lupine names each\n"
 	"kernel feature a process reached for that this kernel leaves out, and the\n"
@@ -82,10 +83,16 @@ struct run_opts {
 	int dry_run, verbose;
 };
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, forward_signal;
 static void on_stop(int sig)
 {
 	stop_signal = sig;
+}
+
+/* Signals that mean something to the application, not to lupine: passed on. */
+static void on_forward(int sig)
+{
+	forward_signal = sig;
 }
 
 static void parse_option(struct run_opts *o, int c, const char *arg)
@@ -261,6 +268,10 @@ static int boot(struct run_opts *o, struct strbuf *err)
 	signal(SIGINT, on_stop);
 	signal(SIGTERM, on_stop);
 	signal(SIGHUP, on_stop);
+	signal(SIGUSR1, on_forward);
+	signal(SIGUSR2, on_forward);
+	signal(SIGQUIT, on_forward);
+	signal(SIGWINCH, on_forward);
 	if (vmm_run(&o->cfg, &r, err) < 0)
 		return -1;
 	diagnose(&r, o->verbose);
@@ -279,7 +290,8 @@ static int boot(struct run_opts *o, struct strbuf *err)
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_opts o = {.cfg = {.accel = VM_ACCEL_AUTO, .init_timeout = 120, .echo = 1, .stop = &stop_signal},
+	struct run_opts o = {.cfg = {.accel = VM_ACCEL_AUTO, .init_timeout = 120, .echo = 1, .stop = &stop_signal,
+				     .forward = &forward_signal},
 			     .lo = {.vmm = &vmm_qemu}};
 	struct strbuf err = {0};
 	struct launch l = {0};

@@ -8,6 +8,7 @@
 
 int lupine_quiet;
 int die_status = 1;
+void (*die_hook)(const char *msg);
 
 static void vreport(const char *prefix, const char *fmt, va_list ap)
 {
@@ -21,6 +22,16 @@ void die(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
+	if (die_hook) {
+		va_list copy;
+		char *msg;
+		va_copy(copy, ap);
+		if (vasprintf(&msg, fmt, copy) >= 0) {
+			die_hook(msg);
+			free(msg);
+		}
+		va_end(copy);
+	}
 	vreport("", fmt, ap);
 	va_end(ap);
 	exit(die_status);

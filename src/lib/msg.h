@@ -11,6 +11,8 @@
  * command with statuses of its own, like run's 125, sets it). */
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern int die_status;
+/* Called with die()'s message before it exits (lupine-runc logs it as JSON). */
+extern void (*die_hook)(const char *msg);
 /* Non-fatal: prints "lupine: MSG" to stderr and returns -1. */
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -48,6 +48,12 @@ static void watch(struct channel *c, pid_t pid, int *timed_out, int *killed)
 
 	if (*killed)
 		return;
+	if (cfg->forward && *cfg->forward && c->res->t_init >= 0) {
+		char cmd[32];
+		snprintf(cmd, sizeof(cmd), LUPINE_IN_SIGNAL " %d", (int)*cfg->forward);
+		channel_command(c, cmd);
+		*cfg->forward = 0;
+	}
 	if (cfg->init_timeout > 0 && c->res->t_init < 0 && t > cfg->init_timeout) {
 		*timed_out = *killed = 1;
 	} else if (!c->stop_at && (by_timeout || (cfg->stop && *cfg->stop))) {

@@ -39,6 +39,7 @@ struct vm_config {
 	int forward_stdin;   /* copy lupine's stdin to the application (run config "stdin pipe") */
 	double init_timeout; /* seconds for the init to say it started; 0 for none */
 	volatile sig_atomic_t *stop; /* when it becomes nonzero, the VM is stopped, as by timeout */
+	volatile sig_atomic_t *forward; /* when nonzero N: signal N goes to the application, and it is reset */
 	int echo;            /* copy the console to stdout as it comes */
 	int ctl_console;     /* the init reports on the console even where the VMM
 			      * has a control port (run --ctl console) */
