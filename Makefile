@@ -24,10 +24,14 @@ DATA    := configs guest patches recipes
 OBJS    := $(SRCS:%.c=build/obj/%.o) $(DATA:%=build/obj/%_data.o)
 SANOBJS := $(LIBSRCS:%.c=build/san/%.o) $(DATA:%=build/san/%_data.o)
 
-all: lupine
+all: lupine lupine-runc
 
 lupine: $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+# the OCI runtime for containerd is the same program under a second name
+lupine-runc: lupine
+	ln -sf lupine $@
 
 build/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -130,7 +134,7 @@ build/kml/cplprobe.so: tests/kml/cplprobe.c
 	@mkdir -p build/kml
 	$(CC) -shared -fPIC -O2 $(WARN) -o $@ $<
 
-test: lupine build/test-runner build/testguest/probe build/testguest/features $(KMLTESTS) build/kml/cplprobe.so
+test: lupine lupine-runc build/test-runner build/testguest/probe build/testguest/features $(KMLTESTS) build/kml/cplprobe.so
 	build/test-runner $(TESTS)
 
 # fuzzing: libFuzzer harnesses over the library, built with clang (fuzz/README.md)
@@ -176,8 +180,9 @@ test-apps: lupine
 
 install: lupine
 	install -D -m 755 lupine $(DESTDIR)$(PREFIX)/bin/lupine
+	ln -sf lupine $(DESTDIR)$(PREFIX)/bin/lupine-runc
 
 clean:
-	rm -rf build lupine
+	rm -rf build lupine lupine-runc
 
 .PHONY: all install clean test test-apps fuzz

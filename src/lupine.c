@@ -35,6 +35,11 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	const char *self = argv[0] ? strrchr(argv[0], '/') : NULL;
+
+	/* one binary, two names: as lupine-runc it is an OCI runtime */
+	if (argv[0] && !strcmp(self ? self + 1 : argv[0], "lupine-runc"))
+		return cmd_runc(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

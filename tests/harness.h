@@ -87,5 +87,6 @@ extern const struct test registry_tests[];
 extern const struct test kfeature_tests[];
 extern const struct test bench_tests[];
 extern const struct test oci_tests[];
+extern const struct test runc_tests[];
 
 #endif

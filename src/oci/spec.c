@@ -144,13 +144,34 @@ static int load_linux(json_t *lx, struct oci_spec *s, struct strbuf *err)
 	return 0;
 }
 
-static void load_annotations(json_t *a, struct oci_spec *s)
+static int load_annotations(json_t *a, struct oci_spec *s, struct strbuf *err)
 {
 	const char *k = json_string_value(json_object_get(a, "org.lupine.kernel"));
 	const char *apps = json_string_value(json_object_get(a, "org.lupine.apps"));
+	const char *ports = json_string_value(json_object_get(a, "org.lupine.ports"));
 
 	s->kernel = k && *k ? xstrdup(k) : NULL;
 	s->apps = apps && *apps ? xstrdup(apps) : NULL;
+	if (s->kernel && s->apps) {
+		sb_adds(err, "config.json: annotations org.lupine.kernel and org.lupine.apps both pick the kernel; give one");
+		return -1;
+	}
+	for (const char *p = ports; p && *p;) {
+		size_t n = strcspn(p, ",");
+		char *one = xstrndup(p, n);
+		if (!*one || strspn(one, "0123456789:") != n) {
+			sb_addf(err, "config.json: annotation org.lupine.ports '%s': expected PORT or HOSTPORT:GUESTPORT, "
+				     "comma-separated", ports);
+			free(one);
+			return -1;
+		}
+		char *spec = strchr(one, ':') ? xstrdup(one) : xasprintf("%s:%s", one, one);
+		strlist_add(&s->ports, spec);
+		free(spec);
+		free(one);
+		p += n + (p[n] == ',');
+	}
+	return 0;
 }
 
 int oci_spec_parse(const char *text, const char *bundle, struct oci_spec *s, struct strbuf *err)
@@ -178,7 +199,8 @@ int oci_spec_parse(const char *text, const char *bundle, struct oci_spec *s, str
 		goto out;
 	host = json_string_value(json_object_get(j, "hostname"));
 	s->hostname = host && *host ? xstrdup(host) : NULL;
-	load_annotations(json_object_get(j, "annotations"), s);
+	if (load_annotations(json_object_get(j, "annotations"), s, err) < 0)
+		goto out;
 	ret = 0;
 out:
 	json_decref(j);
@@ -210,6 +232,7 @@ void oci_spec_release(struct oci_spec *s)
 	strlist_release(&s->env);
 	strlist_release(&s->groups);
 	strlist_release(&s->mounts);
+	strlist_release(&s->ports);
 	free(s->cwd);
 	free(s->root);
 	free(s->hostname);

@@ -20,8 +20,11 @@ struct oci_spec {
 	int memory_mib;             /* linux.resources.memory.limit in MiB; 0: none given */
 	int netns;                  /* a network namespace is asked for */
 	char *netns_path;           /* ... an existing one (NULL: a new one) */
-	char *kernel;               /* annotation org.lupine.kernel: a bzImage path */
+	char *kernel;               /* annotation org.lupine.kernel: a kernel SPEC as
+				     * lupine bench takes it ("redis+kml", "microvm") */
 	char *apps;                 /* annotation org.lupine.apps: "nginx,redis" */
+	struct strlist ports;       /* annotation org.lupine.ports: "6379,8080:80" split;
+				     * forwarded in the VM's network namespace */
 	struct strlist mounts;      /* the mount points recreated in the guest */
 };
 

@@ -1,0 +1,134 @@
+/* state.c: lupine-runc's record of one container, in ROOT/ID/. */
+#include "oci/state.h"
+#include "lib/json.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int oci_id_valid(const char *id)
+{
+	if (!*id || strlen(id) > 128 || !strcmp(id, ".") || !strcmp(id, ".."))
+		return 0;
+	for (const char *p = id; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_' || *p == '.' || *p == '-'))
+			return 0;
+	return 1;
+}
+
+char *oci_state_file(const struct oci_state *s, const char *name)
+{
+	return xasprintf("%s/%s", s->dir, name);
+}
+
+int oci_state_load(const char *root, const char *id, struct oci_state *s, struct strbuf *err)
+{
+	char *path;
+	json_t *j;
+	json_error_t je;
+
+	memset(s, 0, sizeof(*s));
+	if (!oci_id_valid(id)) {
+		sb_addf(err, "container %s does not exist (not a valid container id)", id);
+		return -1;
+	}
+	s->dir = xasprintf("%s/%s", root, id);
+	path = oci_state_file(s, "state.json");
+	j = json_load_file(path, 0, &je);
+	if (!j) {
+		if (errno == ENOENT || !path_exists(path))
+			sb_addf(err, "container %s does not exist", id);
+		else
+			sb_addf(err, "cannot read '%s': %s", path, je.text);
+		free(path);
+		oci_state_release(s);
+		return -1;
+	}
+	free(path);
+	s->id = xstrdup(id);
+	s->bundle = xstrdup(json_string_value(json_object_get(j, "bundle")) ? json_string_value(json_object_get(j, "bundle")) : "");
+	s->created = xstrdup(json_string_value(json_object_get(j, "created")) ? json_string_value(json_object_get(j, "created")) : "");
+	s->pid = (pid_t)json_integer_value(json_object_get(j, "pid"));
+	json_decref(j);
+	return 0;
+}
+
+int oci_state_save(const struct oci_state *s, struct strbuf *err)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s, s:i}", "id", s->id, "bundle", s->bundle, "created", s->created, "pid",
+			      (int)s->pid);
+	char *text = json_dumps(j, JSON_INDENT(1)), *path = oci_state_file(s, "state.json");
+	int r = file_write_atomic(path, text, strlen(text), 0600);
+
+	if (r < 0)
+		sb_addf(err, "cannot write '%s': %s", path, strerror(errno));
+	free(path);
+	free(text);
+	json_decref(j);
+	return r;
+}
+
+void oci_state_release(struct oci_state *s)
+{
+	free(s->id);
+	free(s->bundle);
+	free(s->dir);
+	free(s->created);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Whether pid is alive and not a zombie (a reaped-late monitor is stopped). */
+static int alive(pid_t pid)
+{
+	char path[64], buf[256];
+	FILE *f;
+	int up = 0;
+
+	if (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r"))) {
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = 0;
+		char *p = strrchr(buf, ')');
+		up = p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+		fclose(f);
+	}
+	return up;
+}
+
+enum oci_status oci_state_status(const struct oci_state *s)
+{
+	char *started = oci_state_file(s, "started");
+	int st = path_exists(started);
+
+	free(started);
+	if (!s->pid)
+		return OCI_CREATING;
+	if (!alive(s->pid))
+		return OCI_STOPPED;
+	return st ? OCI_RUNNING : OCI_CREATED;
+}
+
+const char *oci_status_name(enum oci_status st)
+{
+	static const char *const names[] = {"creating", "created", "running", "stopped"};
+	return names[st];
+}
+
+char *oci_state_json(const struct oci_state *s)
+{
+	enum oci_status st = oci_state_status(s);
+	char *rootfs = oci_state_file(s, "vm");
+	json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s}", "ociVersion", "1.0.2", "id", s->id, "status",
+			      oci_status_name(st), "pid", st == OCI_STOPPED ? 0 : (int)s->pid, "bundle", s->bundle,
+			      "rootfs", rootfs, "created", s->created, "owner", "");
+	char *text = json_dumps(j, JSON_INDENT(2));
+
+	json_decref(j);
+	free(rootfs);
+	return text;
+}
