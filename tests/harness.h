@@ -88,5 +88,6 @@ extern const struct test kfeature_tests[];
 extern const struct test bench_tests[];
 extern const struct test oci_tests[];
 extern const struct test runc_tests[];
+extern const struct test containerd_tests[];
 
 #endif

@@ -10,11 +10,13 @@
  *   wait        sleep until a signal (SIGTERM kills it: 143)
  *   trap        sleep until SIGTERM, then say so and exit 0
  *   ignore      ignore SIGTERM and sleep (only a kill ends it)
- *   stdin       read standard input to its end, print it and its length */
+ *   stdin       read standard input to its end, print it and its length
+ *   uname       print the kernel's release and the hostname */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 static void on_term(int sig)
@@ -78,6 +80,10 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		for (;;)
 			pause();
+	} else if (!strcmp(mode, "uname")) {
+		struct utsname u;
+		uname(&u);
+		printf("probe: release %s hostname %s\n", u.release, u.nodename);
 	} else if (!strcmp(mode, "stdin")) {
 		char buf[4096];
 		size_t n = fread(buf, 1, sizeof(buf) - 1, stdin);
