@@ -75,7 +75,7 @@ static void run(struct report *r, struct lat_kernel *lks, int nk, const char *in
 	fprintf(stderr, "\n");
 }
 
-static void table(struct report *r, struct lat_kernel *lks, int nk, struct strbuf *csv)
+static void table(struct report *r, struct lat_kernel *lks, int nk, struct strbuf *csv, struct strbuf *dat)
 {
 	struct strbuf head = {0}, rule = {0};
 	const struct lat_kernel *ref = NULL;
@@ -90,6 +90,10 @@ static void table(struct report *r, struct lat_kernel *lks, int nk, struct strbu
 		sb_adds(&rule, "---|");
 	}
 	report_md(r, "%s\n%s", head.buf, rule.buf);
+	sb_adds(dat, "call");
+	for (int i = 0; i < nk; i++)
+		sb_addf(dat, " \"%s\"", lks[i].spec);
+	sb_adds(dat, "\n");
 	for (size_t j = 0; j < NSHOWN; j++) {
 		struct strbuf row = {0};
 		double refmed = 0;
@@ -99,6 +103,7 @@ static void table(struct report *r, struct lat_kernel *lks, int nk, struct strbu
 			refmed = stats_of(tmp, (size_t)ref->n[j]).median;
 		}
 		sb_addf(&row, "| %s |", shown[j]);
+		sb_addf(dat, "%s", shown[j]);
 		for (int i = 0; i < nk; i++) {
 			const struct lat_kernel *k = &lks[i];
 			char ratio[32];
@@ -109,7 +114,9 @@ static void table(struct report *r, struct lat_kernel *lks, int nk, struct strbu
 			struct stats st = stats_of(tmp, (size_t)k->n[j]);
 			sb_addf(&row, st.n ? " %.1f [%.1f-%.1f] %s |" : " - |", st.median, st.min, st.max,
 				ref && k != ref ? report_ratio(st.median, refmed, ratio, sizeof(ratio)) : "");
+			sb_addf(dat, " %.1f", st.median);
 		}
+		sb_adds(dat, "\n");
 		report_md(r, "%s", row.buf);
 		sb_release(&row);
 	}
@@ -120,7 +127,7 @@ static void table(struct report *r, struct lat_kernel *lks, int nk, struct strbu
 void report_syscalls(struct report *r)
 {
 	struct lat_kernel *lks = xcalloc(MAXK, sizeof(*lks));
-	struct strbuf csv = {0};
+	struct strbuf csv = {0}, dat = {0};
 	const char *iters = r->quick ? "20000" : "200000";
 	char *tmp = tmp_dir("report"), *initrd;
 	int nk = 0;
@@ -146,9 +153,18 @@ void report_syscalls(struct report *r)
 	if (strlist_has(&r->baselines, "microvm") && nk < MAXK)
 		nk += get(r, &lks[nk], "microvm");
 	run(r, lks, nk, initrd);
-	table(r, lks, nk, &csv);
+	table(r, lks, nk, &csv, &dat);
 	report_md(r, "\nSeed (4.0): lmbench null call 0.08 us on lupine-general (KVM); KML: syscall latency much lower.");
 	report_write(r, "syscalls.csv", csv.buf);
+	report_write(r, "syscalls.dat", dat.buf);
+	char *gp = xasprintf("set title 'System calls (median ns per call)'; set style data histograms;\n"
+			     "set style histogram clustered gap 1; set style fill solid 0.6; set grid ytics;\n"
+			     "set logscale y; set key top left; set xtics rotate by -20\n"
+			     "plot for [i=2:%d] 'syscalls.dat' using i:xtic(1) title columnheader(i)\n", nk + 1);
+	if (nk)
+		report_plot(r, "syscalls", gp);
+	free(gp);
+	sb_release(&dat);
 	for (int i = 0; i < nk; i++)
 		kbuild_result_release(&lks[i].k);
 	rm_rf(tmp);
