@@ -144,6 +144,19 @@ static void test_lifecycle(void)
 	cmd_out_free(&o);
 	ctr_free(&c);
 
+	/* the hostname config.json names */
+	make_bundle(&c, "named", "\"/bin/probe\",\"uname\"", "");
+	CHECK_INT(create(&c), 0);
+	o = runc(&c, "start", c.id, NULL, NULL);
+	cmd_out_free(&o);
+	CHECK_INT(reap(&c, 120), 0);
+	out = file_read(c.out, NULL);
+	CHECK_CONTAINS(out, "hostname ctr-named");
+	free(out);
+	o = runc(&c, "delete", c.id, NULL, NULL);
+	cmd_out_free(&o);
+	ctr_free(&c);
+
 	make_bundle(&c, "seven", "\"/bin/probe\",\"exit\",\"7\"", "");
 	CHECK_INT(create(&c), 0);
 	o = runc(&c, "start", c.id, NULL, NULL);
@@ -182,7 +195,8 @@ static void test_kill(void)
 		CHECK_CONTAINS(o.err, "container not running");
 		cmd_out_free(&o);
 		char pat[600];
-		snprintf(pat, sizeof(pat), "pgrep -f '%s/%s/vm' >/dev/null", c.root, c.id);
+		/* [x]: the pattern must not match the shell that runs pgrep */
+		snprintf(pat, sizeof(pat), "pgrep -f '%s/[%c]%s/vm' >/dev/null", c.root, c.id[0], c.id + 1);
 		sleep(1);
 		CHECK(system(pat) != 0); /* no QEMU of this container left */
 		o = runc(&c, "delete", c.id, NULL, NULL);
