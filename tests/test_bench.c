@@ -111,10 +111,13 @@ static void test_report_quick(void)
 	CHECK(csv_values(size, "redis,", 1, v, 8) == 1 && v[0] > 1e6);
 	CHECK(csv_values(size, "general,", 1, v, 8) == 1 && v[0] > 1e6);
 	CHECK(csv_values(boot, "general,", 2, v, 8) == 2 && v[0] > 0 && v[1] > 0);
-	/* ring 0 by KML makes the null call cheaper than the same kernel's ring 3 */
+	/* the probe ran in ring 0 on the KML kernel and in ring 3 on the other
+	 * (which is faster is the benchmark's to say, not a test's) */
 	CHECK_INT(csv_values(sys, "redis+kml,getppid,", 3, kml, 8), 2);
 	CHECK_INT(csv_values(sys, "redis,getppid,", 3, ring3, 8), 2);
-	CHECK(kml[0] > 0 && kml[0] < ring3[0] && kml[1] < ring3[1]);
+	CHECK(kml[0] > 0 && ring3[0] > 0 && kml[0] < 1e6 && ring3[0] < 1e6);
+	CHECK(csv_values(sys, "redis+kml,getppid,", 4, v, 8) == 2 && v[0] == 0 && v[1] == 0);
+	CHECK(csv_values(sys, "redis,getppid,", 4, v, 8) == 2 && v[0] == 3 && v[1] == 3);
 	CHECK_INT(csv_values(sys, "redis,ctxsw-2p,", 3, v, 8), 2);
 	CHECK(v[0] > 0);
 	CHECK_INT(csv_values(tp, "redis,GET,own,", 4, v, 8), 2);

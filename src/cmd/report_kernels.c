@@ -59,7 +59,7 @@ static void sizes(struct report *r, struct kern *ks)
 {
 	struct strbuf csv = {0}, dat = {0};
 	struct kern *ref = find(ks, r->kernels.n, r->ref);
-	char a[32], b[32], c[32], d[32];
+	char a[32], b[32], c[32], d[32], e[32];
 
 	report_md(r, "\n## 1. Image size and options\n");
 	report_md(r, "| kernel | bzImage bytes | vs %s | vmlinux text+data+bss | vs %s | options =y | built in | seed (4.0) |",
@@ -78,7 +78,7 @@ static void sizes(struct report *r, struct kern *ks)
 			  report_ratio((double)k->k.bzimage_bytes, ref && ref->built ? (double)ref->k.bzimage_bytes : 0,
 				       b, sizeof(b)),
 			  fmt_thousands(tdb, c, sizeof(c)), report_ratio((double)tdb, (double)rtdb, d, sizeof(d)),
-			  k->k.options_y, k->k.cached && k->k.build_sec <= 0 ? "-" : fmt_duration(k->k.build_sec, a, sizeof(a)),
+			  k->k.options_y, k->k.build_sec <= 0 ? "-" : fmt_duration(k->k.build_sec, e, sizeof(e)),
 			  lupine ? SEED_IMAGE_RATIO : "");
 		sb_addf(&csv, "%s,%llu,%llu,%llu,%llu,%lu,%.1f,%s\n", k->spec, k->k.bzimage_bytes, k->k.text, k->k.data,
 			k->k.bss, k->k.options_y, k->k.build_sec, k->k.hash);

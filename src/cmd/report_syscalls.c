@@ -25,6 +25,7 @@ struct lat_kernel {
 	struct kbuild_result k;
 	double v[NSHOWN][MAXREP];
 	int n[NSHOWN];
+	int cpl; /* the ring the probe ran in on this kernel */
 };
 
 static int get(struct report *r, struct lat_kernel *lk, const char *spec)
@@ -51,8 +52,10 @@ static void record(struct lat_kernel *lk, const struct latency_sample *s, int n)
 {
 	for (int i = 0; i < n; i++)
 		for (size_t j = 0; j < NSHOWN; j++)
-			if (!strcmp(s[i].name, shown[j]) && lk->n[j] < MAXREP)
+			if (!strcmp(s[i].name, shown[j]) && lk->n[j] < MAXREP) {
 				lk->v[j][lk->n[j]++] = s[i].ns;
+				lk->cpl = s[i].cpl;
+			}
 }
 
 static void run(struct report *r, struct lat_kernel *lks, int nk, const char *initrd)
@@ -108,7 +111,7 @@ static void table(struct report *r, struct lat_kernel *lks, int nk, struct strbu
 			const struct lat_kernel *k = &lks[i];
 			char ratio[32];
 			for (int s = 0; s < k->n[j]; s++)
-				sb_addf(csv, "%s,%s,%d,%.2f\n", k->spec, shown[j], s + 1, k->v[j][s]);
+				sb_addf(csv, "%s,%s,%d,%.2f,%d\n", k->spec, shown[j], s + 1, k->v[j][s], k->cpl);
 			double tmp[MAXREP];
 			memcpy(tmp, k->v[j], sizeof(double) * (size_t)k->n[j]);
 			struct stats st = stats_of(tmp, (size_t)k->n[j]);
@@ -141,7 +144,7 @@ void report_syscalls(struct report *r)
 		     "alternating kernels. ctxsw-2p is lmbench's lat_ctx with 2 processes and no working set: a byte "
 		     "passed round a pipe ring, ns per switch with one process's pipe cost taken out. Median [min-max] "
 		     "over boots%s.\n", iters, r->n, strlist_has(&r->baselines, "microvm") ? ", ratio vs microvm" : "");
-	sb_adds(&csv, "kernel,call,boot,ns\n");
+	sb_adds(&csv, "kernel,call,boot,ns,cpl\n");
 	for (size_t a = 0; a < r->apps.n && nk + 2 <= MAXK; a++) {
 		char *kml = xasprintf("%s+kml", r->apps.v[a]);
 		nk += get(r, &lks[nk], r->apps.v[a]);

@@ -84,10 +84,15 @@ static void measure_ctxsw(long n)
 		return;
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* only the ends it uses: the parent's close of ab[1] must reach it as EOF */
+		close(ab[1]);
+		close(ba[0]);
 		while (read(ab[0], &c, 1) == 1 && write(ba[1], &c, 1) == 1)
 			;
 		_exit(0);
 	}
+	close(ab[0]);
+	close(ba[1]);
 	for (int r = 0; r < 3 && pid > 0; r++) {
 		double t0 = now_ns();
 		for (long i = 0; i < n; i++)
@@ -99,6 +104,7 @@ static void measure_ctxsw(long n)
 	}
 	close(ab[1]);
 	waitpid(pid, NULL, 0);
+	close(ba[0]);
 	printf("latency %-16s %9.1f ns/call (cpl %d, %ld round trips, best of 3)\n", "ctxsw-2p", best, kt_cpl(), n);
 	fflush(stdout);
 }
