@@ -73,6 +73,8 @@ static void command(pid_t app)
 		int sig = 0;
 		for (const char *p = cmd + strlen(LUPINE_IN_SIGNAL) + 1; *p >= '0' && *p <= '9'; p++)
 			sig = sig * 10 + (*p - '0');
+		if (sig == SIGTERM)
+			klog_report(); /* the notes so far, in case the stop ends in a kill */
 		if (sig > 0 && sig < 65)
 			kill(app, sig);
 	} else if (!strcmp(cmd, LUPINE_IN_EOF) && pipe_w >= 0) {

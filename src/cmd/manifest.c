@@ -18,6 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* seconds the application gets to end after the workload passed: the init
+ * reads the kernel's notes as it ends */
+#define STOP_TIMEOUT 30
+
 static const char usage[] =
 	"usage: lupine manifest SOURCE [--workload CMD] [--port GUEST] [-o FRAGMENT] [--prune]\n"
 	"                       [-m MiB] [--timeout SEC] [--source PATH] [-- ARGS...]\n"
@@ -94,7 +98,7 @@ static int workload_passes(const struct manifest_opts *o, const char *bundle, co
 	const char *probe = o->workload ? o->workload : o->has_recipe ? o->recipe.check : NULL;
 	const char *expect = o->workload ? NULL : o->has_recipe ? o->recipe.expect : NULL;
 	struct readiness rd = {.port = port, .host_port = hp, .probe = probe, .expect = expect, .log = log,
-			       .features = features, .stop_timeout = 30};
+			       .features = features, .stop_timeout = STOP_TIMEOUT};
 	double t = ready_time(&rd, bundle, o->mem, o->timeout);
 
 	free(port);
@@ -142,7 +146,13 @@ static int derive(const struct manifest_opts *o, struct kderivation *d, size_t *
 	}
 	read_features(feat, &used, &missing);
 	if (!used.n) {
-		sb_addf(err, "the recording run reported no features (a kernel without CONFIG_PRINTK keeps no notes); see %s", rlog);
+		char *why = file_tail(rlog, 600);
+		/* the init reads the kernel's notes as the application ends: a VM
+		 * killed after the stop timeout has none to give */
+		sb_addf(err, "the recording run reported no features: the application did not end by itself within "
+			     "%.0f s of the stop, so the init never read the kernel's notes; the run ended with: %s",
+			(double)STOP_TIMEOUT, why);
+		free(why);
 		goto out;
 	}
 	if (knotes_resolve(o->ksource, &missing, &used, &k, err) < 0 ||
