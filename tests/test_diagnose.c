@@ -2,6 +2,7 @@
  * application needed (kernel/missing.patch, the init's notes, lupine run's
  * diagnosis), on the real base kernel in QEMU. */
 #include "harness.h"
+#include "kernel/kderive.h"
 #include "lib/util.h"
 
 #include <stdio.h>
@@ -193,7 +194,32 @@ static void test_prune(void)
 	free(frag);
 }
 
+/* A feature the recording kernel left out and the workload survived is not
+ * derived (mariadb's get_mempolicy would bring NUMA, and NUMA SMP, which base
+ * rules out); one it used is. */
+static void test_derive_skips_survived(void)
+{
+	struct knote v[] = {
+		{.missing = 1, .kind = "syscall", .feature = "get_mempolicy", .option = "CONFIG_NUMA", .comm = "mariadbd", .pid = 30},
+		{.missing = 0, .kind = "syscall", .feature = "signalfd4", .option = "CONFIG_SIGNALFD", .comm = "postgres", .pid = 31},
+	};
+	struct knotes k = {.v = v, .n = 2};
+	struct kderivation d;
+	struct strbuf err = {0};
+
+	CHECK_INT(kderive(NULL, &k, 0, &d, &err), 0);
+	char *text = kderive_render(&d, "# test\n", NULL);
+	CHECK_CONTAINS(text, "\nCONFIG_SIGNALFD=y\n");
+	CHECK_NOT_CONTAINS(text, "CONFIG_NUMA=y");
+	CHECK_NOT_CONTAINS(text, "CONFIG_SMP=y");
+	CHECK_CONTAINS(text, "# not derived: get_mempolicy (CONFIG_NUMA)");
+	free(text);
+	kderivation_release(&d);
+	sb_release(&err);
+}
+
 const struct test diagnose_tests[] = {
+    {"diagnose/derive-skips-survived", test_derive_skips_survived, 0},
     {"diagnose/base-features", test_base_features, 1},
     {"diagnose/lock-and-family", test_lock_and_family, 1},
     {"diagnose/quiet-on-success", test_quiet_on_success, 1},

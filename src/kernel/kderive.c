@@ -143,6 +143,15 @@ int kderive(const char *source, const struct knotes *k, int net, struct kderivat
 		const struct knote *n = &k->v[i];
 		if (n->probe || !str_starts(n->option, "CONFIG_"))
 			continue;
+		if (n->missing) {
+			/* lupine-general left it out and the workload passed anyway: not
+			 * needed (and its option may not fit base: NUMA wants SMP) */
+			char *what = xasprintf("%s (%s)", n->feature, n->option);
+			if (!strlist_has(&out->absent, what))
+				strlist_add(&out->absent, what);
+			free(what);
+			continue;
+		}
 		char *why = reason(n), *opts = xstrdup(n->option);
 		for (char *o = strtok(opts, ","); o; o = strtok(NULL, ","))
 			add(out, &base, o, why, 0);
@@ -162,6 +171,9 @@ char *kderive_render(const struct kderivation *d, const char *header, const char
 	struct strbuf out = {0};
 
 	sb_adds(&out, header ? header : "");
+	for (size_t i = 0; i < d->absent.n; i++)
+		sb_addf(&out, "%s# not derived: %s, which the recording kernel left out too; the workload "
+			      "passed without it\n", i ? "" : "#\n", d->absent.v[i]);
 	for (int dep = 0; dep <= 1; dep++) {
 		for (size_t i = 0; i < d->n; i++) {
 			if (d->v[i].dependency != dep || (without && !strcmp(d->v[i].option, without)))
@@ -195,5 +207,6 @@ void kderivation_release(struct kderivation *d)
 		strlist_release(&d->v[i].why);
 	}
 	free(d->v);
+	strlist_release(&d->absent);
 	memset(d, 0, sizeof(*d));
 }

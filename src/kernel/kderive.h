@@ -16,6 +16,9 @@ struct kderived {
 struct kderivation {
 	struct kderived *v;
 	size_t n, cap;
+	struct strlist absent; /* "get_mempolicy() (CONFIG_NUMA)": reached for, missing
+				* on the recording kernel too, and the workload passed
+				* without it: not derived */
 };
 
 /* Derives from k against the kernel source (NULL: the default): its base
