@@ -139,11 +139,17 @@ int kderive(const char *source, const struct knotes *k, int net, struct kderivat
 		kconfig_frag_release(&base);
 		return -1;
 	}
+	/* a compiled-out system call is noted twice, used (its number, at entry)
+	 * and missing (its stub): the missing note decides */
+	struct strlist gone = {0};
+	for (size_t i = 0; i < k->n; i++)
+		if (k->v[i].missing && !strlist_has(&gone, k->v[i].feature))
+			strlist_add(&gone, k->v[i].feature);
 	for (size_t i = 0; i < k->n; i++) {
 		const struct knote *n = &k->v[i];
 		if (n->probe || !str_starts(n->option, "CONFIG_"))
 			continue;
-		if (n->missing) {
+		if (strlist_has(&gone, n->feature)) {
 			/* lupine-general left it out and the workload passed anyway: not
 			 * needed (and its option may not fit base: NUMA wants SMP) */
 			char *what = xasprintf("%s (%s)", n->feature, n->option);
@@ -158,6 +164,7 @@ int kderive(const char *source, const struct knotes *k, int net, struct kderivat
 		free(opts);
 		free(why);
 	}
+	strlist_release(&gone);
 	if (net || find(out, "CONFIG_INET") || find(out, "CONFIG_IPV6"))
 		add(out, &base, "CONFIG_VIRTIO_NET", "the VM's network interface, eth0 (virtio-net)", 0);
 	close_dependencies(out, &base, idx);
