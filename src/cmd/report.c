@@ -6,6 +6,7 @@
 #include "cmd/options.h"
 #include "cmd/report.h"
 #include "kernel/kbaseline.h"
+#include "kernel/kspec.h"
 #include "lib/guard.h"
 #include "lib/plot.h"
 #include "vm/vmm.h"
@@ -103,6 +104,27 @@ const char *report_ratio(double v, double ref, char *buf, size_t n)
 	else
 		snprintf(buf, n, "-");
 	return buf;
+}
+
+int report_kernel(struct report *r, const char *spec, struct kbuild_result *k)
+{
+	struct kspec ks = {0};
+	struct strbuf err = {0};
+	char *label = NULL;
+	int ok;
+
+	opt_kernel_words(spec, &ks);
+	note("report: kernel %s ...", spec);
+	ok = kspec_kernel(&ks, r->source, 0, 0, k, &label, NULL, &err) == 0;
+	if (!ok) {
+		report_md(r, "\n**%s: the kernel did not build**: %s", spec, err.buf);
+		warning("%s: %s", spec, err.buf);
+		r->trouble = 1;
+	}
+	kspec_release(&ks);
+	free(label);
+	sb_release(&err);
+	return ok;
 }
 
 static void split_list(const char *list, struct strlist *out)

@@ -46,6 +46,11 @@ struct readiness;
 void report_readiness(struct report *r, const struct recipe *rec, const char *variant, struct readiness *rd,
 		      char **port, char **log);
 
+struct kbuild_result;
+/* The kernel for a bench SPEC, from the cache or built now (progress on
+ * stderr); 1, or 0 with the failure said in the report and r->trouble set. */
+int report_kernel(struct report *r, const char *spec, struct kbuild_result *k);
+
 /* 1. sizes and options, 2. boot: every kernel of r->kernels. */
 void report_kernels(struct report *r);
 /* 4. system calls and context switches on each app's kernel, its KML variant, microvm. */

@@ -1,9 +1,7 @@
 /* report_kernels.c: sections 1 and 2 of `lupine bench report`: each kernel's
  * size and options, then its time to init over N boots, round-robin. */
-#include "cmd/options.h"
 #include "cmd/report.h"
 #include "kernel/kbuild.h"
-#include "kernel/kspec.h"
 #include "lib/stats.h"
 #include "vm/hello.h"
 
@@ -35,23 +33,8 @@ static struct kern *find(struct kern *ks, size_t n, const char *spec)
 static void build_all(struct report *r, struct kern *ks)
 {
 	for (size_t i = 0; i < r->kernels.n; i++) {
-		struct kspec spec = {0};
-		struct strbuf err = {0};
-		char *label = NULL;
-
 		ks[i].spec = r->kernels.v[i];
-		opt_kernel_words(ks[i].spec, &spec);
-		note("report: kernel %s ...", ks[i].spec);
-		if (kspec_kernel(&spec, r->source, 0, 0, &ks[i].k, &label, NULL, &err) < 0) {
-			report_md(r, "\n**%s: the kernel did not build**: %s", ks[i].spec, err.buf);
-			warning("%s: %s", ks[i].spec, err.buf);
-			r->trouble = 1;
-		} else {
-			ks[i].built = 1;
-		}
-		kspec_release(&spec);
-		free(label);
-		sb_release(&err);
+		ks[i].built = report_kernel(r, ks[i].spec, &ks[i].k);
 	}
 }
 

@@ -2,10 +2,8 @@
  * (null call, read, write, stat, open+close, 2-process context switch) on each
  * app's kernel, the same with KML (the probe runs in ring 0), and microvm. */
 #include "cmd/latency.h"
-#include "cmd/options.h"
 #include "cmd/report.h"
 #include "kernel/kbuild.h"
-#include "kernel/kspec.h"
 #include "lib/guard.h"
 #include "lib/stats.h"
 
@@ -30,22 +28,8 @@ struct lat_kernel {
 
 static int get(struct report *r, struct lat_kernel *lk, const char *spec)
 {
-	struct kspec ks = {0};
-	struct strbuf err = {0};
-	char *label = NULL;
-	int ok;
-
 	snprintf(lk->spec, sizeof(lk->spec), "%s", spec);
-	opt_kernel_words(spec, &ks);
-	ok = kspec_kernel(&ks, r->source, 0, 0, &lk->k, &label, NULL, &err) == 0;
-	if (!ok) {
-		report_md(r, "\n**%s: the kernel did not build**: %s", spec, err.buf);
-		r->trouble = 1;
-	}
-	kspec_release(&ks);
-	free(label);
-	sb_release(&err);
-	return ok;
+	return report_kernel(r, spec, &lk->k);
 }
 
 static void record(struct lat_kernel *lk, const struct latency_sample *s, int n)
