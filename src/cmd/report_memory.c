@@ -58,19 +58,10 @@ static pid_t qemu_of(pid_t parent)
 	pid_t found = -1;
 
 	while (d && (de = readdir(d)) && found < 0) {
-		char path[300], buf[512];
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		FILE *f = fopen(path, "r");
-		if (!f)
-			continue;
-		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[n] = 0;
-		char *close = strrchr(buf, ')');
-		int ppid;
-		if (str_starts(strchr(buf, '(') ? strchr(buf, '(') + 1 : buf, "qemu") && close &&
-		    sscanf(close + 2, "%*c %d", &ppid) == 1 && ppid == parent)
-			found = atoi(de->d_name);
+		struct proc_stat st;
+		int pid = atoi(de->d_name);
+		if (pid > 0 && proc_stat_read(pid, &st) == 0 && st.ppid == parent && str_starts(st.comm, "qemu"))
+			found = pid;
 	}
 	if (d)
 		closedir(d);
@@ -80,19 +71,8 @@ static pid_t qemu_of(pid_t parent)
 /* utime+stime of pid in clock ticks, or -1. */
 static long cpu_ticks(pid_t pid)
 {
-	char path[64], buf[1024];
-	unsigned long ut, st;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-	if (f)
-		fclose(f);
-	buf[n] = 0;
-	char *p = strrchr(buf, ')');
-	/* after "pid (comm)": state, then fields 4..13, then utime and stime */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-		return -1;
-	return (long)(ut + st);
+	struct proc_stat st;
+	return proc_stat_read(pid, &st) == 0 ? st.ticks : -1;
 }
 
 /* A "Key:   N kB" field of /proc/PID/FILE in KiB, or -1. */

@@ -86,3 +86,28 @@ void proc_close_inherited(void)
 	for (int fd = 3; fd < 1024; fd++)
 		close(fd);
 }
+
+int proc_stat_read(int pid, struct proc_stat *st)
+{
+	char path[64], buf[1024];
+	unsigned long ut, stime;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* "pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt
+	 * majflt cmajflt utime stime ...": comm may hold spaces and ')' */
+	char *open = strchr(buf, '('), *close = strrchr(buf, ')');
+	if (!open || !close || close < open ||
+	    sscanf(close + 2, "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &st->state, &st->ppid, &ut,
+		   &stime) != 4)
+		return -1;
+	snprintf(st->comm, sizeof(st->comm), "%.*s", (int)(close - open - 1), open + 1);
+	st->ticks = (long)(ut + stime);
+	return 0;
+}

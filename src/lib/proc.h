@@ -15,6 +15,15 @@ double now_sec(void);
 /* Where a command is, as a shell finds it: name itself when it has a '/',
  * else the first executable non-directory NAME in $PATH. NULL if none; caller frees. */
 char *path_lookup(const char *name);
+/* What /proc/PID/stat says of a process. */
+struct proc_stat {
+	char comm[64];
+	char state;       /* R, S, Z ... */
+	int ppid;
+	long ticks;       /* utime + stime, in clock ticks */
+};
+/* Reads /proc/PID/stat; 0, or -1 when the process is gone or unreadable. */
+int proc_stat_read(int pid, struct proc_stat *st);
 /* Directory holding the running executable (from /proc/self/exe); caller frees. */
 char *exe_dir(void);
 

@@ -83,21 +83,11 @@ void oci_state_release(struct oci_state *s)
 /* Whether pid is alive and not a zombie (a reaped-late monitor is stopped). */
 static int alive(pid_t pid)
 {
-	char path[64], buf[256];
-	FILE *f;
-	int up = 0;
+	struct proc_stat st;
 
 	if (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH))
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r"))) {
-		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-		buf[n] = 0;
-		char *p = strrchr(buf, ')');
-		up = p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
-		fclose(f);
-	}
-	return up;
+	return proc_stat_read(pid, &st) == 0 && st.state != 'Z' && st.state != 'X';
 }
 
 enum oci_status oci_state_status(const struct oci_state *s)
