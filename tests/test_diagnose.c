@@ -196,7 +196,7 @@ static void test_prune(void)
 
 /* A feature the recording kernel left out and the workload survived is not
  * derived (mariadb's get_mempolicy would bring NUMA, and NUMA SMP, which base
- * rules out); one it used is. */
+ * rules out); one it used is, and so is a left-out one when the app failed. */
 static void test_derive_skips_survived(void)
 {
 	struct knote v[] = {
@@ -209,12 +209,25 @@ static void test_derive_skips_survived(void)
 	struct kderivation d;
 	struct strbuf err = {0};
 
-	CHECK_INT(kderive(NULL, &k, 0, &d, &err), 0);
+	CHECK_INT(kderive(NULL, &k, 0, 1, &d, &err), 0);
 	char *text = kderive_render(&d, "# test\n", NULL);
 	CHECK_CONTAINS(text, "\nCONFIG_SIGNALFD=y\n");
 	CHECK_NOT_CONTAINS(text, "CONFIG_NUMA=y");
 	CHECK_NOT_CONTAINS(text, "CONFIG_SMP=y");
 	CHECK_CONTAINS(text, "# not derived: get_mempolicy (CONFIG_NUMA)");
+	free(text);
+	kderivation_release(&d);
+
+	/* the application failed on the recording kernel: what it lacked may be why */
+	struct knote failed[] = {
+		{.missing = 0, .kind = "syscall", .feature = "timerfd_create", .option = "CONFIG_TIMERFD", .comm = "features", .pid = 30},
+		{.missing = 1, .kind = "syscall", .feature = "timerfd_create", .option = "CONFIG_TIMERFD", .comm = "features", .pid = 30},
+	};
+	k = (struct knotes){.v = failed, .n = 2};
+	CHECK_INT(kderive(NULL, &k, 0, 0, &d, &err), 0);
+	text = kderive_render(&d, "# test\n", NULL);
+	CHECK_CONTAINS(text, "\nCONFIG_TIMERFD=y\n");
+	CHECK_NOT_CONTAINS(text, "not derived");
 	free(text);
 	kderivation_release(&d);
 	sb_release(&err);

@@ -89,9 +89,10 @@ static int build_bundle(const struct manifest_opts *o, const char *frag, const c
 
 /* One run of bundle with the workload; 1 if the workload passed. features:
  * record into it. Without a workload the recording run passes however the
- * application exits, a trial (features NULL) only when it exits 0. */
+ * application exits, a trial (features NULL) only when it exits 0; clean
+ * (if not NULL) says whether the application came through it unharmed. */
 static int workload_passes(const struct manifest_opts *o, const char *bundle, const char *features,
-			   const char *log)
+			   const char *log, int *clean)
 {
 	int hp = o->port ? vm_port_unused() : 0;
 	char *port = o->port ? xasprintf("%d:%s", hp, o->port) : NULL;
@@ -102,6 +103,8 @@ static int workload_passes(const struct manifest_opts *o, const char *bundle, co
 	double t = ready_time(&rd, bundle, o->mem, o->timeout);
 
 	free(port);
+	if (clean)
+		*clean = t >= 0 && (probe || expect || rd.status == 0);
 	return t >= 0 && (probe || expect || features || rd.status == 0);
 }
 
@@ -137,7 +140,8 @@ static int derive(const struct manifest_opts *o, struct kderivation *d, size_t *
 	}
 	note("manifest: running it with the kernel recording, %s ...",
 	     o->workload || o->has_recipe ? "until the workload passes" : "until it exits");
-	if (!workload_passes(o, bundle, feat, rlog)) {
+	int clean = 0;
+	if (!workload_passes(o, bundle, feat, rlog, &clean)) {
 		char *why = file_tail(rlog, 600);
 		sb_addf(err, "the workload did not pass on lupine-general within %.0f s, so nothing can be derived from it; "
 			     "the run ended with: %s", o->timeout, why);
@@ -156,7 +160,7 @@ static int derive(const struct manifest_opts *o, struct kderivation *d, size_t *
 		goto out;
 	}
 	if (knotes_resolve(o->ksource, &missing, &used, &k, err) < 0 ||
-	    kderive(o->ksource, &k, o->port != NULL, d, err) < 0)
+	    kderive(o->ksource, &k, o->port != NULL, clean, d, err) < 0)
 		goto out;
 	*nfeatures = k.n;
 	ret = 0;
@@ -211,7 +215,7 @@ static void prune(const struct manifest_opts *o, struct kderivation *d, struct s
 		char *bundle = xasprintf("%s/prune-%zu.lupine", o->dir, i), *log = xasprintf("%s/prune.log", o->dir);
 		note("manifest: prune %zu/%zu: building without %s ...", i + 1, cand.n, cand.v[i]);
 		int passes = file_write_atomic(frag, text, strlen(text), 0644) == 0 &&
-			     build_bundle(o, frag, bundle, log) == 0 && workload_passes(o, bundle, NULL, log);
+			     build_bundle(o, frag, bundle, log) == 0 && workload_passes(o, bundle, NULL, log, NULL);
 		note("manifest: prune %zu/%zu: without %s the workload %s", i + 1, cand.n, cand.v[i],
 		     passes ? "passes: dropped" : "fails: kept");
 		if (passes) {

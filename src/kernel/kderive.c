@@ -129,7 +129,8 @@ out_frags:
 	return ret;
 }
 
-int kderive(const char *source, const struct knotes *k, int net, struct kderivation *out, struct strbuf *err)
+int kderive(const char *source, const struct knotes *k, int net, int survived, struct kderivation *out,
+	    struct strbuf *err)
 {
 	struct kconfig_frag base = {0};
 	struct kindex *idx = NULL;
@@ -140,9 +141,10 @@ int kderive(const char *source, const struct knotes *k, int net, struct kderivat
 		return -1;
 	}
 	/* a compiled-out system call is noted twice, used (its number, at entry)
-	 * and missing (its stub): the missing note decides */
+	 * and missing (its stub): when the workload passed all the same, the
+	 * missing note decides; when it failed, the feature may be why */
 	struct strlist gone = {0};
-	for (size_t i = 0; i < k->n; i++)
+	for (size_t i = 0; survived && i < k->n; i++)
 		if (k->v[i].missing && !strlist_has(&gone, k->v[i].feature))
 			strlist_add(&gone, k->v[i].feature);
 	for (size_t i = 0; i < k->n; i++) {

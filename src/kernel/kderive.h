@@ -23,8 +23,11 @@ struct kderivation {
 
 /* Derives from k against the kernel source (NULL: the default): its base
  * config resolved by kconfig and its Kconfig dependencies. net: the VM
- * needs its NIC (virtio-net) even if k shows no IP socket. 0, or -1 with err. */
-int kderive(const char *source, const struct knotes *k, int net, struct kderivation *out, struct strbuf *err);
+ * needs its NIC (virtio-net) even if k shows no IP socket. survived: the
+ * application came through the recording run unharmed, so what the recording
+ * kernel left out is not derived (only listed in absent). 0, or -1 with err. */
+int kderive(const char *source, const struct knotes *k, int net, int survived, struct kderivation *out,
+	    struct strbuf *err);
 
 /* The derivation as a config fragment: header lines (already "# "-prefixed),
  * then per option a comment saying why and "CONFIG_X=y", leaving out the
