@@ -38,7 +38,7 @@ struct row {
 	unsigned long long kernel, rootfs;
 	double build, ready;
 	int min_mem, ok;
-	char why[160];
+	char why[240];
 	struct strlist added, removed; /* --auto: derived vs hand-written options */
 	size_t hand, derived;
 };
@@ -63,6 +63,32 @@ static void last_line(const char *log, char *out, size_t n)
 	start = strrchr(text, '\n');
 	snprintf(out, n, "%s", start ? start + 1 : text);
 	free(text);
+}
+
+/* A failed run's reason: the options its diagnosis named, all of them (the
+ * last one may be a probe the app survives), else the log's last line. */
+static void run_failure(const char *log, char *out, size_t n)
+{
+	char *text = file_read(log, NULL);
+	struct strbuf opts = {0};
+
+	for (char *l = text ? strtok(text, "\n") : NULL; l; l = strtok(NULL, "\n")) {
+		char *need = strstr(l, "leaves out: it needs ");
+		if (!str_starts(l, "lupine: ") || !need)
+			continue;
+		need += strlen("leaves out: it needs ");
+		char *end = strstr(need, " (");
+		if (end)
+			*end = 0;
+		if (!strstr(opts.buf ? opts.buf : "", need))
+			sb_addf(&opts, "%s%s", opts.len ? ", " : "", need);
+	}
+	free(text);
+	if (opts.len)
+		snprintf(out, n, "the kernel left out what it reached for: %s (see %s)", opts.buf, log);
+	else
+		last_line(log, out, n);
+	sb_release(&opts);
 }
 
 /* lupine build app:NAME into out, logged; seconds it took, or -1. */
@@ -148,7 +174,7 @@ static void test_one(struct row *w, const char *dir, enum kernel_kind kind, int 
 		fprintf(stderr, "apps: %s: running until it exits, saying '%s' ...\n", w->name, r.expect);
 	w->ready = ready_time(&rd, out, r.memory_mib ? r.memory_mib : 128, r.check_timeout);
 	if (w->ready < 0)
-		last_line(rlog, w->why, sizeof(w->why));
+		run_failure(rlog, w->why, sizeof(w->why));
 	else if (min_memory)
 		w->min_mem = smallest_memory(&rd, out, r.memory_mib ? r.memory_mib : 256, r.check_timeout);
 	w->ok = w->ready >= 0;
