@@ -69,26 +69,31 @@ static void last_line(const char *log, char *out, size_t n)
  * last one may be a probe the app survives), else the log's last line. */
 static void run_failure(const char *log, char *out, size_t n)
 {
+	static const char marker[] = "leaves out: it needs ";
 	char *text = file_read(log, NULL);
-	struct strbuf opts = {0};
+	struct strlist opts = {0};
+	struct strbuf list = {0};
 
 	for (char *l = text ? strtok(text, "\n") : NULL; l; l = strtok(NULL, "\n")) {
-		char *need = strstr(l, "leaves out: it needs ");
+		char *need = strstr(l, marker);
 		if (!str_starts(l, "lupine: ") || !need)
 			continue;
-		need += strlen("leaves out: it needs ");
+		need += strlen(marker);
 		char *end = strstr(need, " (");
 		if (end)
 			*end = 0;
-		if (!strstr(opts.buf ? opts.buf : "", need))
-			sb_addf(&opts, "%s%s", opts.len ? ", " : "", need);
+		if (!strlist_has(&opts, need))
+			strlist_add(&opts, need);
 	}
 	free(text);
-	if (opts.len)
-		snprintf(out, n, "the kernel left out what it reached for: %s (see %s)", opts.buf, log);
+	for (size_t i = 0; i < opts.n; i++)
+		sb_addf(&list, "%s%s", i ? ", " : "", opts.v[i]);
+	if (opts.n)
+		snprintf(out, n, "the kernel left out what it reached for: %s (see %s)", list.buf, log);
 	else
 		last_line(log, out, n);
-	sb_release(&opts);
+	strlist_release(&opts);
+	sb_release(&list);
 }
 
 /* lupine build app:NAME into out, logged; seconds it took, or -1. */
