@@ -1,7 +1,8 @@
 /* test_units.c: unit tests of small shared pieces: the ELF reader on lying files, the run
- * config in both its forms, port specs. */
+ * config in both its forms, port specs, the bzImage header's memory bound. */
 #include "harness.h"
 #include "bundle/bundle.h"
+#include "lib/bzimage.h"
 #include "lib/elf.h"
 #include "lib/util.h"
 #include "source/source.h"
@@ -234,7 +235,40 @@ static void test_default_names(void)
 	}
 }
 
+static void put_le(unsigned char *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++, v >>= 8)
+		p[i] = (unsigned char)v;
+}
+
+/* The boot header's load address and init_size, as a 6.1 bzImage lays them
+ * out; headers that are not one, or older than protocol 2.10, say 0. */
+static void test_bzimage_header(void)
+{
+	unsigned char h[0x300] = {0};
+	struct bzimage b;
+
+	memcpy(h + 0x202, "HdrS", 4);
+	put_le(h + 0x206, 0x020f, 2);
+	put_le(h + 0x258, 0x1000000, 8);
+	put_le(h + 0x260, 14389248, 4);
+	CHECK_INT(bzimage_parse(h, sizeof(h), &b), 1);
+	CHECK(b.pref_address == 0x1000000 && b.init_size == 14389248 && !b.relocatable);
+	CHECK_INT(bzimage_min_mib(&b), 30); /* 16 + 13.72 MiB, rounded up */
+	put_le(h + 0x258, 0x200000, 8);
+	put_le(h + 0x260, 14 << 20, 4);
+	CHECK_INT(bzimage_parse(h, sizeof(h), &b), 1);
+	CHECK_INT(bzimage_min_mib(&b), 16); /* exactly 2 + 14 */
+	CHECK_INT(bzimage_parse(h, 0x260, &b), 0); /* cut before init_size */
+	put_le(h + 0x206, 0x0209, 2);
+	CHECK_INT(bzimage_parse(h, sizeof(h), &b), 0);
+	h[0x202] = 'X';
+	CHECK_INT(bzimage_parse(h, sizeof(h), &b), 0);
+	CHECK_INT(bzimage_read("/nonexistent/kernel", &b), -1);
+}
+
 const struct test unit_tests[] = {
+	{"unit/bzimage-header", test_bzimage_header, 0},
 	{"unit/default-bundle-names", test_default_names, 0},
 	{"unit/layering", test_layering, 0},
 	{"unit/bundle-json", test_bundle_json, 0},

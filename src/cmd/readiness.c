@@ -1,5 +1,7 @@
 /* readiness.c: time a bundle from `lupine run` to a passing client check; smallest memory. */
 #include "cmd/readiness.h"
+#include "bundle/bundle.h"
+#include "lib/bzimage.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -132,9 +134,30 @@ double ready_time(struct readiness *o, const char *bundle, int mem, double limit
 	return t;
 }
 
+/* One below the least memory the bundle's kernel can unpack itself in: where
+ * the bisection starts, since nothing below it can boot (8 when unknown). */
+static int below_boot_floor(const char *bundle)
+{
+	struct bundle b;
+	struct bzimage z;
+	struct strbuf err = {0};
+	int lo = 8;
+
+	bundle_init(&b);
+	if (bundle_load(bundle, &b, &err) == 0) {
+		char *k = xasprintf("%s/%s", bundle, b.kernel);
+		if (bzimage_read(k, &z) == 1 && bzimage_min_mib(&z) - 1 > lo)
+			lo = bzimage_min_mib(&z) - 1;
+		free(k);
+	}
+	bundle_release(&b);
+	sb_release(&err);
+	return lo;
+}
+
 int smallest_memory(struct readiness *o, const char *bundle, int hi, double limit)
 {
-	int lo = 8;
+	int lo = below_boot_floor(bundle);
 
 	if (ready_time(o, bundle, hi, limit) < 0)
 		return -1;

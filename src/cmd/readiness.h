@@ -34,8 +34,9 @@ double ready_time(struct readiness *r, const char *bundle, int mem, double limit
 pid_t ready_start(struct readiness *o, const char *bundle, int mem);
 double ready_wait(struct readiness *o, pid_t *pid, double t0, double limit);
 void ready_stop(pid_t pid);
-/* Smallest MiB in (8, hi] at which the bundle gets ready, by bisection
- * (progress on stderr); -1 when it is not ready even with hi. */
+/* Smallest MiB at which the bundle gets ready, by bisection between the
+ * least memory its kernel can unpack in (or 8) and hi (progress on stderr);
+ * -1 when it is not ready even with hi. */
 int smallest_memory(struct readiness *r, const char *bundle, int hi, double limit);
 
 #endif

@@ -1,6 +1,7 @@
 /* qemu.c: the QEMU backend: a vm_config as a qemu-system-x86_64 command line on the microvm machine. */
 #include "vm/vmm.h"
 #include "guest/protocol.h"
+#include "lib/bzimage.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -58,11 +59,40 @@ static void add_devices(struct vmm_argv *a, const struct vm_config *cfg, const c
 	}
 }
 
+/* A VM smaller than the kernel's load address + init_size stops before the
+ * kernel prints a line; say so instead of "the kernel never started". QEMU
+ * puts the initrd at the top of memory, where the unpacking kernel must not
+ * reach it, so it counts too. */
+static int check_memory(const struct vm_config *cfg, struct strbuf *err)
+{
+	struct bzimage b;
+	struct stat st;
+	double initrd = cfg->initrd && stat(cfg->initrd, &st) == 0 ? (double)st.st_size : 0;
+	double mib = 1048576.0;
+	int need;
+
+	if (bzimage_read(cfg->kernel, &b) != 1)
+		return 0;
+	need = (int)((b.pref_address + b.init_size + initrd + mib - 1) / mib);
+	if (need <= cfg->mem_mib)
+		return 0;
+	sb_addf(err, "-m %d is too small for this kernel: it unpacks itself at %.0f MiB and needs %.1f MiB from there",
+		cfg->mem_mib, b.pref_address / mib, b.init_size / mib);
+	if (initrd >= mib)
+		sb_addf(err, ", and the initrd %.1f MiB above that", initrd / mib);
+	else if (initrd)
+		sb_addf(err, ", and the initrd %.0f KiB above that", initrd / 1024);
+	sb_addf(err, "; give it -m %d or more", need);
+	return -1;
+}
+
 static int qemu_prepare(const struct vm_config *cfg, int kvm, const char *dir, struct vmm_launch *l,
 			struct strbuf *err)
 {
 	struct vmm_argv a = {0};
 
+	if (check_memory(cfg, err) < 0)
+		return -1;
 	l->ctl_fifo = xasprintf("%s/ctl", dir);
 	if (mkfifo(l->ctl_fifo, 0600) < 0) {
 		sb_addf(err, "cannot create '%s': %s", l->ctl_fifo, strerror(errno));

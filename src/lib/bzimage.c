@@ -1,0 +1,50 @@
+/* bzimage.c: the x86 boot protocol header (Documentation/x86/boot.rst),
+ * only the fields that bound the memory a kernel needs. */
+#include "lib/bzimage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HDR_END 0x268 /* the header up to init_size, inclusive */
+
+static uint64_t le(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+int bzimage_parse(const unsigned char *buf, unsigned long n, struct bzimage *b)
+{
+	if (n < HDR_END || memcmp(buf + 0x202, "HdrS", 4) || le(buf + 0x206, 2) < 0x020a)
+		return 0;
+	b->relocatable = buf[0x234] != 0;
+	b->pref_address = le(buf + 0x258, 8);
+	b->init_size = (uint32_t)le(buf + 0x260, 4);
+	return 1;
+}
+
+int bzimage_read(const char *path, struct bzimage *b)
+{
+	unsigned char buf[HDR_END];
+	ssize_t got;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((got = pread(fd, buf, sizeof(buf), 0)) < 0 && errno == EINTR)
+		;
+	close(fd);
+	if (got < 0)
+		return -1;
+	return bzimage_parse(buf, (unsigned long)got, b);
+}
+
+int bzimage_min_mib(const struct bzimage *b)
+{
+	uint64_t mib = 1 << 20;
+	return (int)((b->pref_address + b->init_size + mib - 1) / mib);
+}

@@ -1,0 +1,25 @@
+/* bzimage.h: what an x86 bzImage's boot header says about the memory it needs.
+ * A kernel unpacks itself at its load address (CONFIG_PHYSICAL_START, 16 MiB
+ * by default) and needs init_size bytes there, so a VM with less memory than
+ * their sum never reaches the kernel's first line of output. Read so that
+ * `lupine run -m` can say so, and the benchmarks can start their search there. */
+#ifndef LUPINE_BZIMAGE_H
+#define LUPINE_BZIMAGE_H
+
+#include <stdint.h>
+
+struct bzimage {
+	uint64_t pref_address; /* where the kernel unpacks (boot protocol 2.10+) */
+	uint32_t init_size;    /* bytes it needs from there to start */
+	int relocatable;
+};
+
+/* Reads the boot header of the kernel at path: 1 a bzImage (b filled), 0 not
+ * one (an ELF vmlinux, a header older than protocol 2.10), -1 unreadable. */
+int bzimage_read(const char *path, struct bzimage *b);
+/* The header's fields out of the first n bytes of a kernel file, as above. */
+int bzimage_parse(const unsigned char *buf, unsigned long n, struct bzimage *b);
+/* The least guest memory, in whole MiB, that holds pref_address + init_size. */
+int bzimage_min_mib(const struct bzimage *b);
+
+#endif
