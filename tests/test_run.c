@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,6 +332,47 @@ static void test_bad_inputs(void)
 	free(notelf);
 }
 
+/* A VM smaller than the kernel's load address + init_size + the initrd QEMU
+ * puts above it cannot boot: lupine run says how much it needs instead of
+ * starting QEMU. 20 MiB of xorshift noise keep the initrd 20 MiB (gzip
+ * finds nothing to squeeze). */
+static void test_memory_floor(void)
+{
+	char *root = probe_tree(), *src = xasprintf("dir:%s", root);
+	char *noise = xasprintf("%s/noise", root), *out = xasprintf("%s/big.lupine", test_tmpdir());
+	size_t n = 20 << 20;
+	uint64_t *buf = xmalloc(n), x = 88172645463325252ull;
+
+	for (size_t i = 0; i < n / 8; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		buf[i] = x;
+	}
+	file_write_atomic(noise, buf, n, 0644);
+	char *const build[] = {"build", src, "-q", "--rootfs", "initramfs", "-o", out, "--", "/bin/probe", "hello", NULL};
+	struct cmd_out o = run_lupine(build);
+	CHECK_INT(o.status, 0);
+	cmd_out_free(&o);
+	char *const small[] = {"run", out, "-m", "32", "--timeout", "120", NULL};
+	o = run_lupine(small);
+	CHECK_INT(o.status, 125);
+	CHECK_CONTAINS(o.err, "-m 32 is too small for this kernel");
+	CHECK_CONTAINS(o.err, "and the initrd 20.");
+	CHECK(strstr(o.out, "probe:") == NULL); /* nothing booted */
+	cmd_out_free(&o);
+	char *const enough[] = {"run", out, "-m", "96", "--timeout", "120", NULL};
+	o = run_lupine(enough);
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.out, "probe: hello from pid");
+	cmd_out_free(&o);
+	free(buf);
+	free(noise);
+	free(out);
+	free(src);
+	free(root);
+}
+
 /* lupine run's own failures: panic, init never reached, QEMU missing. */
 static void test_vm_failures(void)
 {
@@ -381,6 +423,7 @@ const struct test run_tests[] = {
 	{"run/env-args-workdir", test_env_args_workdir, 1},
 	{"run/cannot-start-126-127", test_cannot_start, 1},
 	{"run/bad-inputs", test_bad_inputs, 1},
+	{"run/memory-floor", test_memory_floor, 1},
 	{"run/redis", test_redis, 1},
 	{"run/two-at-once", test_two_at_once, 1},
 	{0, 0, 0},
