@@ -125,6 +125,8 @@ static void test_report_quick(void)
 	CHECK_INT(csv_values(tp, "redis,SET,kml,", 4, v, 8), 2);
 	CHECK(v[0] > 0 && v[1] > 0);
 	CHECK(csv_values(mem, "redis,own,", 2, v, 8) == 1 && v[0] >= 16 && v[0] <= 256);
+	/* the kernel's unpack floor bounds the smallest memory from below */
+	CHECK(csv_values(mem, "redis,own,", 3, kml, 8) == 1 && kml[0] >= 3 && kml[0] <= v[0]);
 	CHECK(csv_values(dens, "1,", 1, v, 8) == 1 && v[0] > 1000);
 	CHECK_CONTAINS(svg, "<svg");
 	CHECK_CONTAINS(svg2, "<svg");

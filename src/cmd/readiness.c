@@ -134,30 +134,29 @@ double ready_time(struct readiness *o, const char *bundle, int mem, double limit
 	return t;
 }
 
-/* One below the least memory the bundle's kernel can unpack itself in: where
- * the bisection starts, since nothing below it can boot (8 when unknown). */
-static int below_boot_floor(const char *bundle)
+int boot_floor(const char *bundle)
 {
 	struct bundle b;
 	struct bzimage z;
 	struct strbuf err = {0};
-	int lo = 8;
+	int mib = 0;
 
 	bundle_init(&b);
 	if (bundle_load(bundle, &b, &err) == 0) {
 		char *k = xasprintf("%s/%s", bundle, b.kernel);
-		if (bzimage_read(k, &z) == 1 && bzimage_min_mib(&z) - 1 > lo)
-			lo = bzimage_min_mib(&z) - 1;
+		if (bzimage_read(k, &z) == 1)
+			mib = bzimage_min_mib(&z);
 		free(k);
 	}
 	bundle_release(&b);
 	sb_release(&err);
-	return lo;
+	return mib;
 }
 
 int smallest_memory(struct readiness *o, const char *bundle, int hi, double limit)
 {
-	int lo = below_boot_floor(bundle);
+	/* nothing below the kernel's floor can boot: start the search there */
+	int lo = boot_floor(bundle) > 9 ? boot_floor(bundle) - 1 : 8;
 
 	if (ready_time(o, bundle, hi, limit) < 0)
 		return -1;

@@ -34,6 +34,9 @@ double ready_time(struct readiness *r, const char *bundle, int mem, double limit
 pid_t ready_start(struct readiness *o, const char *bundle, int mem);
 double ready_wait(struct readiness *o, pid_t *pid, double t0, double limit);
 void ready_stop(pid_t pid);
+/* The least memory (MiB) the bundle's kernel can unpack itself in: its load
+ * address + init_size from the bzImage header; 0 when unknown (not a bzImage). */
+int boot_floor(const char *bundle);
 /* Smallest MiB at which the bundle gets ready, by bisection between the
  * least memory its kernel can unpack in (or 8) and hi (progress on stderr);
  * -1 when it is not ready even with hi. */
