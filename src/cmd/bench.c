@@ -72,7 +72,7 @@ static void boot_once(struct row *r, const char *image, double *wall, double *gu
 	struct strbuf err = {0};
 	struct vm_result v;
 
-	if (hello_boot(image, 64, VM_ACCEL_AUTO, &v, &err) < 0)
+	if (hello_boot(image, 0, VM_ACCEL_AUTO, &v, &err) < 0)
 		die("%s", err.buf);
 	r->tries++;
 	if (hello_reached(&v)) {

@@ -163,7 +163,7 @@ static int boot_hello(const char *kernel)
 	char how[128];
 
 	note("booting it with the hello init ...");
-	if (hello_boot(kernel, 64, VM_ACCEL_AUTO, &r, &err) < 0)
+	if (hello_boot(kernel, 0, VM_ACCEL_AUTO, &r, &err) < 0)
 		die("%s", err.buf);
 	if (!hello_reached(&r)) {
 		fprintf(stderr, "%s", r.console ? r.console : "");

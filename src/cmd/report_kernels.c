@@ -95,7 +95,7 @@ static void boot_all(struct report *r, struct kern *ks)
 			if (!ks[i].built)
 				continue;
 			ks[i].tries++;
-			if (hello_boot(ks[i].k.bzimage, 64, VM_ACCEL_AUTO, &v, &err) == 0) {
+			if (hello_boot(ks[i].k.bzimage, 0, VM_ACCEL_AUTO, &v, &err) == 0) {
 				if (hello_reached(&v)) {
 					ks[i].wall[ks[i].reached] = v.t_init;
 					ks[i].guest[ks[i].reached++] = v.guest_init;

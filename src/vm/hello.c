@@ -1,5 +1,6 @@
 /* hello.c: boot a kernel with Lupine's built-in hello init, to prove it reaches init and time it. */
 #include "vm/hello.h"
+#include "lib/bzimage.h"
 #include "lib/guard.h"
 #include "rootfs/cpio.h"
 #include "lib/embedded.h"
@@ -7,6 +8,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* 64 MiB, or the kernel's unpack floor + 32 when that is more: the floor
+ * only gets it started (Debian's kernel unpacks up to 76 MiB). */
+static int enough_memory(const char *kernel)
+{
+	struct bzimage b;
+	int floor = bzimage_read(kernel, &b) == 1 ? bzimage_min_mib(&b) : 0;
+	return floor + 32 > 64 ? floor + 32 : 64;
+}
 
 int hello_boot(const char *kernel, int mem_mib, enum vm_accel accel, struct vm_result *res,
 	       struct strbuf *err)
@@ -29,7 +39,7 @@ int hello_boot(const char *kernel, int mem_mib, enum vm_accel accel, struct vm_r
 	}
 	if (cpio_write_dir(root, initrd, err) < 0)
 		goto out;
-	struct vm_config cfg = {.kernel = kernel, .initrd = initrd, .mem_mib = mem_mib, .accel = accel,
+	struct vm_config cfg = {.kernel = kernel, .initrd = initrd, .mem_mib = mem_mib ? mem_mib : enough_memory(kernel), .accel = accel,
 				.timeout = 120};
 	ret = vmm_run(&cfg, res, err);
 out:

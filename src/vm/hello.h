@@ -5,7 +5,8 @@
 #include "vm/vmm.h"
 
 /* Packs guest/hello as /init of a temporary initramfs and boots kernel with
- * it (mem_mib of memory, software or hardware acceleration as accel says).
+ * it (mem_mib of memory, or with 0 enough for the kernel: 64 MiB, more when
+ * it unpacks itself higher; software or hardware acceleration as accel says).
  * Returns 0 with res filled, or -1 with err set. */
 int hello_boot(const char *kernel, int mem_mib, enum vm_accel accel, struct vm_result *res,
 	       struct strbuf *err);
