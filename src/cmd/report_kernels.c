@@ -118,7 +118,8 @@ static void boot_table(struct report *r, struct kern *ks)
 	int block = 0;
 
 	report_md(r, "\n## 2. Boot: time to init\n");
-	report_md(r, "Each kernel boots the built-in hello init (64 MiB), %d times, round-robin. *wall*: host clock "
+	report_md(r, "Each kernel boots the built-in hello init (64 MiB, or its unpack floor + 32 MiB when that "
+		     "is more), %d times, round-robin. *wall*: host clock "
 		     "from QEMU's start until the init's first word on the control port; *guest*: the guest's "
 		     "CLOCK_BOOTTIME then. Median [min-max].\n", r->n);
 	report_md(r, "| kernel | wall s | vs %s | guest s | vs %s | boots reached init |", r->ref, r->ref);
