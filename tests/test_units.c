@@ -253,18 +253,20 @@ static void test_bzimage_header(void)
 	put_le(h + 0x258, 0x1000000, 8);
 	put_le(h + 0x260, 14389248, 4);
 	CHECK_INT(bzimage_parse(h, sizeof(h), &b), 1);
-	CHECK(b.pref_address == 0x1000000 && b.init_size == 14389248 && !b.relocatable);
-	CHECK_INT(bzimage_min_mib(&b), 30); /* 16 + 13.72 MiB, rounded up */
+	CHECK(b.pref_address == 0x1000000 && b.init_size == 14389248);
+	CHECK_INT(bzimage_min_mib(&b, 0), 30); /* 16 + 13.72 MiB, rounded up */
 	put_le(h + 0x258, 0x200000, 8);
 	put_le(h + 0x260, 14 << 20, 4);
 	CHECK_INT(bzimage_parse(h, sizeof(h), &b), 1);
-	CHECK_INT(bzimage_min_mib(&b), 16); /* exactly 2 + 14 */
+	CHECK_INT(bzimage_min_mib(&b, 0), 16); /* exactly 2 + 14 */
+	CHECK_INT(bzimage_min_mib(&b, 1), 17); /* a byte of initrd above it */
 	CHECK_INT(bzimage_parse(h, 0x260, &b), 0); /* cut before init_size */
 	put_le(h + 0x206, 0x0209, 2);
 	CHECK_INT(bzimage_parse(h, sizeof(h), &b), 0);
 	h[0x202] = 'X';
 	CHECK_INT(bzimage_parse(h, sizeof(h), &b), 0);
 	CHECK_INT(bzimage_read("/nonexistent/kernel", &b), -1);
+	CHECK_INT(bzimage_floor_mib("/nonexistent/kernel"), 0);
 }
 
 const struct test unit_tests[] = {

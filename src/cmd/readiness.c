@@ -137,15 +137,13 @@ double ready_time(struct readiness *o, const char *bundle, int mem, double limit
 int boot_floor(const char *bundle)
 {
 	struct bundle b;
-	struct bzimage z;
 	struct strbuf err = {0};
 	int mib = 0;
 
 	bundle_init(&b);
 	if (bundle_load(bundle, &b, &err) == 0) {
 		char *k = xasprintf("%s/%s", bundle, b.kernel);
-		if (bzimage_read(k, &z) == 1)
-			mib = bzimage_min_mib(&z);
+		mib = bzimage_floor_mib(k);
 		free(k);
 	}
 	bundle_release(&b);
@@ -156,7 +154,7 @@ int boot_floor(const char *bundle)
 int smallest_memory(struct readiness *o, const char *bundle, int hi, double limit)
 {
 	/* nothing below the kernel's floor can boot: start the search there */
-	int lo = boot_floor(bundle) > 9 ? boot_floor(bundle) - 1 : 8;
+	int floor = boot_floor(bundle), lo = floor > 9 ? floor - 1 : 8;
 
 	if (ready_time(o, bundle, hi, limit) < 0)
 		return -1;

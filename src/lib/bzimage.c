@@ -21,7 +21,6 @@ int bzimage_parse(const unsigned char *buf, unsigned long n, struct bzimage *b)
 {
 	if (n < HDR_END || memcmp(buf + 0x202, "HdrS", 4) || le(buf + 0x206, 2) < 0x020a)
 		return 0;
-	b->relocatable = buf[0x234] != 0;
 	b->pref_address = le(buf + 0x258, 8);
 	b->init_size = (uint32_t)le(buf + 0x260, 4);
 	return 1;
@@ -43,8 +42,14 @@ int bzimage_read(const char *path, struct bzimage *b)
 	return bzimage_parse(buf, (unsigned long)got, b);
 }
 
-int bzimage_min_mib(const struct bzimage *b)
+int bzimage_min_mib(const struct bzimage *b, uint64_t above)
 {
 	uint64_t mib = 1 << 20;
-	return (int)((b->pref_address + b->init_size + mib - 1) / mib);
+	return (int)((b->pref_address + b->init_size + above + mib - 1) / mib);
+}
+
+int bzimage_floor_mib(const char *path)
+{
+	struct bzimage b;
+	return bzimage_read(path, &b) == 1 ? bzimage_min_mib(&b, 0) : 0;
 }

@@ -11,7 +11,6 @@
 struct bzimage {
 	uint64_t pref_address; /* where the kernel unpacks (boot protocol 2.10+) */
 	uint32_t init_size;    /* bytes it needs from there to start */
-	int relocatable;
 };
 
 /* Reads the boot header of the kernel at path: 1 a bzImage (b filled), 0 not
@@ -19,7 +18,10 @@ struct bzimage {
 int bzimage_read(const char *path, struct bzimage *b);
 /* The header's fields out of the first n bytes of a kernel file, as above. */
 int bzimage_parse(const unsigned char *buf, unsigned long n, struct bzimage *b);
-/* The least guest memory, in whole MiB, that holds pref_address + init_size. */
-int bzimage_min_mib(const struct bzimage *b);
+/* The least guest memory, in whole MiB, that holds pref_address + init_size
+ * and then `above` bytes more (an initrd QEMU places at the top). */
+int bzimage_min_mib(const struct bzimage *b, uint64_t above);
+/* bzimage_min_mib(header of the kernel at path, 0), or 0 when it has none. */
+int bzimage_floor_mib(const char *path);
 
 #endif

@@ -13,8 +13,7 @@
  * only gets it started (Debian's kernel unpacks up to 76 MiB). */
 static int enough_memory(const char *kernel)
 {
-	struct bzimage b;
-	int floor = bzimage_read(kernel, &b) == 1 ? bzimage_min_mib(&b) : 0;
+	int floor = bzimage_floor_mib(kernel);
 	return floor + 32 > 64 ? floor + 32 : 64;
 }
 
@@ -39,8 +38,8 @@ int hello_boot(const char *kernel, int mem_mib, enum vm_accel accel, struct vm_r
 	}
 	if (cpio_write_dir(root, initrd, err) < 0)
 		goto out;
-	struct vm_config cfg = {.kernel = kernel, .initrd = initrd, .mem_mib = mem_mib ? mem_mib : enough_memory(kernel), .accel = accel,
-				.timeout = 120};
+	struct vm_config cfg = {.kernel = kernel, .initrd = initrd, .accel = accel, .timeout = 120,
+				.mem_mib = mem_mib ? mem_mib : enough_memory(kernel)};
 	ret = vmm_run(&cfg, res, err);
 out:
 	rm_rf(tmpl);

@@ -67,21 +67,21 @@ static int check_memory(const struct vm_config *cfg, struct strbuf *err)
 {
 	struct bzimage b;
 	struct stat st;
-	double initrd = cfg->initrd && stat(cfg->initrd, &st) == 0 ? (double)st.st_size : 0;
+	uint64_t initrd = cfg->initrd && stat(cfg->initrd, &st) == 0 ? (uint64_t)st.st_size : 0;
 	double mib = 1048576.0;
 	int need;
 
 	if (bzimage_read(cfg->kernel, &b) != 1)
 		return 0;
-	need = (int)((b.pref_address + b.init_size + initrd + mib - 1) / mib);
+	need = bzimage_min_mib(&b, initrd);
 	if (need <= cfg->mem_mib)
 		return 0;
 	sb_addf(err, "-m %d is too small for this kernel: it unpacks itself at %.0f MiB and needs %.1f MiB from there",
 		cfg->mem_mib, b.pref_address / mib, b.init_size / mib);
-	if (initrd >= mib)
+	if (initrd >= 1 << 20)
 		sb_addf(err, ", and the initrd %.1f MiB above that", initrd / mib);
 	else if (initrd)
-		sb_addf(err, ", and the initrd %.0f KiB above that", initrd / 1024);
+		sb_addf(err, ", and the initrd %.0f KiB above that", initrd / 1024.0);
 	sb_addf(err, "; give it -m %d or more", need);
 	return -1;
 }
