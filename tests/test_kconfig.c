@@ -200,7 +200,31 @@ static void test_unknown_app(void)
 	sb_release(&err);
 }
 
+/* A kernel SPEC's words: keywords, baselines, and app names (kept as copies). */
+static void test_kspec_words(void)
+{
+	struct kspec ks = {0};
+	char words[] = "base+redis+nginx+kml";
+
+	kspec_parse(&ks, words);
+	strcpy(words, "xxxxxxxxxxxxxxxxxxx");
+	CHECK_INT(ks.napps, 2);
+	CHECK(ks.napps == 2 && !strcmp(ks.apps[0], "redis") && !strcmp(ks.apps[1], "nginx"));
+	CHECK(ks.kml && !ks.general && !ks.tiny && !ks.baseline);
+	kspec_release(&ks);
+	kspec_parse(&ks, "general+tiny");
+	CHECK(ks.general && ks.tiny && !ks.napps);
+	kspec_release(&ks);
+	kspec_parse(&ks, "microvm");
+	CHECK(ks.baseline && !strcmp(ks.baseline, "microvm") && !ks.napps);
+	kspec_release(&ks);
+	kspec_parse(&ks, "base");
+	CHECK(!ks.napps && !ks.general && !ks.baseline);
+	kspec_release(&ks);
+}
+
 const struct test kconfig_tests[] = {
+	{"kconfig/kspec-words", test_kspec_words, 0},
 	{"kconfig/parse-lines", test_parse_lines, 0},
 	{"kconfig/parse-errors", test_parse_errors, 0},
 	{"kconfig/merge-conflict", test_merge_conflict, 0},

@@ -175,8 +175,9 @@ static int kernel_for(const struct build_req *req, struct build_res *res, struct
 
 	if (!spec.napps && !spec.nfiles && !spec.baseline)
 		spec.general = 1;
-	if (kspec_kernel(&spec, req->ksource, req->jobs, 0, &res->k, &res->b.kernel_label, &res->b.manifests,
-			 err) < 0)
+	struct kspec_build kb = {.source = req->ksource, .jobs = req->jobs, .names = &res->b.manifests};
+
+	if (kspec_kernel(&spec, &kb, &res->k, &res->b.kernel_label, err) < 0)
 		return -1;
 	res->b.config_hash = xstrdup(res->k.hash);
 	net = kbuild_option(&res->k, "VIRTIO_NET");

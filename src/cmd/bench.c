@@ -58,8 +58,10 @@ static void build_one(struct row *r, const char *source)
 	struct strbuf err = {0};
 	char *label;
 
-	opt_kernel_words(r->spec, &ks);
-	if (kspec_kernel(&ks, source, 0, 0, &r->k, &label, NULL, &err) < 0)
+	struct kspec_build kb = {.source = source};
+
+	kspec_parse(&ks, r->spec);
+	if (kspec_kernel(&ks, &kb, &r->k, &label, &err) < 0)
 		die("%s: %s", r->spec, err.buf);
 	r->have_build = 1;
 	kspec_release(&ks);

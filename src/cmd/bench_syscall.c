@@ -60,7 +60,8 @@ static void get_kernel(const char *app, int kml, const char *source, struct kbui
 
 	if (app)
 		kspec_add_app(&ks, app);
-	if (kspec_kernel(&ks, source, 0, 0, k, &label, NULL, &err) < 0)
+	struct kspec_build kb = {.source = source};
+	if (kspec_kernel(&ks, &kb, k, &label, &err) < 0)
 		die("%s", err.buf);
 	kspec_release(&ks);
 	free(label);

@@ -239,7 +239,8 @@ int cmd_kernel(int argc, char **argv)
 		return explain_feature(feature, source);
 	if (print)
 		return print_config(&spec, source);
-	if (kspec_kernel(&spec, source, jobs, force, &res, &label, NULL, &err) < 0)
+	struct kspec_build kb = {.source = source, .jobs = jobs, .force = force};
+	if (kspec_kernel(&spec, &kb, &res, &label, &err) < 0)
 		die("%s", chomp(err.buf));
 	if (out && file_copy(res.bzimage, out, 0644) < 0)
 		die("cannot write '%s': %s", out, strerror(errno));

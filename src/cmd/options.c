@@ -91,23 +91,3 @@ int opt_kspec(int c, const char *arg, struct kspec *spec)
 	default: return 0;
 	}
 }
-
-void opt_kernel_words(const char *spec, struct kspec *ks)
-{
-	char *copy = xstrdup(spec), *save = NULL;
-	for (char *w = strtok_r(copy, "+", &save); w; w = strtok_r(NULL, "+", &save)) {
-		if (!strcmp(w, "base"))
-			continue;
-		if (kbaseline_known(w))
-			ks->baseline = xstrdup(w); /* kept for the program's life */
-		else if (!strcmp(w, "general"))
-			ks->general = 1;
-		else if (!strcmp(w, "tiny"))
-			ks->tiny = 1;
-		else if (!strcmp(w, "kml"))
-			ks->kml = 1;
-		else
-			kspec_add_app(ks, xstrdup(w)); /* kept for the program's life */
-	}
-	free(copy);
-}

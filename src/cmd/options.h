@@ -36,8 +36,5 @@ enum { OPT_APP = 0x100, OPT_CONFIG, OPT_TINY, OPT_KML, OPT_GENERAL, OPT_BASELINE
 	{"general", no_argument, 0, OPT_GENERAL}, {"baseline", required_argument, 0, OPT_BASELINE}
 /* Applies option c to spec; 1 when c belongs to the group, else 0. */
 int opt_kspec(int c, const char *arg, struct kspec *spec);
-/* A bench SPEC ("base", "redis+nginx", "general+tiny", "redis+kml", "microvm")
- * into ks: words joined by '+'; an unknown word is taken as an app name. */
-void opt_kernel_words(const char *spec, struct kspec *ks);
 
 #endif

@@ -113,9 +113,11 @@ int report_kernel(struct report *r, const char *spec, struct kbuild_result *k)
 	char *label = NULL;
 	int ok;
 
-	opt_kernel_words(spec, &ks);
+	struct kspec_build kb = {.source = r->source};
+
+	kspec_parse(&ks, spec);
 	note("report: kernel %s ...", spec);
-	ok = kspec_kernel(&ks, r->source, 0, 0, k, &label, NULL, &err) == 0;
+	ok = kspec_kernel(&ks, &kb, k, &label, &err) == 0;
 	if (!ok) {
 		report_md(r, "\n**%s: the kernel did not build**: %s", spec, err.buf);
 		warning("%s: %s", spec, err.buf);

@@ -60,11 +60,11 @@ static void parse(int argc, char **argv, struct create_opts *o)
 static void kernel_spec(const struct oci_spec *s, struct kspec *ks)
 {
 	if (s->kernel) {
-		opt_kernel_words(s->kernel, ks);
+		kspec_parse(ks, s->kernel);
 	} else if (s->apps) {
 		char *copy = xstrdup(s->apps), *save = NULL;
 		for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save))
-			kspec_add_app(ks, xstrdup(w)); /* kept for the program's life */
+			kspec_add_app(ks, w);
 		free(copy);
 	} else {
 		ks->general = 1;

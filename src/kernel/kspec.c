@@ -10,22 +10,52 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A copy of str that lives as long as s. */
+static const char *keep(struct kspec *s, const char *str)
+{
+	strlist_add(&s->owned, str);
+	return s->owned.v[s->owned.n - 1];
+}
+
 void kspec_add_app(struct kspec *s, const char *name)
 {
 	s->apps = xrealloc(s->apps, (s->napps + 1) * sizeof(*s->apps));
-	s->apps[s->napps++] = name;
+	s->apps[s->napps++] = keep(s, name);
 }
 
 void kspec_add_file(struct kspec *s, const char *path)
 {
 	s->files = xrealloc(s->files, (s->nfiles + 1) * sizeof(*s->files));
-	s->files[s->nfiles++] = path;
+	s->files[s->nfiles++] = keep(s, path);
+}
+
+void kspec_parse(struct kspec *s, const char *words)
+{
+	char *copy = xstrdup(words), *save = NULL;
+
+	for (char *w = strtok_r(copy, "+", &save); w; w = strtok_r(NULL, "+", &save)) {
+		if (!strcmp(w, "base"))
+			continue;
+		if (!strcmp(w, "general")) {
+			s->general = 1;
+		} else if (!strcmp(w, "tiny")) {
+			s->tiny = 1;
+		} else if (!strcmp(w, "kml")) {
+			s->kml = 1;
+		} else if (kbaseline_known(w)) {
+			s->baseline = keep(s, w);
+		} else {
+			kspec_add_app(s, w);
+		}
+	}
+	free(copy);
 }
 
 void kspec_release(struct kspec *s)
 {
 	free(s->apps);
 	free(s->files);
+	strlist_release(&s->owned);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -257,8 +287,8 @@ char *kspec_config(const struct kspec *s, const char *source, char **label, stru
 	return config;
 }
 
-int kspec_kernel(const struct kspec *s, const char *source, int jobs, int force, struct kbuild_result *res,
-		 char **label, struct strlist *names, struct strbuf *err)
+int kspec_kernel(const struct kspec *s, const struct kspec_build *o, struct kbuild_result *res, char **label,
+		 struct strbuf *err)
 {
 	struct kconfig_frag *frags = NULL;
 	struct ksource src = {0};
@@ -266,14 +296,14 @@ int kspec_kernel(const struct kspec *s, const char *source, int jobs, int force,
 	size_t n = 0;
 	int ret = -1;
 
-	if (prepare(s, source, &frags, &n, &src, label, &req, err) < 0)
+	if (prepare(s, o->source, &frags, &n, &src, label, &req, err) < 0)
 		goto out;
-	req.jobs = jobs;
-	req.force = force;
+	req.jobs = o->jobs;
+	req.force = o->force;
 	if (kbuild_get(&req, res, err) < 0)
 		goto out;
-	for (size_t i = 1; names && i < n; i++)
-		strlist_add(names, frags[i].name);
+	for (size_t i = 1; o->names && i < n; i++)
+		strlist_add(o->names, frags[i].name);
 	ret = 0;
 out:
 	if (ret < 0) {

@@ -18,9 +18,23 @@ struct kspec {
 	const char *baseline; /* "microvm", "debian": a complete config of its own
 			       * (kbaseline.h) plus configs/baselines/NAME-lupine.config,
 			       * built from the unpatched tree; only files may join it */
+	struct strlist owned; /* copies of the names and paths, freed by kspec_release */
+};
+
+/* How to get a spec's kernel (kspec_kernel). */
+struct kspec_build {
+	const char *source;    /* kernel source, as for ksource_open (NULL: the default) */
+	int jobs;              /* make -j (0: the number of CPUs) */
+	int force;             /* rebuild even when cached */
+	struct strlist *names; /* out, when not NULL: the fragment names after base */
 };
 
 void kspec_add_app(struct kspec *s, const char *name);
+/* A kernel SPEC as 'lupine bench' and lupine-runc's org.lupine.kernel take it
+ * ("base", "redis+nginx", "general+tiny", "redis+kml", "microvm"): words
+ * joined by '+', added to s; a word that is no keyword nor baseline is taken
+ * as an app name (kspec_fragments says when it is unknown). */
+void kspec_parse(struct kspec *s, const char *words);
 void kspec_add_file(struct kspec *s, const char *path);
 void kspec_release(struct kspec *s);
 
@@ -36,12 +50,11 @@ struct ksource;
 int kspec_patch_source(const struct kspec *s, struct ksource *src, struct strbuf *err);
 
 /* The kernel for a spec, from the cache or built now: fragments, source
- * (source as for ksource_open, patched as the spec needs), kbuild_get.
- * Returns 0 with res, *label ("base + apps/redis", caller frees) and, when
- * names is not NULL, the fragment names after base; or -1 with err set. */
+ * (patched as the spec needs), kbuild_get. Returns 0 with res, *label
+ * ("base + apps/redis", caller frees) and o->names filled; or -1 with err set. */
 struct kbuild_result;
-int kspec_kernel(const struct kspec *s, const char *source, int jobs, int force, struct kbuild_result *res,
-		 char **label, struct strlist *names, struct strbuf *err);
+int kspec_kernel(const struct kspec *s, const struct kspec_build *o, struct kbuild_result *res, char **label,
+		 struct strbuf *err);
 
 /* The final .config for a spec without building it (caller frees), with
  * *label as kspec_kernel gives it; or NULL with err set. */
