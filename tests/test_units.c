@@ -4,6 +4,7 @@
 #include "bundle/bundle.h"
 #include "lib/bzimage.h"
 #include "lib/elf.h"
+#include "lib/proc.h"
 #include "lib/util.h"
 #include "source/source.h"
 #include "vm/vmm.h"
@@ -218,6 +219,36 @@ static void test_layering(void)
 	}
 }
 
+/* The one process API: exit statuses, signals, captured output and its
+ * bound, a program that is not there, a child polled while it runs. */
+static void test_processes(void)
+{
+	char *echo[] = {"sh", "-c", "printf 'out '; printf err >&2; exit 3", NULL};
+	char *big[] = {"sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x", NULL};
+	char *killed[] = {"sh", "-c", "kill -9 $$", NULL};
+	char *missing[] = {"/nonexistent/lupine-test-program", NULL};
+	char *sleeper[] = {"sleep", "0.3", NULL};
+	struct proc_opts quiet = PROC_OPTS_INIT;
+	struct strbuf out = {0};
+	int st = -2;
+
+	CHECK_INT(proc_capture(echo, 1 << 20, &out), 3);
+	CHECK(out.buf && !strcmp(out.buf, "out err"));
+	sb_release(&out);
+	CHECK_INT(proc_capture(big, 1000, &out), 0);
+	CHECK_INT(out.len, 1000);
+	sb_release(&out);
+	CHECK_INT(proc_run(killed, &quiet), 128 + 9);
+	quiet.err = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	CHECK_INT(proc_run(missing, &quiet), 127);
+	close(quiet.err);
+	quiet.err = -1;
+	pid_t pid = proc_spawn(sleeper, &quiet);
+	CHECK(pid > 0);
+	CHECK_INT(proc_poll(pid, &st), 0);
+	CHECK_INT(proc_wait(pid), 0);
+}
+
 /* Bundle names from sources: the last path component, without a registry tag. */
 static void test_default_names(void)
 {
@@ -273,6 +304,7 @@ const struct test unit_tests[] = {
 	{"unit/bzimage-header", test_bzimage_header, 0},
 	{"unit/default-bundle-names", test_default_names, 0},
 	{"unit/layering", test_layering, 0},
+	{"unit/processes", test_processes, 0},
 	{"unit/bundle-json", test_bundle_json, 0},
 	{"unit/elf-lying-files", test_elf_lying, 0},
 	{"unit/run-config-forms", test_run_config_forms, 0},

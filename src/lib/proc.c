@@ -1,6 +1,7 @@
 /* proc.c: child processes, the clock, where lupine itself lives. */
 #include "lib/proc.h"
 #include "lib/msg.h"
+#include "lib/str.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,29 +30,114 @@ char *exe_dir(void)
 	return xstrdup(buf);
 }
 
-int run_cmd(char *const argv[], int log_fd)
+/* In the child: descriptors, group and death signal as o says. 0, or -1. */
+static int child_setup(const struct proc_opts *o, pid_t parent)
+{
+	if (!o->outlive) {
+		prctl(PR_SET_PDEATHSIG, o->death_signal ? o->death_signal : SIGKILL);
+		if (getppid() != parent)
+			return -1; /* lupine died before the death signal was set */
+	}
+	if (o->own_pgrp)
+		setpgid(0, 0);
+	if ((o->in >= 0 && dup2(o->in, 0) < 0) || (o->out >= 0 && dup2(o->out, 1) < 0) ||
+	    (o->err >= 0 && dup2(o->err, 2) < 0))
+		return -1;
+	proc_close_inherited();
+	return 0;
+}
+
+pid_t proc_spawn(char *const argv[], const struct proc_opts *o)
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(NULL); /* or the child could write our buffers a second time */
+	if ((pid = fork()) != 0)
+		return pid;
+	if (child_setup(o, parent) < 0)
+		_exit(127);
+	execvp(argv[0], argv);
+	fprintf(stderr, "lupine: cannot run '%s': %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+pid_t proc_fork(int (*fn)(void *arg), void *arg, const struct proc_opts *o)
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(NULL);
+	if ((pid = fork()) != 0)
+		return pid;
+	if (child_setup(o, parent) < 0)
+		_exit(127);
+	_exit(fn(arg));
+}
+
+static int decode(int status)
+{
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+int proc_wait(pid_t pid)
 {
 	int status;
-	pid_t pid = fork();
 
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		if (log_fd >= 0) {
-			dup2(log_fd, 1);
-			dup2(log_fd, 2);
-		}
-		proc_close_inherited();
-		execvp(argv[0], argv);
-		fprintf(stderr, "lupine: cannot run '%s': %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	return decode(status);
+}
+
+int proc_poll(pid_t pid, int *status)
+{
+	int st;
+	pid_t r = waitpid(pid, &st, WNOHANG);
+
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return 0;
+	*status = decode(st);
+	return 1;
+}
+
+int proc_run(char *const argv[], const struct proc_opts *o)
+{
+	pid_t pid = proc_spawn(argv, o);
+
+	return pid < 0 ? -1 : proc_wait(pid);
+}
+
+int proc_capture(char *const argv[], size_t max, struct strbuf *out)
+{
+	struct proc_opts o = PROC_OPTS_INIT;
+	int p[2], st;
+	char buf[4096];
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	o.in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	o.out = o.err = p[1];
+	pid = proc_spawn(argv, &o);
+	close(p[1]);
+	if (o.in >= 0)
+		close(o.in);
+	while (pid > 0 && ((n = read(p[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)))
+		if (n > 0 && out->len < max)
+			sb_add(out, buf, (size_t)n < max - out->len ? (size_t)n : max - out->len);
+	close(p[0]);
+	st = pid < 0 ? -1 : proc_wait(pid);
+	return st;
+}
+
+int run_cmd(char *const argv[], int log_fd)
+{
+	struct proc_opts o = PROC_OPTS_INIT;
+
+	o.out = o.err = log_fd;
+	return proc_run(argv, &o);
 }
 
 double now_sec(void)

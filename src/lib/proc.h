@@ -1,10 +1,43 @@
-/* proc.h: child processes, the clock, where lupine itself lives. */
+/* proc.h: child processes, the clock, where lupine itself lives.
+ *
+ * Every program lupine runs (QEMU, make, mke2fs, skopeo, a client check)
+ * starts through proc_spawn: argv as a list (never a shell line unless the
+ * caller asks for sh -c), the descriptors it gets, its own process group if
+ * asked, and death with lupine (PR_SET_PDEATHSIG) unless it must outlive it. */
 #ifndef LUPINE_PROC_H
 #define LUPINE_PROC_H
 
-/* Runs argv (argv[0] looked up in PATH) with stdout and stderr appended to
- * log_fd when log_fd >= 0. Returns the exit status, 128+N for signal N, or -1
- * when it could not be started. */
+#include <sys/types.h>
+
+struct strbuf;
+
+struct proc_opts {
+	int in, out, err;  /* the child's stdin, stdout, stderr; -1: lupine's own */
+	int own_pgrp;      /* a process group of its own: a terminal's Ctrl-C is lupine's to handle */
+	int death_signal;  /* sent to it when lupine dies (0: SIGKILL) */
+	int outlive;       /* no death signal: it must outlive lupine (lupine-runc's monitor) */
+};
+#define PROC_OPTS_INIT {.in = -1, .out = -1, .err = -1}
+
+/* Starts argv (argv[0] looked up in PATH) as opts says, every descriptor
+ * above stderr closed in it. The pid, or -1 with errno when fork failed; an
+ * exec that fails ends the child with 127 and a line on its stderr. */
+pid_t proc_spawn(char *const argv[], const struct proc_opts *opts);
+/* Forks a child that runs fn(arg) and _exits with its return value, set up
+ * as proc_spawn sets up a program (descriptors, group, death signal). */
+pid_t proc_fork(int (*fn)(void *arg), void *arg, const struct proc_opts *opts);
+/* Waits for pid: its exit status, 128+N for signal N, or -1. */
+int proc_wait(pid_t pid);
+/* The same without blocking: 1 with *status when it ended, 0 while it runs, -1. */
+int proc_poll(pid_t pid, int *status);
+/* proc_spawn + proc_wait; -1 when it could not be started. */
+int proc_run(char *const argv[], const struct proc_opts *opts);
+/* Runs argv with stdout and stderr appended to out (the first max bytes
+ * kept, the rest read and dropped) and stdin /dev/null; its exit status as
+ * proc_wait gives it, or -1. */
+int proc_capture(char *const argv[], size_t max, struct strbuf *out);
+/* Runs argv with stdout and stderr appended to log_fd when log_fd >= 0.
+ * Returns the exit status, 128+N for signal N, or -1 when it could not be started. */
 int run_cmd(char *const argv[], int log_fd);
 /* In a child about to exec: close every descriptor above stderr. Programs
  * must not inherit ours (dash, and so mmdebstrap's hooks, cannot even name

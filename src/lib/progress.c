@@ -61,23 +61,19 @@ int progress_run(char *const argv[], int log_fd, const char *label, int (*is_ste
 	pid_t pid;
 
 	*steps = 0;
-	if (pipe(pipefd) < 0)
+	/* if lupine is killed, the build stops too instead of running on unseen
+	 * (SIGTERM: make passes it on to what it runs) */
+	struct proc_opts o = {.in = -1, .death_signal = SIGTERM};
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		/* if lupine is killed, the build stops too instead of running on unseen */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		close(pipefd[0]);
-		dup2(pipefd[1], 1);
-		dup2(pipefd[1], 2);
-		proc_close_inherited();
-		execvp(argv[0], argv);
-		fprintf(stderr, "lupine: cannot run '%s': %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
+	o.out = o.err = pipefd[1];
+	pid = proc_spawn(argv, &o);
 	close(pipefd[1]);
+	if (pid < 0) {
+		close(pipefd[0]);
+		return -1;
+	}
 	for (;;) {
 		struct pollfd pfd = {.fd = pipefd[0], .events = POLLIN};
 		int r = poll(&pfd, 1, 1000);
@@ -98,14 +94,10 @@ int progress_run(char *const argv[], int log_fd, const char *label, int (*is_ste
 		}
 	}
 	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	if (!lupine_quiet)
+	status = proc_wait(pid);
+	if (!lupine_quiet && status >= 0)
 		show(label, t0, *steps, tty, 1);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	return status;
 }
 
 int progress_run_logged(char *const argv[], const char *log, const char *label)

@@ -16,25 +16,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* The VMM dies with lupine however lupine ends (proc_spawn's death signal),
+ * and a terminal's Ctrl-C is lupine's to handle (a graceful stop), not its. */
 static pid_t spawn(char **argv, int in_fd, int out_fd, int err_fd)
 {
-	pid_t parent = getpid(), pid = fork();
+	struct proc_opts o = {.in = in_fd, .out = out_fd, .err = err_fd, .own_pgrp = 1};
 
-	if (pid != 0)
-		return pid;
-	/* the VM must not outlive lupine, however lupine ends */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(127);
-	/* a terminal's Ctrl-C is lupine's to handle (a graceful stop), not the VMM's */
-	setpgid(0, 0);
-	dup2(in_fd, 0);
-	dup2(out_fd, 1);
-	dup2(err_fd, 2);
-	proc_close_inherited();
-	execvp(argv[0], argv);
-	fprintf(stderr, "cannot run '%s': %s\n", argv[0], strerror(errno));
-	_exit(127);
+	return proc_spawn(argv, &o);
 }
 
 /* A stop (lupine asked to stop, or --timeout): SIGTERM to the application
