@@ -5,7 +5,7 @@ PREFIX  ?= /usr/local
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes
 XCFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -I.
-LIBS    := -larchive -ljansson -lcrypto
+LIBS    := -larchive -ljansson -lcrypto -lpthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
 
 SRCS    := $(wildcard src/*.c src/*/*.c)

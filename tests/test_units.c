@@ -2,6 +2,7 @@
  * config in both its forms, port specs, the bzImage header's memory bound. */
 #include "harness.h"
 #include "bundle/bundle.h"
+#include "bundle/ready.h"
 #include "lib/bzimage.h"
 #include "lib/elf.h"
 #include "lib/proc.h"
@@ -249,6 +250,28 @@ static void test_processes(void)
 	CHECK_INT(proc_wait(pid), 0);
 }
 
+static int at_least(int m, void *ctx)
+{
+	int *need = ctx;
+	need[1]++; /* trials */
+	return m >= need[0];
+}
+
+/* Smallest-memory bisection finds the least m that works in (lo, hi], in
+ * about log2(hi - lo) trials, for every answer from just above lo to hi. */
+static void test_bisection(void)
+{
+	for (int want = 17; want <= 256; want++) {
+		int need[2] = {want, 0};
+		int got = ready_bisect(16, 256, at_least, need, NULL);
+		if (got != want || need[1] > 8)
+			check_fail(__FILE__, __LINE__, "bisect for %d: got %d in %d trials", want, got, need[1]);
+	}
+	int none[2] = {0, 0};
+	CHECK_INT(ready_bisect(40, 41, at_least, none, NULL), 41);
+	CHECK_INT(none[1], 0);
+}
+
 /* Bundle names from sources: the last path component, without a registry tag. */
 static void test_default_names(void)
 {
@@ -305,6 +328,7 @@ const struct test unit_tests[] = {
 	{"unit/default-bundle-names", test_default_names, 0},
 	{"unit/layering", test_layering, 0},
 	{"unit/processes", test_processes, 0},
+	{"unit/bisection", test_bisection, 0},
 	{"unit/bundle-json", test_bundle_json, 0},
 	{"unit/elf-lying-files", test_elf_lying, 0},
 	{"unit/run-config-forms", test_run_config_forms, 0},

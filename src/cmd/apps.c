@@ -2,7 +2,7 @@
  * manifest kernel, run, and checked by a real client, one row per application. */
 #include "cmd/cmds.h"
 #include "cmd/options.h"
-#include "cmd/readiness.h"
+#include "bundle/ready.h"
 #include "bundle/recipe.h"
 #include "kernel/configs.h"
 #include "kernel/kconfig.h"

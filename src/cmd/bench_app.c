@@ -1,7 +1,7 @@
 /* bench_app.c: `lupine bench app` times bundles from `lupine run` to a ready application, and finds their smallest memory. */
 #include "cmd/cmds.h"
 #include "cmd/options.h"
-#include "cmd/readiness.h"
+#include "bundle/ready.h"
 #include "lib/stats.h"
 #include "lib/util.h"
 

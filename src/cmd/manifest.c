@@ -5,7 +5,7 @@
  * kernel build each, the options the workload does without. */
 #include "cmd/cmds.h"
 #include "cmd/options.h"
-#include "cmd/readiness.h"
+#include "bundle/ready.h"
 #include "bundle/recipe.h"
 #include "kernel/kderive.h"
 #include "lib/guard.h"
@@ -87,11 +87,12 @@ static int build_bundle(const struct manifest_opts *o, const char *frag, const c
 	return progress_run_logged(argv, log, NULL) == 0 ? 0 : -1;
 }
 
-/* One run of bundle with the workload; 1 if the workload passed. features:
- * record into it. Without a workload the recording run passes however the
- * application exits, a trial (features NULL) only when it exits 0; clean
- * (if not NULL) says whether the application came through it unharmed. */
-static int workload_passes(const struct manifest_opts *o, const char *bundle, const char *features,
+/* One run of bundle with the workload; 1 if the workload passed. notes:
+ * record, and the kernel's notes go there. Without a workload the recording
+ * run passes however the application exits, a trial (notes NULL) only when
+ * it exits 0; clean (if not NULL) says whether the application came through
+ * it unharmed. */
+static int workload_passes(const struct manifest_opts *o, const char *bundle, struct readiness *notes,
 			   const char *log, int *clean)
 {
 	int hp = o->port ? vm_port_unused() : 0;
@@ -99,36 +100,28 @@ static int workload_passes(const struct manifest_opts *o, const char *bundle, co
 	const char *probe = o->workload ? o->workload : o->has_recipe ? o->recipe.check : NULL;
 	const char *expect = o->workload ? NULL : o->has_recipe ? o->recipe.expect : NULL;
 	struct readiness rd = {.port = port, .host_port = hp, .probe = probe, .expect = expect, .log = log,
-			       .features = features, .stop_timeout = STOP_TIMEOUT};
+			       .record = notes != NULL, .stop_timeout = STOP_TIMEOUT};
 	double t = ready_time(&rd, bundle, o->mem, o->timeout);
 
 	free(port);
 	int unharmed = t >= 0 && (probe || expect || rd.status == 0);
 	if (clean)
 		*clean = unharmed;
-	return unharmed || (t >= 0 && features);
-}
-
-/* The features file: "used ..." and "missing ..." lines, split. */
-static void read_features(const char *path, struct strlist *used, struct strlist *missing)
-{
-	char *text = file_read(path, NULL);
-
-	for (char *line = text ? strtok(text, "\n") : NULL; line; line = strtok(NULL, "\n")) {
-		if (str_starts(line, "used "))
-			strlist_add(used, line + 5);
-		else if (str_starts(line, "missing "))
-			strlist_add(missing, line + 8);
+	if (notes) {
+		notes->used = rd.used;
+		notes->missing = rd.missing;
+	} else {
+		readiness_release(&rd);
 	}
-	free(text);
+	return unharmed || (t >= 0 && notes);
 }
 
 /* Records a run on lupine-general and derives; 0, or -1 with err. */
 static int derive(const struct manifest_opts *o, struct kderivation *d, size_t *nfeatures, struct strbuf *err)
 {
 	char *bundle = xasprintf("%s/general.lupine", o->dir), *blog = xasprintf("%s/build.log", o->dir);
-	char *rlog = xasprintf("%s/run.log", o->dir), *feat = xasprintf("%s/features", o->dir);
-	struct strlist used = {0}, missing = {0};
+	char *rlog = xasprintf("%s/run.log", o->dir);
+	struct readiness notes = {0};
 	struct knotes k = {0};
 	int ret = -1;
 
@@ -142,15 +135,14 @@ static int derive(const struct manifest_opts *o, struct kderivation *d, size_t *
 	note("manifest: running it with the kernel recording, %s ...",
 	     o->workload || o->has_recipe ? "until the workload passes" : "until it exits");
 	int clean = 0;
-	if (!workload_passes(o, bundle, feat, rlog, &clean)) {
+	if (!workload_passes(o, bundle, &notes, rlog, &clean)) {
 		char *why = file_tail(rlog, 600);
 		sb_addf(err, "the workload did not pass on lupine-general within %.0f s, so nothing can be derived from it; "
 			     "the run ended with: %s", o->timeout, why);
 		free(why);
 		goto out;
 	}
-	read_features(feat, &used, &missing);
-	if (!used.n) {
+	if (!notes.used.n) {
 		char *why = file_tail(rlog, 600);
 		/* the init reads the kernel's notes as the application ends: a VM
 		 * killed after the stop timeout has none to give */
@@ -160,19 +152,17 @@ static int derive(const struct manifest_opts *o, struct kderivation *d, size_t *
 		free(why);
 		goto out;
 	}
-	if (knotes_resolve(o->ksource, &missing, &used, &k, err) < 0 ||
+	if (knotes_resolve(o->ksource, &notes.missing, &notes.used, &k, err) < 0 ||
 	    kderive(o->ksource, &k, o->port != NULL, clean, d, err) < 0)
 		goto out;
 	*nfeatures = k.n;
 	ret = 0;
 out:
 	knotes_release(&k);
-	strlist_release(&used);
-	strlist_release(&missing);
+	readiness_release(&notes);
 	free(bundle);
 	free(blog);
 	free(rlog);
-	free(feat);
 	return ret;
 }
 

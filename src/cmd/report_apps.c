@@ -1,7 +1,7 @@
 /* report_apps.c: the applications of `lupine bench report`: each app's recipe
  * built on the kernels it is compared on, and its client check as readiness. */
 #include "bundle/recipe.h"
-#include "cmd/readiness.h"
+#include "bundle/ready.h"
 #include "cmd/report.h"
 #include "lib/progress.h"
 #include "vm/vmm.h"

@@ -2,10 +2,9 @@
  * which each app still answers its client, per kernel; then density: host
  * memory and CPU of idle VMs. */
 #include "bundle/recipe.h"
-#include "cmd/readiness.h"
+#include "bundle/ready.h"
 #include "cmd/report.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,29 +53,11 @@ static void smallest(struct report *r, const char *app, struct strbuf *csv)
 	recipe_release(&rec);
 }
 
-/* The QEMU process lupine run started: its child whose name begins "qemu". */
-static pid_t qemu_of(pid_t parent)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	pid_t found = -1;
-
-	while (d && (de = readdir(d)) && found < 0) {
-		struct proc_stat st;
-		int pid = atoi(de->d_name);
-		if (pid > 0 && proc_stat_read(pid, &st) == 0 && st.ppid == parent && str_starts(st.comm, "qemu"))
-			found = pid;
-	}
-	if (d)
-		closedir(d);
-	return found;
-}
-
-/* utime+stime of pid in clock ticks, or -1. */
-static long cpu_ticks(pid_t pid)
+/* utime+stime of pid in seconds, or -1. */
+static double cpu_secs(pid_t pid)
 {
 	struct proc_stat st;
-	return proc_stat_read(pid, &st) == 0 ? st.ticks : -1;
+	return proc_stat_read(pid, &st) == 0 ? st.ticks / (double)sysconf(_SC_CLK_TCK) : -1;
 }
 
 /* A "Key:   N kB" field of /proc/PID/FILE in KiB, or -1. */
@@ -95,10 +76,11 @@ static long proc_kib(pid_t pid, const char *file, const char *key)
 }
 
 struct idle_vm {
-	pid_t run, qemu;
+	struct ready_run *run;
+	pid_t qemu;
 	char *port, *log;
 	struct readiness rd;
-	long t0_qemu, t0_run; /* CPU ticks at the window's start */
+	double t0_qemu, t0_run; /* CPU seconds at the window's start */
 };
 
 /* Starts k VMs of app on its own kernel, waits for each to answer, then
@@ -109,7 +91,7 @@ static void density(struct report *r, const char *app, int k, int mem)
 	struct strbuf err = {0}, csv = {0};
 	struct idle_vm *vms = xcalloc((size_t)k, sizeof(*vms));
 	char *bundle = NULL;
-	double window = r->quick ? 5 : 20, hz = (double)sysconf(_SC_CLK_TCK);
+	double window = r->quick ? 5 : 20;
 	long rss = 0, pss = 0, up = 0;
 	double cpu_q = 0, cpu_r = 0;
 
@@ -124,8 +106,8 @@ static void density(struct report *r, const char *app, int k, int mem)
 		report_readiness(r, &rec, variant, &vms[i].rd, &vms[i].port, &vms[i].log);
 		double t0 = now_sec();
 		vms[i].run = ready_start(&vms[i].rd, bundle, mem);
-		if (ready_wait(&vms[i].rd, &vms[i].run, t0, rec.check_timeout > 0 ? rec.check_timeout : 60) >= 0) {
-			vms[i].qemu = qemu_of(vms[i].run);
+		if (ready_wait(&vms[i].rd, vms[i].run, t0, rec.check_timeout > 0 ? rec.check_timeout : 60) >= 0) {
+			vms[i].qemu = ready_vmm_pid(vms[i].run);
 			up++;
 		}
 		free(variant);
@@ -133,17 +115,17 @@ static void density(struct report *r, const char *app, int k, int mem)
 	sleep(2); /* let the last client's traffic settle */
 	for (int i = 0; i < k; i++)
 		if (vms[i].qemu > 0) {
-			vms[i].t0_qemu = cpu_ticks(vms[i].qemu);
-			vms[i].t0_run = cpu_ticks(vms[i].run);
+			vms[i].t0_qemu = cpu_secs(vms[i].qemu);
+			vms[i].t0_run = ready_server_cpu(vms[i].run);
 		}
 	usleep((useconds_t)(window * 1e6));
-	sb_adds(&csv, "vm,qemu_rss_kib,qemu_pss_kib,qemu_cpu_pct,lupine_run_cpu_pct\n");
+	sb_adds(&csv, "vm,qemu_rss_kib,qemu_pss_kib,qemu_cpu_pct,server_cpu_pct\n");
 	for (int i = 0; i < k; i++) {
 		if (vms[i].qemu <= 0)
 			continue;
 		long rs = proc_kib(vms[i].qemu, "status", "VmRSS"), ps = proc_kib(vms[i].qemu, "smaps_rollup", "Pss");
-		double cq = (cpu_ticks(vms[i].qemu) - vms[i].t0_qemu) / hz / window * 100;
-		double cr = (cpu_ticks(vms[i].run) - vms[i].t0_run) / hz / window * 100;
+		double cq = (cpu_secs(vms[i].qemu) - vms[i].t0_qemu) / window * 100;
+		double cr = (ready_server_cpu(vms[i].run) - vms[i].t0_run) / window * 100;
 		sb_addf(&csv, "%d,%ld,%ld,%.2f,%.2f\n", i + 1, rs, ps, cq, cr);
 		rss += rs;
 		pss += ps;
@@ -152,6 +134,7 @@ static void density(struct report *r, const char *app, int k, int mem)
 	}
 	for (int i = 0; i < k; i++) {
 		ready_stop(vms[i].run);
+		readiness_release(&vms[i].rd);
 		free(vms[i].port);
 		free(vms[i].log);
 	}
@@ -163,7 +146,7 @@ static void density(struct report *r, const char *app, int k, int mem)
 	double rss_mib = rss / 1024.0 / up, pss_mib = pss / 1024.0 / up, cq = cpu_q / up, cr = cpu_r / up;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN), mem_mib = sysconf(_SC_PHYS_PAGES) / 1024 * sysconf(_SC_PAGESIZE) / 1024;
 	report_md(r, "\n### Density: %ld idle %s VMs (own kernel, -m %d)\n", up, app, mem);
-	report_md(r, "| per idle VM | QEMU RSS MiB | QEMU PSS MiB | QEMU CPU %% of a core | lupine run CPU %% |");
+	report_md(r, "| per idle VM | QEMU RSS MiB | QEMU PSS MiB | QEMU CPU %% of a core | lupine's serving thread CPU %% |");
 	report_md(r, "|---|---:|---:|---:|---:|");
 	report_md(r, "| mean of %ld | %.1f | %.1f | %.2f | %.2f |", up, rss_mib, pss_mib, cq, cr);
 	report_md(r, "\nRSS counts every page the QEMU process maps, shared ones (QEMU's code, libraries) in full for "

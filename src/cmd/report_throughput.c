@@ -2,7 +2,7 @@
  * load generator on its own kernel, +KML, general and microvm, the same rootfs,
  * the kernels alternating run by run. A load that stalls is reported. */
 #include "bundle/recipe.h"
-#include "cmd/readiness.h"
+#include "bundle/ready.h"
 #include "cmd/report.h"
 #include "lib/stats.h"
 
@@ -90,8 +90,8 @@ static void one_run(struct report *r, const struct recipe *rec, const char *bund
 	double t0 = now_sec();
 
 	report_readiness(r, rec, variants[v], &rd, &port, &log);
-	pid_t pid = ready_start(&rd, bundle, rec->memory_mib ? rec->memory_mib : 128);
-	int up = ready_wait(&rd, &pid, t0, rec->check_timeout > 0 ? rec->check_timeout : 60) >= 0;
+	struct ready_run *run = ready_start(&rd, bundle, rec->memory_mib ? rec->memory_mib : 128);
+	int up = ready_wait(&rd, run, t0, rec->check_timeout > 0 ? rec->check_timeout : 60) >= 0;
 	for (size_t i = 0; i < NLOADS; i++) {
 		char why[300] = "the app did not answer its client check";
 		if (strcmp(loads[i].app, rec->name))
@@ -106,7 +106,8 @@ static void one_run(struct report *r, const struct recipe *rec, const char *bund
 			r->trouble = 1;
 		}
 	}
-	ready_stop(pid);
+	ready_stop(run);
+	readiness_release(&rd);
 	free(port);
 	free(log);
 }

@@ -2,9 +2,8 @@
  * Options and validation only; bundle/launch.c and vm/ do the work. */
 #include "cmd/cmds.h"
 #include "cmd/options.h"
-#include "bundle/launch.h"
+#include "bundle/run.h"
 #include "kernel/knotes.h"
-#include "lib/guard.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -12,14 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* lupine run's own exit statuses, kept apart from common application ones */
-enum {
-	EXIT_NO_STATUS = 122, /* the VM ended without the init reporting (VMM killed, reset) */
-	EXIT_PANIC = 123,     /* the kernel panicked */
-	EXIT_TIMEOUT = 124,   /* --timeout ran out, or init was not reached in time */
-	EXIT_LAUNCH = 125,    /* could not start: bad bundle, VMM missing, port in use */
-};
 
 static const char usage[] =
 	"usage: lupine run BUNDLE [-p [IP:]HOSTPORT:GUESTPORT]... [-m MiB] [-e KEY=VAL]...\n"
@@ -76,11 +67,9 @@ static const char usage[] =
 	"123 kernel panic, 124 timed out, 125 could not start the VM.\n";
 
 struct run_opts {
-	struct vm_config cfg;
-	struct launch_opts lo;
+	struct run_req rq;
 	struct strlist env, args;
 	struct vm_port *ports;
-	const char *bundle;
 	const char *features; /* --record-features FILE */
 	int dry_run, verbose;
 };
@@ -100,41 +89,41 @@ static void on_forward(int sig)
 static void parse_option(struct run_opts *o, int c, const char *arg)
 {
 	switch (c) {
-	case 'p': opt_port(arg, &o->ports, &o->cfg.nports); break;
-	case 'm': o->lo.mem_mib = opt_memory(arg); break;
+	case 'p': opt_port(arg, &o->ports, &o->rq.cfg.nports); break;
+	case 'm': o->rq.lo.mem_mib = opt_memory(arg); break;
 	case 'e': opt_env(arg, &o->env); break;
 	case 'a':
 		if (!strcmp(arg, "kvm"))
-			o->cfg.accel = VM_ACCEL_KVM;
+			o->rq.cfg.accel = VM_ACCEL_KVM;
 		else if (!strcmp(arg, "tcg"))
-			o->cfg.accel = VM_ACCEL_TCG;
+			o->rq.cfg.accel = VM_ACCEL_TCG;
 		else if (strcmp(arg, "auto"))
 			die("--accel '%s': expected auto, kvm or tcg", arg);
 		break;
 	case 'V':
-		if (!(o->lo.vmm = vmm_find(arg)))
+		if (!(o->rq.lo.vmm = vmm_find(arg)))
 			die("--vmm '%s': expected qemu or firecracker", arg);
 		break;
-	case 'T': o->cfg.tap = arg; break;
-	case 't': o->cfg.timeout = opt_seconds("--timeout", arg); break;
-	case 'S': o->cfg.stop_timeout = opt_seconds("--stop-timeout", arg); break;
+	case 'T': o->rq.cfg.tap = arg; break;
+	case 't': o->rq.cfg.timeout = opt_seconds("--timeout", arg); break;
+	case 'S': o->rq.cfg.stop_timeout = opt_seconds("--stop-timeout", arg); break;
 	case 'i':
-		o->cfg.forward_stdin = 1;
-		o->lo.stdin_mode = "pipe";
+		o->rq.cfg.forward_stdin = 1;
+		o->rq.lo.stdin_mode = "pipe";
 		break;
-	case 'b': o->cfg.init_timeout = opt_seconds("--boot-timeout", arg); break;
-	case 'P': o->lo.persist = 1; break;
-	case 'R': o->lo.ro = 1; break;
+	case 'b': o->rq.cfg.init_timeout = opt_seconds("--boot-timeout", arg); break;
+	case 'P': o->rq.lo.persist = 1; break;
+	case 'R': o->rq.lo.ro = 1; break;
 	case 'c':
 		if (strcmp(arg, "port") && strcmp(arg, "console"))
 			die("--ctl '%s': expected port or console", arg);
-		o->lo.ctl = arg;
+		o->rq.lo.ctl = arg;
 		break;
 	case 'n': o->dry_run = 1; break;
 	case 'v': o->verbose = 1; break;
 	case 'F':
 		o->features = arg;
-		o->lo.record = 1;
+		o->rq.lo.record = 1;
 		break;
 	}
 }
@@ -161,7 +150,7 @@ static void parse(struct run_opts *o, int argc, char **argv)
 		}
 		if (c == '?') {
 			fputs(usage, stderr);
-			exit(EXIT_LAUNCH);
+			exit(RUN_EXIT_LAUNCH);
 		}
 		parse_option(o, c, optarg);
 	}
@@ -169,36 +158,7 @@ static void parse(struct run_opts *o, int argc, char **argv)
 		die("no bundle given; see 'lupine run --help'");
 	if (optind + 1 < nopts)
 		die("unexpected argument '%s'; the application's arguments go after --", argv[optind + 1]);
-	o->bundle = argv[optind];
-}
-
-/* The exit status for how the VM ended, with a line saying why when it is not the app's. */
-static int finish(const struct vm_result *r, double timeout)
-{
-	switch (r->end) {
-	case VM_EXITED:
-		return r->status;
-	case VM_PANIC:
-		fprintf(stderr, "lupine: the guest kernel panicked:\n%s", r->panic ? r->panic : "");
-		return EXIT_PANIC;
-	case VM_TIMEOUT:
-		if (r->stop_expired)
-			fprintf(stderr, "lupine: the application did not end within the stop timeout after --timeout %.0f s; killed the VM\n", timeout);
-		else if (r->t_init < 0)
-			fprintf(stderr, "lupine: the kernel did not reach init within the boot timeout; the console above shows how far it got\n");
-		else
-			fprintf(stderr, "lupine: stopped the VM after --timeout %.0f s\n", timeout);
-		return EXIT_TIMEOUT;
-	case VM_KILLED:
-		fprintf(stderr, "lupine: the VMM ended abnormally (status %d)%s%s\n", r->vmm_status,
-			r->panic ? ": " : "", r->panic ? r->panic : "");
-		return EXIT_NO_STATUS;
-	case VM_NO_STATUS:
-		fprintf(stderr, "lupine: the VM stopped without the init reporting a status%s\n",
-			r->t_init < 0 ? " (the kernel never started the init)" : "");
-		return EXIT_NO_STATUS;
-	}
-	return EXIT_NO_STATUS;
+	o->rq.bundle = argv[optind];
 }
 
 /* After a failed run (or any, verbose): the features the kernel left out
@@ -236,37 +196,14 @@ static void write_features(const char *path, const struct vm_result *r)
 	sb_release(&text);
 }
 
-/* Everything a run checks before it makes any file. */
-static void validate(struct run_opts *o, const struct bundle *b)
-{
-	struct strbuf err = {0};
-
-	if (!o->dry_run && vmm_check(o->lo.vmm, o->cfg.accel, &err) < 0)
-		die("%s", err.buf);
-	for (size_t i = 0; !o->dry_run && o->lo.vmm == &vmm_qemu && i < o->cfg.nports; i++)
-		if (vm_port_check_free(&o->ports[i], &err) < 0)
-			die("%s", err.buf);
-	if (o->cfg.nports && !b->net)
-		die("-p: this bundle's kernel has no network (CONFIG_VIRTIO_NET); build it with an app manifest that has one, e.g. --app redis");
-	if (o->cfg.nports && o->lo.vmm != &vmm_qemu)
-		note("firecracker: lupine does not forward ports; route them to %s on tap '%s' yourself",
-		     o->lo.vmm->guest_ip, o->cfg.tap ? o->cfg.tap : "lupine0");
-}
-
+/* Boots the bundle and waits for it; the exit status, or -1 with err. */
 static int boot(struct run_opts *o, struct strbuf *err)
 {
+	struct strbuf msg = {0};
 	struct vm_result r;
 	int ret;
 
-	if (o->dry_run) {
-		struct strbuf out = {0};
-		if (vmm_describe(&o->cfg, &out, err) < 0)
-			return -1;
-		fputs(out.buf, stdout);
-		sb_release(&out);
-		return 0;
-	}
-	/* Ctrl-C reaches the VMM too (same process group); either way we end as 128+N */
+	/* Ctrl-C reaches lupine alone (the VMM has its own process group): a graceful stop */
 	signal(SIGINT, on_stop);
 	signal(SIGTERM, on_stop);
 	signal(SIGHUP, on_stop);
@@ -274,58 +211,49 @@ static int boot(struct run_opts *o, struct strbuf *err)
 	signal(SIGUSR2, on_forward);
 	signal(SIGQUIT, on_forward);
 	signal(SIGWINCH, on_forward);
-	if (vmm_run(&o->cfg, &r, err) < 0)
+	if (bundle_run(&o->rq, &r, err) < 0)
 		return -1;
 	diagnose(&r, o->verbose);
 	if (o->features)
 		write_features(o->features, &r);
-	if (stop_signal && r.end != VM_EXITED) {
-		if (r.stop_expired)
-			fprintf(stderr, "lupine: the application did not end within the stop timeout; killed the VM\n");
-		ret = 128 + stop_signal;
-	} else {
-		ret = finish(&r, o->cfg.timeout);
-	}
+	ret = run_exit_status(&r, o->rq.cfg.timeout, stop_signal, &msg);
+	fputs(msg.buf ? msg.buf : "", stderr);
+	sb_release(&msg);
 	vm_result_release(&r);
 	return ret;
 }
 
+/* --dry-run: the VMM command line, and its config file. */
+static int describe(struct run_opts *o, struct strbuf *err)
+{
+	struct strbuf out = {0};
+
+	if (bundle_run_describe(&o->rq, &out, err) < 0)
+		return -1;
+	fputs(out.buf, stdout);
+	sb_release(&out);
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
-	struct run_opts o = {.cfg = {.accel = VM_ACCEL_AUTO, .init_timeout = 120, .echo = 1, .stop = &stop_signal,
-				     .forward = &forward_signal},
-			     .lo = {.vmm = &vmm_qemu}};
+	struct run_opts o = {.rq = {.cfg = {.accel = VM_ACCEL_AUTO, .init_timeout = 120, .echo = 1,
+					    .stop = &stop_signal, .forward = &forward_signal}}};
 	struct strbuf err = {0};
-	struct launch l = {0};
-	struct bundle b;
-	char *tmpl;
 	int ret;
 
-	die_status = EXIT_LAUNCH;
+	die_status = RUN_EXIT_LAUNCH;
 	parse(&o, argc, argv);
-	if (bundle_load(o.bundle, &b, &err) < 0)
-		die("%s", err.buf);
-	validate(&o, &b);
-	o.cfg.ports = o.ports;
-	o.cfg.ctl_console = o.lo.ctl && !strcmp(o.lo.ctl, "console");
-	o.lo.env = &o.env;
-	o.lo.args = &o.args;
-	/* whatever ends this run, kill -9 included, its files go with it (and the
-	 * VMM too: it dies with us, PR_SET_PDEATHSIG) */
-	guard_start();
-	if (!(tmpl = tmp_dir("run")))
-		die("cannot create a temporary directory: %s", strerror(errno));
-	o.lo.tmpdir = tmpl;
-	ret = bundle_launch(o.bundle, &b, &o.lo, &o.cfg, &l, &err) < 0 ? -1 : boot(&o, &err);
-	launch_release(&l);
-	rm_rf(tmpl);
-	free(tmpl);
+	o.rq.cfg.ports = o.ports;
+	o.rq.cfg.ctl_console = o.rq.lo.ctl && !strcmp(o.rq.lo.ctl, "console");
+	o.rq.lo.env = &o.env;
+	o.rq.lo.args = &o.args;
+	ret = o.dry_run ? describe(&o, &err) : boot(&o, &err);
 	if (ret < 0)
 		die("%s", err.buf);
-	bundle_release(&b);
 	strlist_release(&o.env);
 	strlist_release(&o.args);
-	for (size_t i = 0; i < o.cfg.nports; i++)
+	for (size_t i = 0; i < o.rq.cfg.nports; i++)
 		vm_port_release(&o.ports[i]);
 	free(o.ports);
 	return ret;

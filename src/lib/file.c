@@ -46,7 +46,7 @@ char *file_read(const char *path, size_t *len)
 	return text;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 	while (len) {

@@ -20,6 +20,8 @@ int file_copy(const char *src, const char *dst, mode_t mode);
 /* Copies everything from in's offset to its end onto out: the one copy loop
  * (copy_file_range, read/write where that is not possible). 0 or -1 with errno. */
 int fd_copy(int in, int out);
+/* Writes all n bytes to fd, retrying short writes and EINTR. 0 or -1 with errno. */
+int write_all(int fd, const void *buf, size_t n);
 int path_exists(const char *path);
 int is_dir(const char *path);
 /* mkdir -p; returns 0 or -1 with errno. */

@@ -25,7 +25,11 @@ static void console_out(struct channel *c, const char *buf, size_t n)
 {
 	if (!n)
 		return;
-	if (c->cfg->echo) {
+	if (c->cfg->echo_fd > 0) {
+		if (write_all(c->cfg->echo_fd, buf, n) < 0) {
+			/* a closed reader loses the echo, not the run */
+		}
+	} else if (c->cfg->echo) {
 		fwrite(buf, 1, n, stdout);
 		fflush(stdout);
 	}

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,16 +24,33 @@ static pid_t spawn(char **argv, int in_fd, int out_fd, int err_fd)
 	return proc_spawn(argv, &o);
 }
 
-/* A stop (lupine asked to stop, or --timeout): SIGTERM to the application
- * through the init, then the VM is killed after the stop timeout. Before
- * the init runs there is nobody to tell: the VM is killed at once. */
-static void watch(struct channel *c, pid_t pid, int *timed_out, int *killed)
+/* A VM being served: its process, descriptors and what it said so far. */
+struct vm {
+	const struct vm_config *cfg;
+	const struct vmm_ops *ops;
+	struct channel c;
+	struct vm_result res;
+	struct vmm_launch l;
+	char *tmpl;
+	pid_t pid;
+	int in_w, out_r, err_r, ctl_fd;
+	struct pollfd p[5];
+	struct strbuf verr;
+	int timed_out, killed;
+};
+
+/* A stop (lupine asked to stop through cfg->stop, or --timeout): SIGTERM to the
+ * application through the init, then the VM is killed after the stop
+ * timeout. Before the init runs there is nobody to tell: the VM is killed at once. */
+static void watch(struct vm *vm)
 {
-	const struct vm_config *cfg = c->cfg;
+	struct channel *c = &vm->c;
+	const struct vm_config *cfg = vm->cfg;
 	double t = now_sec() - c->t0;
 	int by_timeout = cfg->timeout > 0 && t > cfg->timeout;
+	int asked = cfg->stop && *cfg->stop;
 
-	if (*killed)
+	if (vm->killed)
 		return;
 	if (cfg->forward && *cfg->forward && c->res->t_init >= 0) {
 		char cmd[32];
@@ -43,21 +59,21 @@ static void watch(struct channel *c, pid_t pid, int *timed_out, int *killed)
 		*cfg->forward = 0;
 	}
 	if (cfg->init_timeout > 0 && c->res->t_init < 0 && t > cfg->init_timeout) {
-		*timed_out = *killed = 1;
-	} else if (!c->stop_at && (by_timeout || (cfg->stop && *cfg->stop))) {
-		*timed_out = by_timeout;
+		vm->timed_out = vm->killed = 1;
+	} else if (!c->stop_at && (by_timeout || asked)) {
+		vm->timed_out = by_timeout;
 		c->res->stop_sent = 1;
 		if (c->res->t_init < 0) {
-			*killed = 1;
+			vm->killed = 1;
 		} else {
 			channel_command(c, LUPINE_IN_SIGNAL " 15");
 			c->stop_at = t + (cfg->stop_timeout > 0 ? cfg->stop_timeout : 10);
 		}
 	} else if (c->stop_at && t > c->stop_at) {
-		c->res->stop_expired = *killed = 1;
+		c->res->stop_expired = vm->killed = 1;
 	}
-	if (*killed)
-		kill(pid, SIGKILL);
+	if (vm->killed)
+		kill(vm->pid, SIGKILL);
 }
 
 /* Host stdin to the guest, while the VMM takes it; its end becomes "eof". */
@@ -74,22 +90,23 @@ static void forward_stdin(struct channel *c, struct pollfd *p)
 	}
 }
 
-/* Reads console, control and the VMM's stderr until it exits or time runs out. */
-static int pump(struct channel *c, pid_t pid, int out_fd, int err_fd, int ctl_fd, struct strbuf *verr,
-		int *wstatus)
+int vm_poll(struct vm *vm, int ms)
 {
-	struct pollfd p[5] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}, {ctl_fd, POLLIN, 0},
-			      {c->cfg->forward_stdin ? 0 : -1, POLLIN, 0}, {-1, POLLOUT, 0}};
+	struct channel *c = &vm->c;
+	struct pollfd *p = vm->p;
 	char buf[16384];
-	int timed_out = 0, killed = 0;
+	double until = now_sec() + ms / 1000.0;
 	ssize_t n;
 
 	while (p[0].fd >= 0 || p[1].fd >= 0) {
-		watch(c, pid, &timed_out, &killed);
+		int left = (int)((until - now_sec()) * 1000);
+		watch(vm);
 		p[4].fd = c->to_guest.len && c->res->t_app >= 0 ? c->in_fd : -1;
 		/* hold back the host's input while the guest has not taken the last of it */
 		p[3].events = c->to_guest.len < (1 << 16) ? POLLIN : 0;
-		if (poll(p, 5, 200) < 0 && errno != EINTR)
+		if (left <= 0)
+			return 1;
+		if (poll(p, 5, left < 200 ? left : 200) < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < 3; i++) {
 			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
@@ -102,7 +119,7 @@ static int pump(struct channel *c, pid_t pid, int out_fd, int err_fd, int ctl_fd
 			if (i == 0)
 				channel_console(c, buf, (size_t)n);
 			else if (i == 1)
-				sb_add(verr, buf, (size_t)n);
+				sb_add(&vm->verr, buf, (size_t)n);
 			else
 				channel_ctl(c, buf, (size_t)n);
 		}
@@ -111,12 +128,13 @@ static int pump(struct channel *c, pid_t pid, int out_fd, int err_fd, int ctl_fd
 		if (p[4].fd >= 0 && (p[4].revents & (POLLOUT | POLLERR)))
 			channel_flush(c);
 	}
-	/* drain the control FIFO: the status line may arrive just before exit */
-	while (ctl_fd >= 0 && (n = read(ctl_fd, buf, sizeof(buf))) > 0)
-		channel_ctl(c, buf, (size_t)n);
-	while (waitpid(pid, wstatus, 0) < 0 && errno == EINTR)
-		;
-	return timed_out;
+	p[0].fd = p[1].fd = -1;
+	return 0;
+}
+
+pid_t vm_pid(const struct vm *vm)
+{
+	return vm->pid;
 }
 
 static void classify(struct channel *c, const struct vmm_ops *ops, int wstatus, int timed_out)
@@ -190,66 +208,117 @@ static int launch_failed(const struct vmm_ops *ops, const char *bin, int wstatus
 	return 0;
 }
 
-int vmm_run(const struct vm_config *cfg, struct vm_result *res, struct strbuf *err)
+static void vm_free(struct vm *vm)
 {
-	const struct vmm_ops *ops = cfg->vmm ? cfg->vmm : &vmm_qemu;
-	char *tmpl = NULL;
-	int inp[2] = {-1, -1}, outp[2] = {-1, -1}, errp[2] = {-1, -1}, ctl_fd = -1, wstatus = 0, ret = -1, kvm;
-	struct channel c = {.cfg = cfg, .res = res, .in_fd = -1};
-	struct strbuf verr = {0};
-	struct vmm_launch l;
+	int fds[] = {vm->in_w, vm->out_r, vm->err_r, vm->ctl_fd};
 
-	memset(res, 0, sizeof(*res));
-	res->t_init = res->t_app = res->guest_init = -1;
-	if (prepare(cfg, &tmpl, &kvm, &l, err) < 0)
-		return -1;
-	res->accel = kvm ? "kvm" : "tcg";
-	c.ctl_on_console = cfg->ctl_console || !l.ctl_fifo;
-	if ((l.ctl_fifo && (ctl_fd = open(l.ctl_fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) ||
-	    pipe2(inp, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	launch_release(&vm->l);
+	rm_rf(vm->tmpl);
+	free(vm->tmpl);
+	channel_release(&vm->c);
+	sb_release(&vm->verr);
+	vm_result_release(&vm->res);
+	free(vm);
+}
+
+/* The VMM with its stdin, stdout and stderr on pipes of ours. 0, or -1 with err. */
+static int launch(struct vm *vm, struct strbuf *err)
+{
+	int inp[2], outp[2], errp[2];
+
+	if (pipe2(inp, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		sb_addf(err, "cannot set up the VM's channels: %s", strerror(errno));
-		goto out;
+		return -1; /* the few descriptors of a failed pipe2 pair go with the process */
 	}
-	c.t0 = now_sec();
+	vm->c.t0 = now_sec();
 	/* SIGPIPE if the VMM is gone while we write its input: an EPIPE is enough */
 	signal(SIGPIPE, SIG_IGN);
-	pid_t pid = spawn(l.argv, inp[0], outp[1], errp[1]);
-	if (pid < 0) {
-		sb_addf(err, "cannot start '%s': %s", l.argv[0], strerror(errno));
-		goto out;
-	}
+	vm->pid = spawn(vm->l.argv, inp[0], outp[1], errp[1]);
 	close(inp[0]);
 	close(outp[1]);
 	close(errp[1]);
-	inp[0] = outp[1] = errp[1] = -1;
-	c.in_fd = inp[1];
-	fcntl(c.in_fd, F_SETFL, O_NONBLOCK);
-	int timed_out = pump(&c, pid, outp[0], errp[0], ctl_fd, &verr, &wstatus);
-	res->t_end = now_sec() - c.t0;
-	if (launch_failed(ops, l.argv[0], wstatus, &c, &verr, err))
-		goto out;
-	classify(&c, ops, wstatus, timed_out);
-	if (verr.len && res->end == VM_KILLED)
-		res->panic = xstrdup(str_trim(verr.buf));
-	res->console = sb_detach(&c.console);
-	ret = 0;
-out:
-	for (int i = 0; i < 2; i++) {
-		if (inp[i] >= 0)
-			close(inp[i]);
-		if (outp[i] >= 0)
-			close(outp[i]);
-		if (errp[i] >= 0)
-			close(errp[i]);
+	vm->in_w = vm->c.in_fd = inp[1];
+	vm->out_r = outp[0];
+	vm->err_r = errp[0];
+	if (vm->pid < 0) {
+		sb_addf(err, "cannot start '%s': %s", vm->l.argv[0], strerror(errno));
+		return -1;
 	}
-	if (ctl_fd >= 0)
-		close(ctl_fd);
-	launch_release(&l);
-	rm_rf(tmpl);
-	free(tmpl);
-	channel_release(&c);
-	sb_release(&verr);
+	fcntl(vm->in_w, F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+int vm_start(const struct vm_config *cfg, struct vm **out, struct strbuf *err)
+{
+	struct vm *vm = xcalloc(1, sizeof(*vm));
+	int kvm;
+
+	*vm = (struct vm){.cfg = cfg, .ops = cfg->vmm ? cfg->vmm : &vmm_qemu, .in_w = -1, .out_r = -1,
+			  .err_r = -1, .ctl_fd = -1};
+	vm->c = (struct channel){.cfg = cfg, .res = &vm->res, .in_fd = -1};
+	vm->res.t_init = vm->res.t_app = vm->res.guest_init = -1;
+	if (prepare(cfg, &vm->tmpl, &kvm, &vm->l, err) < 0) {
+		free(vm);
+		return -1;
+	}
+	vm->res.accel = kvm ? "kvm" : "tcg";
+	vm->c.ctl_on_console = cfg->ctl_console || !vm->l.ctl_fifo;
+	if (vm->l.ctl_fifo && (vm->ctl_fd = open(vm->l.ctl_fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		sb_addf(err, "cannot set up the VM's channels: %s", strerror(errno));
+		vm_free(vm);
+		return -1;
+	}
+	if (launch(vm, err) < 0) {
+		vm_free(vm);
+		return -1;
+	}
+	vm->p[0] = (struct pollfd){vm->out_r, POLLIN, 0};
+	vm->p[1] = (struct pollfd){vm->err_r, POLLIN, 0};
+	vm->p[2] = (struct pollfd){vm->ctl_fd, POLLIN, 0};
+	vm->p[3] = (struct pollfd){cfg->forward_stdin ? 0 : -1, POLLIN, 0};
+	vm->p[4] = (struct pollfd){-1, POLLOUT, 0};
+	*out = vm;
+	return 0;
+}
+
+int vm_wait(struct vm *vm, struct vm_result *res, struct strbuf *err)
+{
+	char buf[16384];
+	int wstatus = 0, ret = -1;
+	ssize_t n;
+
+	while (vm_poll(vm, 1000))
+		;
+	/* drain the control FIFO: the status line may arrive just before exit */
+	while (vm->ctl_fd >= 0 && (n = read(vm->ctl_fd, buf, sizeof(buf))) > 0)
+		channel_ctl(&vm->c, buf, (size_t)n);
+	while (waitpid(vm->pid, &wstatus, 0) < 0 && errno == EINTR)
+		;
+	vm->res.t_end = now_sec() - vm->c.t0;
+	if (!launch_failed(vm->ops, vm->l.argv[0], wstatus, &vm->c, &vm->verr, err)) {
+		classify(&vm->c, vm->ops, wstatus, vm->timed_out);
+		if (vm->verr.len && vm->res.end == VM_KILLED)
+			vm->res.panic = xstrdup(str_trim(vm->verr.buf));
+		vm->res.console = sb_detach(&vm->c.console);
+		*res = vm->res;
+		memset(&vm->res, 0, sizeof(vm->res));
+		ret = 0;
+	}
+	vm_free(vm);
 	return ret;
+}
+
+int vmm_run(const struct vm_config *cfg, struct vm_result *res, struct strbuf *err)
+{
+	struct vm *vm;
+
+	memset(res, 0, sizeof(*res));
+	if (vm_start(cfg, &vm, err) < 0)
+		return -1;
+	return vm_wait(vm, res, err);
 }
 
 int vmm_describe(const struct vm_config *cfg, struct strbuf *out, struct strbuf *err)

@@ -8,6 +8,7 @@
 #define LUPINE_VMM_H
 
 #include <signal.h>
+#include <sys/types.h>
 
 #include "lib/util.h"
 
@@ -38,9 +39,13 @@ struct vm_config {
 			      * the VM after this many seconds (0: 10) */
 	int forward_stdin;   /* copy lupine's stdin to the application (run config "stdin pipe") */
 	double init_timeout; /* seconds for the init to say it started; 0 for none */
-	volatile sig_atomic_t *stop; /* when it becomes nonzero, the VM is stopped, as by timeout */
+	volatile sig_atomic_t *stop; /* when it becomes nonzero, the VM is stopped, as by
+				      * timeout: SIGTERM to the application through the init,
+				      * the VM killed after stop_timeout (at once before the
+				      * init runs); a signal handler's or another thread's flag */
 	volatile sig_atomic_t *forward; /* when nonzero N: signal N goes to the application, and it is reset */
 	int echo;            /* copy the console to stdout as it comes */
+	int echo_fd;         /* > 0: copy it to this descriptor instead */
 	int ctl_console;     /* the init reports on the console even where the VMM
 			      * has a control port (run --ctl console) */
 };
@@ -110,9 +115,24 @@ struct vm_result {
  * an ordinary kernel.) */
 int vmm_kvm_usable(void);
 
-/* Boots the VM and waits for it to end. Returns 0 with res filled (whatever
- * way the VM ended), or -1 with err set when it could not be launched at
- * all (VMM missing, bad files). Free res with vm_result_release. */
+/* A running VM: vm_start launches it, vm_poll serves it (console, control
+ * lines, stdin, deadlines) a little at a time, vm_wait serves it to its end.
+ * One thread serves a VM; another may stop it through cfg->stop. cfg must
+ * outlive the VM. The VMM dies with lupine (PR_SET_PDEATHSIG: with the
+ * thread that called vm_start). */
+struct vm;
+/* 0 with *vm, or -1 with err set when it could not be started (bad files). */
+int vm_start(const struct vm_config *cfg, struct vm **vm, struct strbuf *err);
+/* Serves the VM for up to ms milliseconds: 1 while the VMM runs, 0 once its output ended. */
+int vm_poll(struct vm *vm, int ms);
+/* Waits for the VM to end and frees it. 0 with res filled (whatever way the
+ * VM ended), or -1 with err set when the VMM could not start at all (missing,
+ * refused its options). Free res with vm_result_release. */
+int vm_wait(struct vm *vm, struct vm_result *res, struct strbuf *err);
+/* The VMM's pid (for measuring it). */
+pid_t vm_pid(const struct vm *vm);
+
+/* vm_start + vm_wait. */
 int vmm_run(const struct vm_config *cfg, struct vm_result *res, struct strbuf *err);
 /* The VMM command line (and its config file, if any) for cfg, without
  * running it; out gets a shell-quoted command line and the file's text. */

@@ -1,0 +1,160 @@
+/* run.c: a bundle as a running VM: checks, launch, the VM, and its exit status. */
+#include "bundle/run.h"
+#include "lib/guard.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct vmm_ops *vmm_of(const struct run_req *rq)
+{
+	return rq->lo.vmm ? rq->lo.vmm : &vmm_qemu;
+}
+
+/* The checks that need no VMM and make no file: the ports against the kernel. */
+static int check_ports(const struct run_req *rq, const struct bundle *b, struct strbuf *err)
+{
+	const struct vmm_ops *vmm = vmm_of(rq);
+
+	if (rq->cfg.nports && !b->net) {
+		sb_addf(err, "-p: this bundle's kernel has no network (CONFIG_VIRTIO_NET); build it with an app "
+			     "manifest that has one, e.g. --app redis");
+		return -1;
+	}
+	if (rq->cfg.nports && vmm != &vmm_qemu)
+		note("firecracker: lupine does not forward ports; route them to %s on tap '%s' yourself",
+		     vmm->guest_ip, rq->cfg.tap ? rq->cfg.tap : "lupine0");
+	return 0;
+}
+
+int bundle_run_check(const struct run_req *rq, struct bundle *b, struct strbuf *err)
+{
+	const struct vmm_ops *vmm = vmm_of(rq);
+
+	if (bundle_load(rq->bundle, b, err) < 0)
+		return -1;
+	if (vmm_check(vmm, rq->cfg.accel, err) < 0)
+		goto fail;
+	for (size_t i = 0; vmm == &vmm_qemu && i < rq->cfg.nports; i++)
+		if (vm_port_check_free(&rq->cfg.ports[i], err) < 0)
+			goto fail;
+	if (check_ports(rq, b, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	bundle_release(b);
+	return -1;
+}
+
+/* The run's files in their private directory, and cfg filled from the bundle. */
+static int launch(struct run_req *rq, struct bundle_vm *bv, struct strbuf *err)
+{
+	if (!rq->lo.vmm)
+		rq->lo.vmm = &vmm_qemu;
+	if (!rq->lo.tmpdir) {
+		/* whatever ends this run, kill -9 included, its files go with it */
+		guard_start();
+		if (!(bv->tmpdir = tmp_dir("run"))) {
+			sb_addf(err, "cannot create a temporary directory: %s", strerror(errno));
+			return -1;
+		}
+		rq->lo.tmpdir = bv->tmpdir;
+	}
+	return bundle_launch(rq->bundle, &bv->b, &rq->lo, &rq->cfg, &bv->l, err);
+}
+
+static void release(struct bundle_vm *bv)
+{
+	launch_release(&bv->l);
+	bundle_release(&bv->b);
+	if (bv->tmpdir) {
+		rm_rf(bv->tmpdir);
+		free(bv->tmpdir);
+		bv->rq->lo.tmpdir = NULL;
+	}
+	memset(bv, 0, sizeof(*bv));
+}
+
+int bundle_vm_start(struct run_req *rq, struct bundle_vm *bv, struct strbuf *err)
+{
+	memset(bv, 0, sizeof(*bv));
+	bv->rq = rq;
+	if (bundle_run_check(rq, &bv->b, err) < 0)
+		return -1;
+	if (launch(rq, bv, err) < 0 || vm_start(&rq->cfg, &bv->vm, err) < 0) {
+		release(bv);
+		return -1;
+	}
+	return 0;
+}
+
+int bundle_vm_wait(struct bundle_vm *bv, struct vm_result *res, struct strbuf *err)
+{
+	int ret = vm_wait(bv->vm, res, err);
+
+	release(bv);
+	return ret;
+}
+
+int bundle_run(struct run_req *rq, struct vm_result *res, struct strbuf *err)
+{
+	struct bundle_vm bv;
+
+	if (bundle_vm_start(rq, &bv, err) < 0)
+		return -1;
+	return bundle_vm_wait(&bv, res, err);
+}
+
+int bundle_run_describe(struct run_req *rq, struct strbuf *out, struct strbuf *err)
+{
+	struct bundle_vm bv = {.rq = rq};
+	int ret = -1;
+
+	if (bundle_load(rq->bundle, &bv.b, err) < 0)
+		return -1;
+	if (check_ports(rq, &bv.b, err) == 0 && launch(rq, &bv, err) == 0)
+		ret = vmm_describe(&rq->cfg, out, err);
+	release(&bv);
+	return ret;
+}
+
+/* Why a VM that did not report the application's status ended. */
+static int end_status(const struct vm_result *r, double timeout, struct strbuf *msg)
+{
+	switch (r->end) {
+	case VM_EXITED:
+		return r->status;
+	case VM_PANIC:
+		sb_addf(msg, "lupine: the guest kernel panicked:\n%s", r->panic ? r->panic : "");
+		return RUN_EXIT_PANIC;
+	case VM_TIMEOUT:
+		if (r->stop_expired)
+			sb_addf(msg, "lupine: the application did not end within the stop timeout after --timeout "
+				     "%.0f s; killed the VM\n", timeout);
+		else if (r->t_init < 0)
+			sb_addf(msg, "lupine: the kernel did not reach init within the boot timeout; the console "
+				     "above shows how far it got\n");
+		else
+			sb_addf(msg, "lupine: stopped the VM after --timeout %.0f s\n", timeout);
+		return RUN_EXIT_TIMEOUT;
+	case VM_KILLED:
+		sb_addf(msg, "lupine: the VMM ended abnormally (status %d)%s%s\n", r->vmm_status, r->panic ? ": " : "",
+			r->panic ? r->panic : "");
+		return RUN_EXIT_NO_STATUS;
+	case VM_NO_STATUS:
+		sb_addf(msg, "lupine: the VM stopped without the init reporting a status%s\n",
+			r->t_init < 0 ? " (the kernel never started the init)" : "");
+		return RUN_EXIT_NO_STATUS;
+	}
+	return RUN_EXIT_NO_STATUS;
+}
+
+int run_exit_status(const struct vm_result *r, double timeout, int stop_signal, struct strbuf *msg)
+{
+	if (stop_signal && r->end != VM_EXITED) {
+		if (r->stop_expired)
+			sb_addf(msg, "lupine: the application did not end within the stop timeout; killed the VM\n");
+		return 128 + stop_signal;
+	}
+	return end_status(r, timeout, msg);
+}

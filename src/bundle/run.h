@@ -1,0 +1,54 @@
+/* run.h: a bundle as a running VM: its checks, its launch (launch.h) and the
+ * VM (vm/vmm.h), and the exit status a run's end becomes. What `lupine run`,
+ * the readiness checks, the benchmarks and lupine-runc's monitor all use. */
+#ifndef LUPINE_BUNDLE_RUN_H
+#define LUPINE_BUNDLE_RUN_H
+
+#include "bundle/launch.h"
+
+/* lupine run's own exit statuses, kept apart from common application ones */
+enum {
+	RUN_EXIT_NO_STATUS = 122, /* the VM ended without the init reporting (VMM killed, reset) */
+	RUN_EXIT_PANIC = 123,     /* the kernel panicked */
+	RUN_EXIT_TIMEOUT = 124,   /* --timeout ran out, or init was not reached in time */
+	RUN_EXIT_LAUNCH = 125,    /* could not start: bad bundle, VMM missing, port in use */
+};
+
+struct run_req {
+	const char *bundle;    /* the bundle directory */
+	struct launch_opts lo; /* lo.vmm NULL: QEMU; lo.tmpdir NULL: a private one, removed after */
+	struct vm_config cfg;  /* accel, ports, timeouts, echo, stop: the run's own; the
+				* kernel, initrd, disk, command line, memory and NIC
+				* are filled from the bundle by bundle_vm_start */
+};
+
+/* A bundle being run. */
+struct bundle_vm {
+	struct run_req *rq;
+	struct bundle b;
+	struct launch l;
+	struct vm *vm;
+	char *tmpdir; /* made here when rq->lo.tmpdir was NULL */
+};
+
+/* Loads rq->bundle and checks it can run as asked (the VMM is there, the
+ * ports are free, the kernel has a NIC for them) before making any file.
+ * 0, or -1 with a one-line err. Then bundle_release(b). */
+int bundle_run_check(const struct run_req *rq, struct bundle *b, struct strbuf *err);
+/* Checks, launches and starts the VM. 0, or -1 with err (nothing left). rq
+ * must outlive bv; its cfg is changed to this run's. */
+int bundle_vm_start(struct run_req *rq, struct bundle_vm *bv, struct strbuf *err);
+/* Waits for it to end (see vm_wait) and releases bv. 0 with res, or -1 with err. */
+int bundle_vm_wait(struct bundle_vm *bv, struct vm_result *res, struct strbuf *err);
+/* bundle_vm_start + bundle_vm_wait. */
+int bundle_run(struct run_req *rq, struct vm_result *res, struct strbuf *err);
+/* The VMM's command line (and config file) for rq, without running it (run --dry-run). */
+int bundle_run_describe(struct run_req *rq, struct strbuf *out, struct strbuf *err);
+
+/* The status `lupine run` exits with for how the VM ended: the application's,
+ * 128+N when lupine was stopped by signal N (stop_signal, 0: none) and the
+ * application did not end by itself, else one of RUN_EXIT_*; when it is not
+ * the application's own, a "lupine: ..." line saying why goes to msg. */
+int run_exit_status(const struct vm_result *r, double timeout, int stop_signal, struct strbuf *msg);
+
+#endif
