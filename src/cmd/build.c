@@ -2,8 +2,7 @@
  * Options and validation only; bundle/make.c does the work. */
 #include "cmd/cmds.h"
 #include "cmd/options.h"
-#include "bundle/make.h"
-#include "bundle/recipe.h"
+#include "apps/build.h"
 #include "lib/guard.h"
 #include "rootfs/rootfs.h"
 #include "source/source.h"
@@ -76,53 +75,12 @@ static const char usage[] =
 struct build_opts {
 	struct build_req req;
 	struct kspec spec;
-	struct strlist add_host, add_guest, env, cmd, args, exposed;
-	struct recipe recipe;
-	char *program; /* a recipe's program built on the host */
+	struct strlist add_host, add_guest, env, cmd, args;
+	struct recipe_build recipe; /* SOURCE app:NAME */
 	int mem_given, autom;
 	char *out;
 	char *derived; /* --auto: the derived manifest (a temporary file) */
 };
-
-/* SOURCE app:NAME: the recipe's source, command, environment, user, files
- * and ports, on NAME's own manifest kernel; the command line still wins. */
-static void apply_recipe(struct build_opts *o)
-{
-	struct strbuf err = {0};
-	struct build_req *r = &o->req;
-	struct strlist env = {0};
-
-	if (recipe_load(r->source + 4, &o->recipe, &err) < 0)
-		die("%s", err.buf);
-	r->source = o->recipe.source;
-	if (o->recipe.build && !(o->program = recipe_program(&o->recipe, &err)))
-		die("%s", err.buf);
-	if (o->program)
-		r->source = o->program;
-	if (!o->cmd.n && !o->args.n)
-		for (size_t i = 0; i < o->recipe.cmd.n; i++)
-			strlist_add(&o->cmd, o->recipe.cmd.v[i]);
-	for (size_t i = 0; i < o->recipe.env.n; i++)
-		strlist_add(&env, o->recipe.env.v[i]);
-	for (size_t i = 0; i < o->env.n; i++)
-		strlist_add(&env, o->env.v[i]);
-	strlist_release(&o->env);
-	o->env = env;
-	if (!o->spec.napps && !o->spec.nfiles && !o->spec.general && !o->spec.baseline)
-		kspec_add_app(&o->spec, o->recipe.name);
-	if (!o->mem_given && o->recipe.memory_mib)
-		r->mem_mib = o->recipe.memory_mib;
-	r->workdir = r->workdir ? r->workdir : o->recipe.workdir;
-	r->user = o->recipe.user;
-	r->file_paths = &o->recipe.file_paths;
-	r->file_texts = &o->recipe.file_texts;
-	for (size_t i = 0; i < o->recipe.ports.n; i++) {
-		char *p = xasprintf("%s/tcp", o->recipe.ports.v[i]);
-		strlist_add(&o->exposed, p);
-		free(p);
-	}
-	r->exposed = &o->exposed;
-}
 
 static void on_signal(int sig)
 {
@@ -271,8 +229,6 @@ int cmd_build(int argc, char **argv)
 	o.out = o.req.out ? xstrdup(o.req.out)
 	      : str_starts(o.req.source, "app:") ? xasprintf("%s.lupine", o.req.source + 4)
 						  : source_default_name(o.req.source);
-	if (str_starts(o.req.source, "app:"))
-		apply_recipe(&o);
 	o.req.out = o.out;
 	o.req.spec = &o.spec;
 	o.req.add_host = &o.add_host;
@@ -280,6 +236,11 @@ int cmd_build(int argc, char **argv)
 	o.req.env = &o.env;
 	o.req.cmd = &o.cmd;
 	o.req.args = &o.args;
+	/* app:NAME: the recipe's source, command, environment, user, files and
+	 * ports, on NAME's own manifest kernel; the command line still wins */
+	if (str_starts(o.req.source, "app:") &&
+	    recipe_build_fill(&o.recipe, o.req.source + 4, &o.req, &o.spec, o.mem_given, &err) < 0)
+		die("%s", err.buf);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
@@ -301,9 +262,7 @@ int cmd_build(int argc, char **argv)
 	strlist_release(&o.env);
 	strlist_release(&o.cmd);
 	strlist_release(&o.args);
-	strlist_release(&o.exposed);
-	recipe_release(&o.recipe);
-	free(o.program);
+	recipe_build_release(&o.recipe);
 	free(o.out);
 	free(o.derived);
 	return 0;

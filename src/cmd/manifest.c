@@ -6,7 +6,7 @@
 #include "cmd/cmds.h"
 #include "cmd/options.h"
 #include "bundle/ready.h"
-#include "bundle/recipe.h"
+#include "apps/recipe.h"
 #include "kernel/kderive.h"
 #include "lib/guard.h"
 #include "lib/progress.h"

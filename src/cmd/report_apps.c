@@ -1,9 +1,9 @@
 /* report_apps.c: the applications of `lupine bench report`: each app's recipe
  * built on the kernels it is compared on, and its client check as readiness. */
-#include "bundle/recipe.h"
+#include "apps/recipe.h"
 #include "bundle/ready.h"
 #include "cmd/report.h"
-#include "lib/progress.h"
+#include "apps/build.h"
 #include "vm/vmm.h"
 
 #include <stdio.h>
@@ -17,36 +17,38 @@ int report_variant_wanted(const struct report *r, const char *variant)
 	return 1;
 }
 
+/* The kernel a report variant names. */
+static enum apps_kernel kernel_of(const char *variant)
+{
+	if (!strcmp(variant, "kml"))
+		return APPS_KML;
+	if (!strcmp(variant, "general"))
+		return APPS_GENERAL;
+	return !strcmp(variant, "microvm") ? APPS_MICROVM : APPS_OWN;
+}
+
 char *report_bundle(struct report *r, const char *app, const char *variant)
 {
-	char *key = xasprintf("%s/%s", app, variant), *src = xasprintf("app:%s", app);
-	char *dir = report_path(r, "bundles"), *out = xasprintf("%s/%s-%s.lupine", dir, app, variant);
+	char *key = xasprintf("%s/%s", app, variant), *dir = report_path(r, "bundles");
+	char *out = xasprintf("%s/%s-%s.lupine", dir, app, variant);
 	char *log = xasprintf("%s/%s-%s.build.log", dir, app, variant);
-	const char *flag = !strcmp(variant, "kml") ? "--kml" : !strcmp(variant, "general") ? "--general" : NULL;
-	char *argv[] = {"/proc/self/exe", "build", src, "-q", "-o", out, (char *)flag, NULL, NULL};
+	struct strbuf err = {0};
 
-	if (!strcmp(variant, "microvm")) {
-		argv[6] = "--baseline";
-		argv[7] = "microvm";
-	}
 	if (!strlist_has(&r->built, key)) {
-		char *label = xasprintf("report: building %s on its %s kernel", app, variant);
+		note("report: building %s on its %s kernel ...", app, variant);
 		mkdir_p(dir, 0755);
-		if (progress_run_logged(argv, log, label) != 0) {
-			char *why = file_tail(log, 300);
-			report_md(r, "\n**%s on %s: the build failed** (%s): %s", app, variant, log, why);
+		if (apps_build(app, out, kernel_of(variant), log, &err) < 0) {
+			report_md(r, "\n**%s on %s: the build failed** (%s): %.300s", app, variant, log, err.buf);
 			r->trouble = 1;
-			free(why);
 			free(out);
 			out = NULL;
 		} else {
 			strlist_add(&r->built, key);
 		}
-		free(label);
 	}
+	sb_release(&err);
 	free(log);
 	free(dir);
-	free(src);
 	free(key);
 	return out;
 }

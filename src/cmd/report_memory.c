@@ -1,7 +1,7 @@
 /* report_memory.c: section 3 of `lupine bench report`: the smallest memory at
  * which each app still answers its client, per kernel; then density: host
  * memory and CPU of idle VMs. */
-#include "bundle/recipe.h"
+#include "apps/recipe.h"
 #include "bundle/ready.h"
 #include "cmd/report.h"
 

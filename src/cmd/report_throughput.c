@@ -1,7 +1,7 @@
 /* report_throughput.c: section 5 of `lupine bench report`: each app under a real
  * load generator on its own kernel, +KML, general and microvm, the same rootfs,
  * the kernels alternating run by run. A load that stalls is reported. */
-#include "bundle/recipe.h"
+#include "apps/recipe.h"
 #include "bundle/ready.h"
 #include "cmd/report.h"
 #include "lib/stats.h"

@@ -198,6 +198,20 @@ static void pids(const struct knotes *k, size_t first, struct strbuf *out)
 	sb_adds(out, ")");
 }
 
+void knotes_needed(const struct knotes *k, struct strlist *options)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		const struct knote *n = &k->v[i];
+		struct strbuf text = {0};
+		if (!n->missing || n->probe || !str_starts(n->option, "CONFIG_"))
+			continue;
+		kfeature_options_text(n->option, &text);
+		if (!strlist_has(options, text.buf))
+			strlist_add(options, text.buf);
+		sb_release(&text);
+	}
+}
+
 size_t knotes_diagnose(const struct knotes *k, int verbose, struct strbuf *out)
 {
 	size_t lines = 0;

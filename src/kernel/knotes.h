@@ -37,4 +37,9 @@ void knotes_release(struct knotes *k);
  * verbose. Returns the lines added. */
 size_t knotes_diagnose(const struct knotes *k, int verbose, struct strbuf *out);
 
+/* The options the diagnosis names (missing features, start-up probes left
+ * out), each once, as it words them ("CONFIG_SIGNALFD", "CONFIG_A and
+ * CONFIG_B"), appended to options. */
+void knotes_needed(const struct knotes *k, struct strlist *options);
+
 #endif

@@ -1,5 +1,5 @@
 /* recipe.c: application recipes (configs/apps/NAME.recipe): load and check one. */
-#include "bundle/recipe.h"
+#include "apps/recipe.h"
 #include "lib/embedded.h"
 #include "lib/json.h"
 

@@ -1,6 +1,6 @@
 /* program.c: a recipe's program built from source on the host (Go's HTTP server,
  * the static hello-world), cached by what went into it. */
-#include "bundle/recipe.h"
+#include "apps/recipe.h"
 #include "lib/cache.h"
 #include "lib/hash.h"
 #include "lib/progress.h"

@@ -1,0 +1,108 @@
+/* build.c: a recipe as a build request; an app's bundle on one of the kernels it is compared on. */
+#include "apps/build.h"
+#include "lib/progress.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int recipe_build_fill(struct recipe_build *rb, const char *name, struct build_req *req, struct kspec *spec,
+		      int mem_given, struct strbuf *err)
+{
+	struct recipe *r = &rb->recipe;
+
+	memset(rb, 0, sizeof(*rb));
+	if (recipe_load(name, r, err) < 0)
+		return -1;
+	req->source = r->source;
+	if (r->build && !(rb->program = recipe_program(r, err)))
+		return -1;
+	if (rb->program)
+		req->source = rb->program;
+	if ((!req->cmd || !req->cmd->n) && (!req->args || !req->args->n)) {
+		for (size_t i = 0; i < r->cmd.n; i++)
+			strlist_add(&rb->cmd, r->cmd.v[i]);
+		req->cmd = &rb->cmd;
+	}
+	for (size_t i = 0; i < r->env.n; i++)
+		strlist_add(&rb->env, r->env.v[i]);
+	for (size_t i = 0; req->env && i < req->env->n; i++)
+		strlist_add(&rb->env, req->env->v[i]);
+	req->env = &rb->env;
+	if (!spec->napps && !spec->nfiles && !spec->general && !spec->baseline)
+		kspec_add_app(spec, r->name);
+	if (!mem_given && r->memory_mib)
+		req->mem_mib = r->memory_mib;
+	req->workdir = req->workdir ? req->workdir : r->workdir;
+	req->user = r->user;
+	req->file_paths = &r->file_paths;
+	req->file_texts = &r->file_texts;
+	for (size_t i = 0; i < r->ports.n; i++) {
+		char *p = xasprintf("%s/tcp", r->ports.v[i]);
+		strlist_add(&rb->exposed, p);
+		free(p);
+	}
+	req->exposed = &rb->exposed;
+	return 0;
+}
+
+void recipe_build_release(struct recipe_build *rb)
+{
+	recipe_release(&rb->recipe);
+	free(rb->program);
+	strlist_release(&rb->env);
+	strlist_release(&rb->cmd);
+	strlist_release(&rb->exposed);
+	memset(rb, 0, sizeof(*rb));
+}
+
+const char *apps_kernel_name(enum apps_kernel k)
+{
+	static const char *const names[] = {"own", "general", "kml", "microvm", "derived"};
+	return names[k];
+}
+
+/* build --auto derives the manifest from a recording run first: for now
+ * through `lupine build --auto` itself, its output in log. */
+static int build_auto(const char *name, const char *out, const char *log, struct strbuf *err)
+{
+	char *src = xasprintf("app:%s", name), *self = xasprintf("/proc/self/exe");
+	char *argv[] = {self, "build", src, "-q", "-o", (char *)out, "--auto", NULL};
+	int st = progress_run_logged(argv, log ? log : "/dev/null", NULL);
+
+	if (st != 0) {
+		char *why = log ? file_tail(log, 600) : xstrdup("");
+		sb_addf(err, "%s", *why ? why : "lupine build --auto failed");
+		free(why);
+	}
+	free(src);
+	free(self);
+	return st == 0 ? 0 : -1;
+}
+
+int apps_build(const char *name, const char *out, enum apps_kernel k, const char *log, struct strbuf *err)
+{
+	struct build_req req = {.out = out, .rootfs = "auto", .mem_mib = 128};
+	struct strlist none = {0};
+	struct recipe_build rb;
+	struct build_res res;
+	struct kspec spec = {.general = k == APPS_GENERAL, .kml = k == APPS_KML,
+			     .baseline = k == APPS_MICROVM ? "microvm" : NULL};
+	int ret = -1;
+
+	if (k == APPS_AUTO)
+		return build_auto(name, out, log, err);
+	req.add_host = req.add_guest = req.env = req.cmd = req.args = &none;
+	req.spec = &spec;
+	if (recipe_build_fill(&rb, name, &req, &spec, 0, err) == 0 && bundle_build(&req, &res, err) == 0) {
+		build_res_release(&res);
+		ret = 0;
+	}
+	if (ret < 0 && log) {
+		char *line = xasprintf("lupine: %s\n", err->buf);
+		file_write_atomic(log, line, strlen(line), 0644);
+		free(line);
+	}
+	recipe_build_release(&rb);
+	kspec_release(&spec);
+	return ret;
+}

@@ -1,0 +1,38 @@
+/* build.h: a recipe as a build: what `lupine build app:NAME` takes from the
+ * recipe, and the bundles `apps test` and the report build for an app on
+ * each kernel it is compared on. */
+#ifndef LUPINE_APPS_BUILD_H
+#define LUPINE_APPS_BUILD_H
+
+#include "apps/recipe.h"
+#include "bundle/make.h"
+
+/* What a recipe adds to a build request; release after the build. */
+struct recipe_build {
+	struct recipe recipe;
+	char *program; /* a "build:FILE" recipe's program, built on the host */
+	struct strlist env, cmd, exposed;
+};
+
+/* Loads recipe name and fills what req leaves open: its source (the built
+ * program for "build:"), command (unless req has a command or arguments),
+ * environment (the recipe's, then req's over it), memory (unless
+ * mem_given), working directory, user, files and exposed ports; and spec
+ * gets the app's own manifest when it names no kernel. 0, or -1 with err. */
+int recipe_build_fill(struct recipe_build *rb, const char *name, struct build_req *req, struct kspec *spec,
+		      int mem_given, struct strbuf *err);
+void recipe_build_release(struct recipe_build *rb);
+
+/* The kernels an app is built on: its own manifest, lupine-general, its own
+ * + KML, the microvm baseline, or base + a manifest derived from its client
+ * check (build --auto). */
+enum apps_kernel { APPS_OWN, APPS_GENERAL, APPS_KML, APPS_MICROVM, APPS_AUTO };
+/* "own", "general", "kml", "microvm", "derived". */
+const char *apps_kernel_name(enum apps_kernel k);
+
+/* lupine build app:NAME -o out on kernel k, in this process (its progress
+ * as lupine_quiet says); a failure's reason goes to log too (may be NULL).
+ * 0, or -1 with a one-line err. */
+int apps_build(const char *name, const char *out, enum apps_kernel k, const char *log, struct strbuf *err);
+
+#endif
