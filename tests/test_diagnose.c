@@ -2,7 +2,7 @@
  * application needed (kernel/missing.patch, the init's notes, lupine run's
  * diagnosis), on the real base kernel in QEMU. */
 #include "harness.h"
-#include "kernel/kderive.h"
+#include "manifest/kderive.h"
 #include "lib/util.h"
 
 #include <stdio.h>

@@ -176,11 +176,12 @@ static const struct {
 	{"stage", " lib stage "},
 	{"source", " lib stage source "},
 	{"kernel", " lib kernel "},
+	{"manifest", " lib kernel manifest "},
 	{"oci", " lib oci "},
 	{"rootfs", " lib rootfs "},
 	{"vm", " lib rootfs vm guest "},
 	{"bundle", " lib stage source kernel rootfs vm bundle guest "},
-	{"cmd", " lib stage source kernel rootfs vm bundle guest oci cmd "},
+	{"cmd", " lib stage source kernel manifest rootfs vm bundle guest oci cmd "},
 };
 
 static void check_includes(const char *dir, const char *may, const char *file)

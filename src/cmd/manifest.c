@@ -1,15 +1,15 @@
 /* manifest.c: `lupine manifest` derives an application's kernel options from
  * what it does: built on lupine-general, booted with the kernel recording
  * (lupine run --record-features) while a workload runs against it, its
- * notes resolved to options (kernel/kderive.h). --prune then drops, one
+ * notes resolved to options (manifest/kderive.h). --prune then drops, one
  * kernel build each, the options the workload does without. */
 #include "cmd/cmds.h"
 #include "cmd/options.h"
 #include "cmd/readiness.h"
 #include "bundle/recipe.h"
-#include "kernel/kderive.h"
 #include "lib/guard.h"
 #include "lib/progress.h"
+#include "manifest/kderive.h"
 #include "vm/vmm.h"
 
 #include <errno.h>

@@ -3,8 +3,8 @@
 #include "cmd/cmds.h"
 #include "cmd/options.h"
 #include "bundle/launch.h"
-#include "kernel/knotes.h"
 #include "lib/guard.h"
+#include "manifest/knotes.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -1,11 +1,11 @@
 /* kderive.h: an application's manifest from what it did. The notes of a
- * recording run (kernel/knotes.h) become the options that build each
+ * recording run (manifest/knotes.h) become the options that build each
  * feature it used or reached for, with the options those depend on, minus
  * what Lupine's base kernel has already. */
 #ifndef LUPINE_KDERIVE_H
 #define LUPINE_KDERIVE_H
 
-#include "kernel/knotes.h"
+#include "manifest/knotes.h"
 
 struct kderived {
 	char *option;       /* "CONFIG_SIGNALFD" */

@@ -1,7 +1,7 @@
 /* kderive.c: notes of a recording run -> the options an application needs, with their dependencies. */
-#include "kernel/kderive.h"
+#include "manifest/kderive.h"
+#include "manifest/kfeature.h"
 #include "kernel/kbuild.h"
-#include "kernel/kfeature.h"
 #include "kernel/kindex_impl.h"
 #include "kernel/kspec.h"
 
