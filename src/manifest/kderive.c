@@ -1,8 +1,8 @@
 /* kderive.c: notes of a recording run -> the options an application needs, with their dependencies. */
 #include "manifest/kderive.h"
-#include "manifest/kfeature.h"
 #include "kernel/kbuild.h"
-#include "kernel/kindex_impl.h"
+#include "kernel/kindex.h"
+#include "kernel/ksource.h"
 #include "kernel/kspec.h"
 
 #include <ctype.h>
@@ -88,11 +88,12 @@ static void required_symbols(const char *conj, struct strlist *out)
 static void close_dependencies(struct kderivation *d, const struct kconfig_frag *base, const struct kindex *idx)
 {
 	for (size_t i = 0; i < d->n; i++) {
-		const struct kdef *def = kindex_first_def(idx, d->v[i].option + 7);
+		const char *const *deps;
+		size_t ndeps = kindex_depends(idx, d->v[i].option + 7, &deps);
 		char *why = xasprintf("needed by %s", d->v[i].option);
-		for (size_t j = 0; def && j < def->ndeps; j++) {
+		for (size_t j = 0; j < ndeps; j++) {
 			struct strlist syms = {0};
-			required_symbols(def->deps[j], &syms);
+			required_symbols(deps[j], &syms);
 			for (size_t k = 0; k < syms.n; k++)
 				add(d, base, syms.v[k], why, 1);
 			strlist_release(&syms);
