@@ -189,13 +189,9 @@ static void drop_orphans(struct kderivation *d, const struct strlist *dropped)
 {
 	for (size_t i = 0; i < d->n;) {
 		const struct kderived *o = &d->v[i];
-		int needed = !o->dependency;
-		for (size_t j = 0; j < o->why.n && !needed; j++) {
-			int gone = 0;
-			for (size_t k = 0; k < dropped->n && !gone; k++)
-				gone = str_starts(o->why.v[j], "needed by ") && !strcmp(o->why.v[j] + 10, dropped->v[k]);
-			needed = !gone;
-		}
+		int needed = !o->dependency || o->why.n;
+		for (size_t j = 0; j < o->needed_by.n && !needed; j++)
+			needed = !strlist_has(dropped, o->needed_by.v[j]);
 		if (needed)
 			i++;
 		else
