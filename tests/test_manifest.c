@@ -1,7 +1,9 @@
 /* test_manifest.c: manifest/ in-process, on derivations built by hand: the
- * fragment kderive_render writes. No kernel tree, no VM. */
+ * fragment kderive_render writes, --prune's candidates and orphans. No
+ * kernel tree, no VM. */
 #include "harness.h"
 #include "manifest/kderive.h"
+#include "manifest/prune.h"
 #include "lib/util.h"
 
 #include <stdlib.h>
@@ -37,6 +39,27 @@ static void example(struct kderivation *d)
 	put(d, "CONFIG_INET", 1, "", "CONFIG_IPV6|CONFIG_NFS_FS");
 	put(d, "CONFIG_PACKET", 0, "AF_PACKET sockets by y", "");
 	put(d, "CONFIG_SHMEM", 1, "", "CONFIG_TMPFS");
+}
+
+/* d's options, space-separated, in order. */
+static char *options(const struct kderivation *d)
+{
+	struct strbuf sb = {0};
+
+	for (size_t i = 0; i < d->n; i++)
+		sb_addf(&sb, "%s%s", i ? " " : "", d->v[i].option);
+	return sb_detach(&sb);
+}
+
+static void check_list(const struct strlist *l, const char *want)
+{
+	struct strbuf sb = {0};
+
+	for (size_t i = 0; i < l->n; i++)
+		sb_addf(&sb, "%s%s", i ? " " : "", l->v[i]);
+	if (strcmp(sb.buf ? sb.buf : "", want))
+		check_fail(__FILE__, __LINE__, "got '%s', wanted '%s'", sb.buf ? sb.buf : "", want);
+	sb_release(&sb);
 }
 
 /* The fragment's text, byte for byte as before "needed by" had a list of its own. */
@@ -76,7 +99,58 @@ static void test_render_text(void)
 	kderivation_release(&d);
 }
 
+/* What the programs asked for is tried, in order; dependencies and the NIC never. */
+static void test_prune_candidates(void)
+{
+	struct kderivation d;
+	struct strlist cand = {0};
+
+	example(&d);
+	put(&d, "CONFIG_VIRTIO_NET", 0, "the VM's network interface, eth0 (virtio-net)", "");
+	CHECK_INT(kderive_prunable(&d, &cand), 4);
+	check_list(&cand, "CONFIG_SIGNALFD CONFIG_NET CONFIG_IPV6 CONFIG_PACKET");
+	strlist_release(&cand);
+	kderivation_release(&d);
+	memset(&d, 0, sizeof(d));
+	CHECK_INT(kderive_prunable(&d, &cand), 0);
+	CHECK_INT(cand.n, 0);
+}
+
+/* A dependency goes once every option needing it was dropped; one a
+ * feature uses stays whatever depends on it. */
+static void test_drop_orphans(void)
+{
+	struct kderivation d;
+	struct strlist dropped = {0};
+
+	example(&d);
+	CHECK_INT(kderive_drop_orphans(&d, &dropped), 0);
+	strlist_add(&dropped, "CONFIG_IPV6");
+	kderive_drop(&d, "CONFIG_IPV6");
+	CHECK_INT(kderive_drop_orphans(&d, &dropped), 0); /* INET: NFS_FS still needs it */
+	strlist_add(&dropped, "CONFIG_NFS_FS");
+	strlist_add(&dropped, "CONFIG_PACKET");
+	kderive_drop(&d, "CONFIG_PACKET");
+	CHECK_INT(kderive_drop_orphans(&d, &dropped), 1);
+	char *left = options(&d);
+	if (strcmp(left, "CONFIG_SIGNALFD CONFIG_NET CONFIG_SHMEM"))
+		check_fail(__FILE__, __LINE__, "left: %s", left);
+	free(left);
+	/* everything needing SHMEM gone: SHMEM too, and the fragment says nothing of it */
+	strlist_add(&dropped, "CONFIG_TMPFS");
+	CHECK_INT(kderive_drop_orphans(&d, &dropped), 1);
+	char *text = kderive_render(&d, "", NULL);
+	CHECK_NOT_CONTAINS(text, "SHMEM");
+	CHECK_CONTAINS(text, "# mq_open() by x, AF_PACKET sockets by y, needed by CONFIG_IPV6, needed by "
+			     "CONFIG_PACKET\nCONFIG_NET=y\n");
+	free(text);
+	strlist_release(&dropped);
+	kderivation_release(&d);
+}
+
 const struct test manifest_tests[] = {
     {"manifest/render-text", test_render_text, 0},
+    {"manifest/prune-candidates", test_prune_candidates, 0},
+    {"manifest/drop-orphans", test_drop_orphans, 0},
     {0, 0, 0},
 };
