@@ -1,11 +1,13 @@
 /* test_manifest.c: manifest/ in-process, on derivations built by hand: the
- * fragment kderive_render writes, --prune's candidates and orphans. No
- * kernel tree, no VM. */
+ * fragment kderive_render writes, --prune's candidates and orphans, and the
+ * recorded-features file. No kernel tree, no VM. */
 #include "harness.h"
+#include "manifest/features.h"
 #include "manifest/kderive.h"
 #include "manifest/prune.h"
 #include "lib/util.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,9 +150,56 @@ static void test_drop_orphans(void)
 	kderivation_release(&d);
 }
 
+/* What --record-features writes, lupine manifest reads back: the same notes, in order. */
+static void test_features_file(void)
+{
+	static const char want[] = "used syscall #282 31 postgres\nused family #10 32 nginx: worker\n"
+				   "missing syscall sys_signalfd4 31 postgres\n";
+	struct strlist used = {0}, missing = {0}, u = {0}, m = {0};
+	char *path = xasprintf("%s/features", test_tmpdir()), *bad = xasprintf("%s/no/features", test_tmpdir());
+
+	strlist_add(&used, "syscall #282 31 postgres");
+	strlist_add(&used, "family #10 32 nginx: worker");
+	strlist_add(&missing, "syscall sys_signalfd4 31 postgres");
+	CHECK_INT(features_write(path, &used, &missing), 0);
+	char *text = file_read(path, NULL);
+	CHECK(text && !strcmp(text, want));
+	free(text);
+	CHECK_INT(features_read(path, &u, &m), 0);
+	check_list(&u, "syscall #282 31 postgres family #10 32 nginx: worker");
+	check_list(&m, "syscall sys_signalfd4 31 postgres");
+	strlist_release(&u);
+	strlist_release(&m);
+	/* blank and unknown lines are skipped; no notes is an empty file */
+	const char *odd = "used a 1 x\n\nnoise\nmissing b 2 y\n";
+	CHECK_INT(file_write_atomic(path, odd, strlen(odd), 0644), 0);
+	CHECK_INT(features_read(path, &u, &m), 0);
+	check_list(&u, "a 1 x");
+	check_list(&m, "b 2 y");
+	strlist_release(&u);
+	strlist_release(&m);
+	CHECK_INT(features_write(path, &u, &m), 0);
+	text = file_read(path, NULL);
+	CHECK(text && !*text);
+	free(text);
+	/* errors come back with errno, and nothing read */
+	errno = 0;
+	CHECK_INT(features_write(bad, &used, &missing), -1);
+	CHECK_INT(errno, ENOENT);
+	errno = 0;
+	CHECK_INT(features_read(bad, &u, &m), -1);
+	CHECK_INT(errno, ENOENT);
+	CHECK_INT(u.n + m.n, 0);
+	strlist_release(&used);
+	strlist_release(&missing);
+	free(path);
+	free(bad);
+}
+
 const struct test manifest_tests[] = {
     {"manifest/render-text", test_render_text, 0},
     {"manifest/prune-candidates", test_prune_candidates, 0},
     {"manifest/drop-orphans", test_drop_orphans, 0},
+    {"manifest/features-file", test_features_file, 0},
     {0, 0, 0},
 };

@@ -10,6 +10,7 @@
 #include "bundle/recipe.h"
 #include "lib/guard.h"
 #include "lib/progress.h"
+#include "manifest/features.h"
 #include "manifest/prune.h"
 #include "vm/vmm.h"
 
@@ -110,20 +111,6 @@ static int workload_passes(const struct manifest_opts *o, const char *bundle, co
 	return unharmed || (t >= 0 && features);
 }
 
-/* The features file: "used ..." and "missing ..." lines, split. */
-static void read_features(const char *path, struct strlist *used, struct strlist *missing)
-{
-	char *text = file_read(path, NULL);
-
-	for (char *line = text ? strtok(text, "\n") : NULL; line; line = strtok(NULL, "\n")) {
-		if (str_starts(line, "used "))
-			strlist_add(used, line + 5);
-		else if (str_starts(line, "missing "))
-			strlist_add(missing, line + 8);
-	}
-	free(text);
-}
-
 /* Records a run on lupine-general and derives; 0, or -1 with err. */
 static int derive(const struct manifest_opts *o, struct kderivation *d, size_t *nfeatures, struct strbuf *err)
 {
@@ -150,7 +137,8 @@ static int derive(const struct manifest_opts *o, struct kderivation *d, size_t *
 		free(why);
 		goto out;
 	}
-	read_features(feat, &used, &missing);
+	/* a file the run did not write has no features: said below */
+	features_read(feat, &used, &missing);
 	if (!used.n) {
 		char *why = file_tail(rlog, 600);
 		/* the init reads the kernel's notes as the application ends: a VM

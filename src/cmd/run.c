@@ -4,6 +4,7 @@
 #include "cmd/options.h"
 #include "bundle/launch.h"
 #include "lib/guard.h"
+#include "manifest/features.h"
 #include "manifest/knotes.h"
 
 #include <errno.h>
@@ -222,20 +223,6 @@ static void diagnose(const struct vm_result *r, int verbose)
 	sb_release(&out);
 }
 
-/* --record-features: every note the kernel made, as the init sent them. */
-static void write_features(const char *path, const struct vm_result *r)
-{
-	struct strbuf text = {0};
-
-	for (size_t i = 0; i < r->used.n; i++)
-		sb_addf(&text, "used %s\n", r->used.v[i]);
-	for (size_t i = 0; i < r->missing.n; i++)
-		sb_addf(&text, "missing %s\n", r->missing.v[i]);
-	if (file_write_atomic(path, text.buf ? text.buf : "", text.len, 0644) < 0)
-		fprintf(stderr, "lupine: cannot write '%s': %s\n", path, strerror(errno));
-	sb_release(&text);
-}
-
 /* Everything a run checks before it makes any file. */
 static void validate(struct run_opts *o, const struct bundle *b)
 {
@@ -277,8 +264,9 @@ static int boot(struct run_opts *o, struct strbuf *err)
 	if (vmm_run(&o->cfg, &r, err) < 0)
 		return -1;
 	diagnose(&r, o->verbose);
-	if (o->features)
-		write_features(o->features, &r);
+	/* --record-features: every note the kernel made, as the init sent them */
+	if (o->features && features_write(o->features, &r.used, &r.missing) < 0)
+		fprintf(stderr, "lupine: cannot write '%s': %s\n", o->features, strerror(errno));
 	if (stop_signal && r.end != VM_EXITED) {
 		if (r.stop_expired)
 			fprintf(stderr, "lupine: the application did not end within the stop timeout; killed the VM\n");
