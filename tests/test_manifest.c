@@ -12,7 +12,8 @@
 #include <string.h>
 
 /* Appends an option to d; why and needed_by are "|"-separated lists ("" for none). */
-static void put(struct kderivation *d, const char *option, int dependency, const char *why, const char *needed_by)
+static void put(struct kderivation *d, const char *option, int dependency, const char *why,
+		const char *needed_by)
 {
 	const char *lists[] = {why, needed_by};
 
