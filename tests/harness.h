@@ -85,6 +85,7 @@ extern const struct test lifecycle_tests[];
 extern const struct test apps_tests[];
 extern const struct test registry_tests[];
 extern const struct test kfeature_tests[];
+extern const struct test manifest_tests[];
 extern const struct test bench_tests[];
 extern const struct test oci_tests[];
 extern const struct test runc_tests[];

@@ -2,7 +2,7 @@
  * application needed (kernel/missing.patch, the init's notes, lupine run's
  * diagnosis), on the real base kernel in QEMU. */
 #include "harness.h"
-#include "kernel/kderive.h"
+#include "manifest/kderive.h"
 #include "lib/util.h"
 
 #include <stdio.h>
@@ -216,6 +216,13 @@ static void test_derive_skips_survived(void)
 	CHECK_NOT_CONTAINS(text, "CONFIG_SMP=y");
 	CHECK_CONTAINS(text, "# not derived: get_mempolicy (CONFIG_NUMA)");
 	free(text);
+	/* features in why, the options depending on it in needed_by */
+	for (size_t i = 0; i < d.n; i++) {
+		CHECK_INT(d.v[i].dependency, d.v[i].why.n == 0);
+		CHECK(!d.v[i].dependency || d.v[i].needed_by.n > 0);
+		for (size_t j = 0; j < d.v[i].why.n; j++)
+			CHECK(!str_starts(d.v[i].why.v[j], "needed by "));
+	}
 	kderivation_release(&d);
 
 	/* the application failed on the recording kernel: what it lacked may be why */

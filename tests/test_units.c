@@ -170,7 +170,8 @@ static void test_bundle_json(void)
 }
 
 /* The arrows between src/ folders run one way (src/README.md): a folder
- * includes only itself and the folders listed for it. */
+ * includes only itself and the folders listed for it, and another folder's
+ * NAME_impl.h (its private tables) never. */
 static const struct {
 	const char *dir, *may;
 } layers[] = {
@@ -178,11 +179,13 @@ static const struct {
 	{"stage", " lib stage "},
 	{"source", " lib stage source "},
 	{"kernel", " lib kernel "},
+	{"manifest", " lib kernel manifest "},
 	{"oci", " lib oci "},
 	{"rootfs", " lib rootfs "},
 	{"vm", " lib rootfs vm guest "},
 	{"bundle", " lib stage source kernel rootfs vm bundle guest "},
-	{"cmd", " lib stage source kernel rootfs vm bundle guest oci cmd "},
+	{"apps", " lib kernel vm bundle manifest apps "},
+	{"cmd", " lib stage source kernel manifest rootfs vm bundle guest oci apps cmd "},
 };
 
 static void check_includes(const char *dir, const char *may, const char *file)
@@ -194,10 +197,14 @@ static void check_includes(const char *dir, const char *may, const char *file)
 		char *q = p + 10, *slash = strchr(q, '/'), *quote = strchr(q, '"');
 		if (!slash || !quote || slash > quote)
 			continue;
-		char *folder = xasprintf(" %.*s ", (int)(slash - q), q);
+		char *folder = xasprintf(" %.*s ", (int)(slash - q), q), *own = xasprintf(" %s ", dir);
 		if (!strstr(may, folder))
 			check_fail(__FILE__, __LINE__, "%s includes %.*s: %s may not call up", path, (int)(quote - q), q,
 				   dir);
+		else if (strcmp(folder, own) && quote - q > 7 && !strncmp(quote - 7, "_impl.h", 7))
+			check_fail(__FILE__, __LINE__, "%s includes %.*s: private to its folder", path,
+				   (int)(quote - q), q);
+		free(own);
 		free(folder);
 	}
 	free(text);

@@ -2,7 +2,7 @@
 #include "apps/test.h"
 #include "apps/compare.h"
 #include "bundle/ready.h"
-#include "kernel/knotes.h"
+#include "manifest/knotes.h"
 #include "vm/vmm.h"
 
 #include <stdio.h>

@@ -4,9 +4,9 @@
 #include "kernel/configs.h"
 #include "kernel/kbaseline.h"
 #include "kernel/kbuild.h"
-#include "kernel/kfeature.h"
-#include "vm/hello.h"
 #include "kernel/kspec.h"
+#include "manifest/kfeature.h"
+#include "vm/hello.h"
 
 #include <errno.h>
 #include <getopt.h>

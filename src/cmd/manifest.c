@@ -1,15 +1,16 @@
 /* manifest.c: `lupine manifest` derives an application's kernel options from
  * what it does: built on lupine-general, booted with the kernel recording
  * (lupine run --record-features) while a workload runs against it, its
- * notes resolved to options (kernel/kderive.h). --prune then drops, one
- * kernel build each, the options the workload does without. */
+ * notes resolved to options (manifest/kderive.h). --prune then drops, one
+ * kernel build each, the options the workload does without (which ones it
+ * tries, and what goes with them: manifest/prune.h). */
 #include "cmd/cmds.h"
 #include "cmd/options.h"
 #include "bundle/ready.h"
 #include "apps/recipe.h"
-#include "kernel/kderive.h"
 #include "lib/guard.h"
 #include "lib/progress.h"
+#include "manifest/prune.h"
 #include "vm/vmm.h"
 
 #include <errno.h>
@@ -166,41 +167,12 @@ out:
 	return ret;
 }
 
-/* Every option the program asked for may be one it can do without (an
- * IPv6 socket it tries and does without, a probe); what others depend on
- * and the NIC are obviously required. */
-static int prunable(const struct kderived *o)
-{
-	return !o->dependency && strcmp(o->option, "CONFIG_VIRTIO_NET");
-}
-
-/* Options only there for the sake of dropped ones go too. */
-static void drop_orphans(struct kderivation *d, const struct strlist *dropped)
-{
-	for (size_t i = 0; i < d->n;) {
-		const struct kderived *o = &d->v[i];
-		int needed = !o->dependency;
-		for (size_t j = 0; j < o->why.n && !needed; j++) {
-			int gone = 0;
-			for (size_t k = 0; k < dropped->n && !gone; k++)
-				gone = str_starts(o->why.v[j], "needed by ") && !strcmp(o->why.v[j] + 10, dropped->v[k]);
-			needed = !gone;
-		}
-		if (needed)
-			i++;
-		else
-			kderive_drop(d, o->option);
-	}
-}
-
 /* Loupe-style: without each prunable option in turn, does the workload still pass? */
 static void prune(const struct manifest_opts *o, struct kderivation *d, struct strlist *dropped)
 {
 	struct strlist cand = {0};
 
-	for (size_t i = 0; i < d->n; i++)
-		if (prunable(&d->v[i]))
-			strlist_add(&cand, d->v[i].option);
+	kderive_prunable(d, &cand);
 	for (size_t i = 0; i < cand.n; i++) {
 		char *text = kderive_render(d, "", cand.v[i]), *frag = xasprintf("%s/prune.config", o->dir);
 		char *bundle = xasprintf("%s/prune-%zu.lupine", o->dir, i), *log = xasprintf("%s/prune.log", o->dir);
@@ -219,7 +191,7 @@ static void prune(const struct manifest_opts *o, struct kderivation *d, struct s
 		free(frag);
 		free(text);
 	}
-	drop_orphans(d, dropped);
+	kderive_drop_orphans(d, dropped);
 	strlist_release(&cand);
 }
 

@@ -3,7 +3,8 @@
 #include "cmd/cmds.h"
 #include "cmd/options.h"
 #include "bundle/run.h"
-#include "kernel/knotes.h"
+#include "manifest/features.h"
+#include "manifest/knotes.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -182,20 +183,6 @@ static void diagnose(const struct vm_result *r, int verbose)
 	sb_release(&out);
 }
 
-/* --record-features: every note the kernel made, as the init sent them. */
-static void write_features(const char *path, const struct vm_result *r)
-{
-	struct strbuf text = {0};
-
-	for (size_t i = 0; i < r->used.n; i++)
-		sb_addf(&text, "used %s\n", r->used.v[i]);
-	for (size_t i = 0; i < r->missing.n; i++)
-		sb_addf(&text, "missing %s\n", r->missing.v[i]);
-	if (file_write_atomic(path, text.buf ? text.buf : "", text.len, 0644) < 0)
-		fprintf(stderr, "lupine: cannot write '%s': %s\n", path, strerror(errno));
-	sb_release(&text);
-}
-
 /* Boots the bundle and waits for it; the exit status, or -1 with err. */
 static int boot(struct run_opts *o, struct strbuf *err)
 {
@@ -214,8 +201,9 @@ static int boot(struct run_opts *o, struct strbuf *err)
 	if (bundle_run(&o->rq, &r, err) < 0)
 		return -1;
 	diagnose(&r, o->verbose);
-	if (o->features)
-		write_features(o->features, &r);
+	/* --record-features: every note the kernel made, as the init sent them */
+	if (o->features && features_write(o->features, &r.used, &r.missing) < 0)
+		fprintf(stderr, "lupine: cannot write '%s': %s\n", o->features, strerror(errno));
 	ret = run_exit_status(&r, o->rq.cfg.timeout, stop_signal, &msg);
 	fputs(msg.buf ? msg.buf : "", stderr);
 	sb_release(&msg);

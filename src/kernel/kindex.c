@@ -331,3 +331,11 @@ int kindex_has(const struct kindex *idx, const char *name)
 {
 	return kindex_first_def(idx, name) != NULL;
 }
+
+size_t kindex_depends(const struct kindex *idx, const char *name, const char *const **deps)
+{
+	const struct kdef *def = kindex_first_def(idx, name);
+
+	*deps = def ? (const char *const *)def->deps : NULL;
+	return def ? def->ndeps : 0;
+}

@@ -15,6 +15,10 @@ void kindex_free(struct kindex *idx);
 int kindex_has(const struct kindex *idx, const char *name);
 /* Closest defined symbol name to NAME (a spelling hint), or NULL. */
 const char *kindex_suggest(const struct kindex *idx, const char *name);
+/* The "depends on" conjuncts of NAME's first definition, inherited ones
+ * first ("NET && INET", "!UML"): returns how many and points *deps at them
+ * (owned by idx, valid until kindex_free); 0 when NAME is not defined. */
+size_t kindex_depends(const struct kindex *idx, const char *name, const char *const **deps);
 
 /* Appends to out why NAME resolved to `got` instead of `want` in the final
  * config: the unmet "depends on" clause and its unset symbols, or the

@@ -1,16 +1,17 @@
 /* kderive.h: an application's manifest from what it did. The notes of a
- * recording run (kernel/knotes.h) become the options that build each
+ * recording run (manifest/knotes.h) become the options that build each
  * feature it used or reached for, with the options those depend on, minus
  * what Lupine's base kernel has already. */
 #ifndef LUPINE_KDERIVE_H
 #define LUPINE_KDERIVE_H
 
-#include "kernel/knotes.h"
+#include "manifest/knotes.h"
 
 struct kderived {
-	char *option;       /* "CONFIG_SIGNALFD" */
-	struct strlist why; /* "signalfd4() by postgres", "needed by CONFIG_IPV6" */
-	int dependency;     /* added only because a derived option depends on it */
+	char *option;             /* "CONFIG_SIGNALFD" */
+	struct strlist why;       /* the features that use it: "signalfd4() by postgres" */
+	struct strlist needed_by; /* the derived options that depend on it: "CONFIG_IPV6" */
+	int dependency;           /* added only because a derived option depends on it */
 };
 
 struct kderivation {
@@ -30,8 +31,10 @@ int kderive(const char *source, const struct knotes *k, int net, int survived, s
 	    struct strbuf *err);
 
 /* The derivation as a config fragment: header lines (already "# "-prefixed),
- * then per option a comment saying why and "CONFIG_X=y", leaving out the
- * option `without` (NULL: none; a --prune trial). Caller frees. */
+ * then per option a comment saying why ("signalfd4() by postgres, needed by
+ * CONFIG_IPV6": the features, then the options depending on it) and
+ * "CONFIG_X=y", leaving out the option `without` (NULL: none; a --prune
+ * trial). Caller frees. */
 char *kderive_render(const struct kderivation *d, const char *header, const char *without);
 
 /* Removes option from d (and nothing else); 1 if it was there. */

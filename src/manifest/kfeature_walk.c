@@ -5,7 +5,7 @@
  * (SYSCALL_DEFINEn(name, ...)) or in a struct's initialiser (`.name =
  * "tmpfs"`), and the conditions that matter are whole `#ifdef CONFIG_X`
  * blocks. One pass over the tree's .c files finds them all. */
-#include "kernel/kfeature_impl.h"
+#include "manifest/kfeature_impl.h"
 
 #include <dirent.h>
 #include <stdio.h>

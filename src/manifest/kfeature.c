@@ -1,6 +1,6 @@
 /* kfeature.c: the feature table, cached per kernel source, looked up by name, and what a
  * program sees when a feature is left out. */
-#include "kernel/kfeature.h"
+#include "manifest/kfeature.h"
 #include "lib/cache.h"
 #include "lib/hash.h"
 

@@ -24,7 +24,7 @@ struct knotes {
 };
 
 /* Resolves the notes against the kernel source (NULL: the default) and its
- * feature table (kernel/kfeature.h), in order, duplicates (same feature)
+ * feature table (manifest/kfeature.h), in order, duplicates (same feature)
  * kept once per process. 0, or -1 with err set when the source or table
  * cannot be read. */
 int knotes_resolve(const char *source, const struct strlist *missing, const struct strlist *used,

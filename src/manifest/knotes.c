@@ -1,7 +1,7 @@
 /* knotes.c: a run's kernel notes, resolved to options, and the diagnosis lupine run prints. */
-#include "kernel/knotes.h"
+#include "manifest/knotes.h"
+#include "manifest/kfeature.h"
 #include "kernel/configs.h"
-#include "kernel/kfeature.h"
 #include "kernel/ksource.h"
 
 #include <stdio.h>

@@ -8,7 +8,7 @@
  * line names no option of its own (kernel/time builds posix-timers.o under
  * POSIX_TIMERS that way; mm/Makefile puts obj-$(CONFIG_ADVISE_SYSCALLS)
  * under `ifdef CONFIG_MMU`, and the innermost wins). */
-#include "kernel/kfeature_impl.h"
+#include "manifest/kfeature_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* kderive.c: notes of a recording run -> the options an application needs, with their dependencies. */
-#include "kernel/kderive.h"
+#include "manifest/kderive.h"
 #include "kernel/kbuild.h"
-#include "kernel/kfeature.h"
-#include "kernel/kindex_impl.h"
+#include "kernel/kindex.h"
+#include "kernel/ksource.h"
 #include "kernel/kspec.h"
 
 #include <ctype.h>
@@ -23,11 +23,13 @@ static int in_base(const struct kconfig_frag *base, const char *option)
 	return v && !strcmp(v, "y");
 }
 
-/* Adds option (unless base has it) with a reason. */
+/* Adds option (unless base has it) for a feature that uses it (why) or for
+ * the derived option that depends on it (by); one of the two is NULL. */
 static void add(struct kderivation *d, const struct kconfig_frag *base, const char *option, const char *why,
-		int dependency)
+		const char *by)
 {
 	struct kderived *o = find(d, option);
+	struct strlist *list;
 
 	if (in_base(base, option))
 		return;
@@ -37,12 +39,13 @@ static void add(struct kderivation *d, const struct kconfig_frag *base, const ch
 		o = &d->v[d->n++];
 		memset(o, 0, sizeof(*o));
 		o->option = xstrdup(option);
-		o->dependency = dependency;
-	} else if (!dependency) {
+		o->dependency = by != NULL;
+	} else if (!by) {
 		o->dependency = 0;
 	}
-	if (!strlist_has(&o->why, why))
-		strlist_add(&o->why, why);
+	list = by ? &o->needed_by : &o->why;
+	if (!strlist_has(list, by ? by : why))
+		strlist_add(list, by ? by : why);
 }
 
 /* "signalfd4() by postgres", "AF_INET6 sockets by nginx", "fs proc by python3" */
@@ -88,16 +91,16 @@ static void required_symbols(const char *conj, struct strlist *out)
 static void close_dependencies(struct kderivation *d, const struct kconfig_frag *base, const struct kindex *idx)
 {
 	for (size_t i = 0; i < d->n; i++) {
-		const struct kdef *def = kindex_first_def(idx, d->v[i].option + 7);
-		char *why = xasprintf("needed by %s", d->v[i].option);
-		for (size_t j = 0; def && j < def->ndeps; j++) {
+		/* the option's own string, not d->v, which add may move */
+		const char *by = d->v[i].option, *const *deps;
+		size_t ndeps = kindex_depends(idx, by + 7, &deps);
+		for (size_t j = 0; j < ndeps; j++) {
 			struct strlist syms = {0};
-			required_symbols(def->deps[j], &syms);
+			required_symbols(deps[j], &syms);
 			for (size_t k = 0; k < syms.n; k++)
-				add(d, base, syms.v[k], why, 1);
+				add(d, base, syms.v[k], NULL, by);
 			strlist_release(&syms);
 		}
-		free(why); /* d->v may have moved: no pointer into it is kept */
 	}
 }
 
@@ -162,13 +165,13 @@ int kderive(const char *source, const struct knotes *k, int net, int survived, s
 		}
 		char *why = reason(n), *opts = xstrdup(n->option);
 		for (char *o = strtok(opts, ","); o; o = strtok(NULL, ","))
-			add(out, &base, o, why, 0);
+			add(out, &base, o, why, NULL);
 		free(opts);
 		free(why);
 	}
 	strlist_release(&gone);
 	if (net || find(out, "CONFIG_INET") || find(out, "CONFIG_IPV6"))
-		add(out, &base, "CONFIG_VIRTIO_NET", "the VM's network interface, eth0 (virtio-net)", 0);
+		add(out, &base, "CONFIG_VIRTIO_NET", "the VM's network interface, eth0 (virtio-net)", NULL);
 	close_dependencies(out, &base, idx);
 	kindex_free(idx);
 	kconfig_frag_release(&base);
@@ -190,6 +193,8 @@ char *kderive_render(const struct kderivation *d, const char *header, const char
 			sb_adds(&out, "# ");
 			for (size_t j = 0; j < d->v[i].why.n; j++)
 				sb_addf(&out, "%s%s", j ? ", " : "", d->v[i].why.v[j]);
+			for (size_t j = 0; j < d->v[i].needed_by.n; j++)
+				sb_addf(&out, "%sneeded by %s", d->v[i].why.n + j ? ", " : "", d->v[i].needed_by.v[j]);
 			sb_addf(&out, "\n%s=y\n", d->v[i].option);
 		}
 	}
@@ -204,6 +209,7 @@ int kderive_drop(struct kderivation *d, const char *option)
 		return 0;
 	free(o->option);
 	strlist_release(&o->why);
+	strlist_release(&o->needed_by);
 	memmove(o, o + 1, (size_t)(d->v + d->n - o - 1) * sizeof(*o));
 	d->n--;
 	return 1;
@@ -214,6 +220,7 @@ void kderivation_release(struct kderivation *d)
 	for (size_t i = 0; i < d->n; i++) {
 		free(d->v[i].option);
 		strlist_release(&d->v[i].why);
+		strlist_release(&d->v[i].needed_by);
 	}
 	free(d->v);
 	strlist_release(&d->absent);

@@ -7,7 +7,7 @@
  * Makefile line that builds the defining file. Socket families (include/linux/socket.h) are read
  * the same way from the file that registers their struct net_proto_family,
  * filesystem types from their struct file_system_type. */
-#include "kernel/kfeature_impl.h"
+#include "manifest/kfeature_impl.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* kfeature_nr.c: system call and socket family numbers, as a running kernel reports them, to names. */
-#include "kernel/kfeature.h"
+#include "manifest/kfeature.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,9 +1,9 @@
-/* kfeature_impl.h (kernel/ internal): the definitions kfeature_walk.c finds in a tree's C files,
+/* kfeature_impl.h (manifest/ internal): the definitions kfeature_walk.c finds in a tree's C files,
  * for kfeature_scan.c to turn into table entries. */
-#ifndef LUPINE_KERNEL_KFEATURE_IMPL_H
-#define LUPINE_KERNEL_KFEATURE_IMPL_H
+#ifndef LUPINE_MANIFEST_KFEATURE_IMPL_H
+#define LUPINE_MANIFEST_KFEATURE_IMPL_H
 
-#include "kernel/kfeature.h"
+#include "manifest/kfeature.h"
 
 /* The characters of a C identifier, for strspn. */
 #define KF_IDENT "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
