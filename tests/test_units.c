@@ -179,7 +179,7 @@ static const struct {
 	{"stage", " lib stage "},
 	{"source", " lib stage source "},
 	{"kernel", " lib kernel "},
-	{"manifest", " lib kernel manifest "},
+	{"manifest", " lib stage source kernel rootfs vm bundle guest manifest "},
 	{"oci", " lib oci "},
 	{"rootfs", " lib rootfs "},
 	{"vm", " lib rootfs vm guest "},

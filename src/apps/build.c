@@ -1,6 +1,8 @@
 /* build.c: a recipe as a build request; an app's bundle on one of the kernels it is compared on. */
 #include "apps/build.h"
-#include "lib/progress.h"
+#include "lib/guard.h"
+
+#include <errno.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,28 +57,49 @@ void recipe_build_release(struct recipe_build *rb)
 	memset(rb, 0, sizeof(*rb));
 }
 
+void recipe_manifest_fill(const struct recipe *r, struct manifest_req *m)
+{
+	if (!m->probe) {
+		m->probe = r->check;
+		m->expect = r->expect;
+	}
+	if (!m->port && r->ports.n)
+		m->port = r->ports.v[0];
+	if (!m->mem)
+		m->mem = r->memory_mib;
+	if (!m->timeout && r->check_timeout > 0)
+		m->timeout = r->check_timeout;
+}
+
 const char *apps_kernel_name(enum apps_kernel k)
 {
 	static const char *const names[] = {"own", "general", "kml", "microvm", "derived"};
 	return names[k];
 }
 
-/* build --auto derives the manifest from a recording run first: for now
- * through `lupine build --auto` itself, its output in log. */
-static int build_auto(const char *name, const char *out, const char *log, struct strbuf *err)
+/* build --auto: base + the manifest derived from a recording run of the recipe's check. */
+static int build_auto(struct build_req *req, const struct recipe *rec, struct strbuf *err)
 {
-	char *src = xasprintf("app:%s", name), *self = xasprintf("/proc/self/exe");
-	char *argv[] = {self, "build", src, "-q", "-o", (char *)out, "--auto", NULL};
-	int st = progress_run_logged(argv, log ? log : "/dev/null", NULL);
+	char *source = xasprintf("app:%s", rec->name);
+	struct manifest_req m = {.source = source, .build = req};
+	struct build_res res;
+	char *dir = tmp_dir("auto");
+	int ret;
 
-	if (st != 0) {
-		char *why = log ? file_tail(log, 600) : xstrdup("");
-		sb_addf(err, "%s", *why ? why : "lupine build --auto failed");
-		free(why);
+	if (!dir) {
+		sb_addf(err, "cannot create a temporary directory: %s", strerror(errno));
+		free(source);
+		return -1;
 	}
-	free(src);
-	free(self);
-	return st == 0 ? 0 : -1;
+	m.dir = dir;
+	recipe_manifest_fill(rec, &m);
+	ret = manifest_build(&m, req->out, &res, err);
+	if (ret == 0)
+		build_res_release(&res);
+	rm_rf(dir);
+	free(dir);
+	free(source);
+	return ret;
 }
 
 int apps_build(const char *name, const char *out, enum apps_kernel k, const char *log, struct strbuf *err)
@@ -89,14 +112,14 @@ int apps_build(const char *name, const char *out, enum apps_kernel k, const char
 			     .baseline = k == APPS_MICROVM ? "microvm" : NULL};
 	int ret = -1;
 
-	if (k == APPS_AUTO)
-		return build_auto(name, out, log, err);
 	req.add_host = req.add_guest = req.env = req.cmd = req.args = &none;
 	req.spec = &spec;
-	if (recipe_build_fill(&rb, name, &req, &spec, 0, err) == 0 && bundle_build(&req, &res, err) == 0) {
+	if (recipe_build_fill(&rb, name, &req, &spec, 0, err) < 0)
+		ret = -1;
+	else if (k == APPS_AUTO)
+		ret = build_auto(&req, &rb.recipe, err);
+	else if ((ret = bundle_build(&req, &res, err)) == 0)
 		build_res_release(&res);
-		ret = 0;
-	}
 	if (ret < 0 && log) {
 		char *line = xasprintf("lupine: %s\n", err->buf);
 		file_write_atomic(log, line, strlen(line), 0644);

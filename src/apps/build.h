@@ -6,6 +6,7 @@
 
 #include "apps/recipe.h"
 #include "bundle/make.h"
+#include "manifest/record.h"
 
 /* What a recipe adds to a build request; release after the build. */
 struct recipe_build {
@@ -22,6 +23,10 @@ struct recipe_build {
 int recipe_build_fill(struct recipe_build *rb, const char *name, struct build_req *req, struct kspec *spec,
 		      int mem_given, struct strbuf *err);
 void recipe_build_release(struct recipe_build *rb);
+/* A recipe's part of a manifest derivation: its client check as the
+ * workload (m->probe NULL) with its expected text, and its first port,
+ * memory and check timeout where m leaves them open. */
+void recipe_manifest_fill(const struct recipe *r, struct manifest_req *m);
 
 /* The kernels an app is built on: its own manifest, lupine-general, its own
  * + KML, the microvm baseline, or base + a manifest derived from its client

@@ -79,7 +79,6 @@ struct build_opts {
 	struct recipe_build recipe; /* SOURCE app:NAME */
 	int mem_given, autom;
 	char *out;
-	char *derived; /* --auto: the derived manifest (a temporary file) */
 };
 
 static void on_signal(int sig)
@@ -164,34 +163,23 @@ static void parse(struct build_opts *o, int argc, char **argv)
 		    "--workdir run 'lupine manifest' yourself and build with --config");
 }
 
-/* --auto: lupine manifest SOURCE -o FILE -- ARGS, its progress on our stderr. */
-static void derive_manifest(struct build_opts *o, const char *source)
+/* --auto: the manifest derived from a recording run of SOURCE (for app:NAME
+ * with its client check as the workload), then the bundle on base + it. */
+static int build_auto(struct build_opts *o, const char *source, struct build_res *res, struct strbuf *err)
 {
-	char *dir = tmp_dir("auto"), *argv[64];
-	int k = 0;
+	struct manifest_req m = {.source = source, .build = &o->req};
+	char *dir = tmp_dir("auto");
+	int ret;
 
 	if (!dir)
 		die("cannot create a temporary directory: %s", strerror(errno));
-	o->derived = xasprintf("%s/manifest.config", dir);
-	argv[k++] = "/proc/self/exe";
-	argv[k++] = "manifest";
-	argv[k++] = (char *)source;
-	argv[k++] = "-o";
-	argv[k++] = o->derived;
-	if (o->req.ksource) {
-		argv[k++] = "--source";
-		argv[k++] = (char *)o->req.ksource;
-	}
-	if (o->args.n)
-		argv[k++] = "--";
-	for (size_t i = 0; i < o->args.n && k < 62; i++)
-		argv[k++] = o->args.v[i];
-	argv[k] = NULL;
-	fflush(stdout);
-	if (run_cmd(argv, -1) != 0)
-		die("--auto: deriving the manifest failed (above); nothing was built");
-	kspec_add_file(&o->spec, o->derived);
+	m.dir = dir;
+	if (str_starts(source, "app:"))
+		recipe_manifest_fill(&o->recipe.recipe, &m);
+	ret = manifest_build(&m, o->out, res, err);
+	rm_rf(dir);
 	free(dir);
+	return ret;
 }
 
 static void report(const struct build_req *r, const struct build_res *res)
@@ -221,11 +209,11 @@ int cmd_build(int argc, char **argv)
 	struct build_opts o = {0};
 	struct build_res res;
 	struct strbuf err = {0};
+	const char *source;
 
 	parse(&o, argc, argv);
 	guard_start(); /* and for kill -9: staging goes with us */
-	if (o.autom)
-		derive_manifest(&o, o.req.source);
+	source = o.req.source;
 	o.out = o.req.out ? xstrdup(o.req.out)
 	      : str_starts(o.req.source, "app:") ? xasprintf("%s.lupine", o.req.source + 4)
 						  : source_default_name(o.req.source);
@@ -244,16 +232,12 @@ int cmd_build(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	if (bundle_build(&o.req, &res, &err) < 0)
+	if (o.autom && build_auto(&o, source, &res, &err) < 0)
+		die("--auto: %s; nothing was built", err.buf);
+	if (!o.autom && bundle_build(&o.req, &res, &err) < 0)
 		die("%s", err.buf);
-	if (o.derived) {
-		char *keep = xasprintf("%s/manifest.config", o.out);
-		if (file_copy(o.derived, keep, 0644) < 0)
-			die("cannot write '%s': %s", keep, strerror(errno));
-		free(keep);
-	}
 	report(&o.req, &res);
-	if (o.derived)
+	if (o.autom)
 		printf("manifest %s/manifest.config (derived by --auto)\n", o.out);
 	build_res_release(&res);
 	kspec_release(&o.spec);
@@ -264,6 +248,5 @@ int cmd_build(int argc, char **argv)
 	strlist_release(&o.args);
 	recipe_build_release(&o.recipe);
 	free(o.out);
-	free(o.derived);
 	return 0;
 }

@@ -1,27 +1,15 @@
 /* manifest.c: `lupine manifest` derives an application's kernel options from
- * what it does: built on lupine-general, booted with the kernel recording
- * (lupine run --record-features) while a workload runs against it, its
- * notes resolved to options (manifest/kderive.h). --prune then drops, one
- * kernel build each, the options the workload does without (which ones it
- * tries, and what goes with them: manifest/prune.h). */
+ * what it does (manifest/record.h): options and validation only. */
 #include "cmd/cmds.h"
 #include "cmd/options.h"
-#include "bundle/ready.h"
-#include "apps/recipe.h"
+#include "apps/build.h"
 #include "lib/guard.h"
-#include "lib/progress.h"
-#include "manifest/prune.h"
-#include "vm/vmm.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* seconds the application gets to end after the workload passed: the init
- * reads the kernel's notes as it ends */
-#define STOP_TIMEOUT 30
 
 static const char usage[] =
 	"usage: lupine manifest SOURCE [--workload CMD] [--port GUEST] [-o FRAGMENT] [--prune]\n"
@@ -55,145 +43,9 @@ static const char usage[] =
 struct manifest_opts {
 	const char *source, *workload, *port, *output, *ksource;
 	struct strlist args;
-	struct recipe recipe;
-	int has_recipe, prune, mem;
+	int prune, mem;
 	double timeout;
-	char *dir; /* private temporary directory */
 };
-
-/* lupine build SOURCE [--general | --config FRAG] -o OUT [-- ARGS]; 0 or -1 (log has why). */
-static int build_bundle(const struct manifest_opts *o, const char *frag, const char *out, const char *log)
-{
-	char *argv[64];
-	int k = 0;
-
-	argv[k++] = "/proc/self/exe";
-	argv[k++] = "build";
-	argv[k++] = (char *)o->source;
-	argv[k++] = "-q";
-	argv[k++] = "-o";
-	argv[k++] = (char *)out;
-	argv[k++] = frag ? "--config" : "--general";
-	if (frag)
-		argv[k++] = (char *)frag;
-	if (o->ksource) {
-		argv[k++] = "--source";
-		argv[k++] = (char *)o->ksource;
-	}
-	if (o->args.n)
-		argv[k++] = "--";
-	for (size_t i = 0; i < o->args.n && k < 62; i++)
-		argv[k++] = o->args.v[i];
-	argv[k] = NULL;
-	return progress_run_logged(argv, log, NULL) == 0 ? 0 : -1;
-}
-
-/* One run of bundle with the workload; 1 if the workload passed. notes:
- * record, and the kernel's notes go there. Without a workload the recording
- * run passes however the application exits, a trial (notes NULL) only when
- * it exits 0; clean (if not NULL) says whether the application came through
- * it unharmed. */
-static int workload_passes(const struct manifest_opts *o, const char *bundle, struct readiness *notes,
-			   const char *log, int *clean)
-{
-	int hp = o->port ? vm_port_unused() : 0;
-	char *port = o->port ? xasprintf("%d:%s", hp, o->port) : NULL;
-	const char *probe = o->workload ? o->workload : o->has_recipe ? o->recipe.check : NULL;
-	const char *expect = o->workload ? NULL : o->has_recipe ? o->recipe.expect : NULL;
-	struct readiness rd = {.port = port, .host_port = hp, .probe = probe, .expect = expect, .log = log,
-			       .record = notes != NULL, .stop_timeout = STOP_TIMEOUT};
-	double t = ready_time(&rd, bundle, o->mem, o->timeout);
-
-	free(port);
-	int unharmed = t >= 0 && (probe || expect || rd.status == 0);
-	if (clean)
-		*clean = unharmed;
-	if (notes) {
-		notes->used = rd.used;
-		notes->missing = rd.missing;
-	} else {
-		readiness_release(&rd);
-	}
-	return unharmed || (t >= 0 && notes);
-}
-
-/* Records a run on lupine-general and derives; 0, or -1 with err. */
-static int derive(const struct manifest_opts *o, struct kderivation *d, size_t *nfeatures, struct strbuf *err)
-{
-	char *bundle = xasprintf("%s/general.lupine", o->dir), *blog = xasprintf("%s/build.log", o->dir);
-	char *rlog = xasprintf("%s/run.log", o->dir);
-	struct readiness notes = {0};
-	struct knotes k = {0};
-	int ret = -1;
-
-	note("manifest: building %s on lupine-general, the recording kernel ...", o->source);
-	if (build_bundle(o, NULL, bundle, blog) < 0) {
-		char *why = file_tail(blog, 600);
-		sb_addf(err, "cannot build %s: %s", o->source, why);
-		free(why);
-		goto out;
-	}
-	note("manifest: running it with the kernel recording, %s ...",
-	     o->workload || o->has_recipe ? "until the workload passes" : "until it exits");
-	int clean = 0;
-	if (!workload_passes(o, bundle, &notes, rlog, &clean)) {
-		char *why = file_tail(rlog, 600);
-		sb_addf(err, "the workload did not pass on lupine-general within %.0f s, so nothing can be derived from it; "
-			     "the run ended with: %s", o->timeout, why);
-		free(why);
-		goto out;
-	}
-	if (!notes.used.n) {
-		char *why = file_tail(rlog, 600);
-		/* the init reads the kernel's notes as the application ends: a VM
-		 * killed after the stop timeout has none to give */
-		sb_addf(err, "the recording run reported no features: the application did not end by itself within "
-			     "%.0f s of the stop, so the init never read the kernel's notes; the run ended with: %s",
-			(double)STOP_TIMEOUT, why);
-		free(why);
-		goto out;
-	}
-	if (knotes_resolve(o->ksource, &notes.missing, &notes.used, &k, err) < 0 ||
-	    kderive(o->ksource, &k, o->port != NULL, clean, d, err) < 0)
-		goto out;
-	*nfeatures = k.n;
-	ret = 0;
-out:
-	knotes_release(&k);
-	readiness_release(&notes);
-	free(bundle);
-	free(blog);
-	free(rlog);
-	return ret;
-}
-
-/* Loupe-style: without each prunable option in turn, does the workload still pass? */
-static void prune(const struct manifest_opts *o, struct kderivation *d, struct strlist *dropped)
-{
-	struct strlist cand = {0};
-
-	kderive_prunable(d, &cand);
-	for (size_t i = 0; i < cand.n; i++) {
-		char *text = kderive_render(d, "", cand.v[i]), *frag = xasprintf("%s/prune.config", o->dir);
-		char *bundle = xasprintf("%s/prune-%zu.lupine", o->dir, i), *log = xasprintf("%s/prune.log", o->dir);
-		note("manifest: prune %zu/%zu: building without %s ...", i + 1, cand.n, cand.v[i]);
-		int passes = file_write_atomic(frag, text, strlen(text), 0644) == 0 &&
-			     build_bundle(o, frag, bundle, log) == 0 && workload_passes(o, bundle, NULL, log, NULL);
-		note("manifest: prune %zu/%zu: without %s the workload %s", i + 1, cand.n, cand.v[i],
-		     passes ? "passes: dropped" : "fails: kept");
-		if (passes) {
-			strlist_add(dropped, cand.v[i]);
-			kderive_drop(d, cand.v[i]);
-		}
-		rm_rf(bundle);
-		free(log);
-		free(bundle);
-		free(frag);
-		free(text);
-	}
-	kderive_drop_orphans(d, dropped);
-	strlist_release(&cand);
-}
 
 static void parse(struct manifest_opts *o, int argc, char **argv)
 {
@@ -225,80 +77,68 @@ static void parse(struct manifest_opts *o, int argc, char **argv)
 	o->source = argv[optind];
 }
 
-/* A recipe's port, memory and check fill what the command line left out. */
-static void apply_recipe(struct manifest_opts *o)
+/* SOURCE -- ARGS as lupine build makes it; an app:NAME recipe's source,
+ * command and files, and its check, port, memory and timeout where the
+ * command line left them out. */
+static void request(const struct manifest_opts *o, struct build_req *b, struct manifest_req *m,
+		    struct recipe_build *rb, struct kspec *spec)
 {
+	static const struct strlist none;
 	struct strbuf err = {0};
 
-	if (!str_starts(o->source, "app:"))
-		return;
-	if (recipe_load(o->source + 4, &o->recipe, &err) < 0)
-		die("%s", err.buf);
-	o->has_recipe = 1;
-	if (!o->port && o->recipe.ports.n)
-		o->port = o->recipe.ports.v[0];
-	if (!o->mem)
-		o->mem = o->recipe.memory_mib;
-	if (!o->timeout && o->recipe.check_timeout > 0)
-		o->timeout = o->recipe.check_timeout;
-}
-
-static char *header(const struct manifest_opts *o, const struct strlist *dropped, size_t nfeatures)
-{
-	struct strbuf h = {0};
-	const char *work = o->workload ? o->workload : o->has_recipe && o->recipe.check ? o->recipe.check : NULL;
-
-	sb_addf(&h, "# Derived by lupine manifest from %s: the options for the %zu kernel features it used\n",
-		o->source, nfeatures);
-	sb_addf(&h, "# on lupine-general (%s%s), beyond Lupine's base kernel.\n",
-		work ? "workload: " : "it ran until it exited", work ? work : "");
-	for (size_t i = 0; i < dropped->n; i++)
-		sb_addf(&h, "# pruned: %s (the workload passes without it)\n", dropped->v[i]);
-	return sb_detach(&h);
+	*b = (struct build_req){.source = o->source, .ksource = o->ksource, .rootfs = "auto", .mem_mib = 128,
+				.add_host = &none, .add_guest = &none, .env = &none, .cmd = &none, .args = &o->args,
+				.spec = spec};
+	*m = (struct manifest_req){.source = o->source, .build = b, .probe = o->workload, .port = o->port,
+				   .mem = o->mem, .timeout = o->timeout};
+	if (str_starts(o->source, "app:")) {
+		if (recipe_build_fill(rb, o->source + 4, b, spec, 0, &err) < 0)
+			die("%s", err.buf);
+		recipe_manifest_fill(&rb->recipe, m);
+	}
+	if (o->workload && !m->port)
+		die("--workload needs the application's port: give --port GUEST");
 }
 
 int cmd_manifest(int argc, char **argv)
 {
 	struct manifest_opts o = {0};
-	struct kderivation d = {0};
-	struct strlist dropped = {0};
+	struct recipe_build rb = {0};
+	struct manifest_req mr;
+	struct build_req br;
+	struct kspec spec = {0};
+	struct manifest m;
 	struct strbuf err = {0};
-	size_t nfeatures = 0, deps = 0;
+	char *dir, *text;
+	size_t deps = 0;
 
 	parse(&o, argc, argv);
-	apply_recipe(&o);
-	if (o.workload && !o.port)
-		die("--workload needs the application's port: give --port GUEST");
-	if (!o.mem)
-		o.mem = 256;
-	if (!o.timeout)
-		o.timeout = 300;
+	request(&o, &br, &mr, &rb, &spec);
 	guard_start();
-	if (!(o.dir = tmp_dir("manifest")))
+	if (!(dir = tmp_dir("manifest")))
 		die("cannot create a temporary directory: %s", strerror(errno));
-	if (derive(&o, &d, &nfeatures, &err) < 0) {
-		rm_rf(o.dir);
+	mr.dir = dir;
+	if (manifest_record(&mr, &m, &err) < 0) {
+		rm_rf(dir);
 		die("%s", err.buf);
 	}
 	if (o.prune)
-		prune(&o, &d, &dropped);
-	char *head = header(&o, &dropped, nfeatures), *text = kderive_render(&d, head, NULL);
+		manifest_prune(&mr, &m);
+	text = manifest_render(&mr, &m);
 	if (!o.output)
 		fputs(text, stdout);
 	else if (file_write_atomic(o.output, text, strlen(text), 0644) < 0)
 		die("cannot write '%s': %s", o.output, strerror(errno));
-	for (size_t i = 0; i < d.n; i++)
-		deps += d.v[i].dependency;
-	note("manifest: %zu options (%zu of them dependencies) from %zu features%s%s", d.n, deps, nfeatures,
+	for (size_t i = 0; i < m.d.n; i++)
+		deps += m.d.v[i].dependency;
+	note("manifest: %zu options (%zu of them dependencies) from %zu features%s%s", m.d.n, deps, m.nfeatures,
 	     o.output ? "; written to " : "", o.output ? o.output : "");
-	rm_rf(o.dir);
-	free(o.dir);
-	free(head);
+	rm_rf(dir);
+	free(dir);
 	free(text);
-	kderivation_release(&d);
-	strlist_release(&dropped);
+	manifest_release(&m);
+	recipe_build_release(&rb);
+	kspec_release(&spec);
 	strlist_release(&o.args);
-	if (o.has_recipe)
-		recipe_release(&o.recipe);
 	return 0;
 }
