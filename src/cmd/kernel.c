@@ -59,85 +59,31 @@ static const char usage[] =
 	"\n"
 	"Cache: $LUPINE_CACHE, else $XDG_CACHE_HOME/lupine, else ~/.cache/lupine.\n";
 
-static int list_apps(void)
+/* Text from a library call, printed. */
+static int print_text(void (*fn)(const char *arg, struct strbuf *out), const char *arg)
 {
-	const char *const *apps;
-	size_t n = configs_apps(&apps);
+	struct strbuf out = {0};
 
-	for (size_t i = 0; i < n; i++) {
-		char *name = xasprintf("apps/%s", apps[i]);
-		struct kconfig_frag f = {0};
-		struct strbuf err = {0};
-		kconfig_frag_parse(&f, name, configs_text(name), 1, &err);
-		printf("%-16s %2zu option%s\n", apps[i], f.n, f.n == 1 ? "" : "s");
-		kconfig_frag_release(&f);
-		sb_release(&err);
-		free(name);
-	}
+	fn(arg, &out);
+	fputs(out.buf ? out.buf : "", stdout);
+	sb_release(&out);
 	return 0;
 }
 
-static int explain_in(const char *frag, const char *option)
+static void list(const char *unused, struct strbuf *out)
 {
-	struct kconfig_frag f = {0};
-	struct strbuf err = {0};
-	const char *text = configs_text(frag);
-	int found = 0;
-
-	if (!text)
-		return 0;
-	kconfig_frag_parse(&f, frag, text, 0, &err);
-	for (size_t i = 0; i < f.n; i++) {
-		if (strcmp(f.e[i].name, option))
-			continue;
-		printf("%-22s CONFIG_%s=%s\n%-22s   %s\n", frag, option, f.e[i].value, "",
-		       f.e[i].why ? f.e[i].why : "(no comment)");
-		found = 1;
-	}
-	kconfig_frag_release(&f);
-	sb_release(&err);
-	return found;
-}
-
-static int explain(const char *option)
-{
-	const char *const *apps;
-	size_t n = configs_apps(&apps);
-	int found = 0;
-
-	if (str_starts(option, "CONFIG_"))
-		option += 7;
-	found |= explain_in("base", option);
-	found |= explain_in("tiny", option);
-	for (size_t i = 0; i < n; i++) {
-		char *name = xasprintf("apps/%s", apps[i]);
-		found |= explain_in(name, option);
-		free(name);
-	}
-	if (!found)
-		printf("CONFIG_%s is asked for by no Lupine fragment: the kernel's Kconfig defaults decide it\n",
-		       option);
-	return 0;
+	(void)unused;
+	configs_list(out);
 }
 
 static int explain_feature(const char *name, const char *source)
 {
-	struct ksource ks;
-	struct kfeature_table t;
 	struct strbuf err = {0}, out = {0};
-	int cached;
 
-	if (ksource_open(&ks, source, &err) < 0)
+	if (kfeature_explain_in(source, name, &out, &err) < 0)
 		die("%s", err.buf);
-	if (kfeature_load(&ks, &t, &cached, &err) < 0)
-		die("%s", err.buf);
-	if (!kfeature_explain(&t, name, &out))
-		die("unknown feature '%s': not a system call, socket family or filesystem type of Linux %s", name,
-		    ks.version);
 	fputs(out.buf, stdout);
 	sb_release(&out);
-	kfeature_table_release(&t);
-	ksource_release(&ks);
 	return 0;
 }
 
@@ -226,8 +172,8 @@ int cmd_kernel(int argc, char **argv)
 		case 'b': boot = 1; break;
 		case 'P': print = 1; break;
 		case 'q': lupine_quiet = 1; break;
-		case 'l': return list_apps();
-		case 'e': return explain(optarg);
+		case 'l': return print_text(list, NULL);
+		case 'e': return print_text(configs_explain, optarg);
 		case 'S': feature = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;

@@ -11,4 +11,11 @@ const char *configs_text(const char *name);
  * returns the count and a static array. */
 size_t configs_apps(const char *const **names);
 
+struct strbuf;
+/* `lupine kernel --list`: one line per application manifest with its option count. */
+void configs_list(struct strbuf *out);
+/* `lupine kernel --explain OPTION` (with or without CONFIG_): which fragments
+ * ask for it and why, or that none does. */
+void configs_explain(const char *option, struct strbuf *out);
+
 #endif

@@ -280,3 +280,23 @@ size_t kfeature_explain(const struct kfeature_table *t, const char *name, struct
 	free(n);
 	return lines;
 }
+
+int kfeature_explain_in(const char *source, const char *name, struct strbuf *out, struct strbuf *err)
+{
+	struct ksource ks;
+	struct kfeature_table t;
+	int cached, ret = -1;
+
+	if (ksource_open(&ks, source, err) < 0)
+		return -1;
+	if (kfeature_load(&ks, &t, &cached, err) == 0) {
+		if (kfeature_explain(&t, name, out))
+			ret = 0;
+		else
+			sb_addf(err, "unknown feature '%s': not a system call, socket family or filesystem type of "
+				     "Linux %s", name, ks.version);
+		kfeature_table_release(&t);
+	}
+	ksource_release(&ks);
+	return ret;
+}

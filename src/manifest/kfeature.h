@@ -51,6 +51,10 @@ void kfeature_table_release(struct kfeature_table *t);
  * program sees when the feature is left out. Returns the number of lines
  * appended; 0 (nothing appended) when the name is not known. */
 size_t kfeature_explain(const struct kfeature_table *t, const char *name, struct strbuf *out);
+/* `lupine kernel --explain-feature NAME`: kfeature_explain on the table of
+ * the kernel source (NULL: the default), read once and cached. 0, or -1
+ * with err (the source or table cannot be had, or NAME is unknown). */
+int kfeature_explain_in(const char *source, const char *name, struct strbuf *out, struct strbuf *err);
 
 /* The option column of NAME's first entry of this kind that names options
  * (any one definition builds it), else of its first entry; NULL when NAME
