@@ -50,7 +50,7 @@ char *probe_bundle(const char *name, const char *rootfs);
 /* Entries of dir whose names start with prefix ("" for all; . and .. never count). */
 int dir_count(const char *dir, const char *prefix);
 
-/* Helpers for tests that run redis in a VM (test_run.c). */
+/* Helpers for tests that run redis in a VM (vmkit.c). */
 #include <sys/types.h>
 struct bg {
 	pid_t pid;
