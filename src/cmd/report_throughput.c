@@ -56,21 +56,16 @@ static char *fill(const char *cmd, int port, int n, int secs)
 static double run_load(const struct load *l, int port, int quick, char *why, size_t whylen)
 {
 	int secs = quick ? 2 : 10, n = quick ? 2000 : 20000;
-	char *cmd = fill(l->cmd, port, n, secs), *full = xasprintf("timeout 120 %s 2>&1", cmd);
-	FILE *f = popen(full, "r");
+	char *cmd = fill(l->cmd, port, n, secs), *full = xasprintf("timeout 120 %s", cmd);
+	char *argv[] = {"sh", "-c", full, NULL};
 	struct strbuf out = {0};
-	char buf[4096];
-	size_t k;
 	double rps = -1;
-
-	while (f && (k = fread(buf, 1, sizeof(buf), f)) > 0)
-		sb_add(&out, buf, k);
-	int st = f ? pclose(f) : -1;
+	int st = proc_capture(argv, 1 << 20, &out);
 	const char *m = out.buf ? strstr(out.buf, l->metric) : NULL;
 	if (st == 0 && m)
 		rps = atof(m + strlen(l->metric));
 	else
-		snprintf(why, whylen, "%s: %.200s", st == 124 << 8 ? "stalled (no result in 120 s)" : "failed",
+		snprintf(why, whylen, "%s: %.200s", st == 124 ? "stalled (no result in 120 s)" : "failed",
 			 out.buf ? out.buf : "no output");
 	for (char *p = why; *p; p++)
 		if (*p == '\n' || *p == '|')

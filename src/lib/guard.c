@@ -11,33 +11,34 @@
 
 static int guard_fd = -1;
 
-/* The guardian: collect paths until the pipe closes, then remove them. */
-static _Noreturn void guardian(int rfd)
+/* The guardian, a child of its own: collect paths from its stdin (the
+ * pipe) until it closes, then remove them. */
+static int guardian(void *unused)
 {
 	struct strbuf paths = {0};
 	char buf[4096];
 	ssize_t n;
-	int null = open("/dev/null", O_RDWR);
 
+	(void)unused;
 	/* Ctrl-C and hangups are for lupine; the guardian outlives them to clean up */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
-	/* hold no terminal or pipe of lupine's open: a reader must see EOF when lupine ends */
-	for (int fd = 0; fd < 3; fd++)
-		dup2(null, fd);
-	while ((n = read(rfd, buf, sizeof(buf))) != 0)
+	while ((n = read(0, buf, sizeof(buf))) != 0)
 		if (n > 0)
 			sb_add(&paths, buf, (size_t)n);
 	for (char *p = paths.buf, *nl; p && (nl = memchr(p, '\n', paths.len - (size_t)(p - paths.buf))); p = nl + 1) {
 		*nl = 0;
 		rm_rf(p);
 	}
-	_exit(0);
+	return 0;
 }
 
 int guard_start(void)
 {
+	/* it must outlive lupine (that is its job), and hold no terminal or pipe
+	 * of lupine's open: a reader must see EOF when lupine ends */
+	struct proc_opts o = {.outlive = 1};
 	int p[2];
 	pid_t pid;
 
@@ -45,16 +46,16 @@ int guard_start(void)
 		return 0;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
-	if ((pid = fork()) < 0) {
-		close(p[0]);
+	o.in = p[0];
+	o.out = o.err = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	pid = proc_fork(guardian, NULL, &o);
+	close(p[0]);
+	if (o.out >= 0)
+		close(o.out);
+	if (pid < 0) {
 		close(p[1]);
 		return -1;
 	}
-	if (pid == 0) {
-		close(p[1]);
-		guardian(p[0]);
-	}
-	close(p[0]);
 	guard_fd = p[1];
 	return 0;
 }
