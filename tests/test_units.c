@@ -257,6 +257,57 @@ static void test_processes(void)
 	CHECK_INT(proc_wait(pid), 0);
 }
 
+/* Longest function body in text: from a line "{" or a definition line at
+ * column 0 ending in "{" (not a struct or initialiser), to the "}" at column 0. */
+static int longest_function(const char *text, int *at)
+{
+	int line = 1, start = 0, longest = 0;
+
+	for (const char *p = text; *p; line++) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		int opens = len && p[len - 1] == '{' && p[0] != ' ' && p[0] != '\t' && p[0] != '#' &&
+			    (len == 1 || (memchr(p, '(', len) && !memchr(p, '=', len)));
+		if (!start && opens)
+			start = line;
+		else if (start && len == 1 && p[0] == '}') {
+			if (line - start > longest)
+				longest = line - start, *at = start;
+			start = 0;
+		}
+		p = nl ? nl + 1 : p + len;
+	}
+	return longest;
+}
+
+/* Files of at most 400 lines, functions of at most 60, in src/, guest/ and tests/. */
+static void test_sizes(void)
+{
+	static const char *const dirs[] = {"src", "src/apps", "src/bench", "src/bundle", "src/cmd", "src/kernel",
+					   "src/lib", "src/manifest", "src/oci", "src/rootfs", "src/source",
+					   "src/stage", "src/vm", "guest", "guest/init", "tests"};
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		DIR *d = opendir(dirs[i]);
+		struct dirent *de;
+		while (d && (de = readdir(d))) {
+			if (!str_ends(de->d_name, ".c") && !str_ends(de->d_name, ".h"))
+				continue;
+			char *path = xasprintf("%s/%s", dirs[i], de->d_name), *text = file_read(path, NULL);
+			int lines = 0, at = 0, fn = text ? longest_function(text, &at) : 0;
+			for (const char *p = text; p && *p; p++)
+				lines += *p == '\n';
+			if (lines > 400)
+				check_fail(__FILE__, __LINE__, "%s has %d lines: split it", path, lines);
+			if (fn > 60)
+				check_fail(__FILE__, __LINE__, "%s:%d: a function of %d lines: split it", path, at, fn);
+			free(text);
+			free(path);
+		}
+		if (d)
+			closedir(d);
+	}
+}
+
 static int at_least(int m, void *ctx)
 {
 	int *need = ctx;
@@ -336,6 +387,7 @@ const struct test unit_tests[] = {
 	{"unit/layering", test_layering, 0},
 	{"unit/processes", test_processes, 0},
 	{"unit/bisection", test_bisection, 0},
+	{"unit/sizes", test_sizes, 0},
 	{"unit/bundle-json", test_bundle_json, 0},
 	{"unit/elf-lying-files", test_elf_lying, 0},
 	{"unit/run-config-forms", test_run_config_forms, 0},
