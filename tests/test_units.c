@@ -181,7 +181,8 @@ static const struct {
 	{"rootfs", " lib rootfs "},
 	{"vm", " lib rootfs vm guest "},
 	{"bundle", " lib stage source kernel rootfs vm bundle guest "},
-	{"cmd", " lib stage source kernel rootfs vm bundle guest oci cmd "},
+	{"bench", " lib kernel rootfs vm bundle bench "},
+	{"cmd", " lib stage source kernel rootfs vm bundle guest oci bench cmd "},
 };
 
 static void check_includes(const char *dir, const char *may, const char *file)

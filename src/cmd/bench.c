@@ -4,7 +4,7 @@
 #include "vm/hello.h"
 #include "kernel/kbuild.h"
 #include "kernel/kspec.h"
-#include "lib/stats.h"
+#include "bench/stats.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
 #include "lib/guard.h"
 #include "kernel/kbuild.h"
 #include "kernel/kspec.h"
-#include "lib/stats.h"
+#include "bench/stats.h"
 
 #include <getopt.h>
 #include <stdio.h>

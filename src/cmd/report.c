@@ -8,7 +8,7 @@
 #include "kernel/kbaseline.h"
 #include "kernel/kspec.h"
 #include "lib/guard.h"
-#include "lib/plot.h"
+#include "bench/plot.h"
 #include "vm/vmm.h"
 
 #include <errno.h>

@@ -2,7 +2,7 @@
  * size and options, then its time to init over N boots, round-robin. */
 #include "cmd/report.h"
 #include "kernel/kbuild.h"
-#include "lib/stats.h"
+#include "bench/stats.h"
 #include "vm/hello.h"
 
 #include <stdio.h>

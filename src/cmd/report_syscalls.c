@@ -5,7 +5,7 @@
 #include "cmd/report.h"
 #include "kernel/kbuild.h"
 #include "lib/guard.h"
-#include "lib/stats.h"
+#include "bench/stats.h"
 
 #include <stdio.h>
 #include <stdlib.h>
