@@ -1,9 +1,9 @@
 /* bench_syscall.c: `lupine bench syscall` times system calls on a KML kernel (in ring 0) and on
  * a kernel built from the identical config with only KERNEL_MODE_LINUX off, side by side; or,
  * with -k A -k B, on any two kernels (e.g. with and without a patch). */
+#include "bench/latency.h"
 #include "cmd/cmds.h"
 #include "cmd/options.h"
-#include "cmd/latency.h"
 #include "lib/guard.h"
 #include "kernel/kbuild.h"
 #include "kernel/kspec.h"
@@ -144,7 +144,10 @@ int cmd_bench_syscall(int argc, char **argv)
 	guard_start();
 	if (!(tmpl = tmp_dir("bench")))
 		die("cannot create a temporary directory: %s", strerror(errno));
-	char *initrd = latency_initrd(tmpl, iters);
+	struct strbuf err = {0};
+	char *initrd = latency_initrd(tmpl, iters, &err);
+	if (!initrd)
+		die("%s", err.buf);
 	/* alternate the two kernels, so drift in the machine's load hits both */
 	for (int rep = 0; rep < n; rep++) {
 		boot_once(ka, initrd, 0, npair ? -1 : 0);

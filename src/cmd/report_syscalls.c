@@ -1,7 +1,7 @@
 /* report_syscalls.c: section 4 of `lupine bench report`: the latency probe
  * (null call, read, write, stat, open+close, 2-process context switch) on each
  * app's kernel, the same with KML (the probe runs in ring 0), and microvm. */
-#include "cmd/latency.h"
+#include "bench/latency.h"
 #include "cmd/report.h"
 #include "kernel/kbuild.h"
 #include "lib/guard.h"
@@ -121,7 +121,9 @@ void report_syscalls(struct report *r)
 
 	if (!tmp)
 		die("cannot create a temporary directory");
-	initrd = latency_initrd(tmp, iters);
+	struct strbuf err = {0};
+	if (!(initrd = latency_initrd(tmp, iters, &err)))
+		die("%s", err.buf);
 	report_md(r, "\n## 4. System calls\n");
 	report_md(r, "The probe (tests/kml/latency.c, static, KML musl) runs from /trusted/: in ring 0 on a +kml "
 		     "kernel, ring 3 elsewhere; %s calls per kind, best of 3 loops per boot, %d boots per kernel, "
