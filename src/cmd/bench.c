@@ -1,12 +1,16 @@
 /* bench.c: `lupine bench` measures side by side: its subcommands parsed here,
- * kernels (size, options, build time, boot time) measured by bench/. */
+ * kernels (size, options, build time, boot time) and syscalls measured by bench/. */
 #include "bench/kernels.h"
+#include "bench/syscall.h"
 #include "cmd/cmds.h"
 #include "cmd/options.h"
+#include "lib/guard.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage[] =
 	"usage: lupine bench kernels [-n N] [--source PATH] SPEC...\n"
@@ -64,6 +68,45 @@ static int cmd_bench_kernels(int argc, char **argv)
 	if ((ret = bench_kernels(&o, &err)) < 0)
 		die("%s", err.buf);
 	return ret;
+}
+
+static void add_pair(struct bench_syscall_opts *o, int *npair, const char *kernel)
+{
+	if (*npair == 2)
+		die("-k: give exactly two kernels to compare");
+	o->pair[(*npair)++] = kernel;
+}
+
+static int cmd_bench_syscall(int argc, char **argv)
+{
+	struct bench_syscall_opts o = {.app = "redis", .iters = "200000", .n = 5};
+	struct strbuf err = {0};
+	int c, npair = 0;
+
+	while ((c = getopt(argc, argv, "n:a:i:s:k:")) != -1) {
+		switch (c) {
+		case 'n': o.n = (int)opt_long("-n", optarg, 1, 1000); break;
+		case 'a': o.app = optarg; break;
+		case 'i':
+			opt_long("-i", optarg, 1, 1000000000);
+			o.iters = optarg;
+			break;
+		case 's': o.source = optarg; break;
+		case 'k': add_pair(&o, &npair, optarg); break;
+		default: return 2;
+		}
+	}
+	if (o.n < 1 || o.n > BENCH_SYSCALL_MAX_REPS)
+		die("-n must be 1 to %d", BENCH_SYSCALL_MAX_REPS);
+	if (npair == 1)
+		die("-k: give exactly two kernels to compare");
+	for (int i = 0; i < npair; i++)
+		if (access(o.pair[i], R_OK) < 0)
+			die("-k '%s': %s", o.pair[i], strerror(errno));
+	guard_start(); /* the probe's initrd goes, however the run ends */
+	if (bench_syscall(&o, &err) < 0)
+		die("%s", err.buf);
+	return 0;
 }
 
 int cmd_bench(int argc, char **argv)
