@@ -1,8 +1,9 @@
 /* report_apps.c: the applications of `lupine bench report`: each app's recipe
  * built on the kernels it is compared on, and its client check as readiness. */
+#include "bench/report.h"
 #include "bundle/recipe.h"
 #include "cmd/readiness.h"
-#include "cmd/report.h"
+#include "cmd/report_apps.h"
 #include "lib/progress.h"
 #include "vm/vmm.h"
 

@@ -1,9 +1,10 @@
 /* report_memory.c: section 3 of `lupine bench report`: the smallest memory at
  * which each app still answers its client, per kernel; then density: host
  * memory and CPU of idle VMs. */
+#include "bench/report.h"
 #include "bundle/recipe.h"
 #include "cmd/readiness.h"
-#include "cmd/report.h"
+#include "cmd/report_apps.h"
 
 #include <dirent.h>
 #include <stdio.h>

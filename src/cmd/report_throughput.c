@@ -1,10 +1,11 @@
 /* report_throughput.c: section 5 of `lupine bench report`: each app under a real
  * load generator on its own kernel, +KML, general and microvm, the same rootfs,
  * the kernels alternating run by run. A load that stalls is reported. */
+#include "bench/report.h"
 #include "bench/stats.h"
 #include "bundle/recipe.h"
 #include "cmd/readiness.h"
-#include "cmd/report.h"
+#include "cmd/report_apps.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* report_kernels.c: sections 1 and 2 of `lupine bench report`: each kernel's
  * size and options, then its time to init over N boots, round-robin. */
 #include "bench/boots.h"
+#include "bench/report.h"
 #include "bench/stats.h"
-#include "cmd/report.h"
 #include "kernel/kbuild.h"
 
 #include <stdio.h>
