@@ -145,7 +145,7 @@ static void test_latency_lines(void)
 			      "latency read-devzero  oops ns/call (cpl 0, 200000 calls, best of 3)\n"
 			      "latency stat                 612.0 ns/call (cpl 3, 200000 calls, best of 3)\n"
 			      "latency write-devnull 99.5 ns/call\n"
-			      "latency ctxsw-2p            1830.5 ns/call (cpl 3, 5000 round trips, best of 3)\n"
+			      "latency ctxsw-2p         1830.5 ns/call (cpl 3, 5000 round trips, best of 3)\n"
 			      "latency\nlatency \n";
 	struct latency_sample s[LATENCY_MAX];
 	struct strbuf many = {0};

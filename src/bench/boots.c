@@ -25,8 +25,8 @@ static int boot_once(struct boot_series *s, enum boots_on_error on_error, struct
 	return 0;
 }
 
-int boots_round_robin(struct boot_series *s, size_t ns, int n, const char *prefix, enum boots_on_error on_error,
-		      struct strbuf *err)
+int boots_round_robin(struct boot_series *s, size_t ns, int n, const char *prefix,
+		      enum boots_on_error on_error, struct strbuf *err)
 {
 	for (size_t i = 0; i < ns; i++) {
 		s[i].wall = xcalloc((size_t)n, sizeof(double));

@@ -17,7 +17,7 @@ struct boot_series {
 /* What to do when a boot cannot even be started (hello_boot fails). */
 enum boots_on_error {
 	BOOTS_KEEP_GOING, /* count it as a try that did not reach init */
-	BOOTS_STOP,       /* stop at once: -1 with err set */
+	BOOTS_STOP,	  /* stop at once: -1 with err set */
 };
 
 /* Boots every series with an image n times, round-robin, so drift in the
@@ -26,8 +26,8 @@ enum boots_on_error {
  * done). Allocates wall and guest. 0, or -1 with err set (BOOTS_STOP; the
  * progress line is left open, so the caller's message ends it); err may be
  * NULL with BOOTS_KEEP_GOING. */
-int boots_round_robin(struct boot_series *s, size_t ns, int n, const char *prefix, enum boots_on_error on_error,
-		      struct strbuf *err);
+int boots_round_robin(struct boot_series *s, size_t ns, int n, const char *prefix,
+		      enum boots_on_error on_error, struct strbuf *err);
 void boot_series_release(struct boot_series *s);
 
 #endif

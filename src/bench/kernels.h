@@ -7,9 +7,9 @@
 
 struct bench_kernels_opts {
 	char *const *specs; /* bench SPECs ("base", "redis+kml", "microvm", "image:PATH") */
-	size_t nspecs;      /* at least 1 */
+	size_t nspecs;	    /* at least 1 */
 	const char *source; /* kernel source (NULL: the default) */
-	int n;              /* boots per kernel, at least 1 */
+	int n;		    /* boots per kernel, at least 1 */
 };
 
 /* Builds (or takes from the cache) each SPEC's kernel, "image:PATH" being a

@@ -19,8 +19,8 @@ char *latency_initrd(const char *dir, const char *iters, struct strbuf *err)
 
 	run_config_init(&rc);
 	if (!lat) {
-		sb_adds(err, "this lupine was built without the latency probe (build/kml/latency needs the KML musl: "
-			     "scripts/setup.sh)");
+		sb_adds(err, "this lupine was built without the latency probe "
+			     "(build/kml/latency needs the KML musl: scripts/setup.sh)");
 		goto fail;
 	}
 	if (mkdir_p(t, 0755) < 0 || file_write_atomic(bin, lat->data, (size_t)lat->size, 0755) < 0) {

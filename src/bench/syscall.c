@@ -45,7 +45,8 @@ static int record(struct table *t, const struct latency_sample *v, int n, int wh
 {
 	for (int i = 0; i < n; i++) {
 		if (want_cpl >= 0 && v[i].cpl != want_cpl) {
-			sb_addf(err, "the latency probe ran in ring %d on %s, not %d", v[i].cpl, kernel, want_cpl);
+			sb_addf(err, "the latency probe ran in ring %d on %s, not %d", v[i].cpl, kernel,
+				want_cpl);
 			return -1;
 		}
 		struct series *s = series_for(t, v[i].name);
@@ -55,7 +56,8 @@ static int record(struct table *t, const struct latency_sample *v, int n, int wh
 	return 0;
 }
 
-static int get_kernel(const char *app, int kml, const char *source, struct kbuild_result *k, struct strbuf *err)
+static int get_kernel(const char *app, int kml, const char *source, struct kbuild_result *k,
+		      struct strbuf *err)
 {
 	struct kspec ks = {.kml = kml};
 	struct kspec_build kb = {.source = source};
@@ -147,7 +149,8 @@ int bench_syscall(const struct bench_syscall_opts *o, struct strbuf *err)
 		sb_addf(err, "cannot create a temporary directory: %s", strerror(errno));
 		goto out;
 	}
-	if (!(initrd = latency_initrd(tmpl, o->iters, err)) || boot_both(t, ka, kb, initrd, paired, o->n, err) < 0)
+	if (!(initrd = latency_initrd(tmpl, o->iters, err)) ||
+	    boot_both(t, ka, kb, initrd, paired, o->n, err) < 0)
 		goto out;
 	if (paired) {
 		printf("kernels: A %s and B %s; %s calls each, %d boots each, alternating\n", ka, kb, o->iters, o->n);

@@ -13,7 +13,7 @@ struct bench_syscall_opts {
 	const char *iters;   /* calls per kind, a decimal number */
 	const char *source;  /* kernel source (NULL: the default) */
 	const char *pair[2]; /* two bzImages to compare instead (ring 3 on both); NULL, NULL: app's */
-	int n;               /* boots per kernel, 1 to BENCH_SYSCALL_MAX_REPS */
+	int n;		     /* boots per kernel, 1 to BENCH_SYSCALL_MAX_REPS */
 };
 
 /* Gets the two kernels (app's from the cache or built), boots them o->n
