@@ -1,5 +1,6 @@
 /* test_bench.c: the comparison kernels (baselines) and `lupine bench report`. */
 #include "harness.h"
+#include "bench/latency.h"
 #include "lib/util.h"
 
 #include <stdio.h>
@@ -135,9 +136,40 @@ static void test_report_quick(void)
 	free(dir);
 }
 
+/* The probe's lines as tests/kml/latency.c prints them, amid the console's
+ * other output: good lines in order, junk skipped, at most LATENCY_MAX. */
+static void test_latency_lines(void)
+{
+	const char *console = "[    0.512] Run /init as init process\n"
+			      "latency getppid               41.3 ns/call (cpl 0, 200000 calls, best of 3)\n"
+			      "latency read-devzero  oops ns/call (cpl 0, 200000 calls, best of 3)\n"
+			      "latency stat                 612.0 ns/call (cpl 3, 200000 calls, best of 3)\n"
+			      "latency write-devnull 99.5 ns/call\n"
+			      "latency ctxsw-2p         1830.5 ns/call (cpl 3, 5000 round trips, best of 3)\n"
+			      "latency\nlatency \n";
+	struct latency_sample s[LATENCY_MAX];
+	struct strbuf many = {0};
+
+	CHECK_INT(latency_parse(console, s), 3);
+	CHECK(!strcmp(s[0].name, "getppid") && s[0].ns == 41.3 && s[0].cpl == 0);
+	CHECK(!strcmp(s[1].name, "stat") && s[1].ns == 612.0 && s[1].cpl == 3);
+	CHECK(!strcmp(s[2].name, "ctxsw-2p") && s[2].ns == 1830.5 && s[2].cpl == 3);
+	CHECK_INT(latency_parse(NULL, s), 0);
+	CHECK_INT(latency_parse("", s), 0);
+	CHECK_INT(latency_parse("Kernel panic - not syncing: latency unknown\n", s), 0);
+	/* a name longer than the 31 characters kept is not a sample */
+	CHECK_INT(latency_parse("latency a-name-longer-than-thirty-one-chars 5.0 ns/call (cpl 3)\n", s), 0);
+	for (int i = 0; i < LATENCY_MAX + 4; i++)
+		sb_addf(&many, "latency call%d %d.5 ns/call (cpl 3, 10 calls, best of 3)\n", i, i);
+	CHECK_INT(latency_parse(many.buf, s), LATENCY_MAX);
+	CHECK(!strcmp(s[LATENCY_MAX - 1].name, "call15") && s[LATENCY_MAX - 1].ns == 15.5);
+	sb_release(&many);
+}
+
 const struct test bench_tests[] = {
 	{"bench/baseline-configs", test_baseline_configs, 0},
 	{"bench/baseline-errors", test_baseline_errors, 0},
+	{"bench/latency-lines", test_latency_lines, 0},
 	{"bench/report-quick", test_report_quick, 1},
 	{0, 0, 0},
 };

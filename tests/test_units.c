@@ -185,7 +185,8 @@ static const struct {
 	{"vm", " lib rootfs vm guest "},
 	{"bundle", " lib stage source kernel rootfs vm bundle guest "},
 	{"apps", " lib kernel vm bundle manifest apps "},
-	{"cmd", " lib stage source kernel manifest rootfs vm bundle guest oci apps cmd "},
+	{"bench", " lib kernel rootfs vm bundle apps bench "},
+	{"cmd", " lib stage source kernel manifest rootfs vm bundle guest oci apps bench cmd "},
 };
 
 static void check_includes(const char *dir, const char *may, const char *file)

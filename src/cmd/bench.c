@@ -1,15 +1,16 @@
-/* bench.c: `lupine bench` measures kernels side by side: size, options, build time, boot time. */
+/* bench.c: `lupine bench` measures side by side: its subcommands parsed here,
+ * kernels (size, options, build time, boot time) and syscalls measured by bench/. */
+#include "bench/kernels.h"
+#include "bench/syscall.h"
 #include "cmd/cmds.h"
 #include "cmd/options.h"
-#include "vm/hello.h"
-#include "kernel/kbuild.h"
-#include "kernel/kspec.h"
-#include "lib/stats.h"
+#include "lib/guard.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage[] =
 	"usage: lupine bench kernels [-n N] [--source PATH] SPEC...\n"
@@ -44,76 +45,73 @@ static const char usage[] =
 	"and the KML/no-KML ratio, median [min-max]. With -k A -k B it compares those\n"
 	"two kernels instead (ring 3 on both), e.g. with and without a patch.\n";
 
-struct row {
-	const char *spec;
-	struct kbuild_result k;
-	int have_build;
-	struct stats wall, guest;
-	int reached, tries;
-};
-
-static void build_one(struct row *r, const char *source)
+static int cmd_bench_kernels(int argc, char **argv)
 {
-	struct kspec ks = {0};
+	static const struct option opts[] = {{"source", required_argument, 0, 's'},
+					     {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+	struct bench_kernels_opts o = {.n = 5};
 	struct strbuf err = {0};
-	char *label;
+	int c, ret;
 
-	struct kspec_build kb = {.source = source};
-
-	kspec_parse(&ks, r->spec);
-	if (kspec_kernel(&ks, &kb, &r->k, &label, &err) < 0)
-		die("%s: %s", r->spec, err.buf);
-	r->have_build = 1;
-	kspec_release(&ks);
-	free(label);
-}
-
-/* One boot of row r; records its times in wall/guest when it reached init. */
-static void boot_once(struct row *r, const char *image, double *wall, double *guest)
-{
-	struct strbuf err = {0};
-	struct vm_result v;
-
-	if (hello_boot(image, 0, VM_ACCEL_AUTO, &v, &err) < 0)
+	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': o.n = (int)opt_long("-n", optarg, 1, 1000); break;
+		case 's': o.source = optarg; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (optind >= argc || o.n < 1)
+		die("name at least one kernel SPEC and -n of 1 or more; see 'lupine bench --help'");
+	o.specs = argv + optind;
+	o.nspecs = (size_t)(argc - optind);
+	if ((ret = bench_kernels(&o, &err)) < 0)
 		die("%s", err.buf);
-	r->tries++;
-	if (hello_reached(&v)) {
-		wall[r->reached] = v.t_init;
-		guest[r->reached] = v.guest_init;
-		r->reached++;
-	}
-	vm_result_release(&v);
+	return ret;
 }
 
-static void print_rows(const struct row *rows, int n)
+static void add_pair(struct bench_syscall_opts *o, int *npair, const char *kernel)
 {
-	char a[32], b[32], d[32];
-	const struct row *base = &rows[0];
+	if (*npair == 2)
+		die("-k: give exactly two kernels to compare");
+	o->pair[(*npair)++] = kernel;
+}
 
-	printf("%-16s %11s %6s %12s %5s %8s %24s %24s %7s\n", "kernel", "bzImage", "ratio", "text+data+bss",
-	       "=y", "build", "to init wall [min-max]", "to init guest [min-max]", "boots");
-	for (int i = 0; i < n; i++) {
-		const struct row *r = &rows[i];
-		unsigned long long tdb = r->k.text + r->k.data + r->k.bss;
-		char wall[64], guest[64];
-		snprintf(wall, sizeof(wall), "%.2fs [%.2f-%.2f] x%.2f", r->wall.median, r->wall.min, r->wall.max,
-			 base->wall.median > 0 ? r->wall.median / base->wall.median : 0);
-		snprintf(guest, sizeof(guest), "%.2fs [%.2f-%.2f]", r->guest.median, r->guest.min, r->guest.max);
-		printf("%-16s %11s %6.2f %12s %5lu %8s %24s %24s %3d/%-3d\n", r->spec,
-		       r->have_build ? fmt_thousands(r->k.bzimage_bytes, a, sizeof(a)) : "-",
-		       r->have_build && base->have_build ? (double)r->k.bzimage_bytes / (double)base->k.bzimage_bytes : 0,
-		       r->have_build ? fmt_thousands(tdb, b, sizeof(b)) : "-", r->k.options_y,
-		       r->have_build ? fmt_duration(r->k.build_sec, d, sizeof(d)) : "-", wall, guest, r->reached,
-		       r->tries);
+static int cmd_bench_syscall(int argc, char **argv)
+{
+	struct bench_syscall_opts o = {.app = "redis", .iters = "200000", .n = 5};
+	struct strbuf err = {0};
+	int c, npair = 0;
+
+	while ((c = getopt(argc, argv, "n:a:i:s:k:")) != -1) {
+		switch (c) {
+		case 'n': o.n = (int)opt_long("-n", optarg, 1, 1000); break;
+		case 'a': o.app = optarg; break;
+		case 'i':
+			opt_long("-i", optarg, 1, 1000000000);
+			o.iters = optarg;
+			break;
+		case 's': o.source = optarg; break;
+		case 'k': add_pair(&o, &npair, optarg); break;
+		default: return 2;
+		}
 	}
+	if (o.n < 1 || o.n > BENCH_SYSCALL_MAX_REPS)
+		die("-n must be 1 to %d", BENCH_SYSCALL_MAX_REPS);
+	if (npair == 1)
+		die("-k: give exactly two kernels to compare");
+	for (int i = 0; i < npair; i++)
+		if (access(o.pair[i], R_OK) < 0)
+			die("-k '%s': %s", o.pair[i], strerror(errno));
+	guard_start(); /* the probe's initrd goes, however the run ends */
+	if (bench_syscall(&o, &err) < 0)
+		die("%s", err.buf);
+	return 0;
 }
 
 int cmd_bench(int argc, char **argv)
 {
-	static const struct option opts[] = {{"source", required_argument, 0, 's'},
-					     {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-	const char *source = NULL;
-	int c, n = 5, ret = 0;
+	int help = argc >= 2 && !strcmp(argv[1], "--help");
 
 	if (argc >= 2 && !strcmp(argv[1], "app"))
 		return cmd_bench_app(argc - 1, argv + 1);
@@ -121,51 +119,8 @@ int cmd_bench(int argc, char **argv)
 		return cmd_bench_syscall(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "report"))
 		return cmd_bench_report(argc - 1, argv + 1);
-	if (argc < 2 || strcmp(argv[1], "kernels")) {
-		fputs(usage, argc < 2 || strcmp(argv[1], "--help") ? stderr : stdout);
-		return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : 2;
-	}
-	argc--;
-	argv++;
-	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n': n = (int)opt_long("-n", optarg, 1, 1000); break;
-		case 's': source = optarg; break;
-		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return 2;
-		}
-	}
-	if (optind >= argc || n < 1)
-		die("name at least one kernel SPEC and -n of 1 or more; see 'lupine bench --help'");
-	int nrows = argc - optind;
-	struct row *rows = xcalloc((size_t)nrows, sizeof(*rows));
-	for (int i = 0; i < nrows; i++) {
-		rows[i].spec = argv[optind + i];
-		if (!str_starts(rows[i].spec, "image:"))
-			build_one(&rows[i], source);
-	}
-	/* boot round-robin, so drift in the machine's load spreads over all kernels */
-	double *wall = xcalloc((size_t)(nrows * n), sizeof(double));
-	double *guest = xcalloc((size_t)(nrows * n), sizeof(double));
-	for (int rep = 0; rep < n; rep++) {
-		for (int i = 0; i < nrows; i++) {
-			const char *img = rows[i].have_build ? rows[i].k.bzimage : rows[i].spec + 6;
-			boot_once(&rows[i], img, wall + i * n, guest + i * n);
-		}
-		fprintf(stderr, "\rbooted every kernel %d/%d times", rep + 1, n);
-	}
-	fprintf(stderr, "\n");
-	for (int i = 0; i < nrows; i++) {
-		rows[i].wall = stats_of(wall + i * n, (size_t)rows[i].reached);
-		rows[i].guest = stats_of(guest + i * n, (size_t)rows[i].reached);
-		if (rows[i].reached < rows[i].tries)
-			ret = 1;
-	}
-	free(wall);
-	free(guest);
-	print_rows(rows, nrows);
-	for (int i = 0; i < nrows; i++)
-		kbuild_result_release(&rows[i].k);
-	free(rows);
-	return ret;
+	if (argc >= 2 && !strcmp(argv[1], "kernels"))
+		return cmd_bench_kernels(argc - 1, argv + 1);
+	fputs(usage, help ? stdout : stderr);
+	return help ? 0 : 2;
 }

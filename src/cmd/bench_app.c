@@ -1,8 +1,9 @@
 /* bench_app.c: `lupine bench app` times bundles from `lupine run` to a ready application, and finds their smallest memory. */
+#include "bench/stats.h"
 #include "cmd/cmds.h"
 #include "cmd/options.h"
 #include "bundle/ready.h"
-#include "lib/stats.h"
+#include "bench/stats.h"
 #include "lib/util.h"
 
 #include <fcntl.h>

@@ -5,7 +5,6 @@
 int cmd_apps(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_bench_app(int argc, char **argv); /* `lupine bench app` */
-int cmd_bench_syscall(int argc, char **argv); /* `lupine bench syscall` */
 int cmd_bench_report(int argc, char **argv); /* `lupine bench report` */
 int cmd_runc(int argc, char **argv); /* lupine-runc, the OCI runtime (argv[0] names it) */
 int cmd_build(int argc, char **argv);

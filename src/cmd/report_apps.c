@@ -1,9 +1,9 @@
 /* report_apps.c: the applications of `lupine bench report`: each app's recipe
  * built on the kernels it is compared on, and its client check as readiness. */
-#include "apps/recipe.h"
-#include "bundle/ready.h"
-#include "cmd/report.h"
 #include "apps/build.h"
+#include "bench/report.h"
+#include "bundle/ready.h"
+#include "cmd/report_apps.h"
 #include "vm/vmm.h"
 
 #include <stdio.h>

@@ -2,8 +2,9 @@
  * which each app still answers its client, per kernel; then density: host
  * memory and CPU of idle VMs. */
 #include "apps/recipe.h"
+#include "bench/report.h"
 #include "bundle/ready.h"
-#include "cmd/report.h"
+#include "cmd/report_apps.h"
 
 #include <stdio.h>
 #include <stdlib.h>

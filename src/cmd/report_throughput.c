@@ -2,9 +2,10 @@
  * load generator on its own kernel, +KML, general and microvm, the same rootfs,
  * the kernels alternating run by run. A load that stalls is reported. */
 #include "apps/recipe.h"
+#include "bench/report.h"
+#include "bench/stats.h"
 #include "bundle/ready.h"
-#include "cmd/report.h"
-#include "lib/stats.h"
+#include "cmd/report_apps.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,9 +1,9 @@
 /* report_kernels.c: sections 1 and 2 of `lupine bench report`: each kernel's
  * size and options, then its time to init over N boots, round-robin. */
-#include "cmd/report.h"
+#include "bench/boots.h"
+#include "bench/report.h"
+#include "bench/stats.h"
 #include "kernel/kbuild.h"
-#include "lib/stats.h"
-#include "vm/hello.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +18,7 @@ struct kern {
 	const char *spec;
 	struct kbuild_result k;
 	int built;
-	double *wall, *guest; /* n boots each */
-	int reached, tries;
+	struct boot_series *b; /* its boots */
 };
 
 static struct kern *find(struct kern *ks, size_t n, const char *spec)
@@ -79,36 +78,6 @@ static void sizes(struct report *r, struct kern *ks)
 	sb_release(&dat);
 }
 
-static void boot_all(struct report *r, struct kern *ks)
-{
-	size_t nk = r->kernels.n;
-
-	for (size_t i = 0; i < nk; i++) {
-		ks[i].wall = xcalloc((size_t)r->n, sizeof(double));
-		ks[i].guest = xcalloc((size_t)r->n, sizeof(double));
-	}
-	/* round-robin, so drift in the machine's load spreads over all kernels */
-	for (int rep = 0; rep < r->n; rep++) {
-		for (size_t i = 0; i < nk; i++) {
-			struct vm_result v;
-			struct strbuf err = {0};
-			if (!ks[i].built)
-				continue;
-			ks[i].tries++;
-			if (hello_boot(ks[i].k.bzimage, 0, VM_ACCEL_AUTO, &v, &err) == 0) {
-				if (hello_reached(&v)) {
-					ks[i].wall[ks[i].reached] = v.t_init;
-					ks[i].guest[ks[i].reached++] = v.guest_init;
-				}
-				vm_result_release(&v);
-			}
-			sb_release(&err);
-		}
-		fprintf(stderr, "\rreport: booted every kernel %d/%d times", rep + 1, r->n);
-	}
-	fprintf(stderr, "\n");
-}
-
 static void boot_table(struct report *r, struct kern *ks)
 {
 	struct strbuf csv = {0}, dat = {0}, gp = {0};
@@ -125,12 +94,12 @@ static void boot_table(struct report *r, struct kern *ks)
 	report_md(r, "| kernel | wall s | vs %s | guest s | vs %s | boots reached init |", r->ref, r->ref);
 	report_md(r, "|---|---|---:|---|---:|---:|");
 	sb_adds(&csv, "kernel,boot,wall_sec,guest_sec\n");
-	if (ref && ref->reached) {
+	if (ref && ref->b->reached) {
 		double w[100], g[100];
-		memcpy(w, ref->wall, sizeof(double) * (size_t)ref->reached);
-		memcpy(g, ref->guest, sizeof(double) * (size_t)ref->reached);
-		ref_wall = stats_of(w, (size_t)ref->reached).median;
-		ref_guest = stats_of(g, (size_t)ref->reached).median;
+		memcpy(w, ref->b->wall, sizeof(double) * (size_t)ref->b->reached);
+		memcpy(g, ref->b->guest, sizeof(double) * (size_t)ref->b->reached);
+		ref_wall = stats_of(w, (size_t)ref->b->reached).median;
+		ref_guest = stats_of(g, (size_t)ref->b->reached).median;
 	}
 	sb_adds(&gp, "set title 'Time to init (host wall clock)'; set xlabel 'seconds'; set ylabel 'fraction of boots';\n"
 		     "set key bottom right; set grid; set yrange [0:1.05]\nplot ");
@@ -138,17 +107,17 @@ static void boot_table(struct report *r, struct kern *ks)
 		struct kern *k = &ks[i];
 		if (!k->built)
 			continue;
-		for (int j = 0; j < k->reached; j++)
-			sb_addf(&csv, "%s,%d,%.4f,%.4f\n", k->spec, j + 1, k->wall[j], k->guest[j]);
-		struct stats w = stats_of(k->wall, (size_t)k->reached), g = stats_of(k->guest, (size_t)k->reached);
+		for (int j = 0; j < k->b->reached; j++)
+			sb_addf(&csv, "%s,%d,%.4f,%.4f\n", k->spec, j + 1, k->b->wall[j], k->b->guest[j]);
+		struct stats w = stats_of(k->b->wall, (size_t)k->b->reached), g = stats_of(k->b->guest, (size_t)k->b->reached);
 		report_md(r, "| %s | %.3f [%.3f-%.3f] | %s | %.3f [%.3f-%.3f] | %s | %d/%d |", k->spec, w.median, w.min, w.max,
 			  report_ratio(w.median, ref_wall, a, sizeof(a)), g.median, g.min, g.max,
-			  report_ratio(g.median, ref_guest, b, sizeof(b)), k->reached, k->tries);
-		if (k->reached < k->tries)
+			  report_ratio(g.median, ref_guest, b, sizeof(b)), k->b->reached, k->b->tries);
+		if (k->b->reached < k->b->tries)
 			r->trouble = 1;
 		/* the empirical CDF: sorted times (stats_of sorted them), i/n */
-		for (int j = 0; j < k->reached; j++)
-			sb_addf(&dat, "%.4f %.4f\n", k->wall[j], (double)(j + 1) / k->reached);
+		for (int j = 0; j < k->b->reached; j++)
+			sb_addf(&dat, "%.4f %.4f\n", k->b->wall[j], (double)(j + 1) / k->b->reached);
 		sb_adds(&dat, "\n\n");
 		sb_addf(&gp, "%s'boot-cdf.dat' index %d with steps lw 2 title '%s'", block ? ", " : "", block, k->spec);
 		block++;
@@ -164,18 +133,30 @@ static void boot_table(struct report *r, struct kern *ks)
 	sb_release(&gp);
 }
 
+/* Boots every kernel that built, round-robin; a boot that cannot start
+ * counts as one that did not reach init. */
+static void boot_all(struct report *r, struct kern *ks, struct boot_series *bs)
+{
+	for (size_t i = 0; i < r->kernels.n; i++) {
+		ks[i].b = &bs[i];
+		bs[i].image = ks[i].built ? ks[i].k.bzimage : NULL;
+	}
+	boots_round_robin(bs, r->kernels.n, r->n, "report: ", BOOTS_KEEP_GOING, NULL);
+}
+
 void report_kernels(struct report *r)
 {
 	struct kern *ks = xcalloc(r->kernels.n, sizeof(*ks));
+	struct boot_series *bs = xcalloc(r->kernels.n, sizeof(*bs));
 
 	build_all(r, ks);
 	sizes(r, ks);
-	boot_all(r, ks);
+	boot_all(r, ks, bs);
 	boot_table(r, ks);
 	for (size_t i = 0; i < r->kernels.n; i++) {
 		kbuild_result_release(&ks[i].k);
-		free(ks[i].wall);
-		free(ks[i].guest);
+		boot_series_release(&bs[i]);
 	}
+	free(bs);
 	free(ks);
 }

@@ -1,11 +1,11 @@
 /* report_syscalls.c: section 4 of `lupine bench report`: the latency probe
  * (null call, read, write, stat, open+close, 2-process context switch) on each
  * app's kernel, the same with KML (the probe runs in ring 0), and microvm. */
-#include "cmd/latency.h"
-#include "cmd/report.h"
+#include "bench/latency.h"
+#include "bench/report.h"
+#include "bench/stats.h"
 #include "kernel/kbuild.h"
 #include "lib/guard.h"
-#include "lib/stats.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,24 +111,12 @@ static void table(struct report *r, struct lat_kernel *lks, int nk, struct strbu
 	sb_release(&rule);
 }
 
-void report_syscalls(struct report *r)
+/* Each app's kernel and the same with KML (the first app only with
+ * --quick), then microvm when measured; the number that built. */
+static int get_all(struct report *r, struct lat_kernel *lks)
 {
-	struct lat_kernel *lks = xcalloc(MAXK, sizeof(*lks));
-	struct strbuf csv = {0}, dat = {0};
-	const char *iters = r->quick ? "20000" : "200000";
-	char *tmp = tmp_dir("report"), *initrd;
 	int nk = 0;
 
-	if (!tmp)
-		die("cannot create a temporary directory");
-	initrd = latency_initrd(tmp, iters);
-	report_md(r, "\n## 4. System calls\n");
-	report_md(r, "The probe (tests/kml/latency.c, static, KML musl) runs from /trusted/: in ring 0 on a +kml "
-		     "kernel, ring 3 elsewhere; %s calls per kind, best of 3 loops per boot, %d boots per kernel, "
-		     "alternating kernels. ctxsw-2p is lmbench's lat_ctx with 2 processes and no working set: a byte "
-		     "passed round a pipe ring, ns per switch with one process's pipe cost taken out. Median [min-max] "
-		     "over boots%s.\n", iters, r->n, strlist_has(&r->baselines, "microvm") ? ", ratio vs microvm" : "");
-	sb_adds(&csv, "kernel,call,boot,ns,cpl\n");
 	for (size_t a = 0; a < r->apps.n && nk + 2 <= MAXK; a++) {
 		char *kml = xasprintf("%s+kml", r->apps.v[a]);
 		nk += get(r, &lks[nk], r->apps.v[a]);
@@ -139,11 +127,13 @@ void report_syscalls(struct report *r)
 	}
 	if (strlist_has(&r->baselines, "microvm") && nk < MAXK)
 		nk += get(r, &lks[nk], "microvm");
-	run(r, lks, nk, initrd);
-	table(r, lks, nk, &csv, &dat);
-	report_md(r, "\nSeed (4.0): lmbench null call 0.08 us on lupine-general (KVM); KML: syscall latency much lower.");
-	report_write(r, "syscalls.csv", csv.buf);
-	report_write(r, "syscalls.dat", dat.buf);
+	return nk;
+}
+
+static void write_files(struct report *r, int nk, const struct strbuf *csv, const struct strbuf *dat)
+{
+	report_write(r, "syscalls.csv", csv->buf);
+	report_write(r, "syscalls.dat", dat->buf);
 	char *gp = xasprintf("set title 'System calls (median ns per call)'; set style data histograms;\n"
 			     "set style histogram clustered gap 1; set style fill solid 0.6; set grid ytics;\n"
 			     "set logscale y; set key top left; set xtics rotate by -20\n"
@@ -151,12 +141,45 @@ void report_syscalls(struct report *r)
 	if (nk)
 		report_plot(r, "syscalls", gp);
 	free(gp);
-	sb_release(&dat);
+}
+
+void report_syscalls(struct report *r)
+{
+	struct lat_kernel *lks = NULL;
+	struct strbuf csv = {0}, dat = {0}, err = {0};
+	const char *iters = r->quick ? "20000" : "200000";
+	char *tmp = tmp_dir("report"), *initrd = NULL;
+	int nk = 0;
+
+	if (!tmp) {
+		report_fail(r, "cannot create a temporary directory");
+		return;
+	}
+	if (!(initrd = latency_initrd(tmp, iters, &err))) {
+		report_fail(r, "%s", err.buf);
+		goto out;
+	}
+	lks = xcalloc(MAXK, sizeof(*lks));
+	report_md(r, "\n## 4. System calls\n");
+	report_md(r, "The probe (tests/kml/latency.c, static, KML musl) runs from /trusted/: in ring 0 on a +kml "
+		     "kernel, ring 3 elsewhere; %s calls per kind, best of 3 loops per boot, %d boots per kernel, "
+		     "alternating kernels. ctxsw-2p is lmbench's lat_ctx with 2 processes and no working set: a byte "
+		     "passed round a pipe ring, ns per switch with one process's pipe cost taken out. Median [min-max] "
+		     "over boots%s.\n", iters, r->n, strlist_has(&r->baselines, "microvm") ? ", ratio vs microvm" : "");
+	sb_adds(&csv, "kernel,call,boot,ns,cpl\n");
+	nk = get_all(r, lks);
+	run(r, lks, nk, initrd);
+	table(r, lks, nk, &csv, &dat);
+	report_md(r, "\nSeed (4.0): lmbench null call 0.08 us on lupine-general (KVM); KML: syscall latency much lower.");
+	write_files(r, nk, &csv, &dat);
 	for (int i = 0; i < nk; i++)
 		kbuild_result_release(&lks[i].k);
+out:
 	rm_rf(tmp);
 	free(tmp);
 	free(initrd);
 	free(lks);
+	sb_release(&err);
+	sb_release(&dat);
 	sb_release(&csv);
 }

@@ -1,5 +1,5 @@
 /* stats.c: summaries of repeated measurements (min / median / max). */
-#include "lib/stats.h"
+#include "bench/stats.h"
 
 #include <stdlib.h>
 

@@ -1,6 +1,6 @@
 /* plot.c: charts drawn by gnuplot (Debian's gnuplot-nox) as SVG files.
  * gnuplot, not an SVG writer of our own: axes, ticks and legends are its job. */
-#include "lib/plot.h"
+#include "bench/plot.h"
 
 #include <errno.h>
 #include <fcntl.h>

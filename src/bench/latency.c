@@ -1,5 +1,5 @@
 /* latency.c: the guest's system-call latency probe: its initrd, one boot, its lines parsed. */
-#include "cmd/latency.h"
+#include "bench/latency.h"
 #include "bundle/runinit.h"
 #include "lib/embedded.h"
 #include "rootfs/cpio.h"
@@ -9,34 +9,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *latency_initrd(const char *dir, const char *iters)
+char *latency_initrd(const char *dir, const char *iters, struct strbuf *err)
 {
 	const struct embedded_file *lat = embedded_find(embedded_guest, "latency");
 	char *root = xasprintf("%s/root", dir), *t = xasprintf("%s/trusted", root);
 	char *bin = xasprintf("%s/latency", t), *base = xasprintf("%s/base.cpio.gz", dir);
 	char *initrd = xasprintf("%s/initrd", dir);
 	struct run_config rc;
-	struct strbuf err = {0};
 
-	if (!lat)
-		die("this lupine was built without the latency probe (build/kml/latency needs the KML musl: scripts/setup.sh)");
-	if (mkdir_p(t, 0755) < 0 || file_write_atomic(bin, lat->data, (size_t)lat->size, 0755) < 0)
-		die("cannot stage the latency probe in '%s'", dir);
 	run_config_init(&rc);
+	if (!lat) {
+		sb_adds(err, "this lupine was built without the latency probe "
+			     "(build/kml/latency needs the KML musl: scripts/setup.sh)");
+		goto fail;
+	}
+	if (mkdir_p(t, 0755) < 0 || file_write_atomic(bin, lat->data, (size_t)lat->size, 0755) < 0) {
+		sb_addf(err, "cannot stage the latency probe in '%s'", dir);
+		goto fail;
+	}
 	strlist_add(&rc.arg, "/trusted/latency");
 	strlist_add(&rc.arg, iters);
-	if (cpio_write_dir(root, base, &err) < 0 || runinit_write(&rc, base, initrd, &err) < 0)
-		die("%s", err.buf);
+	if (cpio_write_dir(root, base, err) < 0 || runinit_write(&rc, base, initrd, err) < 0)
+		goto fail;
+	goto out;
+fail:
+	free(initrd);
+	initrd = NULL;
+out:
 	run_config_release(&rc);
-	free(root);
-	free(t);
-	free(bin);
 	free(base);
+	free(bin);
+	free(t);
+	free(root);
 	return initrd;
 }
 
-/* "latency NAME  123.4 ns/call (cpl C, ...)" lines. */
-static int parse(const char *console, struct latency_sample *out)
+int latency_parse(const char *console, struct latency_sample out[LATENCY_MAX])
 {
 	int n = 0;
 
@@ -56,7 +64,7 @@ int latency_boot(const char *kernel, const char *initrd, struct latency_sample *
 	if (vmm_run(&cfg, &r, err) < 0)
 		return -1;
 	if (r.end == VM_EXITED && r.status == 0)
-		n = parse(r.console, out);
+		n = latency_parse(r.console, out);
 	if (n <= 0) {
 		const char *c = r.console ? r.console : "";
 		size_t len = strlen(c);
