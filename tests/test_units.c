@@ -185,7 +185,7 @@ static const struct {
 	{"vm", " lib rootfs vm guest "},
 	{"bundle", " lib stage source kernel rootfs vm bundle guest "},
 	{"apps", " lib kernel vm bundle manifest apps "},
-	{"bench", " lib kernel rootfs vm bundle apps bench "},
+	{"bench", " lib kernel rootfs vm bundle manifest apps bench "},
 	{"cmd", " lib stage source kernel manifest rootfs vm bundle guest oci apps bench cmd "},
 };
 

@@ -23,9 +23,6 @@ struct report {
 	char how[640];          /* how everything was measured: VMM, accel, machine, date */
 	int trouble;            /* builds that failed, runs that stalled: reported, exit 1 */
 	struct strlist built;   /* bundles built in this run: "APP/VARIANT" */
-	/* sections 3 (memory) and 5 (throughput), which run `lupine run`, are
-	 * the caller's to give (NULL: left out) */
-	report_section_fn *memory, *throughput;
 	struct strbuf fatal;    /* the failure that ended the report early (report_fail) */
 	char *abs_dir;          /* dir made absolute by report_run */
 };
@@ -57,9 +54,27 @@ struct kbuild_result;
  * stderr); 1, or 0 with the failure said in the report and r->trouble set. */
 int report_kernel(struct report *r, const char *spec, struct kbuild_result *k);
 
+/* The kernels an app is compared on: "own" (its manifest), "kml" (+KML),
+ * "general", "microvm" (when that baseline is measured). */
+int report_variant_wanted(const struct report *r, const char *variant);
+/* APP's recipe built on kernel VARIANT into DIR/bundles/APP-VARIANT.lupine
+ * (once per report; a failure's reason in a log beside it); the bundle's
+ * path (caller frees), or NULL when the build failed (said in the report). */
+char *report_bundle(struct report *r, const char *app, const char *variant);
+struct recipe;
+struct readiness;
+/* A readiness check for rec's client check on a fresh host port (*port:
+ * "HOST:GUEST", caller frees), logging runs to DIR/logs/APP-VARIANT.log. */
+void report_readiness(struct report *r, const struct recipe *rec, const char *variant, struct readiness *rd,
+		      char **port, char **log);
+
 /* 1. sizes and options, 2. boot: every kernel of r->kernels. */
 void report_kernels(struct report *r);
+/* 3. smallest memory, density and idle CPU. */
+void report_memory(struct report *r);
 /* 4. system calls and context switches on each app's kernel, its KML variant, microvm. */
 void report_syscalls(struct report *r);
+/* 5. application throughput. */
+void report_throughput(struct report *r);
 
 #endif

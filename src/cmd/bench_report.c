@@ -3,7 +3,6 @@
 #include "bench/report.h"
 #include "cmd/cmds.h"
 #include "cmd/options.h"
-#include "cmd/report_apps.h"
 #include "kernel/kbaseline.h"
 #include "lib/guard.h"
 
@@ -95,7 +94,7 @@ static void parse_args(struct report *r, int argc, char **argv)
 
 int cmd_bench_report(int argc, char **argv)
 {
-	struct report r = {.memory = report_memory, .throughput = report_throughput};
+	struct report r = {0};
 	struct strbuf err = {0};
 	int ret;
 

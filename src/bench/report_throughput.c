@@ -5,7 +5,6 @@
 #include "bench/report.h"
 #include "bench/stats.h"
 #include "bundle/ready.h"
-#include "cmd/report_apps.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,6 @@
 #include "apps/recipe.h"
 #include "bench/report.h"
 #include "bundle/ready.h"
-#include "cmd/report_apps.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,35 +83,36 @@ struct idle_vm {
 	double t0_qemu, t0_run; /* CPU seconds at the window's start */
 };
 
-/* Starts k VMs of app on its own kernel, waits for each to answer, then
- * samples their host memory and, over a window, the CPU they burn idle. */
-static void density(struct report *r, const char *app, int k, int mem)
-{
-	struct recipe rec = {0};
-	struct strbuf err = {0}, csv = {0};
-	struct idle_vm *vms = xcalloc((size_t)k, sizeof(*vms));
-	char *bundle = NULL;
-	double window = r->quick ? 5 : 20;
-	long rss = 0, pss = 0, up = 0;
-	double cpu_q = 0, cpu_r = 0;
+/* What the idle VMs cost together. */
+struct density {
+	long up;            /* VMs that answered */
+	long rss, pss;      /* KiB, summed */
+	double cpu_q, cpu_r; /* %% of a core, summed: QEMU, the thread serving it */
+};
 
-	if (recipe_load(app, &rec, &err) < 0 || !(bundle = report_bundle(r, app, "own"))) {
-		report_md(r, "\nDensity not measured: %s", err.len ? err.buf : "the bundle did not build");
-		r->trouble = 1;
-		goto out;
-	}
-	note("report: %d idle %s VMs (-m %d) ...", k, app, mem);
+/* Starts k VMs of bundle, each until it answers its client; how many did. */
+static long start_idle(struct report *r, const struct recipe *rec, const char *bundle, struct idle_vm *vms,
+		       int k, int mem)
+{
+	long up = 0;
+
 	for (int i = 0; i < k; i++) {
 		char *variant = xasprintf("idle%d", i + 1);
-		report_readiness(r, &rec, variant, &vms[i].rd, &vms[i].port, &vms[i].log);
+		report_readiness(r, rec, variant, &vms[i].rd, &vms[i].port, &vms[i].log);
 		double t0 = now_sec();
 		vms[i].run = ready_start(&vms[i].rd, bundle, mem);
-		if (ready_wait(&vms[i].rd, vms[i].run, t0, rec.check_timeout > 0 ? rec.check_timeout : 60) >= 0) {
+		if (ready_wait(&vms[i].rd, vms[i].run, t0, rec->check_timeout > 0 ? rec->check_timeout : 60) >= 0) {
 			vms[i].qemu = ready_vmm_pid(vms[i].run);
 			up++;
 		}
 		free(variant);
 	}
+	return up;
+}
+
+/* Host memory of the VMs that answered, and their CPU over window seconds of idleness. */
+static void sample(struct idle_vm *vms, int k, double window, struct strbuf *csv, struct density *d)
+{
 	sleep(2); /* let the last client's traffic settle */
 	for (int i = 0; i < k; i++)
 		if (vms[i].qemu > 0) {
@@ -120,19 +120,59 @@ static void density(struct report *r, const char *app, int k, int mem)
 			vms[i].t0_run = ready_server_cpu(vms[i].run);
 		}
 	usleep((useconds_t)(window * 1e6));
-	sb_adds(&csv, "vm,qemu_rss_kib,qemu_pss_kib,qemu_cpu_pct,server_cpu_pct\n");
+	sb_adds(csv, "vm,qemu_rss_kib,qemu_pss_kib,qemu_cpu_pct,server_cpu_pct\n");
 	for (int i = 0; i < k; i++) {
 		if (vms[i].qemu <= 0)
 			continue;
 		long rs = proc_kib(vms[i].qemu, "status", "VmRSS"), ps = proc_kib(vms[i].qemu, "smaps_rollup", "Pss");
 		double cq = (cpu_secs(vms[i].qemu) - vms[i].t0_qemu) / window * 100;
 		double cr = (ready_server_cpu(vms[i].run) - vms[i].t0_run) / window * 100;
-		sb_addf(&csv, "%d,%ld,%ld,%.2f,%.2f\n", i + 1, rs, ps, cq, cr);
-		rss += rs;
-		pss += ps;
-		cpu_q += cq;
-		cpu_r += cr;
+		sb_addf(csv, "%d,%ld,%ld,%.2f,%.2f\n", i + 1, rs, ps, cq, cr);
+		d->rss += rs;
+		d->pss += ps;
+		d->cpu_q += cq;
+		d->cpu_r += cr;
 	}
+}
+
+static void density_md(struct report *r, const char *app, int mem, double window, const struct density *d)
+{
+	double rss_mib = d->rss / 1024.0 / d->up, pss_mib = d->pss / 1024.0 / d->up;
+	double cq = d->cpu_q / d->up, cr = d->cpu_r / d->up;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	long mem_mib = sysconf(_SC_PHYS_PAGES) / 1024 * sysconf(_SC_PAGESIZE) / 1024;
+
+	report_md(r, "\n### Density: %ld idle %s VMs (own kernel, -m %d)\n", d->up, app, mem);
+	report_md(r, "| per idle VM | QEMU RSS MiB | QEMU PSS MiB | QEMU CPU %% of a core | lupine's serving thread CPU %% |");
+	report_md(r, "|---|---:|---:|---:|---:|");
+	report_md(r, "| mean of %ld | %.1f | %.1f | %.2f | %.2f |", d->up, rss_mib, pss_mib, cq, cr);
+	report_md(r, "\nRSS counts every page the QEMU process maps, shared ones (QEMU's code, libraries) in full for "
+		     "each VM; PSS splits shared pages between the processes sharing them, so the sum of PSS is what "
+		     "the VMs cost together. CPU is utime+stime over %.0f s of idleness after each answered its "
+		     "client once; the VMs run inside lupine, each served by a thread of its own. On this host "
+		     "(%ld MiB, %ld CPUs): memory fits ~%.0f such VMs (by PSS), CPU ~%.0f (by QEMU's idle CPU).",
+		  window, mem_mib, cores, pss_mib > 0 ? mem_mib / pss_mib : 0, cq > 0 ? cores * 100.0 / cq : 0);
+}
+
+/* Starts k VMs of app on its own kernel, waits for each to answer, then
+ * samples their host memory and, over a window, the CPU they burn idle. */
+static void density(struct report *r, const char *app, int k, int mem)
+{
+	struct recipe rec = {0};
+	struct strbuf err = {0}, csv = {0};
+	struct idle_vm *vms = xcalloc((size_t)k, sizeof(*vms));
+	struct density d = {0};
+	char *bundle = NULL;
+	double window = r->quick ? 5 : 20;
+
+	if (recipe_load(app, &rec, &err) < 0 || !(bundle = report_bundle(r, app, "own"))) {
+		report_md(r, "\nDensity not measured: %s", err.len ? err.buf : "the bundle did not build");
+		r->trouble = 1;
+		goto out;
+	}
+	note("report: %d idle %s VMs (-m %d) ...", k, app, mem);
+	d.up = start_idle(r, &rec, bundle, vms, k, mem);
+	sample(vms, k, window, &csv, &d);
 	for (int i = 0; i < k; i++) {
 		ready_stop(vms[i].run);
 		readiness_release(&vms[i].rd);
@@ -140,22 +180,10 @@ static void density(struct report *r, const char *app, int k, int mem)
 		free(vms[i].log);
 	}
 	report_write(r, "density.csv", csv.buf);
-	if (up < k)
+	if (d.up < k)
 		r->trouble = 1;
-	if (!up)
-		goto out;
-	double rss_mib = rss / 1024.0 / up, pss_mib = pss / 1024.0 / up, cq = cpu_q / up, cr = cpu_r / up;
-	long cores = sysconf(_SC_NPROCESSORS_ONLN), mem_mib = sysconf(_SC_PHYS_PAGES) / 1024 * sysconf(_SC_PAGESIZE) / 1024;
-	report_md(r, "\n### Density: %ld idle %s VMs (own kernel, -m %d)\n", up, app, mem);
-	report_md(r, "| per idle VM | QEMU RSS MiB | QEMU PSS MiB | QEMU CPU %% of a core | lupine's serving thread CPU %% |");
-	report_md(r, "|---|---:|---:|---:|---:|");
-	report_md(r, "| mean of %ld | %.1f | %.1f | %.2f | %.2f |", up, rss_mib, pss_mib, cq, cr);
-	report_md(r, "\nRSS counts every page the QEMU process maps, shared ones (QEMU's code, libraries) in full for "
-		     "each VM; PSS splits shared pages between the processes sharing them, so the sum of PSS is what "
-		     "the VMs cost together. CPU is utime+stime over %.0f s of idleness after each answered its "
-		     "client once. On this host (%ld MiB, %ld CPUs): memory fits ~%.0f such VMs (by PSS), CPU ~%.0f "
-		     "(by QEMU's idle CPU).",
-		  window, mem_mib, cores, pss_mib > 0 ? mem_mib / pss_mib : 0, cq > 0 ? cores * 100.0 / cq : 0);
+	if (d.up)
+		density_md(r, app, mem, window, &d);
 out:
 	recipe_release(&rec);
 	free(bundle);

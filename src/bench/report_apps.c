@@ -3,7 +3,6 @@
 #include "apps/build.h"
 #include "bench/report.h"
 #include "bundle/ready.h"
-#include "cmd/report_apps.h"
 #include "vm/vmm.h"
 
 #include <stdio.h>
