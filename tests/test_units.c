@@ -205,6 +205,10 @@ static void check_includes(const char *dir, const char *may, const char *file)
 		else if (strcmp(folder, own) && quote - q > 7 && !strncmp(quote - 7, "_impl.h", 7))
 			check_fail(__FILE__, __LINE__, "%s includes %.*s: private to its folder", path,
 				   (int)(quote - q), q);
+		else if (!strcmp(dir, "cmd") && !strcmp(folder, " cmd ") && strncmp(q, "cmd/cmds.h\"", 11) &&
+			 strncmp(q, "cmd/options.h\"", 14))
+			check_fail(__FILE__, __LINE__, "%s includes %.*s: a command calls libraries, not another command",
+				   path, (int)(quote - q), q);
 		free(own);
 		free(folder);
 	}

@@ -3,6 +3,7 @@
 #include "lib/guard.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,6 +117,37 @@ int bundle_run_describe(struct run_req *rq, struct strbuf *out, struct strbuf *e
 		ret = vmm_describe(&rq->cfg, out, err);
 	release(&bv);
 	return ret;
+}
+
+static volatile sig_atomic_t stop_signal, forward_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+/* Signals that mean something to the application, not to lupine: passed on. */
+static void on_forward(int sig)
+{
+	forward_signal = sig;
+}
+
+void run_signals_install(struct vm_config *cfg)
+{
+	static const int stops[] = {SIGINT, SIGTERM, SIGHUP}, forwards[] = {SIGUSR1, SIGUSR2, SIGQUIT, SIGWINCH};
+
+	/* Ctrl-C reaches lupine alone (the VMM has its own process group): a graceful stop */
+	for (size_t i = 0; i < ARRAY_SIZE(stops); i++)
+		signal(stops[i], on_stop);
+	for (size_t i = 0; i < ARRAY_SIZE(forwards); i++)
+		signal(forwards[i], on_forward);
+	cfg->stop = &stop_signal;
+	cfg->forward = &forward_signal;
+}
+
+int run_signals_stopped(void)
+{
+	return stop_signal;
 }
 
 /* Why a VM that did not report the application's status ended. */

@@ -45,6 +45,15 @@ int bundle_run(struct run_req *rq, struct vm_result *res, struct strbuf *err);
 /* The VMM's command line (and config file) for rq, without running it (run --dry-run). */
 int bundle_run_describe(struct run_req *rq, struct strbuf *out, struct strbuf *err);
 
+/* A foreground run's signals, as `lupine run` and lupine-runc's monitor
+ * take them: SIGINT, SIGTERM and SIGHUP stop the application (SIGTERM to it,
+ * the VM killed after the stop timeout), SIGUSR1, SIGUSR2, SIGQUIT and
+ * SIGWINCH go to it. Installs the handlers and points cfg->stop and
+ * cfg->forward at their flags. */
+void run_signals_install(struct vm_config *cfg);
+/* The stop signal received since (for run_exit_status), or 0. */
+int run_signals_stopped(void);
+
 /* The status `lupine run` exits with for how the VM ended: the application's,
  * 128+N when lupine was stopped by signal N (stop_signal, 0: none) and the
  * application did not end by itself, else one of RUN_EXIT_*; when it is not

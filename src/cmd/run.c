@@ -75,18 +75,6 @@ struct run_opts {
 	int dry_run, verbose;
 };
 
-static volatile sig_atomic_t stop_signal, forward_signal;
-static void on_stop(int sig)
-{
-	stop_signal = sig;
-}
-
-/* Signals that mean something to the application, not to lupine: passed on. */
-static void on_forward(int sig)
-{
-	forward_signal = sig;
-}
-
 static void parse_option(struct run_opts *o, int c, const char *arg)
 {
 	switch (c) {
@@ -162,27 +150,6 @@ static void parse(struct run_opts *o, int argc, char **argv)
 	o->rq.bundle = argv[optind];
 }
 
-/* After a failed run (or any, verbose): the features the kernel left out
- * that a process reached for, with the option each needs. */
-static void diagnose(const struct vm_result *r, int verbose)
-{
-	struct strbuf err = {0}, out = {0};
-	struct knotes k;
-
-	if (!r->missing.n || (!verbose && r->end == VM_EXITED && r->status == 0))
-		return;
-	if (knotes_resolve(NULL, &r->missing, NULL, &k, &err) < 0) {
-		fprintf(stderr, "lupine: the kernel left out features a process reached for (%s), but %s\n",
-			r->missing.v[0], err.buf);
-	} else {
-		knotes_diagnose(&k, verbose, &out);
-		fputs(out.buf ? out.buf : "", stderr);
-		knotes_release(&k);
-	}
-	sb_release(&err);
-	sb_release(&out);
-}
-
 /* Boots the bundle and waits for it; the exit status, or -1 with err. */
 static int boot(struct run_opts *o, struct strbuf *err)
 {
@@ -190,21 +157,16 @@ static int boot(struct run_opts *o, struct strbuf *err)
 	struct vm_result r;
 	int ret;
 
-	/* Ctrl-C reaches lupine alone (the VMM has its own process group): a graceful stop */
-	signal(SIGINT, on_stop);
-	signal(SIGTERM, on_stop);
-	signal(SIGHUP, on_stop);
-	signal(SIGUSR1, on_forward);
-	signal(SIGUSR2, on_forward);
-	signal(SIGQUIT, on_forward);
-	signal(SIGWINCH, on_forward);
+	run_signals_install(&o->rq.cfg);
 	if (bundle_run(&o->rq, &r, err) < 0)
 		return -1;
-	diagnose(&r, o->verbose);
+	knotes_after_run(&r, o->verbose, &msg);
+	fputs(msg.buf ? msg.buf : "", stderr);
+	sb_release(&msg);
 	/* --record-features: every note the kernel made, as the init sent them */
 	if (o->features && features_write(o->features, &r.used, &r.missing) < 0)
 		fprintf(stderr, "lupine: cannot write '%s': %s\n", o->features, strerror(errno));
-	ret = run_exit_status(&r, o->rq.cfg.timeout, stop_signal, &msg);
+	ret = run_exit_status(&r, o->rq.cfg.timeout, run_signals_stopped(), &msg);
 	fputs(msg.buf ? msg.buf : "", stderr);
 	sb_release(&msg);
 	vm_result_release(&r);
@@ -225,8 +187,7 @@ static int describe(struct run_opts *o, struct strbuf *err)
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_opts o = {.rq = {.cfg = {.accel = VM_ACCEL_AUTO, .init_timeout = 120, .echo = 1,
-					    .stop = &stop_signal, .forward = &forward_signal}}};
+	struct run_opts o = {.rq = {.cfg = {.accel = VM_ACCEL_AUTO, .init_timeout = 120, .echo = 1}}};
 	struct strbuf err = {0};
 	int ret;
 

@@ -1,5 +1,6 @@
 /* knotes.c: a run's kernel notes, resolved to options, and the diagnosis lupine run prints. */
 #include "manifest/knotes.h"
+#include "vm/vmm.h"
 #include "manifest/kfeature.h"
 #include "kernel/configs.h"
 #include "kernel/ksource.h"
@@ -196,6 +197,23 @@ static void pids(const struct knotes *k, size_t first, struct strbuf *out)
 	if (n > 3)
 		sb_addf(out, " and %zu more", n - 3);
 	sb_adds(out, ")");
+}
+
+void knotes_after_run(const struct vm_result *r, int verbose, struct strbuf *out)
+{
+	struct strbuf err = {0};
+	struct knotes k;
+
+	if (!r->missing.n || (!verbose && r->end == VM_EXITED && r->status == 0))
+		return;
+	if (knotes_resolve(NULL, &r->missing, NULL, &k, &err) < 0) {
+		sb_addf(out, "lupine: the kernel left out features a process reached for (%s), but %s\n",
+			r->missing.v[0], err.buf);
+	} else {
+		knotes_diagnose(&k, verbose, out);
+		knotes_release(&k);
+	}
+	sb_release(&err);
 }
 
 void knotes_needed(const struct knotes *k, struct strlist *options)

@@ -37,6 +37,12 @@ void knotes_release(struct knotes *k);
  * verbose. Returns the lines added. */
 size_t knotes_diagnose(const struct knotes *k, int verbose, struct strbuf *out);
 
+/* After a failed run (or any, verbose): the diagnosis of the features the
+ * kernel left out that a process reached for (knotes_diagnose on r's notes),
+ * appended to out; nothing after a clean exit or without notes. */
+struct vm_result;
+void knotes_after_run(const struct vm_result *r, int verbose, struct strbuf *out);
+
 /* The options the diagnosis names (missing features, start-up probes left
  * out), each once, as it words them ("CONFIG_SIGNALFD", "CONFIG_A and
  * CONFIG_B"), appended to options. */
