@@ -5,6 +5,7 @@
  * docs/containerd-shim-notes.md. */
 #include "cmd/cmds.h"
 #include "cmd/runc.h"
+#include "oci/runtime.h"
 #include "oci/state.h"
 
 #include <errno.h>
@@ -104,22 +105,11 @@ static int cmd_start(const char *root, const char *id)
 
 static int parse_signal(const char *arg)
 {
-	static const struct {
-		const char *name;
-		int sig;
-	} names[] = {{"TERM", SIGTERM}, {"KILL", SIGKILL}, {"INT", SIGINT},   {"HUP", SIGHUP},
-		     {"QUIT", SIGQUIT}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"WINCH", SIGWINCH}};
-	char *end;
-	long n = strtol(arg, &end, 10);
+	int sig = oci_signal_parse(arg);
 
-	if (*arg && !*end && n > 0 && n < 65)
-		return (int)n;
-	if (str_starts(arg, "SIG"))
-		arg += 3;
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcmp(arg, names[i].name))
-			return names[i].sig;
-	die("unknown signal '%s'", arg);
+	if (sig < 0)
+		die("unknown signal '%s'", arg);
+	return sig;
 }
 
 static int cmd_kill(const char *root, int argc, char **argv)
