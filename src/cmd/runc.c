@@ -6,16 +6,12 @@
 #include "cmd/cmds.h"
 #include "cmd/runc.h"
 #include "oci/runtime.h"
-#include "oci/state.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 static const char usage[] =
 	"usage: lupine-runc [--root DIR] [--log FILE] [--log-format text|json] COMMAND [ARGS]\n"
@@ -70,109 +66,54 @@ static void log_error(const char *msg)
 	fclose(f);
 }
 
-static void load(const char *root, const char *id, struct oci_state *s)
+/* The verb's outcome: the library's one line is the message (the shim matches some). */
+static int check(int r, struct strbuf *err)
 {
-	struct strbuf err = {0};
-	if (!id)
-		die("this command needs a container ID; see 'lupine-runc --help'");
-	if (oci_state_load(root, id, s, &err) < 0)
-		die("%s", err.buf);
-}
-
-static int cmd_start(const char *root, const char *id)
-{
-	struct oci_state s;
-	char *fifo, *started;
-	int fd;
-
-	load(root, id, &s);
-	enum oci_status st = oci_state_status(&s);
-	if (st != OCI_CREATED)
-		die("cannot start container %s: it is %s, not created", id, oci_status_name(st));
-	fifo = oci_state_file(&s, "start.fifo");
-	started = oci_state_file(&s, "started");
-	if (file_write_atomic(started, "", 0, 0600) < 0)
-		die("cannot write '%s': %s", started, strerror(errno));
-	/* non-blocking: with no monitor reading, this fails instead of waiting forever */
-	if ((fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0 || write(fd, "1", 1) != 1)
-		die("container %s is not running: its monitor is gone (%s)", id, strerror(errno));
-	close(fd);
-	free(fifo);
-	free(started);
-	oci_state_release(&s);
+	if (r < 0)
+		die("%s", err->buf);
 	return 0;
 }
 
-static int parse_signal(const char *arg)
+static const char *need_id(const char *id)
 {
-	int sig = oci_signal_parse(arg);
-
-	if (sig < 0)
-		die("unknown signal '%s'", arg);
-	return sig;
+	if (!id)
+		die("this command needs a container ID; see 'lupine-runc --help'");
+	return id;
 }
 
-static int cmd_kill(const char *root, int argc, char **argv)
+static int runc_kill(const char *root, int argc, char **argv)
 {
-	struct oci_state s;
-	int i = 1;
+	struct strbuf err = {0};
+	int i = 1, sig = SIGTERM;
 
 	while (i < argc && argv[i][0] == '-')
 		i++; /* --all: the monitor is the container's one host process */
 	if (i >= argc)
 		die("kill needs a container ID; see 'lupine-runc --help'");
-	load(root, argv[i], &s);
-	int sig = i + 1 < argc ? parse_signal(argv[i + 1]) : SIGTERM;
-	/* "container not running": the words containerd's shim takes for "already dead" */
-	if (oci_state_status(&s) == OCI_STOPPED || kill(s.pid, sig) < 0)
-		die("container not running");
-	oci_state_release(&s);
-	return 0;
+	if (i + 1 < argc && (sig = oci_signal_parse(argv[i + 1])) < 0)
+		die("unknown signal '%s'", argv[i + 1]);
+	return check(oci_kill(root, argv[i], sig, &err), &err);
 }
 
-static int cmd_delete(const char *root, int argc, char **argv)
+static int runc_delete(const char *root, int argc, char **argv)
 {
-	struct oci_state s;
+	struct strbuf err = {0};
 	int force = 0, i = 1;
 
 	for (; i < argc && argv[i][0] == '-'; i++)
 		force |= !strcmp(argv[i], "--force") || !strcmp(argv[i], "-f");
-	load(root, i < argc ? argv[i] : NULL, &s);
-	enum oci_status st = oci_state_status(&s);
-	if (st == OCI_RUNNING && !force)
-		die("cannot delete container %s that is not stopped: stop it, or use --force", s.id);
-	if (st != OCI_STOPPED) { /* a created container is deleted as runc does: killed */
-		kill(s.pid, SIGKILL);
-		for (int t = 0; t < 500 && oci_state_status(&s) != OCI_STOPPED; t++)
-			usleep(10000);
-	}
-	if (rm_rf(s.dir) < 0)
-		die("cannot remove '%s': %s", s.dir, strerror(errno));
-	oci_state_release(&s);
-	return 0;
+	return check(oci_delete(root, need_id(i < argc ? argv[i] : NULL), force, &err), &err);
 }
 
-static int cmd_state(const char *root, const char *id, int ps)
+/* state and ps: a line of JSON on stdout. */
+static int runc_print(const char *root, const char *id, int ps)
 {
-	struct oci_state s;
+	struct strbuf err = {0};
+	char *out;
 
-	load(root, id, &s);
-	if (ps) {
-		enum oci_status st = oci_state_status(&s);
-		printf(st == OCI_STOPPED ? "[]\n" : "[%d]\n", (int)s.pid);
-	} else {
-		char *j = oci_state_json(&s);
-		puts(j);
-		free(j);
-	}
-	oci_state_release(&s);
-	return 0;
-}
-
-static int cmd_features(void)
-{
-	puts("{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"1.0.2\",\"hooks\":[],\"mountOptions\":[],"
-	     "\"annotations\":{\"org.lupine.runtime\":\"microVM\"}}");
+	check((ps ? oci_ps : oci_state_print)(root, need_id(id), &out, &err), &err);
+	puts(out);
+	free(out);
 	return 0;
 }
 
@@ -185,6 +126,7 @@ static const char *last_arg(int argc, char **argv)
 int cmd_runc(int argc, char **argv)
 {
 	const char *root = RUNC_DEFAULT_ROOT;
+	struct strbuf err = {0};
 	int i = 1;
 
 	die_hook = log_error;
@@ -219,15 +161,17 @@ int cmd_runc(int argc, char **argv)
 	if (!strcmp(cmd, "create"))
 		return runc_create(root, argc, argv);
 	if (!strcmp(cmd, "start"))
-		return cmd_start(root, last_arg(argc, argv));
+		return check(oci_start(root, need_id(last_arg(argc, argv)), &err), &err);
 	if (!strcmp(cmd, "kill"))
-		return cmd_kill(root, argc, argv);
+		return runc_kill(root, argc, argv);
 	if (!strcmp(cmd, "delete"))
-		return cmd_delete(root, argc, argv);
+		return runc_delete(root, argc, argv);
 	if (!strcmp(cmd, "state") || !strcmp(cmd, "ps"))
-		return cmd_state(root, last_arg(argc, argv), !strcmp(cmd, "ps"));
-	if (!strcmp(cmd, "features"))
-		return cmd_features();
+		return runc_print(root, last_arg(argc, argv), !strcmp(cmd, "ps"));
+	if (!strcmp(cmd, "features")) {
+		puts(oci_features());
+		return 0;
+	}
 	die("lupine-runc does not support '%s': a Lupine VM runs one application, with no exec, pause, update or "
 	    "checkpoint", cmd);
 }

@@ -15,4 +15,23 @@
  * Returns the number, or -1 when arg is none of these. */
 int oci_signal_parse(const char *arg);
 
+/* Releases a created container's monitor to boot the VM: writes ROOT/ID/started
+ * and one byte into the start FIFO. Fails when the container is not in the
+ * created state or its monitor is gone. */
+int oci_start(const char *root, const char *id, struct strbuf *err);
+/* Sends sig to the container's monitor (its one host process; lupine run
+ * passes the signal on to the application). A stopped container, or one whose
+ * monitor is gone, fails with "container not running". */
+int oci_kill(const char *root, const char *id, int sig, struct strbuf *err);
+/* Removes a stopped container's record and VM bundle. A created container is
+ * killed first, as runc does; a running one only with force. */
+int oci_delete(const char *root, const char *id, int force, struct strbuf *err);
+/* The state JSON `runc state` prints, without a final newline, in *out (caller frees). */
+int oci_state_print(const char *root, const char *id, char **out, struct strbuf *err);
+/* `runc ps --format json`: the monitor's pid as a JSON list ("[123]", or "[]"
+ * once stopped), without a final newline, in *out (caller frees). */
+int oci_ps(const char *root, const char *id, char **out, struct strbuf *err);
+/* The JSON `runc features` prints (static; one line, no final newline). */
+const char *oci_features(void);
+
 #endif
