@@ -9,19 +9,17 @@
 #include "bundle/make.h"
 #include "cmd/options.h"
 #include "cmd/runc.h"
+#include "oci/monitor.h"
 #include "oci/spec.h"
 #include "oci/state.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -79,7 +77,7 @@ static void make_vm(const struct oci_spec *s, const char *out)
 	struct kspec ks = {0};
 	struct build_req req = {.source = source, .out = out, .spec = &ks, .rootfs = "ext4", .env = &s->env,
 				.cmd = &s->args, .args = &none, .add_host = &none, .add_guest = &none,
-				.workdir = s->cwd, .user = user, .mem_mib = s->memory_mib ? s->memory_mib : 128};
+				.workdir = s->cwd, .user = user, .mem_mib = s->memory_mib ? s->memory_mib : OCI_DEFAULT_MEMORY_MIB};
 	struct build_res res;
 	struct strbuf err = {0};
 	struct bundle b;
@@ -101,62 +99,6 @@ static void make_vm(const struct oci_spec *s, const char *out)
 	free(user);
 }
 
-/* In the monitor: the network namespace the VM's user-mode network lives in. */
-static int enter_netns(const struct oci_spec *s, struct strbuf *err)
-{
-	int fd;
-
-	if (!s->netns)
-		return 0; /* the host's network, as runc gives a container without one */
-	if (!s->netns_path) {
-		if (unshare(CLONE_NEWNET) < 0) {
-			sb_addf(err, "cannot make a network namespace: %s", strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
-	if ((fd = open(s->netns_path, O_RDONLY | O_CLOEXEC)) < 0 || setns(fd, CLONE_NEWNET) < 0) {
-		sb_addf(err, "cannot enter the network namespace '%s': %s", s->netns_path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
-/* The monitor: report readiness on ready_fd, wait for start, become lupine run. */
-static _Noreturn void monitor(const struct oci_spec *s, const struct oci_state *st, int ready_fd)
-{
-	char *fifo = oci_state_file(st, "start.fifo"), *vm = oci_state_file(st, "vm"), mem[16], c;
-	char *argv[64] = {"lupine", "run", vm, "-i", "--stop-timeout", "10", "-m", mem};
-	struct strbuf err = {0};
-	int k = 8, fd;
-
-	snprintf(mem, sizeof(mem), "%d", s->memory_mib ? s->memory_mib : 128);
-	if (s->readonly)
-		argv[k++] = "--ro";
-	for (size_t i = 0; i < s->ports.n && k < 60; i++) {
-		argv[k++] = "-p";
-		argv[k++] = s->ports.v[i];
-	}
-	argv[k] = NULL;
-	if (enter_netns(s, &err) < 0) {
-		if (write(ready_fd, err.buf, err.len) < 0)
-			_exit(1);
-		_exit(1);
-	}
-	if (write(ready_fd, "", 1) != 1)
-		_exit(1);
-	close(ready_fd);
-	/* blocks until `start` opens the FIFO to write; then one byte says go */
-	if ((fd = open(fifo, O_RDONLY | O_CLOEXEC)) < 0 || read(fd, &c, 1) != 1)
-		_exit(1);
-	close(fd);
-	execv("/proc/self/exe", argv);
-	_exit(127);
-}
-
 static void write_pid_file(const char *path, pid_t pid)
 {
 	char num[24];
@@ -170,32 +112,6 @@ static void now_rfc3339(char *out, size_t n)
 {
 	time_t now = time(NULL);
 	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-}
-
-/* Forks the monitor and waits until it is ready (in its network namespace). */
-static pid_t start_monitor(const struct oci_spec *spec, const struct oci_state *st)
-{
-	int p[2];
-	char buf[512];
-	pid_t pid;
-	ssize_t n;
-
-	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0)
-		die("cannot start the container's monitor: %s", strerror(errno));
-	if (pid == 0) {
-		close(p[0]);
-		monitor(spec, st, p[1]);
-	}
-	close(p[1]);
-	n = read(p[0], buf, sizeof(buf) - 1);
-	close(p[0]);
-	if (n != 1 || buf[0]) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		buf[n > 0 ? n : 0] = 0;
-		die("%s", n > 0 ? buf : "the container's monitor ended before it was ready");
-	}
-	return pid;
 }
 
 static struct oci_state *cleanup_state;
@@ -240,7 +156,8 @@ int runc_create(const char *root, int argc, char **argv)
 	if (oci_state_save(&st, &err) < 0 || mkfifo(fifo, 0600) < 0)
 		die("%s", err.len ? err.buf : strerror(errno));
 	make_vm(&spec, vm);
-	st.pid = start_monitor(&spec, &st);
+	if ((st.pid = oci_monitor_start(&spec, &st, &err)) < 0)
+		die("%s", err.buf);
 	if (oci_state_save(&st, &err) < 0)
 		die("%s", err.buf);
 	write_pid_file(o.pid_file, st.pid);
