@@ -176,7 +176,7 @@ static const struct {
 	{"stage", " lib stage "},
 	{"source", " lib stage source "},
 	{"kernel", " lib kernel "},
-	{"oci", " lib oci "},
+	{"oci", " lib kernel bundle oci "},
 	{"rootfs", " lib rootfs "},
 	{"vm", " lib rootfs vm guest "},
 	{"bundle", " lib stage source kernel rootfs vm bundle guest "},

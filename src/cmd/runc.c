@@ -1,12 +1,12 @@
 /* runc.c: lupine-runc, an OCI runtime with runc's command line, for containerd's
  * io.containerd.runc.v2 shim (which drives it through go-runc): each container is
- * a Lupine microVM. The global flags, and start, kill, delete, state, ps,
- * features; create is in runc_create.c. Notes on what the shim expects:
- * docs/containerd-shim-notes.md. */
+ * a Lupine microVM. The global flags and each verb's arguments; the verbs are
+ * oci/runtime.h's. Errors go to stderr and, as go-runc wants them, to --log.
+ * Notes on what the shim expects: docs/containerd-shim-notes.md. */
 #include "cmd/cmds.h"
-#include "cmd/runc.h"
 #include "oci/runtime.h"
 
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +32,7 @@ static const char usage[] =
 	"  ps --format json ID       the monitor's pid as a JSON list\n"
 	"  features, --version\n"
 	"\n"
-	"Containers are recorded under --root (default " RUNC_DEFAULT_ROOT "). Not\n"
+	"Containers are recorded under --root (default " OCI_DEFAULT_ROOT "). Not\n"
 	"supported: exec, pause, resume, update, checkpoint, restore, a terminal\n"
 	"(process.terminal), host bind mounts, hooks, user namespaces.\n";
 
@@ -81,6 +81,34 @@ static const char *need_id(const char *id)
 	return id;
 }
 
+static int runc_create(const char *root, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"bundle", required_argument, 0, 'b'},         {"pid-file", required_argument, 0, 'p'},
+		{"console-socket", required_argument, 0, 'c'}, {"no-pivot", no_argument, 0, 'n'},
+		{"no-new-keyring", no_argument, 0, 'n'},       {"detach", no_argument, 0, 'n'},
+		{"preserve-fds", required_argument, 0, 'n'},   {0, 0, 0, 0}};
+	struct oci_create_req req = {.root = root, .bundle = "."};
+	struct strbuf err = {0};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "b:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b': req.bundle = optarg; break;
+		case 'p': req.pid_file = optarg; break;
+		case 'c': die("--console-socket: lupine-runc gives no terminal yet; run without -t");
+		case 'n': break; /* nothing on the host to pivot, key or preserve: the VM is apart */
+		default: die("create: bad arguments; see 'lupine-runc --help'");
+		}
+	}
+	if (optind != argc - 1)
+		die("create needs exactly one container ID");
+	req.id = argv[optind];
+	lupine_quiet = 1; /* stdout and stderr are the container's */
+	return check(oci_create(&req, &err), &err);
+}
+
 static int runc_kill(const char *root, int argc, char **argv)
 {
 	struct strbuf err = {0};
@@ -125,7 +153,7 @@ static const char *last_arg(int argc, char **argv)
 
 int cmd_runc(int argc, char **argv)
 {
-	const char *root = RUNC_DEFAULT_ROOT;
+	const char *root = OCI_DEFAULT_ROOT;
 	struct strbuf err = {0};
 	int i = 1;
 

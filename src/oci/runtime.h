@@ -10,6 +10,21 @@
 
 #define OCI_DEFAULT_ROOT "/run/lupine-runc"
 
+/* What `lupine-runc create` was given. */
+struct oci_create_req {
+	const char *root;     /* where containers are recorded */
+	const char *id;       /* the container's name (checked: oci_id_valid) */
+	const char *bundle;   /* the OCI bundle: config.json and the root it names */
+	const char *pid_file; /* where the monitor's pid goes (NULL: nowhere) */
+};
+
+/* Records container id under root, builds its VM bundle from the OCI bundle
+ * (kernel: org.lupine.kernel, else org.lupine.apps, else lupine-general) and
+ * forks its monitor, which waits for oci_start and keeps the caller's stdio.
+ * Builds take minutes when the kernel is not cached. On failure nothing is
+ * left: no record, no monitor. */
+int oci_create(const struct oci_create_req *req, struct strbuf *err);
+
 /* A signal as `runc kill` takes it: a number from 1 to 64, or a name with or
  * without "SIG" (TERM, SIGKILL, INT, HUP, QUIT, USR1, USR2, WINCH).
  * Returns the number, or -1 when arg is none of these. */
