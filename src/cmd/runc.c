@@ -66,7 +66,7 @@ static void log_error(const char *msg)
 	fclose(f);
 }
 
-/* The verb's outcome: the library's one line is the message (the shim matches some). */
+/* A verb's failure: the library's line is the message (the shim matches some). */
 static int check(int r, struct strbuf *err)
 {
 	if (r < 0)
@@ -133,73 +133,77 @@ static int runc_delete(const char *root, int argc, char **argv)
 	return check(oci_delete(root, need_id(i < argc ? argv[i] : NULL), force, &err), &err);
 }
 
-/* state and ps: a line of JSON on stdout. */
-static int runc_print(const char *root, const char *id, int ps)
+/* start, state and ps: the container ID is the last argument; state and ps print JSON. */
+static int runc_one(const char *root, const char *verb, int argc, char **argv)
 {
+	const char *id = need_id(argc > 1 && argv[argc - 1][0] != '-' ? argv[argc - 1] : NULL);
 	struct strbuf err = {0};
 	char *out;
 
-	check((ps ? oci_ps : oci_state_print)(root, need_id(id), &out, &err), &err);
+	if (!strcmp(verb, "start"))
+		return check(oci_start(root, id, &err), &err);
+	check((!strcmp(verb, "ps") ? oci_ps : oci_state_print)(root, id, &out, &err), &err);
 	puts(out);
 	free(out);
 	return 0;
 }
 
-/* The last non-option argument: the container ID of start, state and ps. */
-static const char *last_arg(int argc, char **argv)
+/* runc's global flags; one that takes a value has it after '=' or as the next
+ * argument. Returns the verb's index (--version and --help count as verbs). */
+static int global_flags(int argc, char **argv, const char **root)
 {
-	return argc > 1 && argv[argc - 1][0] != '-' ? argv[argc - 1] : NULL;
-}
-
-int cmd_runc(int argc, char **argv)
-{
-	const char *root = OCI_DEFAULT_ROOT;
-	struct strbuf err = {0};
 	int i = 1;
 
-	die_hook = log_error;
 	for (; i < argc && str_starts(argv[i], "--"); i++) {
 		const char *a = argv[i], *eq = strchr(a, '=');
 		const char *val = eq ? eq + 1 : i + 1 < argc ? argv[i + 1] : "";
 		int takes = !strncmp(a, "--root", 6) || !strncmp(a, "--log", 5) || !strncmp(a, "--criu", 6);
+		if (!strcmp(a, "--version") || !strcmp(a, "--help"))
+			break;
 		if (!strncmp(a, "--root", 6))
-			root = val;
+			*root = val;
 		else if (!strncmp(a, "--log-format", 12))
 			log_json = !strcmp(val, "json");
 		else if (!strncmp(a, "--log", 5))
 			log_path = val;
 		else if (!strcmp(a, "--systemd-cgroup"))
 			die("--systemd-cgroup: a Lupine VM is not a cgroup of this host's; set SystemdCgroup = false");
-		else if (!strcmp(a, "--version"))
-			return printf("lupine-runc version dev (Lupine microVMs)\nspec: 1.0.2\n") < 0;
-		else if (!strcmp(a, "--help"))
-			return fputs(usage, stdout) < 0;
 		else if (strcmp(a, "--debug") && strncmp(a, "--rootless", 10) && strncmp(a, "--criu", 6))
 			die("unknown global flag '%s'; see 'lupine-runc --help'", a);
 		if (takes && !eq)
 			i++;
 	}
-	if (i >= argc) {
+	return i;
+}
+
+int cmd_runc(int argc, char **argv)
+{
+	const char *root = OCI_DEFAULT_ROOT, *verb;
+	int i;
+
+	die_hook = log_error;
+	if ((i = global_flags(argc, argv, &root)) >= argc) {
 		fputs(usage, stderr);
 		return 2;
 	}
-	const char *cmd = argv[i];
+	verb = argv[i];
 	argc -= i;
 	argv += i;
-	if (!strcmp(cmd, "create"))
+	if (!strcmp(verb, "--version"))
+		return printf("lupine-runc version dev (Lupine microVMs)\nspec: 1.0.2\n") < 0;
+	if (!strcmp(verb, "--help"))
+		return fputs(usage, stdout) < 0;
+	if (!strcmp(verb, "create"))
 		return runc_create(root, argc, argv);
-	if (!strcmp(cmd, "start"))
-		return check(oci_start(root, need_id(last_arg(argc, argv)), &err), &err);
-	if (!strcmp(cmd, "kill"))
+	if (!strcmp(verb, "kill"))
 		return runc_kill(root, argc, argv);
-	if (!strcmp(cmd, "delete"))
+	if (!strcmp(verb, "delete"))
 		return runc_delete(root, argc, argv);
-	if (!strcmp(cmd, "state") || !strcmp(cmd, "ps"))
-		return runc_print(root, last_arg(argc, argv), !strcmp(cmd, "ps"));
-	if (!strcmp(cmd, "features")) {
-		puts(oci_features());
-		return 0;
-	}
-	die("lupine-runc does not support '%s': a Lupine VM runs one application, with no exec, pause, update or "
-	    "checkpoint", cmd);
+	if (!strcmp(verb, "start") || !strcmp(verb, "state") || !strcmp(verb, "ps"))
+		return runc_one(root, verb, argc, argv);
+	if (strcmp(verb, "features"))
+		die("lupine-runc does not support '%s': a Lupine VM runs one application, with no exec, pause, "
+		    "update or checkpoint", verb);
+	puts(oci_features());
+	return 0;
 }
