@@ -148,6 +148,13 @@ static int runc_one(const char *root, const char *verb, int argc, char **argv)
 	return 0;
 }
 
+/* Whether a is the flag name, alone or as name=VALUE. */
+static int is_flag(const char *a, const char *name)
+{
+	size_t n = strlen(name);
+	return !strncmp(a, name, n) && (!a[n] || a[n] == '=');
+}
+
 /* runc's global flags; one that takes a value has it after '=' or as the next
  * argument. Returns the verb's index (--version and --help count as verbs). */
 static int global_flags(int argc, char **argv, const char **root)
@@ -157,20 +164,21 @@ static int global_flags(int argc, char **argv, const char **root)
 	for (; i < argc && str_starts(argv[i], "--"); i++) {
 		const char *a = argv[i], *eq = strchr(a, '=');
 		const char *val = eq ? eq + 1 : i + 1 < argc ? argv[i + 1] : "";
-		int takes = !strncmp(a, "--root", 6) || !strncmp(a, "--log", 5) || !strncmp(a, "--criu", 6);
 		if (!strcmp(a, "--version") || !strcmp(a, "--help"))
 			break;
-		if (!strncmp(a, "--root", 6))
-			*root = val;
-		else if (!strncmp(a, "--log-format", 12))
-			log_json = !strcmp(val, "json");
-		else if (!strncmp(a, "--log", 5))
-			log_path = val;
-		else if (!strcmp(a, "--systemd-cgroup"))
+		if (!strcmp(a, "--debug"))
+			continue;
+		if (!strcmp(a, "--systemd-cgroup"))
 			die("--systemd-cgroup: a Lupine VM is not a cgroup of this host's; set SystemdCgroup = false");
-		else if (strcmp(a, "--debug") && strncmp(a, "--rootless", 10) && strncmp(a, "--criu", 6))
+		if (is_flag(a, "--root"))
+			*root = val;
+		else if (is_flag(a, "--log-format"))
+			log_json = !strcmp(val, "json");
+		else if (is_flag(a, "--log"))
+			log_path = val;
+		else if (!is_flag(a, "--rootless") && !is_flag(a, "--criu"))
 			die("unknown global flag '%s'; see 'lupine-runc --help'", a);
-		if (takes && !eq)
+		if (!eq)
 			i++;
 	}
 	return i;
