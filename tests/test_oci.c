@@ -1,7 +1,9 @@
 /* test_oci.c: config.json onto a Lupine microVM: what is honoured, what is refused. */
 #include "harness.h"
+#include "oci/runtime.h"
 #include "oci/spec.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,8 +91,37 @@ static void test_refused(void)
 	free(root);
 }
 
+/* kill's SIGNAL: numbers 1-64, the names with or without SIG; anything else is -1. */
+static void test_signals(void)
+{
+	static const struct {
+		const char *arg;
+		int sig;
+	} cases[] = {
+		/* numbers */
+		{"1", 1}, {"9", 9}, {"15", 15}, {"64", 64},
+		/* out of range */
+		{"0", -1}, {"65", -1}, {"-9", -1}, {"99999999999999999999", -1},
+		/* names, with and without SIG */
+		{"TERM", SIGTERM}, {"SIGTERM", SIGTERM}, {"KILL", SIGKILL}, {"SIGKILL", SIGKILL},
+		{"INT", SIGINT}, {"SIGHUP", SIGHUP}, {"QUIT", SIGQUIT}, {"SIGUSR1", SIGUSR1},
+		{"USR2", SIGUSR2}, {"SIGWINCH", SIGWINCH},
+		/* garbage */
+		{"", -1}, {"SIG", -1}, {"term", -1}, {"sigkill", -1}, {"SIGSIGTERM", -1},
+		{"KILLX", -1}, {"9x", -1}, {"SIG9", -1}, {"STOP", -1},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int got = oci_signal_parse(cases[i].arg);
+		if (got != cases[i].sig)
+			check_fail(__FILE__, __LINE__, "signal '%s' parsed as %d, not %d", cases[i].arg, got,
+				   cases[i].sig);
+	}
+}
+
 const struct test oci_tests[] = {
 	{"oci/spec-honoured", test_honoured, 0},
 	{"oci/spec-refused", test_refused, 0},
+	{"oci/signals", test_signals, 0},
 	{0, 0, 0},
 };

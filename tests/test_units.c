@@ -180,7 +180,7 @@ static const struct {
 	{"source", " lib stage source "},
 	{"kernel", " lib kernel "},
 	{"manifest", " lib stage source kernel rootfs vm bundle guest manifest "},
-	{"oci", " lib oci "},
+	{"oci", " lib stage source kernel rootfs vm bundle guest manifest oci "},
 	{"rootfs", " lib rootfs "},
 	{"vm", " lib rootfs vm guest "},
 	{"bundle", " lib stage source kernel rootfs vm bundle guest "},

@@ -1,20 +1,17 @@
 /* runc.c: lupine-runc, an OCI runtime with runc's command line, for containerd's
  * io.containerd.runc.v2 shim (which drives it through go-runc): each container is
- * a Lupine microVM. The global flags, and start, kill, delete, state, ps,
- * features; create is in runc_create.c. Notes on what the shim expects:
- * docs/containerd-shim-notes.md. */
+ * a Lupine microVM. The global flags and each verb's arguments; the verbs are
+ * oci/runtime.h's. Errors go to stderr and, as go-runc wants them, to --log.
+ * Notes on what the shim expects: docs/containerd-shim-notes.md. */
 #include "cmd/cmds.h"
-#include "cmd/runc.h"
-#include "oci/state.h"
+#include "oci/runtime.h"
 
-#include <errno.h>
-#include <fcntl.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 static const char usage[] =
 	"usage: lupine-runc [--root DIR] [--log FILE] [--log-format text|json] COMMAND [ARGS]\n"
@@ -35,7 +32,7 @@ static const char usage[] =
 	"  ps --format json ID       the monitor's pid as a JSON list\n"
 	"  features, --version\n"
 	"\n"
-	"Containers are recorded under --root (default " RUNC_DEFAULT_ROOT "). Not\n"
+	"Containers are recorded under --root (default " OCI_DEFAULT_ROOT "). Not\n"
 	"supported: exec, pause, resume, update, checkpoint, restore, a terminal\n"
 	"(process.terminal), host bind mounts, hooks, user namespaces.\n";
 
@@ -69,175 +66,152 @@ static void log_error(const char *msg)
 	fclose(f);
 }
 
-static void load(const char *root, const char *id, struct oci_state *s)
+/* A verb's failure: the library's line is the message (the shim matches some). */
+static int check(int r, struct strbuf *err)
 {
-	struct strbuf err = {0};
-	if (!id)
-		die("this command needs a container ID; see 'lupine-runc --help'");
-	if (oci_state_load(root, id, s, &err) < 0)
-		die("%s", err.buf);
-}
-
-static int cmd_start(const char *root, const char *id)
-{
-	struct oci_state s;
-	char *fifo, *started;
-	int fd;
-
-	load(root, id, &s);
-	enum oci_status st = oci_state_status(&s);
-	if (st != OCI_CREATED)
-		die("cannot start container %s: it is %s, not created", id, oci_status_name(st));
-	fifo = oci_state_file(&s, "start.fifo");
-	started = oci_state_file(&s, "started");
-	if (file_write_atomic(started, "", 0, 0600) < 0)
-		die("cannot write '%s': %s", started, strerror(errno));
-	/* non-blocking: with no monitor reading, this fails instead of waiting forever */
-	if ((fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0 || write(fd, "1", 1) != 1)
-		die("container %s is not running: its monitor is gone (%s)", id, strerror(errno));
-	close(fd);
-	free(fifo);
-	free(started);
-	oci_state_release(&s);
+	if (r < 0)
+		die("%s", err->buf);
 	return 0;
 }
 
-static int parse_signal(const char *arg)
+static const char *need_id(const char *id)
 {
-	static const struct {
-		const char *name;
-		int sig;
-	} names[] = {{"TERM", SIGTERM}, {"KILL", SIGKILL}, {"INT", SIGINT},   {"HUP", SIGHUP},
-		     {"QUIT", SIGQUIT}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"WINCH", SIGWINCH}};
-	char *end;
-	long n = strtol(arg, &end, 10);
-
-	if (*arg && !*end && n > 0 && n < 65)
-		return (int)n;
-	if (str_starts(arg, "SIG"))
-		arg += 3;
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcmp(arg, names[i].name))
-			return names[i].sig;
-	die("unknown signal '%s'", arg);
+	if (!id)
+		die("this command needs a container ID; see 'lupine-runc --help'");
+	return id;
 }
 
-static int cmd_kill(const char *root, int argc, char **argv)
+static int runc_create(const char *root, int argc, char **argv)
 {
-	struct oci_state s;
-	int i = 1;
+	static const struct option opts[] = {
+		{"bundle", required_argument, 0, 'b'},         {"pid-file", required_argument, 0, 'p'},
+		{"console-socket", required_argument, 0, 'c'}, {"no-pivot", no_argument, 0, 'n'},
+		{"no-new-keyring", no_argument, 0, 'n'},       {"detach", no_argument, 0, 'n'},
+		{"preserve-fds", required_argument, 0, 'n'},   {0, 0, 0, 0}};
+	struct oci_create_req req = {.root = root, .bundle = "."};
+	struct strbuf err = {0};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "b:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b': req.bundle = optarg; break;
+		case 'p': req.pid_file = optarg; break;
+		case 'c': die("--console-socket: lupine-runc gives no terminal yet; run without -t");
+		case 'n': break; /* nothing on the host to pivot, key or preserve: the VM is apart */
+		default: die("create: bad arguments; see 'lupine-runc --help'");
+		}
+	}
+	if (optind != argc - 1)
+		die("create needs exactly one container ID");
+	req.id = argv[optind];
+	lupine_quiet = 1; /* stdout and stderr are the container's */
+	return check(oci_create(&req, &err), &err);
+}
+
+static int runc_kill(const char *root, int argc, char **argv)
+{
+	struct strbuf err = {0};
+	int i = 1, sig = SIGTERM;
 
 	while (i < argc && argv[i][0] == '-')
 		i++; /* --all: the monitor is the container's one host process */
 	if (i >= argc)
 		die("kill needs a container ID; see 'lupine-runc --help'");
-	load(root, argv[i], &s);
-	int sig = i + 1 < argc ? parse_signal(argv[i + 1]) : SIGTERM;
-	/* "container not running": the words containerd's shim takes for "already dead" */
-	if (oci_state_status(&s) == OCI_STOPPED || kill(s.pid, sig) < 0)
-		die("container not running");
-	oci_state_release(&s);
-	return 0;
+	if (i + 1 < argc && (sig = oci_signal_parse(argv[i + 1])) < 0)
+		die("unknown signal '%s'", argv[i + 1]);
+	return check(oci_kill(root, argv[i], sig, &err), &err);
 }
 
-static int cmd_delete(const char *root, int argc, char **argv)
+static int runc_delete(const char *root, int argc, char **argv)
 {
-	struct oci_state s;
+	struct strbuf err = {0};
 	int force = 0, i = 1;
 
 	for (; i < argc && argv[i][0] == '-'; i++)
 		force |= !strcmp(argv[i], "--force") || !strcmp(argv[i], "-f");
-	load(root, i < argc ? argv[i] : NULL, &s);
-	enum oci_status st = oci_state_status(&s);
-	if (st == OCI_RUNNING && !force)
-		die("cannot delete container %s that is not stopped: stop it, or use --force", s.id);
-	if (st != OCI_STOPPED) { /* a created container is deleted as runc does: killed */
-		kill(s.pid, SIGKILL);
-		for (int t = 0; t < 500 && oci_state_status(&s) != OCI_STOPPED; t++)
-			usleep(10000);
+	return check(oci_delete(root, need_id(i < argc ? argv[i] : NULL), force, &err), &err);
+}
+
+/* start, state and ps: the container ID is the last argument; state and ps print JSON. */
+static int runc_one(const char *root, const char *verb, int argc, char **argv)
+{
+	const char *id = need_id(argc > 1 && argv[argc - 1][0] != '-' ? argv[argc - 1] : NULL);
+	struct strbuf err = {0};
+	char *out;
+
+	if (!strcmp(verb, "start"))
+		return check(oci_start(root, id, &err), &err);
+	check((!strcmp(verb, "ps") ? oci_ps : oci_state_print)(root, id, &out, &err), &err);
+	puts(out);
+	free(out);
+	return 0;
+}
+
+/* Whether a is the flag name, alone or as name=VALUE. */
+static int is_flag(const char *a, const char *name)
+{
+	size_t n = strlen(name);
+	return !strncmp(a, name, n) && (!a[n] || a[n] == '=');
+}
+
+/* runc's global flags; one that takes a value has it after '=' or as the next
+ * argument. Returns the verb's index (--version and --help count as verbs). */
+static int global_flags(int argc, char **argv, const char **root)
+{
+	int i = 1;
+
+	for (; i < argc && str_starts(argv[i], "--"); i++) {
+		const char *a = argv[i], *eq = strchr(a, '=');
+		const char *val = eq ? eq + 1 : i + 1 < argc ? argv[i + 1] : "";
+		if (!strcmp(a, "--version") || !strcmp(a, "--help"))
+			break;
+		if (!strcmp(a, "--debug"))
+			continue;
+		if (!strcmp(a, "--systemd-cgroup"))
+			die("--systemd-cgroup: a Lupine VM is not a cgroup of this host's; set SystemdCgroup = false");
+		if (is_flag(a, "--root"))
+			*root = val;
+		else if (is_flag(a, "--log-format"))
+			log_json = !strcmp(val, "json");
+		else if (is_flag(a, "--log"))
+			log_path = val;
+		else if (!is_flag(a, "--rootless") && !is_flag(a, "--criu"))
+			die("unknown global flag '%s'; see 'lupine-runc --help'", a);
+		if (!eq)
+			i++;
 	}
-	if (rm_rf(s.dir) < 0)
-		die("cannot remove '%s': %s", s.dir, strerror(errno));
-	oci_state_release(&s);
-	return 0;
-}
-
-static int cmd_state(const char *root, const char *id, int ps)
-{
-	struct oci_state s;
-
-	load(root, id, &s);
-	if (ps) {
-		enum oci_status st = oci_state_status(&s);
-		printf(st == OCI_STOPPED ? "[]\n" : "[%d]\n", (int)s.pid);
-	} else {
-		char *j = oci_state_json(&s);
-		puts(j);
-		free(j);
-	}
-	oci_state_release(&s);
-	return 0;
-}
-
-static int cmd_features(void)
-{
-	puts("{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"1.0.2\",\"hooks\":[],\"mountOptions\":[],"
-	     "\"annotations\":{\"org.lupine.runtime\":\"microVM\"}}");
-	return 0;
-}
-
-/* The last non-option argument: the container ID of start, state and ps. */
-static const char *last_arg(int argc, char **argv)
-{
-	return argc > 1 && argv[argc - 1][0] != '-' ? argv[argc - 1] : NULL;
+	return i;
 }
 
 int cmd_runc(int argc, char **argv)
 {
-	const char *root = RUNC_DEFAULT_ROOT;
-	int i = 1;
+	const char *root = OCI_DEFAULT_ROOT, *verb;
+	int i;
 
 	die_hook = log_error;
-	for (; i < argc && str_starts(argv[i], "--"); i++) {
-		const char *a = argv[i], *eq = strchr(a, '=');
-		const char *val = eq ? eq + 1 : i + 1 < argc ? argv[i + 1] : "";
-		int takes = !strncmp(a, "--root", 6) || !strncmp(a, "--log", 5) || !strncmp(a, "--criu", 6);
-		if (!strncmp(a, "--root", 6))
-			root = val;
-		else if (!strncmp(a, "--log-format", 12))
-			log_json = !strcmp(val, "json");
-		else if (!strncmp(a, "--log", 5))
-			log_path = val;
-		else if (!strcmp(a, "--systemd-cgroup"))
-			die("--systemd-cgroup: a Lupine VM is not a cgroup of this host's; set SystemdCgroup = false");
-		else if (!strcmp(a, "--version"))
-			return printf("lupine-runc version dev (Lupine microVMs)\nspec: 1.0.2\n") < 0;
-		else if (!strcmp(a, "--help"))
-			return fputs(usage, stdout) < 0;
-		else if (strcmp(a, "--debug") && strncmp(a, "--rootless", 10) && strncmp(a, "--criu", 6))
-			die("unknown global flag '%s'; see 'lupine-runc --help'", a);
-		if (takes && !eq)
-			i++;
-	}
-	if (i >= argc) {
+	if ((i = global_flags(argc, argv, &root)) >= argc) {
 		fputs(usage, stderr);
 		return 2;
 	}
-	const char *cmd = argv[i];
+	verb = argv[i];
 	argc -= i;
 	argv += i;
-	if (!strcmp(cmd, "create"))
+	if (!strcmp(verb, "--version"))
+		return printf("lupine-runc version dev (Lupine microVMs)\nspec: 1.0.2\n") < 0;
+	if (!strcmp(verb, "--help"))
+		return fputs(usage, stdout) < 0;
+	if (!strcmp(verb, "create"))
 		return runc_create(root, argc, argv);
-	if (!strcmp(cmd, "start"))
-		return cmd_start(root, last_arg(argc, argv));
-	if (!strcmp(cmd, "kill"))
-		return cmd_kill(root, argc, argv);
-	if (!strcmp(cmd, "delete"))
-		return cmd_delete(root, argc, argv);
-	if (!strcmp(cmd, "state") || !strcmp(cmd, "ps"))
-		return cmd_state(root, last_arg(argc, argv), !strcmp(cmd, "ps"));
-	if (!strcmp(cmd, "features"))
-		return cmd_features();
-	die("lupine-runc does not support '%s': a Lupine VM runs one application, with no exec, pause, update or "
-	    "checkpoint", cmd);
+	if (!strcmp(verb, "kill"))
+		return runc_kill(root, argc, argv);
+	if (!strcmp(verb, "delete"))
+		return runc_delete(root, argc, argv);
+	if (!strcmp(verb, "start") || !strcmp(verb, "state") || !strcmp(verb, "ps"))
+		return runc_one(root, verb, argc, argv);
+	if (strcmp(verb, "features"))
+		die("lupine-runc does not support '%s': a Lupine VM runs one application, with no exec, pause, "
+		    "update or checkpoint", verb);
+	puts(oci_features());
+	return 0;
 }

@@ -7,6 +7,8 @@
 
 /* Lupine's smallest guest memory (as lupine run's -m). */
 #define OCI_MIN_MEMORY_MIB 16
+/* The guest's memory when config.json sets no limit. */
+#define OCI_DEFAULT_MEMORY_MIB 128
 
 struct oci_spec {
 	struct strlist args, env;   /* process.args, process.env */

@@ -1,0 +1,163 @@
+/* create.c: `lupine-runc create`: config.json becomes a Lupine bundle (the
+ * root filesystem an ext4 disk, the process its command) in ROOT/ID/vm, and a
+ * monitor (monitor.c) waits for start. A failed create leaves nothing behind:
+ * nobody calls delete after it. */
+#include "bundle/make.h"
+#include "oci/monitor.h"
+#include "oci/runtime.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+/* The kernel: org.lupine.kernel (a bench SPEC), org.lupine.apps, else lupine-general. */
+static void kernel_spec(const struct oci_spec *s, struct kspec *ks)
+{
+	if (s->kernel) {
+		kspec_parse(ks, s->kernel);
+	} else if (s->apps) {
+		char *copy = xstrdup(s->apps), *save = NULL;
+		for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save))
+			kspec_add_app(ks, w);
+		free(copy);
+	} else {
+		ks->general = 1;
+	}
+}
+
+/* config.json's hostname, which the build request has no field for, into the built bundle. */
+static int set_hostname(const char *vm, const char *hostname, struct strbuf *err)
+{
+	struct bundle b;
+	int r;
+
+	if (!hostname)
+		return 0;
+	if (bundle_load(vm, &b, err) < 0)
+		return -1;
+	run_config_set(&b.run.hostname, hostname);
+	r = bundle_write_json(vm, &b, err);
+	bundle_release(&b);
+	return r;
+}
+
+/* The Lupine bundle at out from the container's root and process. */
+static int make_vm(const struct oci_spec *s, const char *out, struct strbuf *err)
+{
+	char *source = xasprintf("dir:%s", s->root), *user = xasprintf("%u:%u", s->uid, s->gid);
+	struct strlist none = {0};
+	struct kspec ks = {0};
+	struct build_req req = {.source = source, .out = out, .spec = &ks, .rootfs = "ext4", .env = &s->env,
+				.cmd = &s->args, .args = &none, .add_host = &none, .add_guest = &none,
+				.workdir = s->cwd, .user = user,
+				.mem_mib = s->memory_mib ? s->memory_mib : OCI_DEFAULT_MEMORY_MIB};
+	struct build_res res;
+	int r;
+
+	kernel_spec(s, &ks);
+	if ((r = bundle_build(&req, &res, err)) == 0) {
+		build_res_release(&res);
+		r = set_hostname(out, s->hostname, err);
+	}
+	kspec_release(&ks);
+	free(source);
+	free(user);
+	return r;
+}
+
+/* ROOT/ID, made here: one that exists already is another container's. */
+static int make_dir(const char *root, const char *id, struct oci_state *st, struct strbuf *err)
+{
+	if (mkdir_p(root, 0700) < 0) {
+		sb_addf(err, "cannot create '%s': %s", root, strerror(errno));
+		return -1;
+	}
+	st->dir = xasprintf("%s/%s", root, id);
+	if (mkdir(st->dir, 0700) < 0) {
+		if (errno == EEXIST)
+			sb_addf(err, "container %s already exists", id);
+		else
+			sb_addf(err, "cannot create '%s': %s", st->dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The record with no monitor yet (state "creating"), the start FIFO, the VM bundle. */
+static int make_record(const struct oci_spec *spec, struct oci_state *st, struct strbuf *err)
+{
+	char created[32], *fifo = oci_state_file(st, "start.fifo"), *vm = oci_state_file(st, "vm");
+	time_t now = time(NULL);
+	int r = -1;
+
+	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	st->created = xstrdup(created);
+	if (oci_state_save(st, err) < 0)
+		goto out;
+	if (mkfifo(fifo, 0600) < 0) {
+		sb_adds(err, strerror(errno));
+		goto out;
+	}
+	r = make_vm(spec, vm, err);
+out:
+	free(vm);
+	free(fifo);
+	return r;
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct strbuf *err)
+{
+	char num[24];
+	int n = snprintf(num, sizeof(num), "%d", (int)pid); /* no newline: go-runc's Atoi takes no space */
+
+	if (path && file_write_atomic(path, num, (size_t)n, 0644) < 0) {
+		sb_addf(err, "cannot write the pid file '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* After a failure past ROOT/ID's making: no monitor, no record. */
+static void discard(const struct oci_state *st)
+{
+	if (st->pid > 0) {
+		kill(st->pid, SIGKILL);
+		waitpid(st->pid, NULL, 0);
+	}
+	rm_rf(st->dir);
+}
+
+int oci_create(const struct oci_create_req *req, struct strbuf *err)
+{
+	struct oci_spec spec = {0};
+	struct oci_state st = {0};
+	int made = 0, r = -1;
+
+	if (!oci_id_valid(req->id)) {
+		sb_addf(err, "invalid container id '%s': letters, digits, '_', '.' and '-' only", req->id);
+		return -1;
+	}
+	if (!(st.bundle = realpath(req->bundle, NULL))) {
+		sb_addf(err, "bundle '%s': %s", req->bundle, strerror(errno));
+		return -1;
+	}
+	if (oci_spec_load(st.bundle, &spec, err) < 0 || make_dir(req->root, req->id, &st, err) < 0)
+		goto out;
+	made = 1;
+	st.id = xstrdup(req->id);
+	if (make_record(&spec, &st, err) < 0 || (st.pid = oci_monitor_start(&spec, &st, err)) < 0)
+		goto out;
+	if (oci_state_save(&st, err) < 0 || write_pid_file(req->pid_file, st.pid, err) < 0)
+		goto out;
+	r = 0;
+out:
+	if (r < 0 && made)
+		discard(&st);
+	oci_spec_release(&spec);
+	oci_state_release(&st);
+	return r;
+}

@@ -1,0 +1,142 @@
+/* runtime.c: lupine-runc's verbs on a recorded container: start, kill,
+ * delete, state, ps, features (create is in create.c). */
+#include "oci/runtime.h"
+#include "oci/state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int oci_signal_parse(const char *arg)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} names[] = {{"TERM", SIGTERM}, {"KILL", SIGKILL}, {"INT", SIGINT},   {"HUP", SIGHUP},
+		     {"QUIT", SIGQUIT}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"WINCH", SIGWINCH}};
+	char *end;
+	long n = strtol(arg, &end, 10);
+
+	if (*arg && !*end && n > 0 && n < 65)
+		return (int)n;
+	if (str_starts(arg, "SIG"))
+		arg += 3;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(arg, names[i].name))
+			return names[i].sig;
+	return -1;
+}
+
+int oci_start(const char *root, const char *id, struct strbuf *err)
+{
+	struct oci_state s;
+	char *fifo = NULL, *started = NULL;
+	enum oci_status st;
+	int fd = -1, r = -1;
+
+	if (oci_state_load(root, id, &s, err) < 0)
+		return -1;
+	if ((st = oci_state_status(&s)) != OCI_CREATED) {
+		sb_addf(err, "cannot start container %s: it is %s, not created", id, oci_status_name(st));
+		goto out;
+	}
+	fifo = oci_state_file(&s, "start.fifo");
+	started = oci_state_file(&s, "started");
+	if (file_write_atomic(started, "", 0, 0600) < 0) {
+		sb_addf(err, "cannot write '%s': %s", started, strerror(errno));
+		goto out;
+	}
+	/* non-blocking: with no monitor reading, this fails instead of waiting forever */
+	if ((fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0 || write(fd, "1", 1) != 1) {
+		sb_addf(err, "container %s is not running: its monitor is gone (%s)", id, strerror(errno));
+		goto out;
+	}
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(started);
+	free(fifo);
+	oci_state_release(&s);
+	return r;
+}
+
+int oci_kill(const char *root, const char *id, int sig, struct strbuf *err)
+{
+	struct oci_state s;
+	int r = 0;
+
+	if (oci_state_load(root, id, &s, err) < 0)
+		return -1;
+	/* "container not running": the words containerd's shim takes for "already dead" */
+	if (oci_state_status(&s) == OCI_STOPPED || kill(s.pid, sig) < 0) {
+		sb_adds(err, "container not running");
+		r = -1;
+	}
+	oci_state_release(&s);
+	return r;
+}
+
+/* Kills the monitor and waits up to 5 s for it to be gone: lupine run ends the VM first. */
+static void stop(const struct oci_state *s)
+{
+	kill(s->pid, SIGKILL);
+	for (int t = 0; t < 500 && oci_state_status(s) != OCI_STOPPED; t++)
+		usleep(10000);
+}
+
+int oci_delete(const char *root, const char *id, int force, struct strbuf *err)
+{
+	struct oci_state s;
+	enum oci_status st;
+	int r = -1;
+
+	if (oci_state_load(root, id, &s, err) < 0)
+		return -1;
+	st = oci_state_status(&s);
+	if (st == OCI_RUNNING && !force) {
+		sb_addf(err, "cannot delete container %s that is not stopped: stop it, or use --force", s.id);
+		goto out;
+	}
+	if (st != OCI_STOPPED) /* a created container is deleted as runc does: killed */
+		stop(&s);
+	if (rm_rf(s.dir) < 0) {
+		sb_addf(err, "cannot remove '%s': %s", s.dir, strerror(errno));
+		goto out;
+	}
+	r = 0;
+out:
+	oci_state_release(&s);
+	return r;
+}
+
+int oci_state_print(const char *root, const char *id, char **out, struct strbuf *err)
+{
+	struct oci_state s;
+
+	if (oci_state_load(root, id, &s, err) < 0)
+		return -1;
+	*out = oci_state_json(&s);
+	oci_state_release(&s);
+	return 0;
+}
+
+int oci_ps(const char *root, const char *id, char **out, struct strbuf *err)
+{
+	struct oci_state s;
+
+	if (oci_state_load(root, id, &s, err) < 0)
+		return -1;
+	*out = oci_state_status(&s) == OCI_STOPPED ? xstrdup("[]") : xasprintf("[%d]", (int)s.pid);
+	oci_state_release(&s);
+	return 0;
+}
+
+const char *oci_features(void)
+{
+	return "{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"1.0.2\",\"hooks\":[],\"mountOptions\":[],"
+	       "\"annotations\":{\"org.lupine.runtime\":\"microVM\"}}";
+}

@@ -1,0 +1,52 @@
+/* runtime.h: lupine-runc's verbs as library calls (create, start, kill,
+ * delete, state, ps, features), for cmd/runc.c to call once each. Every one
+ * returns 0, or -1 with a one-line err in the words containerd's shim
+ * matches on ("container ID does not exist", "container not running"); none
+ * exits. Containers are recorded under a root directory (oci/state.h). */
+#ifndef LUPINE_OCI_RUNTIME_H
+#define LUPINE_OCI_RUNTIME_H
+
+#include "lib/util.h"
+
+#define OCI_DEFAULT_ROOT "/run/lupine-runc"
+
+/* What `lupine-runc create` was given. */
+struct oci_create_req {
+	const char *root;     /* where containers are recorded */
+	const char *id;       /* the container's name (checked: oci_id_valid) */
+	const char *bundle;   /* the OCI bundle: config.json and the root it names */
+	const char *pid_file; /* where the monitor's pid goes (NULL: nowhere) */
+};
+
+/* Records container id under root, builds its VM bundle from the OCI bundle
+ * (kernel: org.lupine.kernel, else org.lupine.apps, else lupine-general) and
+ * forks its monitor, which waits for oci_start and keeps the caller's stdio.
+ * Builds take minutes when the kernel is not cached. On failure nothing is
+ * left: no record, no monitor. */
+int oci_create(const struct oci_create_req *req, struct strbuf *err);
+
+/* A signal as `runc kill` takes it: a number from 1 to 64, or a name with or
+ * without "SIG" (TERM, SIGKILL, INT, HUP, QUIT, USR1, USR2, WINCH).
+ * Returns the number, or -1 when arg is none of these. */
+int oci_signal_parse(const char *arg);
+
+/* Releases a created container's monitor to boot the VM: writes ROOT/ID/started
+ * and one byte into the start FIFO. Fails when the container is not in the
+ * created state or its monitor is gone. */
+int oci_start(const char *root, const char *id, struct strbuf *err);
+/* Sends sig to the container's monitor (its one host process; lupine run
+ * passes the signal on to the application). A stopped container, or one whose
+ * monitor is gone, fails with "container not running". */
+int oci_kill(const char *root, const char *id, int sig, struct strbuf *err);
+/* Removes a stopped container's record and VM bundle. A created container is
+ * killed first, as runc does; a running one only with force. */
+int oci_delete(const char *root, const char *id, int force, struct strbuf *err);
+/* The state JSON `runc state` prints, without a final newline, in *out (caller frees). */
+int oci_state_print(const char *root, const char *id, char **out, struct strbuf *err);
+/* `runc ps --format json`: the monitor's pid as a JSON list ("[123]", or "[]"
+ * once stopped), without a final newline, in *out (caller frees). */
+int oci_ps(const char *root, const char *id, char **out, struct strbuf *err);
+/* The JSON `runc features` prints (static; one line, no final newline). */
+const char *oci_features(void);
+
+#endif
