@@ -72,6 +72,7 @@ int wait_bg(struct bg *b, double secs);
 void check_redis(int port, const char *key);
 
 extern const struct test unit_tests[];
+extern const struct test structure_tests[];
 extern const struct test kconfig_tests[];
 extern const struct test image_tests[];
 extern const struct test hostile_tests[];
