@@ -43,6 +43,12 @@ static int child_setup(const struct proc_opts *o, pid_t parent)
 	if ((o->in >= 0 && dup2(o->in, 0) < 0) || (o->out >= 0 && dup2(o->out, 1) < 0) ||
 	    (o->err >= 0 && dup2(o->err, 2) < 0))
 		return -1;
+	if (o->keep > 2) {
+		if ((o->keep > 3 && close_range(3, (unsigned)o->keep - 1, 0) < 0) ||
+		    close_range((unsigned)o->keep + 1, ~0U, 0) < 0)
+			return -1;
+		return fcntl(o->keep, F_SETFD, 0); /* kept across an exec too */
+	}
 	proc_close_inherited();
 	return 0;
 }

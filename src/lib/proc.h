@@ -16,6 +16,7 @@ struct proc_opts {
 	int own_pgrp;      /* a process group of its own: a terminal's Ctrl-C is lupine's to handle */
 	int death_signal;  /* sent to it when lupine dies (0: SIGKILL) */
 	int outlive;       /* no death signal: it must outlive lupine (lupine-runc's monitor) */
+	int keep;          /* > 2: one more descriptor the child keeps open (a readiness pipe) */
 };
 #define PROC_OPTS_INIT {.in = -1, .out = -1, .err = -1}
 

@@ -2,6 +2,8 @@
  * (a child subreaper) when create exits, and the container's one process on
  * the host until its VM ends. */
 #include "oci/monitor.h"
+#include "bundle/run.h"
+#include "manifest/knotes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,29 +39,51 @@ static int enter_netns(const struct oci_spec *s, struct strbuf *err)
 	return 0;
 }
 
-/* Runs the container's VM to its end and returns the monitor's exit status.
- * Today it becomes `lupine run` of the bundle (exec'd from /proc/self/exe,
- * which makes the application's status its own), so it returns only when the
- * exec fails. */
+/* The run `lupine run VM -i --stop-timeout 10 -m MEM [--ro] [-p PORT]...` makes. 0, or -1 with err. */
+static int request(const struct oci_spec *s, struct run_req *rq, struct vm_port *ports, struct strbuf *err)
+{
+	static const struct strlist none;
+
+	rq->lo = (struct launch_opts){.env = &none, .args = &none, .ro = s->readonly, .stdin_mode = "pipe",
+				      .mem_mib = s->memory_mib ? s->memory_mib : OCI_DEFAULT_MEMORY_MIB};
+	rq->cfg = (struct vm_config){.accel = VM_ACCEL_AUTO, .init_timeout = 120, .echo = 1, .stop_timeout = 10,
+				     .forward_stdin = 1, .ports = ports};
+	for (size_t i = 0; i < s->ports.n; i++, rq->cfg.nports++)
+		if (vm_port_parse(s->ports.v[i], &ports[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+/* Runs the container's VM to its end, in this process, as `lupine run` does
+ * (the same signals, diagnosis and exit status); the application's status
+ * becomes the monitor's, and so the container's. */
 static int monitor_run_vm(const struct oci_spec *s, const struct oci_state *st)
 {
-	char *vm = oci_state_file(st, "vm"), mem[16];
-	const char *fixed[] = {"lupine", "run", vm, "-i", "--stop-timeout", "10", "-m", mem};
-	struct strlist argv = {0};
+	struct vm_port *ports = xcalloc(s->ports.n + 1, sizeof(*ports));
+	struct run_req rq = {.bundle = oci_state_file(st, "vm")};
+	struct strbuf err = {0}, msg = {0};
+	struct vm_result r;
+	int ret = RUN_EXIT_LAUNCH;
 
-	snprintf(mem, sizeof(mem), "%d", s->memory_mib ? s->memory_mib : OCI_DEFAULT_MEMORY_MIB);
-	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
-		strlist_add(&argv, fixed[i]);
-	if (s->readonly)
-		strlist_add(&argv, "--ro");
-	for (size_t i = 0; i < s->ports.n; i++) {
-		strlist_add(&argv, "-p");
-		strlist_add(&argv, s->ports.v[i]);
+	lupine_quiet = 0; /* create's quiet was for its own stdio; the run's notes are the container's */
+	if (request(s, &rq, ports, &err) == 0) {
+		run_signals_install(&rq.cfg);
+		if (bundle_run(&rq, &r, &err) == 0) {
+			knotes_after_run(&r, 0, &msg);
+			ret = run_exit_status(&r, 0, run_signals_stopped(), &msg);
+			vm_result_release(&r);
+		}
 	}
-	execv("/proc/self/exe", argv.v);
-	strlist_release(&argv);
-	free(vm);
-	return 127;
+	if (err.len)
+		sb_addf(&msg, "lupine: %s\n", err.buf);
+	fputs(msg.buf ? msg.buf : "", stderr);
+	for (size_t i = 0; i < rq.cfg.nports; i++)
+		vm_port_release(&ports[i]);
+	free(ports);
+	free((char *)rq.bundle);
+	sb_release(&msg);
+	sb_release(&err);
+	return ret;
 }
 
 /* Tells create why the monitor gives up (create's message), and ends it. */
@@ -70,11 +94,19 @@ static _Noreturn void not_ready(int ready_fd, const char *why)
 	_exit(1);
 }
 
-/* The monitor, in the child: one NUL byte on ready_fd says ready. No
- * PR_SET_PDEATHSIG: the monitor must outlive create, which exits once it is
- * ready; the shim adopts it and takes its exit status as the container's. */
-static _Noreturn void monitor(const struct oci_spec *s, const struct oci_state *st, int ready_fd)
+struct monitor_args {
+	const struct oci_spec *s;
+	const struct oci_state *st;
+	int ready_fd;
+};
+
+/* The monitor, in the child: one NUL byte on ready_fd says ready. */
+static int monitor(void *arg)
 {
+	const struct monitor_args *a = arg;
+	const struct oci_spec *s = a->s;
+	const struct oci_state *st = a->st;
+	int ready_fd = a->ready_fd;
 	char *fifo = oci_state_file(st, "start.fifo"), c;
 	struct strbuf err = {0};
 	int fd;
@@ -89,7 +121,7 @@ static _Noreturn void monitor(const struct oci_spec *s, const struct oci_state *
 		_exit(1);
 	close(fd);
 	free(fifo);
-	_exit(monitor_run_vm(s, st));
+	return monitor_run_vm(s, st);
 }
 
 pid_t oci_monitor_start(const struct oci_spec *spec, const struct oci_state *st, struct strbuf *err)
@@ -103,15 +135,16 @@ pid_t oci_monitor_start(const struct oci_spec *spec, const struct oci_state *st,
 		sb_addf(err, "cannot start the container's monitor: %s", strerror(errno));
 		return -1;
 	}
-	if ((pid = fork()) < 0) {
+	/* no death signal: the monitor must outlive create, which exits once it
+	 * is ready; the shim adopts it and takes its exit status as the
+	 * container's. It keeps create's stdio: the application's. */
+	struct monitor_args a = {spec, st, p[1]};
+	struct proc_opts o = {.in = -1, .out = -1, .err = -1, .outlive = 1, .keep = p[1]};
+	if ((pid = proc_fork(monitor, &a, &o)) < 0) {
 		sb_addf(err, "cannot start the container's monitor: %s", strerror(errno));
 		close(p[0]);
 		close(p[1]);
 		return -1;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		monitor(spec, st, p[1]);
 	}
 	close(p[1]);
 	n = read(p[0], buf, sizeof(buf) - 1);
