@@ -283,3 +283,26 @@ out:
 	staging = stage_root = NULL;
 	return ret;
 }
+
+void build_res_describe(const struct build_req *r, const struct build_res *res, struct strbuf *out)
+{
+	const struct bundle *b = &res->b;
+	char a[32], c[32];
+
+	sb_addf(out, "bundle   %s\n", r->out);
+	sb_addf(out, "kernel   %s bytes (%s, config %.12s, %s)\n", fmt_thousands(res->k.bzimage_bytes, a, sizeof(a)),
+		b->kernel_label, b->config_hash, res->k.cached ? "cached" : "built");
+	sb_addf(out, "rootfs   %s bytes %s\n", fmt_thousands(res->rootfs_bytes, c, sizeof(c)), b->rootfs_format);
+	sb_adds(out, "command ");
+	for (size_t i = 0; i < b->run.arg.n; i++)
+		sb_addf(out, " %s", b->run.arg.v[i]);
+	sb_adds(out, "\n");
+	if (b->kml)
+		sb_addf(out, "kml      %s runs in ring 0\n", b->run.arg.v[0]);
+	if (b->run.uid > 0 || b->run.gid > 0)
+		sb_addf(out, "user     %ld:%ld\n", b->run.uid, b->run.gid);
+	for (size_t i = 0; i < b->exposed.n; i++)
+		sb_addf(out, "port     %s exposed: forward it with -p HOSTPORT:%d\n", b->exposed.v[i],
+			atoi(b->exposed.v[i]));
+	sb_addf(out, "run it   lupine run %s%s\n", r->out, b->net ? " -p HOSTPORT:GUESTPORT" : "");
+}

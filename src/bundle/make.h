@@ -37,5 +37,8 @@ int bundle_build(const struct build_req *req, struct build_res *res, struct strb
 /* Removes what a build interrupted now would leave; for signal handlers. */
 void bundle_build_abort(void);
 void build_res_release(struct build_res *res);
+/* `lupine build`'s summary of what it made at req->out: bundle, kernel,
+ * rootfs, command, and how to run it. */
+void build_res_describe(const struct build_req *req, const struct build_res *res, struct strbuf *out);
 
 #endif

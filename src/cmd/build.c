@@ -182,33 +182,12 @@ static int build_auto(struct build_opts *o, const char *source, struct build_res
 	return ret;
 }
 
-static void report(const struct build_req *r, const struct build_res *res)
-{
-	const struct bundle *b = &res->b;
-	char a[32], c[32];
-
-	printf("bundle   %s\n", r->out);
-	printf("kernel   %s bytes (%s, config %.12s, %s)\n", fmt_thousands(res->k.bzimage_bytes, a, sizeof(a)),
-	       b->kernel_label, b->config_hash, res->k.cached ? "cached" : "built");
-	printf("rootfs   %s bytes %s\n", fmt_thousands(res->rootfs_bytes, c, sizeof(c)), b->rootfs_format);
-	printf("command ");
-	for (size_t i = 0; i < b->run.arg.n; i++)
-		printf(" %s", b->run.arg.v[i]);
-	printf("\n");
-	if (b->kml)
-		printf("kml      %s runs in ring 0\n", b->run.arg.v[0]);
-	if (b->run.uid > 0 || b->run.gid > 0)
-		printf("user     %ld:%ld\n", b->run.uid, b->run.gid);
-	for (size_t i = 0; i < b->exposed.n; i++)
-		printf("port     %s exposed: forward it with -p HOSTPORT:%d\n", b->exposed.v[i], atoi(b->exposed.v[i]));
-	printf("run it   lupine run %s%s\n", r->out, b->net ? " -p HOSTPORT:GUESTPORT" : "");
-}
 
 int cmd_build(int argc, char **argv)
 {
 	struct build_opts o = {0};
 	struct build_res res;
-	struct strbuf err = {0};
+	struct strbuf err = {0}, summary = {0};
 	const char *source;
 
 	parse(&o, argc, argv);
@@ -236,10 +215,12 @@ int cmd_build(int argc, char **argv)
 		die("--auto: %s; nothing was built", err.buf);
 	if (!o.autom && bundle_build(&o.req, &res, &err) < 0)
 		die("%s", err.buf);
-	report(&o.req, &res);
+	build_res_describe(&o.req, &res, &summary);
+	fputs(summary.buf, stdout);
 	if (o.autom)
 		printf("manifest %s/manifest.config (derived by --auto)\n", o.out);
 	build_res_release(&res);
+	sb_release(&summary);
 	kspec_release(&o.spec);
 	strlist_release(&o.add_host);
 	strlist_release(&o.add_guest);

@@ -59,21 +59,12 @@ static const char usage[] =
 	"\n"
 	"Cache: $LUPINE_CACHE, else $XDG_CACHE_HOME/lupine, else ~/.cache/lupine.\n";
 
-/* Text from a library call, printed. */
-static int print_text(void (*fn)(const char *arg, struct strbuf *out), const char *arg)
+/* A library call's text, printed. */
+static int print_text(struct strbuf *text)
 {
-	struct strbuf out = {0};
-
-	fn(arg, &out);
-	fputs(out.buf ? out.buf : "", stdout);
-	sb_release(&out);
+	fputs(text->buf ? text->buf : "", stdout);
+	sb_release(text);
 	return 0;
-}
-
-static void list(const char *unused, struct strbuf *out)
-{
-	(void)unused;
-	configs_list(out);
 }
 
 static int explain_feature(const char *name, const char *source)
@@ -82,51 +73,22 @@ static int explain_feature(const char *name, const char *source)
 
 	if (kfeature_explain_in(source, name, &out, &err) < 0)
 		die("%s", err.buf);
-	fputs(out.buf, stdout);
-	sb_release(&out);
-	return 0;
+	return print_text(&out);
 }
 
-static void report(const struct kbuild_result *r, const char *label, const char *out)
-{
-	char a[32], b[32], d[32];
-
-	printf("kernel   %s\n", out ? out : r->bzimage);
-	printf("config   %.12s (%s), %lu options =y\n", r->hash, label, r->options_y);
-	printf("size     %s bytes bzImage; vmlinux text+data+bss %s\n",
-	       fmt_thousands(r->bzimage_bytes, a, sizeof(a)),
-	       fmt_thousands(r->text + r->data + r->bss, b, sizeof(b)));
-	printf("build    %s (built in %s)\n", r->cached ? "cached" : "new",
-	       fmt_duration(r->build_sec, d, sizeof(d)));
-	printf("cache    %s\n", r->dir);
-}
 
 /* Proves the kernel reaches init; prints what the console showed otherwise. */
+/* --boot: proves the kernel reaches init; what the console showed otherwise. */
 static int boot_hello(const char *kernel)
 {
-	struct vm_result r;
-	struct strbuf err = {0};
-	char how[128];
+	struct strbuf out = {0}, err = {0};
+	int ok = hello_check(kernel, &out, &err) == 0;
 
-	note("booting it with the hello init ...");
-	if (hello_boot(kernel, 0, VM_ACCEL_AUTO, &r, &err) < 0)
+	fputs(out.buf ? out.buf : "", ok ? stdout : stderr);
+	if (!ok)
 		die("%s", err.buf);
-	if (!hello_reached(&r)) {
-		fprintf(stderr, "%s", r.console ? r.console : "");
-		die("the kernel did not reach the hello init: %s", vm_end_describe(&r, how, sizeof(how)));
-	}
-	printf("boot     reached init %.2fs after QEMU started (guest clock %.2fs), %s\n", r.t_init,
-	       r.guest_init, r.accel);
-	vm_result_release(&r);
+	sb_release(&out);
 	return 0;
-}
-
-static char *chomp(char *s)
-{
-	size_t n = strlen(s);
-	while (n && s[n - 1] == '\n')
-		s[--n] = 0;
-	return s;
 }
 
 static int print_config(struct kspec *spec, const char *source)
@@ -135,7 +97,7 @@ static int print_config(struct kspec *spec, const char *source)
 	char *label, *config = kspec_config(spec, source, &label, &err);
 
 	if (!config)
-		die("%s", chomp(err.buf));
+		die("%s", str_trim(err.buf));
 	fputs(config, stdout);
 	free(config);
 	free(label);
@@ -156,7 +118,7 @@ int cmd_kernel(int argc, char **argv)
 		{0, 0, 0, 0}};
 	struct kspec spec = {0};
 	struct kbuild_result res;
-	struct strbuf err = {0};
+	struct strbuf err = {0}, text = {0};
 	const char *source = NULL, *out = NULL, *feature = NULL;
 	char *label;
 	int c, boot = 0, ret = 0, jobs = 0, force = 0, print = 0;
@@ -172,8 +134,8 @@ int cmd_kernel(int argc, char **argv)
 		case 'b': boot = 1; break;
 		case 'P': print = 1; break;
 		case 'q': lupine_quiet = 1; break;
-		case 'l': return print_text(list, NULL);
-		case 'e': return print_text(configs_explain, optarg);
+		case 'l': configs_list(&text); return print_text(&text);
+		case 'e': configs_explain(optarg, &text); return print_text(&text);
 		case 'S': feature = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;
@@ -187,10 +149,11 @@ int cmd_kernel(int argc, char **argv)
 		return print_config(&spec, source);
 	struct kspec_build kb = {.source = source, .jobs = jobs, .force = force};
 	if (kspec_kernel(&spec, &kb, &res, &label, &err) < 0)
-		die("%s", chomp(err.buf));
+		die("%s", str_trim(err.buf));
 	if (out && file_copy(res.bzimage, out, 0644) < 0)
 		die("cannot write '%s': %s", out, strerror(errno));
-	report(&res, label, out);
+	kbuild_result_describe(&res, label, out, &text);
+	print_text(&text);
 	if (boot)
 		ret = boot_hello(res.bzimage);
 	kbuild_result_release(&res);

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char usage[] =
 	"usage: lupine-runc [--root DIR] [--log FILE] [--log-format text|json] COMMAND [ARGS]\n"
@@ -39,31 +38,10 @@ static const char usage[] =
 static const char *log_path;
 static int log_json;
 
-/* go-runc reads the last {"level":"error","msg":...} line of --log for the shim's error. */
+/* What dies goes to --log too, where go-runc reads the shim's error. */
 static void log_error(const char *msg)
 {
-	char ts[32];
-	time_t now = time(NULL);
-	FILE *f;
-
-	if (!log_path || !(f = fopen(log_path, "a")))
-		return;
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	if (log_json) {
-		fputs("{\"level\":\"error\",\"msg\":\"", f);
-		for (const char *p = msg; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				fprintf(f, "\\%c", *p);
-			else if ((unsigned char)*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
-		fprintf(f, "\",\"time\":\"%s\"}\n", ts);
-	} else {
-		fprintf(f, "%s error: %s\n", ts, msg);
-	}
-	fclose(f);
+	oci_log_error(log_path, log_json, msg);
 }
 
 /* A verb's failure: the library's line is the message (the shim matches some). */

@@ -33,6 +33,10 @@ struct kbuild_result {
  * option that did not hold and why, or the build log's tail). */
 int kbuild_get(const struct kbuild_req *req, struct kbuild_result *res, struct strbuf *err);
 void kbuild_result_release(struct kbuild_result *res);
+/* `lupine kernel`'s summary of res (kernel, config, size, build, cache
+ * lines), its image named by path when it was copied (NULL: the cache's). */
+void kbuild_result_describe(const struct kbuild_result *res, const char *label, const char *path,
+			    struct strbuf *out);
 /* The value of CONFIG_name in the built kernel's .config ("y", "m", a
  * literal), or "n" when it is not set or the config cannot be read. Caller frees. */
 char *kbuild_option(const struct kbuild_result *res, const char *name);

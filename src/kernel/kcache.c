@@ -125,3 +125,16 @@ void kcache_sweep_stale(const char *kdir)
 	if (d)
 		closedir(d);
 }
+
+void kbuild_result_describe(const struct kbuild_result *r, const char *label, const char *path, struct strbuf *out)
+{
+	char a[32], b[32], d[32];
+
+	sb_addf(out, "kernel   %s\n", path ? path : r->bzimage);
+	sb_addf(out, "config   %.12s (%s), %lu options =y\n", r->hash, label, r->options_y);
+	sb_addf(out, "size     %s bytes bzImage; vmlinux text+data+bss %s\n",
+		fmt_thousands(r->bzimage_bytes, a, sizeof(a)), fmt_thousands(r->text + r->data + r->bss, b, sizeof(b)));
+	sb_addf(out, "build    %s (built in %s)\n", r->cached ? "cached" : "new",
+		fmt_duration(r->build_sec, d, sizeof(d)));
+	sb_addf(out, "cache    %s\n", r->dir);
+}

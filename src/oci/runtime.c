@@ -6,8 +6,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 int oci_signal_parse(const char *arg)
@@ -139,4 +141,30 @@ const char *oci_features(void)
 {
 	return "{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"1.0.2\",\"hooks\":[],\"mountOptions\":[],"
 	       "\"annotations\":{\"org.lupine.runtime\":\"microVM\"}}";
+}
+
+void oci_log_error(const char *path, int json, const char *msg)
+{
+	char ts[32];
+	time_t now = time(NULL);
+	FILE *f;
+
+	if (!path || !(f = fopen(path, "a")))
+		return;
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	if (json) {
+		fputs("{\"level\":\"error\",\"msg\":\"", f);
+		for (const char *p = msg; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				fprintf(f, "\\%c", *p);
+			else if ((unsigned char)*p < 0x20)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+		fprintf(f, "\",\"time\":\"%s\"}\n", ts);
+	} else {
+		fprintf(f, "%s error: %s\n", ts, msg);
+	}
+	fclose(f);
 }

@@ -49,4 +49,9 @@ int oci_ps(const char *root, const char *id, char **out, struct strbuf *err);
 /* The JSON `runc features` prints (static; one line, no final newline). */
 const char *oci_features(void);
 
+/* Appends an error line to the runtime's log at path (NULL: none): go-runc
+ * reads the last {"level":"error","msg":...} line (json) for the shim's
+ * error, else "TIME error: MSG". */
+void oci_log_error(const char *path, int json, const char *msg);
+
 #endif

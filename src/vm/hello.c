@@ -55,3 +55,24 @@ int hello_reached(const struct vm_result *res)
 	return res->end == VM_EXITED && res->status == 0 && res->console &&
 	       strstr(res->console, "lupine-hello: reached init as pid 1");
 }
+
+int hello_check(const char *kernel, struct strbuf *out, struct strbuf *err)
+{
+	struct vm_result r;
+	char how[128];
+	int ret = -1;
+
+	note("booting it with the hello init ...");
+	if (hello_boot(kernel, 0, VM_ACCEL_AUTO, &r, err) < 0)
+		return -1;
+	if (!hello_reached(&r)) {
+		sb_adds(out, r.console ? r.console : "");
+		sb_addf(err, "the kernel did not reach the hello init: %s", vm_end_describe(&r, how, sizeof(how)));
+	} else {
+		sb_addf(out, "boot     reached init %.2fs after QEMU started (guest clock %.2fs), %s\n", r.t_init,
+			r.guest_init, r.accel);
+		ret = 0;
+	}
+	vm_result_release(&r);
+	return ret;
+}

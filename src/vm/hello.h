@@ -13,4 +13,9 @@ int hello_boot(const char *kernel, int mem_mib, enum vm_accel accel, struct vm_r
 /* Whether res is a boot that reached the hello init and ended cleanly. */
 int hello_reached(const struct vm_result *res);
 
+/* `lupine kernel --boot`: boots kernel with the hello init (note on stderr).
+ * 0 with "boot     reached init ..." in out; or -1 with err saying how it
+ * ended instead (out then holds the console, to show how far it got). */
+int hello_check(const char *kernel, struct strbuf *out, struct strbuf *err);
+
 #endif
