@@ -5,6 +5,7 @@
 #include "kernel/kbaseline.h"
 #include "kernel/kbuild.h"
 #include "kernel/kspec.h"
+#include "lib/cache.h"
 #include "manifest/kfeature.h"
 #include "vm/hello.h"
 
@@ -57,7 +58,9 @@ static const char usage[] =
 	"                    and what a program sees without it; read from the kernel\n"
 	"                    source once, then kept in the cache beside it\n"
 	"\n"
-	"Cache: $LUPINE_CACHE, else $XDG_CACHE_HOME/lupine, else ~/.cache/lupine.\n";
+	"Cache: $LUPINE_CACHE, else $XDG_CACHE_HOME/lupine, else $HOME/.cache/lupine,\n"
+	"else " CACHE_ROOT_SYSTEM " for root (others must set one of them). It and\n"
+	"everything in it must be yours and writable by no one else, or it is refused.\n";
 
 /* A library call's text, printed. */
 static int print_text(struct strbuf *text)
