@@ -2,7 +2,8 @@
  *
  * Cache layout under cache_root():
  *   keys/INPUT      -> hash of the final config reached from these inputs (skips kconfig on a hit)
- *   kernels/HASH/   -> bzImage vmlinux config build.log info.json, renamed into place when complete
+ *   kernels/HASH/   -> bzImage vmlinux config build.log info.json (with the bzImage's SHA-256),
+ *                      renamed into place when complete; checked on every hit (kcache.c)
  *   build/HASH/     -> object tree while building (removed after success)
  *   locks/kernel-HASH.lock serialises builds of one config across processes. */
 #include "kernel/kbuild.h"
@@ -317,55 +318,48 @@ out:
 int kbuild_get(const struct kbuild_req *req, struct kbuild_result *res, struct strbuf *err)
 {
 	char key[65], *keys = cache_dir("keys"), *kdir = cache_dir("kernels");
-	char *key_path, *entry = NULL, *config = NULL, *known = NULL, *lockname = NULL;
-	int lock = -1, ret = -1;
+	char *key_path, *entry = NULL, *config = NULL, *lockname = NULL;
+	int lock = -1, r = 0, built = 0;
 
 	memset(res, 0, sizeof(*res));
 	kcache_input_key(req, key);
 	key_path = xasprintf("%s/%s", keys, key);
 	/* fast path: these exact inputs were resolved before and their kernel is cached */
-	if (!req->force && (known = file_read(key_path, NULL)) && strlen(str_trim(known)) == 64) {
-		memcpy(res->hash, str_trim(known), 65);
+	if (!req->force && (r = kcache_key_read(key_path, res->hash, err)) == 1) {
 		entry = xasprintf("%s/%s", kdir, res->hash);
-		if (kcache_fill(res, entry) == 0) {
-			res->cached = 1;
-			ret = 0;
-			goto out;
-		}
+		r = kcache_open(res, req, entry, err);
 		free(entry);
 		entry = NULL;
 	}
-	if (!(config = kbuild_resolve(req, err)))
+	if (r != 0 || !(config = kbuild_resolve(req, err)))
 		goto out;
 	kcache_config_hash(req, config, res->hash);
 	file_write_atomic(key_path, res->hash, 64, 0644);
 	entry = xasprintf("%s/%s", kdir, res->hash);
 	lockname = xasprintf("kernel-%.16s", res->hash);
 	lock = cache_lock(lockname, "building this kernel");
-	if (req->force && is_dir(entry))
+	if (req->force)
 		rm_rf(entry);
-	if (is_dir(entry) && kcache_fill(res, entry) == 0) {
-		res->cached = 1;
-		ret = 0;
+	if ((r = kcache_open(res, req, entry, err)) != 0)
 		goto out;
-	}
-	rm_rf(entry); /* an entry without a readable info.json is not trusted */
+	rm_rf(entry); /* an incomplete entry (a killed build's) is not trusted */
 	kcache_sweep_stale(kdir);
 	res->options_y = count_y(config);
+	built = 1;
 	if (build(req, config, res, entry, err) < 0)
 		goto out;
-	if ((ret = kcache_fill(res, entry)) < 0)
+	if ((r = kcache_open(res, req, entry, err)) == 0)
 		sb_addf(err, "built kernel in '%s' is unreadable", entry);
 out:
+	res->cached = r > 0 && !built;
 	cache_unlock(lock);
 	free(lockname);
-	free(known);
 	free(config);
 	free(entry);
 	free(key_path);
 	free(kdir);
 	free(keys);
-	return ret;
+	return r > 0 ? 0 : -1;
 }
 
 void kbuild_result_release(struct kbuild_result *res)

@@ -30,7 +30,8 @@ struct kbuild_result {
 /* Resolves the fragments with the kernel's allnoconfig + KCONFIG_ALLCONFIG and
  * olddefconfig (olddefconfig alone for a complete config), checks that every requested option holds, then returns the
  * cached kernel or builds it. Returns 0, or -1 with a message in err (every
- * option that did not hold and why, or the build log's tail). */
+ * option that did not hold and why, the build log's tail, or a cache entry
+ * refused: not the user's, or changed after it was built). */
 int kbuild_get(const struct kbuild_req *req, struct kbuild_result *res, struct strbuf *err);
 void kbuild_result_release(struct kbuild_result *res);
 /* `lupine kernel`'s summary of res (kernel, config, size, build, cache

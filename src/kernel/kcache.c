@@ -1,14 +1,18 @@
 /* kcache.c: the entries of the kernel cache: their keys, info.json, and staging left by killed builds.
  *
- * kbuild.c describes the layout; an entry under kernels/ is trusted only
- * when its bzImage and a readable info.json are both there. */
+ * kbuild.c describes the layout. An entry under kernels/ is trusted only
+ * when it and its files are the user's and writable by no one else, its
+ * info.json is readable and names it, its config still hashes to its name
+ * and its bzImage to the SHA-256 recorded when it was built. */
 #include "kernel/kcache.h"
+#include "lib/cache.h"
 #include "lib/hash.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,44 +21,82 @@ char *kcache_file(const char *dir, const char *name)
 	return xasprintf("%s/%s", dir, name);
 }
 
+/* The SHA-256 of the file path in hex; -1 with errno when it cannot be read. */
+static int file_sha256(const char *path, char out[65])
+{
+	struct hash h;
+	int r;
+
+	hash_init(&h);
+	r = hash_add_file(&h, path);
+	hash_final_hex(&h, out);
+	return r;
+}
+
 int kcache_info_write(const char *dir, const struct kbuild_result *res, const struct kbuild_req *req)
 {
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:f}", "hash", res->hash,
-			      "label", req->label, "source", req->src->identity, "version", req->src->version,
-			      "bzimage_bytes", (json_int_t)res->bzimage_bytes, "text", (json_int_t)res->text,
-			      "data", (json_int_t)res->data, "bss", (json_int_t)res->bss, "options_y",
-			      (json_int_t)res->options_y, "build_sec", res->build_sec);
+	char sum[65], *bz = kcache_file(dir, "bzImage");
+	int r = file_sha256(bz, sum);
+
+	free(bz);
+	if (r < 0)
+		return -1;
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:f}", "hash", res->hash,
+			      "bzimage_sha256", sum, "label", req->label, "source", req->src->identity, "version",
+			      req->src->version, "bzimage_bytes", (json_int_t)res->bzimage_bytes, "text",
+			      (json_int_t)res->text, "data", (json_int_t)res->data, "bss", (json_int_t)res->bss,
+			      "options_y", (json_int_t)res->options_y, "build_sec", res->build_sec);
 	char *path = kcache_file(dir, "info.json"), *s = json_dumps(j, JSON_INDENT(2));
-	int r = file_write_atomic(path, s, strlen(s), 0644);
+	r = file_write_atomic(path, s, strlen(s), 0644);
 	free(s);
 	free(path);
 	json_decref(j);
 	return r;
 }
 
-static int info_read(const char *dir, struct kbuild_result *res)
+/* Reads DIR/info.json's sizes into res, its config hash into hash and the
+ * bzImage's SHA-256 into sum ("" in entries made before it was recorded). */
+static int info_read(const char *dir, struct kbuild_result *res, char hash[65], char sum[65])
 {
 	char *path = kcache_file(dir, "info.json");
 	json_t *j = json_load_file(path, 0, NULL);
 	json_int_t b = 0, t = 0, d = 0, s = 0, y = 0;
+	const char *h = NULL, *sha = "";
 	double sec = 0;
 	int r = -1;
 
 	free(path);
 	if (!j)
 		return -1;
-	if (json_unpack(j, "{s:I, s:I, s:I, s:I, s:I, s:F}", "bzimage_bytes", &b, "text", &t, "data", &d,
-			"bss", &s, "options_y", &y, "build_sec", &sec) == 0) {
+	if (json_unpack(j, "{s:s, s?s, s:I, s:I, s:I, s:I, s:I, s:F}", "hash", &h, "bzimage_sha256", &sha,
+			"bzimage_bytes", &b, "text", &t, "data", &d, "bss", &s, "options_y", &y, "build_sec",
+			&sec) == 0) {
 		res->bzimage_bytes = (unsigned long long)b;
 		res->text = (unsigned long long)t;
 		res->data = (unsigned long long)d;
 		res->bss = (unsigned long long)s;
 		res->options_y = (unsigned long)y;
 		res->build_sec = sec;
+		snprintf(hash, 65, "%s", h);
+		snprintf(sum, 65, "%s", sha);
 		r = 0;
 	}
 	json_decref(j);
 	return r;
+}
+
+/* Adds the bzImage's SHA-256 to the info.json of an entry built before it was recorded. */
+static void info_add_sum(const char *dir, const char *sum)
+{
+	char *path = kcache_file(dir, "info.json"), *s = NULL;
+	json_t *j = json_load_file(path, 0, NULL);
+
+	if (j && json_object_set_new(j, "bzimage_sha256", json_string(sum)) == 0 &&
+	    (s = json_dumps(j, JSON_INDENT(2))))
+		file_write_atomic(path, s, strlen(s), 0644);
+	free(s);
+	json_decref(j);
+	free(path);
 }
 
 void kcache_free_paths(struct kbuild_result *res)
@@ -66,14 +108,77 @@ void kcache_free_paths(struct kbuild_result *res)
 	res->dir = res->bzimage = res->vmlinux = res->config = NULL;
 }
 
-int kcache_fill(struct kbuild_result *res, const char *dir)
+/* 1 when dir and its files are the user's and writable by no one else, 0
+ * when one is missing, -1 with err set when one is refused. */
+static int entry_owned(const char *dir, struct strbuf *err)
 {
+	static const char *const files[] = {"bzImage", "vmlinux", "config", "info.json"};
+	int r = cache_check(dir, S_IFDIR, err);
+
+	for (size_t i = 0; r == 1 && i < ARRAY_SIZE(files); i++) {
+		char *p = kcache_file(dir, files[i]);
+		r = cache_check(p, S_IFREG, err);
+		free(p);
+	}
+	return r;
+}
+
+/* Whether the entry's config and bzImage are what was built under res->hash
+ * (recorded in info.json as sum, "" before it was). 0, or -1 with err set. */
+static int entry_unchanged(const struct kbuild_result *res, const struct kbuild_req *req, const char *sum,
+			   struct strbuf *err)
+{
+	char now[65], *config = file_read(res->config, NULL);
+	const char *what = NULL;
+
+	if (config)
+		kcache_config_hash(req, config, now);
+	if (!config || strcmp(now, res->hash))
+		what = "its config no longer hashes to its name";
+	else if (file_sha256(res->bzimage, now) < 0 || (*sum && strcmp(now, sum)))
+		what = "its bzImage's SHA-256 differs from the one recorded in info.json";
+	else if (!*sum)
+		info_add_sum(res->dir, now); /* built before it was recorded: from now on it is */
+	free(config);
+	if (!what)
+		return 0;
+	sb_addf(err, "cached kernel '%s' was changed after it was built (%s); remove it with "
+		     "'rm -r %s' and lupine builds it again", res->dir, what, res->dir);
+	return -1;
+}
+
+int kcache_open(struct kbuild_result *res, const struct kbuild_req *req, const char *dir, struct strbuf *err)
+{
+	char hash[65], sum[65];
+	int r = entry_owned(dir, err);
+
+	if (r <= 0)
+		return r;
 	kcache_free_paths(res);
 	res->dir = xstrdup(dir);
 	res->bzimage = kcache_file(dir, "bzImage");
 	res->vmlinux = kcache_file(dir, "vmlinux");
 	res->config = kcache_file(dir, "config");
-	return path_exists(res->bzimage) ? info_read(dir, res) : -1;
+	if (info_read(dir, res, hash, sum) < 0)
+		return 0; /* a build killed before its info.json: not trusted, made again */
+	if (strcmp(hash, res->hash)) {
+		sb_addf(err, "cached kernel '%s' was changed after it was built (its info.json names "
+			     "config %.12s); remove it with 'rm -r %s' and lupine builds it again",
+			dir, hash, dir);
+		return -1;
+	}
+	return entry_unchanged(res, req, sum, err) < 0 ? -1 : 1;
+}
+
+int kcache_key_read(const char *path, char hash[65], struct strbuf *err)
+{
+	int r = cache_check(path, S_IFREG, err);
+	char *text = r == 1 ? file_read(path, NULL) : NULL;
+
+	if (r == 1 && (r = text && strlen(str_trim(text)) == 64))
+		memcpy(hash, str_trim(text), 65);
+	free(text);
+	return r;
 }
 
 void kcache_input_key(const struct kbuild_req *req, char out[65])
