@@ -216,7 +216,7 @@ static int build_running(const char *cache)
 /* The kernel tree the shared cache unpacked (the general kernel's tests ran first). */
 static char *unpacked_tree(void)
 {
-	char *src = cache_dir("src"), *found = NULL;
+	char *src = cache_dir("trees"), *found = NULL;
 	DIR *d = opendir(src);
 	struct dirent *de;
 	while (d && (de = readdir(d)) && !found) {

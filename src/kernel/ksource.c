@@ -158,11 +158,43 @@ out:
 	return ret;
 }
 
+/* Written last into an unpacked or patched tree, before it is renamed into
+ * place: a tree without it is unfinished, or was not made by lupine. */
+#define TREE_DONE ".lupine-done"
+
+/* 1 when dir is a finished tree of the user's (its TREE_DONE there too);
+ * 0 when there is none, an unfinished one of the user's being removed; -1
+ * with err set when dir or its marker is not the user's or others can write it. */
+static int tree_ready(const char *dir, struct strbuf *err)
+{
+	char *done = xasprintf("%s/" TREE_DONE, dir);
+	int r = cache_check(dir, S_IFDIR, err);
+
+	if (r == 1 && (r = cache_check(done, S_IFREG, err)) == 0)
+		rm_rf(dir);
+	free(done);
+	return r;
+}
+
+/* Makes the finished tree in tmp the user's own (0755) and marks it done. */
+static int tree_finish(const char *tmp, const char *identity, struct strbuf *err)
+{
+	char *done = xasprintf("%s/" TREE_DONE, tmp);
+	int r = chmod(tmp, 0755);
+
+	if (r == 0)
+		r = file_write_atomic(done, identity, strlen(identity), 0644);
+	if (r < 0)
+		sb_addf(err, "cannot finish '%s': %s", tmp, strerror(errno));
+	free(done);
+	return r;
+}
+
 static int open_tarball(struct ksource *ks, const char *path, const struct stat *st, struct strbuf *err)
 {
 	struct hash h;
 	char key[65], *base = strrchr(path, '/');
-	int lock, ret = -1;
+	int lock, ret = -1, r;
 
 	base = base ? base + 1 : (char *)path;
 	/* name, size and mtime identify a packaged tarball without reading 130 MB */
@@ -173,16 +205,18 @@ static int open_tarball(struct ksource *ks, const char *path, const struct stat 
 	hash_final_hex(&h, key);
 	key[16] = 0;
 
-	char *srcdir = cache_dir("src");
+	char *srcdir = cache_dir("trees");
 	char *dest = xasprintf("%s/%s", srcdir, key);
 	char *lockname = xasprintf("src-%s", key);
 	char *tmp = NULL;
 	lock = cache_lock(lockname, "unpacking this kernel source");
-	if (!is_dir(dest)) {
+	if ((r = tree_ready(dest, err)) < 0)
+		goto out;
+	if (r == 0) {
 		tmp = xasprintf("%s/.tmp-%s-%d", srcdir, key, (int)getpid());
 		rm_rf(tmp);
 		note("lupine: unpacking %s into the cache (once) ...", path);
-		if (mkdir_p(tmp, 0755) < 0 || unpack(path, tmp, err) < 0)
+		if (mkdir_p(tmp, 0755) < 0 || unpack(path, tmp, err) < 0 || tree_finish(tmp, ks->identity, err) < 0)
 			goto out;
 		if (rename(tmp, dest) < 0) {
 			sb_addf(err, "cannot move unpacked source to '%s': %s", dest, strerror(errno));
@@ -278,7 +312,7 @@ int ksource_patch(struct ksource *ks, const char *name, const char *text, struct
 {
 	struct hash h;
 	char sum[65];
-	int lock, ret = -1;
+	int lock, ret = -1, r;
 
 	hash_init(&h);
 	hash_add_str(&h, ks->identity);
@@ -286,17 +320,19 @@ int ksource_patch(struct ksource *ks, const char *name, const char *text, struct
 	hash_add_str(&h, text);
 	hash_final_hex(&h, sum);
 	sum[16] = 0;
-	char *srcdir = cache_dir("src"), *dest = xasprintf("%s/%s-%s", srcdir, sum, name);
+	char *srcdir = cache_dir("trees"), *dest = xasprintf("%s/%s-%s", srcdir, sum, name);
 	char *lockname = xasprintf("src-%s", sum), *tmp = xasprintf("%s.tmp-%d", dest, (int)getpid());
 	char *tree = xasprintf("%s/linux", dest), *patch = xasprintf("%s.patch", tmp);
 	char *log = xasprintf("%s.log", tmp);
 	lock = cache_lock(lockname, "patching this kernel source");
-	if (!is_dir(dest)) {
+	if ((r = tree_ready(dest, err)) < 0)
+		goto out;
+	if (r == 0) {
 		note("lupine: applying the %s patch to a copy of %s (once) ...", name, ks->tree);
 		char *ttree = xasprintf("%s/linux", tmp);
 		rm_rf(tmp);
 		int ok = mkdir_p(tmp, 0755) == 0 && file_write_atomic(patch, text, strlen(text), 0644) == 0 &&
-			 copy_and_patch(ks->tree, ttree, patch, log, err) == 0;
+			 copy_and_patch(ks->tree, ttree, patch, log, err) == 0 && tree_finish(tmp, ks->identity, err) == 0;
 		free(ttree);
 		if (!ok || rename(tmp, dest) < 0) {
 			if (ok)

@@ -13,6 +13,10 @@ struct ksource {
 };
 
 /* spec: a tree or a tarball; NULL means $LUPINE_LINUX_SRC, else KSOURCE_DEFAULT.
+ * A tarball is unpacked once into the cache's trees/; an unpacked tree (or a
+ * patched copy) is used only when the marker written last when it was made is
+ * there, a tree of the user's without it is made again, and one that is not
+ * the user's (or others can write) is refused.
  * Returns 0, or -1 with a one-line message (what is wrong, what to do) in err. */
 int ksource_open(struct ksource *ks, const char *spec, struct strbuf *err);
 void ksource_release(struct ksource *ks);

@@ -68,7 +68,7 @@ void kfeature_table_release(struct kfeature_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* Next to the unpacked source: the same key, so both go together. */
+/* src/KEY.features: the key the unpacked source has under trees/, so the two go together. */
 static char *table_path(const struct ksource *ks)
 {
 	struct hash h;
