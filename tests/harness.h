@@ -79,6 +79,7 @@ extern const struct test hostile_tests[];
 extern const struct test hostile_cli_tests[];
 extern const struct test kml_tests[];
 extern const struct test kernel_tests[];
+extern const struct test cache_tests[];
 extern const struct test diagnose_tests[];
 extern const struct test run_tests[];
 extern const struct test vmm_tests[];
