@@ -10,8 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-extern char **environ;
-
 /* The value of NAME in envp ("K=V" strings), or NULL. */
 static const char *env_get(char *const *envp, const char *name)
 {
