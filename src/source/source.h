@@ -38,6 +38,11 @@ int source_resolve(const char *spec, const struct source_ops **ops, char **ref, 
 char *source_default_name(const char *spec);
 void source_info_release(struct source_info *info);
 
+/* Whether name is a Debian package name as policy 5.6.7 has it: lower-case
+ * letters, digits, + - ., at least two, the first a letter or digit (so
+ * never an option to apt). deb: takes only these (deb.c). */
+int deb_name_valid(const char *name);
+
 struct source_user {
 	long uid, gid;
 	struct strlist groups; /* supplementary gids (decimal), as runc finds them */
