@@ -3,6 +3,7 @@
 #include "harness.h"
 #include "imagekit.h"
 #include "lib/util.h"
+#include "source/source.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -150,7 +151,26 @@ static void test_registry_bad_ref(void)
 	free(out);
 }
 
+/* Plain HTTP for this machine's registries only: the host exactly, not a name that starts like it. */
+static void test_registry_loopback(void)
+{
+	static const char *const plain[] = {"127.0.0.1/x", "127.0.0.1:5000/lupine/probe:v1", "localhost/x",
+					    "localhost:5000/x@sha256:00", "[::1]/x", "[::1]:5000/x"};
+	static const char *const tls[] = {"localhost.evil.com/x", "localhost.evil.com:5000/x", "127.0.0.1.evil.com/x",
+					  "127.evil.com/x", "127.0.0.2/x", "localhostx/x", "[::1].evil.com/x",
+					  "[::1]x/x", "localhost:/x", "localhost:5000x/x", "localhost:123456/x",
+					  "localhost:5000", "debian:12", "evil.com/localhost/x", "x/127.0.0.1:5000/y"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(plain); i++)
+		if (!registry_loopback(plain[i]))
+			check_fail(__FILE__, __LINE__, "'%s' not taken for this machine", plain[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(tls); i++)
+		if (registry_loopback(tls[i]))
+			check_fail(__FILE__, __LINE__, "'%s' would be pulled without TLS", tls[i]);
+}
+
 const struct test registry_tests[] = {
+	{"registry/loopback-hosts", test_registry_loopback, 0},
 	{"registry/bad-ref", test_registry_bad_ref, 0},
 	{"registry/pull-cache-retag", test_registry_pull, 1},
 	{0, 0, 0},

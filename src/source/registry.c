@@ -1,8 +1,8 @@
 /* registry.c: images in an OCI/Docker registry ("docker://[HOST[:PORT]/]NAME[:TAG|@DIGEST]"),
  * pulled by skopeo into the cache as an OCI layout, then read by the OCI source. A pull
  * is keyed by the registry's manifest for the reference, so a moved tag is pulled
- * again and an unchanged one is not. Registries on the loopback address are spoken
- * to over plain HTTP, as Docker does. */
+ * again and an unchanged one is not. Registries on this machine (localhost, 127.0.0.1,
+ * [::1]) are spoken to over plain HTTP, as Docker does; every other host over TLS. */
 #include "lib/cache.h"
 #include "lib/hash.h"
 #include "lib/progress.h"
@@ -14,29 +14,21 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The registry host of ref when it names one ("localhost:5000/x" yes, "debian:12" no). */
-static char *registry_host(const char *ref)
+int registry_loopback(const char *ref)
 {
-	const char *slash = strchr(ref, '/');
-	char *host;
+	static const char *const hosts[] = {"127.0.0.1", "localhost", "[::1]"};
+	size_t end = strcspn(ref, "/"), n;
 
-	if (!slash)
-		return NULL;
-	host = xstrndup(ref, (size_t)(slash - ref));
-	if (!strchr(host, '.') && !strchr(host, ':') && strcmp(host, "localhost")) {
-		free(host);
-		return NULL;
+	/* no '/': a Docker Hub name ("localhost:5000" is the image localhost, tag 5000) */
+	for (size_t i = 0; ref[end] && i < ARRAY_SIZE(hosts); i++) {
+		n = strlen(hosts[i]);
+		if (end < n || strncmp(ref, hosts[i], n))
+			continue;
+		if (end == n || (ref[n] == ':' && end - n - 1 >= 1 && end - n - 1 <= 5 &&
+				 strspn(ref + n + 1, "0123456789") == end - n - 1))
+			return 1;
 	}
-	return host;
-}
-
-static int is_loopback(const char *ref)
-{
-	char *host = registry_host(ref);
-	int yes = host && (str_starts(host, "localhost") || str_starts(host, "127.") || str_starts(host, "[::1]"));
-
-	free(host);
-	return yes;
+	return 0;
 }
 
 static void skopeo_error(int st, const char *what, const char *ref, const char *log, struct strbuf *err)
@@ -81,7 +73,7 @@ static char *manifest_key(const char *ref, const char *tls, const char *log, str
 /* The cached OCI layout for ref, pulled now if the registry serves something new. */
 static char *pulled(const char *ref, struct strbuf *err)
 {
-	const char *tls = is_loopback(ref) ? "--tls-verify=false" : "--tls-verify=true";
+	const char *tls = registry_loopback(ref) ? "--tls-verify=false" : "--tls-verify=true";
 	char *dir = cache_dir("images"), *log = xasprintf("%s/pull-%d.log", dir, (int)getpid());
 	char *key = manifest_key(ref, tls, log, err), *layout = NULL;
 
@@ -93,7 +85,7 @@ static char *pulled(const char *ref, struct strbuf *err)
 		src = xasprintf("docker://%s", ref);
 		label = xasprintf("pull %s", ref);
 		int lock = cache_lock(name, "a pulled image");
-		const char *stls = is_loopback(ref) ? "--src-tls-verify=false" : "--src-tls-verify=true";
+		const char *stls = registry_loopback(ref) ? "--src-tls-verify=false" : "--src-tls-verify=true";
 		char *argv[] = {"skopeo", "copy", "--quiet", "--override-os", "linux", "--override-arch", "amd64",
 				(char *)stls, src, dst, NULL};
 		if (!is_dir(layout)) {

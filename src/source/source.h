@@ -42,6 +42,10 @@ void source_info_release(struct source_info *info);
  * letters, digits, + - ., at least two, the first a letter or digit (so
  * never an option to apt). deb: takes only these (deb.c). */
 int deb_name_valid(const char *name);
+/* Whether the registry an image reference (docker:// taken off) names is
+ * this machine's: a host of exactly localhost, 127.0.0.1 or [::1], with an
+ * optional :PORT. Only those are spoken to over plain HTTP (registry.c). */
+int registry_loopback(const char *ref);
 
 struct source_user {
 	long uid, gid;
