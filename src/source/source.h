@@ -46,6 +46,9 @@ int deb_name_valid(const char *name);
  * this machine's: a host of exactly localhost, 127.0.0.1 or [::1], with an
  * optional :PORT. Only those are spoken to over plain HTTP (registry.c). */
 int registry_loopback(const char *ref);
+/* ref pinned to a manifest digest ("sha256:HEX"): [HOST[:PORT]/]NAME@DIGEST,
+ * the tag or digest ref had dropped. Caller frees. */
+char *registry_pin(const char *ref, const char *digest);
 
 struct source_user {
 	long uid, gid;
