@@ -1,14 +1,17 @@
 /* test_hostile_cli.c: hostile input through the command line: images whose symlinks point at
  * the host, built as root in both formats and read back in the guest; lying ELF files; bad numbers;
- * a comma in a path QEMU is given; Debian package names that are apt options. */
+ * a comma in a path QEMU is given; Debian package names that are apt options and a bundle
+ * path that mke2fs could take for options. */
 #include "harness.h"
 #include "imagekit.h"
 #include "lib/util.h"
+#include "rootfs/rootfs.h"
 #include "source/source.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char *tpath(const char *name)
 {
@@ -202,7 +205,26 @@ static void test_deb_option_cli(void)
 	free(out);
 }
 
+/* A bundle path that starts with '-' (lupine build -o -F.lupine): mke2fs takes the
+ * image's path for a path, not for options. */
+static void test_ext4_dash_path(void)
+{
+	char *root = probe_tree(), *cwd = getcwd(NULL, 0);
+	struct strbuf err = {0};
+
+	CHECK(cwd && chdir(test_tmpdir()) == 0);
+	CHECK_INT(rootfs_ext4.pack(root, "-F.ext4", &err), 0);
+	if (err.len)
+		fprintf(stderr, "    %s\n", err.buf);
+	CHECK(path_exists("-F.ext4"));
+	CHECK(cwd && chdir(cwd) == 0);
+	sb_release(&err);
+	free(cwd);
+	free(root);
+}
+
 const struct test hostile_cli_tests[] = {
+	{"hostile/ext4-dash-path", test_ext4_dash_path, 0},
 	{"hostile/deb-names", test_deb_names, 0},
 	{"hostile/deb-option-cli", test_deb_option_cli, 0},
 	{"hostile/escapes-cli-both-formats", test_escapes_cli, 1},
