@@ -1,11 +1,13 @@
-/* test_bench.c: the comparison kernels (baselines) and `lupine bench report`. */
+/* test_bench.c: the comparison kernels (baselines), `lupine bench report` and its plots. */
 #include "harness.h"
 #include "bench/latency.h"
+#include "bench/plot.h"
 #include "lib/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct cmd_out print_config(const char *baseline, char *const env[])
 {
@@ -166,7 +168,47 @@ static void test_latency_lines(void)
 	sb_release(&many);
 }
 
+/* An SVG file's contents, for the plot checks. */
+static int is_svg(const char *path)
+{
+	char *text = file_read(path, NULL);
+	int yes = text && strstr(text, "<svg") != NULL;
+
+	free(text);
+	return yes;
+}
+
+/* Plots under a directory with a quote in its name, and named with a leading '-': gnuplot
+ * reads each as the name it is (its -e text quotes them; it has no "--"). */
+static void test_plot_odd_paths(void)
+{
+	char *gnuplot = path_lookup("gnuplot"), *dir = xasprintf("%s/it's", test_tmpdir());
+	char *svg = xasprintf("%s/q.svg", dir), *cwd = getcwd(NULL, 0);
+	struct strbuf err = {0};
+
+	if (!gnuplot) {
+		test_skip("no gnuplot (scripts/setup.sh installs gnuplot-nox)");
+		goto out;
+	}
+	mkdir_p(dir, 0755);
+	CHECK_INT(plot_svg(svg, "plot x\n", &err), 0);
+	CHECK(is_svg(svg));
+	CHECK(cwd && chdir(dir) == 0);
+	CHECK_INT(plot_svg("-p.svg", "plot x\n", &err), 0);
+	CHECK(is_svg("-p.svg"));
+	CHECK(cwd && chdir(cwd) == 0);
+	if (err.len)
+		fprintf(stderr, "    %s\n", err.buf);
+out:
+	sb_release(&err);
+	free(cwd);
+	free(svg);
+	free(dir);
+	free(gnuplot);
+}
+
 const struct test bench_tests[] = {
+	{"bench/plot-odd-paths", test_plot_odd_paths, 0},
 	{"bench/baseline-configs", test_baseline_configs, 0},
 	{"bench/baseline-errors", test_baseline_errors, 0},
 	{"bench/latency-lines", test_latency_lines, 0},

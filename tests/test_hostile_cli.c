@@ -1,13 +1,17 @@
 /* test_hostile_cli.c: hostile input through the command line: images whose symlinks point at
  * the host, built as root in both formats and read back in the guest; lying ELF files; bad numbers;
- * a comma in a path QEMU is given. */
+ * a comma in a path QEMU is given; Debian package names that are apt options and a bundle
+ * path that mke2fs could take for options. */
 #include "harness.h"
 #include "imagekit.h"
 #include "lib/util.h"
+#include "rootfs/rootfs.h"
+#include "source/source.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char *tpath(const char *name)
 {
@@ -170,7 +174,59 @@ static void test_comma_path(void)
 	free(out);
 }
 
+/* Debian package names as policy has them; nothing apt could take for an option. */
+static void test_deb_names(void)
+{
+	static const char *const good[] = {"hello", "nginx-light", "g++", "libc6", "0ad", "python3.11", "xz-utils"};
+	static const char *const bad[] = {"--allow-unauthenticated", "-y", "-oAPT::Get::Trivial-Only=1", "+x", ".x",
+					  "a", "", "Hello", "pkg=1.0", "pkg:amd64", "a b", "./x.deb", "?essential"};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!deb_name_valid(good[i]))
+			check_fail(__FILE__, __LINE__, "'%s' refused", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (deb_name_valid(bad[i]))
+			check_fail(__FILE__, __LINE__, "'%s' taken for a package name", bad[i]);
+}
+
+/* A package "name" that is an apt option: a one-line error naming it, no bundle. */
+static void test_deb_option_cli(void)
+{
+	char *out = tpath("opt.lupine");
+	char *const args[] = {"build", "deb:--allow-unauthenticated,hello", "-q", "-o", out, NULL};
+	struct cmd_out o = run_lupine(args);
+
+	CHECK(o.status != 0);
+	CHECK_CONTAINS(o.err, "'--allow-unauthenticated' is not a Debian package name");
+	CHECK(o.err && strchr(o.err, '\n') == strrchr(o.err, '\n'));
+	CHECK_NOT_CONTAINS(o.err, "mmdebstrap");
+	CHECK(!path_exists(out));
+	cmd_out_free(&o);
+	free(out);
+}
+
+/* A bundle path that starts with '-' (lupine build -o -F.lupine): mke2fs takes the
+ * image's path for a path, not for options. */
+static void test_ext4_dash_path(void)
+{
+	char *root = probe_tree(), *cwd = getcwd(NULL, 0);
+	struct strbuf err = {0};
+
+	CHECK(cwd && chdir(test_tmpdir()) == 0);
+	CHECK_INT(rootfs_ext4.pack(root, "-F.ext4", &err), 0);
+	if (err.len)
+		fprintf(stderr, "    %s\n", err.buf);
+	CHECK(path_exists("-F.ext4"));
+	CHECK(cwd && chdir(cwd) == 0);
+	sb_release(&err);
+	free(cwd);
+	free(root);
+}
+
 const struct test hostile_cli_tests[] = {
+	{"hostile/ext4-dash-path", test_ext4_dash_path, 0},
+	{"hostile/deb-names", test_deb_names, 0},
+	{"hostile/deb-option-cli", test_deb_option_cli, 0},
 	{"hostile/escapes-cli-both-formats", test_escapes_cli, 1},
 	{"hostile/passwd-link-cli", test_passwd_link_cli, 1},
 	{"hostile/lying-elf-cli", test_lying_elf_cli, 0},

@@ -1,8 +1,10 @@
 /* test_registry.c: docker://REF sources pulled from a real registry (Debian's
- * docker-registry, started here on loopback) with skopeo. */
+ * docker-registry, started here on loopback) with skopeo, by the digest inspected;
+ * which hosts get plain HTTP. */
 #include "harness.h"
 #include "imagekit.h"
 #include "lib/util.h"
+#include "source/source.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -87,6 +89,48 @@ static struct cmd_out build_run(const char *ref, char **berr)
 	return o;
 }
 
+/* Whether the registry's access log shows a GET of repo's manifest by the digest the
+ * tag ref has now (skopeo inspect's word for it), not by the tag: the copy asked for
+ * exactly what lupine had inspected, so a tag moved in between cannot slip in. */
+static int pulled_by_digest(const char *ref, const char *repo)
+{
+	char *src = xasprintf("docker://%s", ref), *log = xasprintf("%s/registry.log", test_tmpdir());
+	char *const argv[] = {"skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}", src, NULL};
+	struct cmd_out o = run_capture(argv, NULL);
+	char *text = file_read(log, NULL), *get = NULL;
+	int yes = 0;
+
+	if (o.status == 0 && o.out && text) {
+		get = xasprintf("\"GET /v2/%s/manifests/%s HTTP/", repo, str_trim(o.out));
+		yes = strstr(text, get) != NULL;
+	}
+	if (!yes)
+		fprintf(stderr, "    no %s in the registry's log %s\n", get ? get : "digest", o.status ? o.err : "");
+	cmd_out_free(&o);
+	free(get);
+	free(text);
+	free(log);
+	free(src);
+	return yes;
+}
+
+/* A name the registry does not have: skopeo's reason, nothing written. */
+static void check_missing(int port)
+{
+	char *missing = xasprintf("docker://127.0.0.1:%d/lupine/nosuch:v1", port);
+	char *out = xasprintf("%s/missing.lupine", test_tmpdir());
+	char *const args[] = {"build", missing, "-q", "-o", out, NULL};
+	struct cmd_out o = run_lupine(args);
+
+	CHECK_INT(o.status, 1);
+	CHECK_CONTAINS(o.err, "cannot find docker://127.0.0.1:");
+	CHECK_CONTAINS(o.err, "nosuch");
+	CHECK(!path_exists(out));
+	cmd_out_free(&o);
+	free(out);
+	free(missing);
+}
+
 static void test_registry_pull(void)
 {
 	int port = free_port();
@@ -101,6 +145,7 @@ static void test_registry_pull(void)
 	CHECK_INT(o.status, 0);
 	CHECK_CONTAINS(o.out, "probe: argv[2]=<first>");
 	CHECK_CONTAINS(berr, pull); /* progress on the pull */
+	CHECK(pulled_by_digest(ref, "lupine/probe"));
 	cmd_out_free(&o);
 	free(berr);
 	/* the same tag, unchanged: served from the cache, no pull */
@@ -115,20 +160,10 @@ static void test_registry_pull(void)
 	CHECK_INT(o.status, 0);
 	CHECK_CONTAINS(o.out, "probe: argv[2]=<second>");
 	CHECK_CONTAINS(berr, pull);
+	CHECK(pulled_by_digest(ref, "lupine/probe"));
 	cmd_out_free(&o);
 	free(berr);
-	/* a name the registry does not have: skopeo's reason, nothing written */
-	char *missing = xasprintf("docker://127.0.0.1:%d/lupine/nosuch:v1", port);
-	char *out = xasprintf("%s/missing.lupine", test_tmpdir());
-	char *const args[] = {"build", missing, "-q", "-o", out, NULL};
-	o = run_lupine(args);
-	CHECK_INT(o.status, 1);
-	CHECK_CONTAINS(o.err, "cannot find docker://127.0.0.1:");
-	CHECK_CONTAINS(o.err, "nosuch");
-	CHECK(!path_exists(out));
-	cmd_out_free(&o);
-	free(out);
-	free(missing);
+	check_missing(port);
 	kill(reg, SIGTERM);
 	waitpid(reg, NULL, 0);
 out:
@@ -150,7 +185,49 @@ static void test_registry_bad_ref(void)
 	free(out);
 }
 
+/* Plain HTTP for this machine's registries only: the host exactly, not a name that starts like it. */
+static void test_registry_loopback(void)
+{
+	static const char *const plain[] = {"127.0.0.1/x", "127.0.0.1:5000/lupine/probe:v1", "localhost/x",
+					    "localhost:5000/x@sha256:00", "[::1]/x", "[::1]:5000/x"};
+	static const char *const tls[] = {"localhost.evil.com/x", "localhost.evil.com:5000/x", "127.0.0.1.evil.com/x",
+					  "127.evil.com/x", "127.0.0.2/x", "localhostx/x", "[::1].evil.com/x",
+					  "[::1]x/x", "localhost:/x", "localhost:5000x/x", "localhost:123456/x",
+					  "localhost:5000", "debian:12", "evil.com/localhost/x", "x/127.0.0.1:5000/y"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(plain); i++)
+		if (!registry_loopback(plain[i]))
+			check_fail(__FILE__, __LINE__, "'%s' not taken for this machine", plain[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(tls); i++)
+		if (registry_loopback(tls[i]))
+			check_fail(__FILE__, __LINE__, "'%s' would be pulled without TLS", tls[i]);
+}
+
+/* The copy's reference: the inspected manifest's digest in place of the tag or digest. */
+static void test_registry_pin(void)
+{
+	static const char *const cases[][2] = {
+		{"127.0.0.1:5000/lupine/probe:v1", "127.0.0.1:5000/lupine/probe"},
+		{"localhost:5000/x", "localhost:5000/x"},
+		{"[::1]:5000/x/y:latest", "[::1]:5000/x/y"},
+		{"debian:12", "debian"},
+		{"debian", "debian"},
+		{"x/y@sha256:00", "x/y"},
+		{"x/y:v1@sha256:00", "x/y"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *got = registry_pin(cases[i][0], "sha256:ab"), *want = xasprintf("%s@sha256:ab", cases[i][1]);
+		if (strcmp(got, want))
+			check_fail(__FILE__, __LINE__, "'%s' pinned as '%s', expected '%s'", cases[i][0], got, want);
+		free(want);
+		free(got);
+	}
+}
+
 const struct test registry_tests[] = {
+	{"registry/pin-ref", test_registry_pin, 0},
+	{"registry/loopback-hosts", test_registry_loopback, 0},
 	{"registry/bad-ref", test_registry_bad_ref, 0},
 	{"registry/pull-cache-retag", test_registry_pull, 1},
 	{0, 0, 0},

@@ -31,8 +31,9 @@ static char *program_key(const struct recipe *r)
 /* Writes the sources into dir and runs the build command there, logged. */
 static int build_in(const struct recipe *r, const char *dir, const char *log, struct strbuf *err)
 {
-	char *label = xasprintf("build %s", r->name), *cmd = xasprintf("cd '%s' && %s", dir, r->build);
-	char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+	/* dir as the shell's $1, not inside the command text: a cache path may hold a quote */
+	char *label = xasprintf("build %s", r->name), *cmd = xasprintf("cd -- \"$1\" && %s", r->build);
+	char *argv[] = {"/bin/sh", "-c", cmd, "sh", (char *)dir, NULL};
 	int st = -1;
 
 	for (size_t i = 0; i < r->build_paths.n; i++) {

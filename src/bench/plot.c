@@ -9,6 +9,19 @@
 #include <string.h>
 #include <unistd.h>
 
+/* s inside a gnuplot single-quoted string: a quote doubled, nothing else special. */
+static char *gp_quoted(const char *s)
+{
+	struct strbuf sb = {0};
+
+	for (; *s; s++) {
+		sb_add(&sb, s, 1);
+		if (*s == '\'')
+			sb_add(&sb, s, 1);
+	}
+	return sb_detach(&sb);
+}
+
 int plot_svg(const char *svg, const char *script, struct strbuf *err)
 {
 	char *tmp = xasprintf("%s.tmp", svg), *gp = xasprintf("%s.gp", svg), *log = xasprintf("%s.log", svg);
@@ -17,9 +30,12 @@ int plot_svg(const char *svg, const char *script, struct strbuf *err)
 		*slash = 0;
 	/* from the plot's directory, so the script names its data files as the
 	 * files beside it, and still works when run by hand there */
-	char *head = xasprintf("set terminal svg size 800,480 dynamic font 'sans,12'; set output '%s'; cd '%s'", tmp,
-			       slash ? dir : ".");
-	char *argv[] = {"gnuplot", "-e", head, gp, NULL};
+	char *qtmp = gp_quoted(tmp), *qdir = gp_quoted(slash ? dir : ".");
+	char *head = xasprintf("set terminal svg size 800,480 dynamic font 'sans,12'; set output '%s'; cd '%s'", qtmp,
+			       qdir);
+	/* gnuplot has no "--" and takes a file named "-x" for an unknown option */
+	char *gparg = svg[0] == '-' ? xasprintf("./%s", gp) : xstrdup(gp);
+	char *argv[] = {"gnuplot", "-e", head, gparg, NULL};
 	int fd = -1, st = -1;
 
 	if (file_write_atomic(gp, script, strlen(script), 0644) < 0 ||
@@ -43,6 +59,9 @@ out:
 	unlink(tmp);
 	unlink(log);
 	free(head);
+	free(gparg);
+	free(qdir);
+	free(qtmp);
 	free(dir);
 	free(log);
 	free(gp);

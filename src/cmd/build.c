@@ -35,7 +35,7 @@ static const char usage[] =
 	"                     become the run config)\n"
 	"  docker://[HOST[:PORT]/]NAME[:TAG]  an image in a registry, pulled with skopeo\n"
 	"                     into the cache (again only when the tag moved); registries\n"
-	"                     on 127.0.0.1/localhost are spoken to over plain HTTP\n"
+	"                     on exactly 127.0.0.1, localhost or [::1] get plain HTTP\n"
 	"  deb:PKG[,PKG...]   Debian packages and their dependencies (mmdebstrap,\n"
 	"                     cached); give the command with --cmd or after --\n"
 	"  app:NAME           the recipe for NAME (configs/apps/NAME.recipe; 'lupine apps\n"

@@ -287,8 +287,9 @@ static int copy_and_patch(const char *src, const char *dst, const char *patch, c
 			  struct strbuf *err)
 {
 	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), r;
-	char *cp_al[] = {"cp", "-al", (char *)src, (char *)dst, NULL};
-	char *cp_a[] = {"cp", "-a", (char *)src, (char *)dst, NULL};
+	/* "--": the cache's paths are LUPINE_CACHE's, which may be relative and start with '-' */
+	char *cp_al[] = {"cp", "-al", "--", (char *)src, (char *)dst, NULL};
+	char *cp_a[] = {"cp", "-a", "--", (char *)src, (char *)dst, NULL};
 	char *pt[] = {"patch", "-p1", "-s", "-N", "-d", (char *)dst, "-i", (char *)patch, NULL};
 
 	r = run_cmd(cp_al, fd);

@@ -22,8 +22,9 @@ static int ext4_pack(const char *dir, const char *out_path, struct strbuf *err)
 	int r;
 
 	snprintf(size, sizeof(size), "%lluk", kib);
+	/* "--": the image's path comes from the bundle's, which may start with '-' */
 	char *argv[] = {"mke2fs", "-q", "-F", "-t", "ext4", "-L", "lupine-root", "-d", (char *)dir,
-			"-N", NULL, tmp, size, NULL};
+			"-N", NULL, "--", tmp, size, NULL};
 	char inodes[32];
 	snprintf(inodes, sizeof(inodes), "%lu", entries + entries / 4 + 1024);
 	argv[10] = inodes;

@@ -18,15 +18,25 @@
 
 #define APT_LISTS "/var/lib/apt/lists"
 
-/* Packages named as Debian allows: lower-case letters, digits, + - . */
+int deb_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	/* the first character matters most: apt, which mmdebstrap hands the
+	 * names to without a "--", takes "-x" or "--x" for an option */
+	return len >= 2 && strchr("abcdefghijklmnopqrstuvwxyz0123456789", name[0]) &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789+-.") == len;
+}
+
 static int parse_packages(const char *ref, struct strlist *pkgs, struct strbuf *err)
 {
 	char *copy = xstrdup(ref), *save = NULL;
 	int ret = 0;
 
 	for (char *p = strtok_r(copy, ",", &save); p && ret == 0; p = strtok_r(NULL, ",", &save)) {
-		if (strlen(p) < 2 || strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789+-.") != strlen(p)) {
-			sb_addf(err, "deb:%s: '%s' is not a Debian package name", ref, p);
+		if (!deb_name_valid(p)) {
+			sb_addf(err, "deb:%s: '%s' is not a Debian package name (lower-case letters, digits, "
+				"+ - ., starting with a letter or digit)", ref, p);
 			ret = -1;
 		}
 		strlist_add(pkgs, p);
@@ -100,6 +110,9 @@ static int mmdebstrap(const struct strlist *pkgs, const char *suite, const char 
 
 	for (size_t i = 0; i < pkgs->n; i++)
 		sb_addf(&inc, "%s%s", i ? "," : "--include=", pkgs->v[i]);
+	/* the names reach apt inside --include, past any "--" of ours: deb_name_valid
+	 * guards them; the "--" keeps the suite and the target (a cache path,
+	 * relative if LUPINE_CACHE is) from being taken for options */
 	char *argv[] = {"mmdebstrap", "--variant=essential", inc.buf, "--mode=auto", "--format=tar",
 			"--dpkgopt=path-exclude=/usr/share/man/*", "--dpkgopt=path-exclude=/usr/share/doc/*",
 			"--dpkgopt=path-exclude=/usr/share/locale/*", "--dpkgopt=path-exclude=/usr/share/info/*",
@@ -107,7 +120,7 @@ static int mmdebstrap(const struct strlist *pkgs, const char *suite, const char 
 			/* maintainer scripts that register man pages as alternatives (OpenJDK's
 			 * java.1.gz) fail without the man directories the excludes keep away */
 			"--setup-hook=for s in 1 2 3 4 5 6 7 8; do mkdir -p \"$1/usr/share/man/man$s\"; done",
-			(char *)suite, (char *)tmp, NULL};
+			"--", (char *)suite, (char *)tmp, NULL};
 	label = xasprintf("mmdebstrap %s", inc.buf + 10);
 	st = progress_run_logged(argv, log, label);
 	if (st == 127) {

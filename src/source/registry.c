@@ -1,42 +1,56 @@
 /* registry.c: images in an OCI/Docker registry ("docker://[HOST[:PORT]/]NAME[:TAG|@DIGEST]"),
  * pulled by skopeo into the cache as an OCI layout, then read by the OCI source. A pull
- * is keyed by the registry's manifest for the reference, so a moved tag is pulled
- * again and an unchanged one is not. Registries on the loopback address are spoken
- * to over plain HTTP, as Docker does. */
+ * is keyed by the registry's manifest for the reference and copies that manifest by its
+ * digest, so a moved tag is pulled again, an unchanged one is not, and what is copied is
+ * what was inspected. Registries on this machine (localhost, 127.0.0.1, [::1]) are
+ * spoken to over plain HTTP, as Docker does; every other host over TLS. */
 #include "lib/cache.h"
 #include "lib/hash.h"
 #include "lib/progress.h"
 #include "source/source.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* The registry host of ref when it names one ("localhost:5000/x" yes, "debian:12" no). */
-static char *registry_host(const char *ref)
+int registry_loopback(const char *ref)
 {
-	const char *slash = strchr(ref, '/');
-	char *host;
+	static const char *const hosts[] = {"127.0.0.1", "localhost", "[::1]"};
+	size_t end = strcspn(ref, "/"), n;
 
-	if (!slash)
-		return NULL;
-	host = xstrndup(ref, (size_t)(slash - ref));
-	if (!strchr(host, '.') && !strchr(host, ':') && strcmp(host, "localhost")) {
-		free(host);
-		return NULL;
+	/* no '/': a Docker Hub name ("localhost:5000" is the image localhost, tag 5000) */
+	for (size_t i = 0; ref[end] && i < ARRAY_SIZE(hosts); i++) {
+		n = strlen(hosts[i]);
+		if (end < n || strncmp(ref, hosts[i], n))
+			continue;
+		if (end == n || (ref[n] == ':' && end - n - 1 >= 1 && end - n - 1 <= 5 &&
+				 strspn(ref + n + 1, "0123456789") == end - n - 1))
+			return 1;
 	}
-	return host;
+	return 0;
 }
 
-static int is_loopback(const char *ref)
+char *registry_pin(const char *ref, const char *digest)
 {
-	char *host = registry_host(ref);
-	int yes = host && (str_starts(host, "localhost") || str_starts(host, "127.") || str_starts(host, "[::1]"));
+	size_t end = strcspn(ref, "@"), name = end;
 
-	free(host);
-	return yes;
+	/* a tag is what follows the last ':' after the last '/' (a port's ':' comes before it) */
+	for (size_t i = 0; i < end; i++)
+		if (ref[i] == '/')
+			name = end;
+		else if (ref[i] == ':')
+			name = i;
+	return xasprintf("%.*s@%s", (int)name, ref, digest);
+}
+
+static const char *tls_flag(const char *ref, int src)
+{
+	if (registry_loopback(ref))
+		return src ? "--src-tls-verify=false" : "--tls-verify=false";
+	return src ? "--src-tls-verify=true" : "--tls-verify=true";
 }
 
 static void skopeo_error(int st, const char *what, const char *ref, const char *log, struct strbuf *err)
@@ -54,63 +68,93 @@ static void skopeo_error(int st, const char *what, const char *ref, const char *
 	free(text);
 }
 
-/* A key for what the registry now serves for ref: the hash of its raw manifest. */
-static char *manifest_key(const char *ref, const char *tls, const char *log, struct strbuf *err)
+/* skopeo inspect --raw: the manifest the registry now serves for ref in out, alone (its
+ * bytes are what its digest is of), skopeo's complaints in log. 0, or -1 with err. */
+static int inspect_raw(const char *ref, const char *out, const char *log, struct strbuf *err)
 {
-	char *src = xasprintf("docker://%s", ref), *out = xasprintf("%s.manifest", log), *key = NULL;
-	char *argv[] = {"skopeo", "inspect", "--raw", (char *)tls, src, NULL};
-	int st = progress_run_logged(argv, out, NULL);
+	char *src = xasprintf("docker://%s", ref);
+	char *argv[] = {"skopeo", "inspect", "--raw", (char *)tls_flag(ref, 0), src, NULL};
+	struct proc_opts o = PROC_OPTS_INIT;
+	int st = -1;
 
-	if (st != 0) {
-		skopeo_error(st, "find", ref, out, err);
-	} else {
-		struct hash h;
-		char hex[65];
+	o.out = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	o.err = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (o.out >= 0 && o.err >= 0)
+		st = proc_run(argv, &o);
+	if (o.out >= 0)
+		close(o.out);
+	if (o.err >= 0)
+		close(o.err);
+	if (st != 0)
+		skopeo_error(st, "find", ref, log, err);
+	free(src);
+	return st == 0 ? 0 : -1;
+}
+
+/* What the registry now serves for ref: a cache key (the hash of ref and its raw
+ * manifest) and the manifest's digest, "sha256:HEX". 0, or -1 with err. */
+static int manifest_id(const char *ref, const char *log, char key[65], char digest[72], struct strbuf *err)
+{
+	char *out = xasprintf("%s.manifest", log), hex[65];
+	struct hash h;
+	int ret = -1;
+
+	if (inspect_raw(ref, out, log, err) == 0) {
 		hash_init(&h);
 		hash_add_str(&h, ref);
 		hash_add_file(&h, out);
+		hash_final_hex(&h, key);
+		hash_init(&h);
+		ret = hash_add_file(&h, out);
 		hash_final_hex(&h, hex);
-		key = xstrdup(hex);
+		snprintf(digest, 72, "sha256:%s", hex);
+		if (ret < 0)
+			sb_addf(err, "cannot read '%s': %s", out, strerror(errno));
 	}
 	unlink(out);
 	free(out);
+	return ret;
+}
+
+/* skopeo copy of ref pinned to digest into layout, through a temporary beside it. */
+static void copy_pinned(const char *ref, const char *digest, const char *layout, const char *log,
+			struct strbuf *err)
+{
+	char *pinned = registry_pin(ref, digest), *src = xasprintf("docker://%s", pinned);
+	char *tmp = xasprintf("%s.tmp-%d", layout, (int)getpid()), *dst = xasprintf("oci:%s:lupine", tmp);
+	char *label = xasprintf("pull %s", ref);
+	char *argv[] = {"skopeo", "copy", "--quiet", "--override-os", "linux", "--override-arch", "amd64",
+			(char *)tls_flag(ref, 1), src, dst, NULL};
+	int st;
+
+	rm_rf(tmp);
+	st = progress_run_logged(argv, log, label);
+	if (st != 0)
+		skopeo_error(st, "pull", ref, log, err);
+	else if (rename(tmp, layout) < 0)
+		sb_addf(err, "cannot keep '%s': %s", layout, strerror(errno));
+	rm_rf(tmp);
+	free(label);
+	free(dst);
+	free(tmp);
 	free(src);
-	return key;
+	free(pinned);
 }
 
 /* The cached OCI layout for ref, pulled now if the registry serves something new. */
 static char *pulled(const char *ref, struct strbuf *err)
 {
-	const char *tls = is_loopback(ref) ? "--tls-verify=false" : "--tls-verify=true";
 	char *dir = cache_dir("images"), *log = xasprintf("%s/pull-%d.log", dir, (int)getpid());
-	char *key = manifest_key(ref, tls, log, err), *layout = NULL;
+	char key[65], digest[72], *layout = NULL;
 
-	if (key) {
-		char *name = xasprintf("image-%s", key), *tmp, *dst, *src, *label;
-		layout = xasprintf("%s/%s", dir, key);
-		tmp = xasprintf("%s.tmp-%d", layout, (int)getpid());
-		dst = xasprintf("oci:%s:lupine", tmp);
-		src = xasprintf("docker://%s", ref);
-		label = xasprintf("pull %s", ref);
+	if (manifest_id(ref, log, key, digest, err) == 0) {
+		char *name = xasprintf("image-%s", key);
 		int lock = cache_lock(name, "a pulled image");
-		const char *stls = is_loopback(ref) ? "--src-tls-verify=false" : "--src-tls-verify=true";
-		char *argv[] = {"skopeo", "copy", "--quiet", "--override-os", "linux", "--override-arch", "amd64",
-				(char *)stls, src, dst, NULL};
-		if (!is_dir(layout)) {
-			rm_rf(tmp);
-			int st = progress_run_logged(argv, log, label);
-			if (st != 0)
-				skopeo_error(st, "pull", ref, log, err);
-			else if (rename(tmp, layout) < 0)
-				sb_addf(err, "cannot keep '%s': %s", layout, strerror(errno));
-			rm_rf(tmp);
-		}
+		layout = xasprintf("%s/%s", dir, key);
+		if (!is_dir(layout))
+			copy_pinned(ref, digest, layout, log, err);
 		if (lock >= 0)
 			cache_unlock(lock);
-		free(label);
-		free(src);
-		free(dst);
-		free(tmp);
 		free(name);
 	}
 	if (err->len) {
@@ -118,7 +162,6 @@ static char *pulled(const char *ref, struct strbuf *err)
 		layout = NULL;
 	}
 	unlink(log);
-	free(key);
 	free(log);
 	free(dir);
 	return layout;

@@ -38,6 +38,18 @@ int source_resolve(const char *spec, const struct source_ops **ops, char **ref, 
 char *source_default_name(const char *spec);
 void source_info_release(struct source_info *info);
 
+/* Whether name is a Debian package name as policy 5.6.7 has it: lower-case
+ * letters, digits, + - ., at least two, the first a letter or digit (so
+ * never an option to apt). deb: takes only these (deb.c). */
+int deb_name_valid(const char *name);
+/* Whether the registry an image reference (docker:// taken off) names is
+ * this machine's: a host of exactly localhost, 127.0.0.1 or [::1], with an
+ * optional :PORT. Only those are spoken to over plain HTTP (registry.c). */
+int registry_loopback(const char *ref);
+/* ref pinned to a manifest digest ("sha256:HEX"): [HOST[:PORT]/]NAME@DIGEST,
+ * the tag or digest ref had dropped. Caller frees. */
+char *registry_pin(const char *ref, const char *digest);
+
 struct source_user {
 	long uid, gid;
 	struct strlist groups; /* supplementary gids (decimal), as runc finds them */
