@@ -139,6 +139,11 @@ out:
 	return ret;
 }
 
+char *fd_path(int fd)
+{
+	return xasprintf("/proc/%d/fd/%d", (int)getpid(), fd);
+}
+
 int path_exists(const char *path)
 {
 	struct stat st;

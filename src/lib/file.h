@@ -22,6 +22,11 @@ int file_copy(const char *src, const char *dst, mode_t mode);
 int fd_copy(int in, int out);
 /* Writes all n bytes to fd, retrying short writes and EINTR. 0 or -1 with errno. */
 int write_all(int fd, const void *buf, size_t n);
+/* The path through which any process of this user reopens the file fd
+ * names while this process lives and keeps fd open ("/proc/PID/fd/N"): what
+ * a file checked through its descriptor is handed to another program as, so
+ * that what it opens is what was checked. Caller frees. */
+char *fd_path(int fd);
 int path_exists(const char *path);
 int is_dir(const char *path);
 /* mkdir -p; returns 0 or -1 with errno. */
