@@ -1,7 +1,8 @@
 /* test_hostile_cli.c: hostile input through the command line: images whose symlinks point at
  * the host, built as root in both formats and read back in the guest; lying ELF files; bad numbers;
  * a comma in a path QEMU is given; Debian package names that are apt options and a bundle
- * path that mke2fs could take for options. */
+ * path that mke2fs could take for options; bundles whose files are links to host files,
+ * FIFOs, devices. */
 #include "harness.h"
 #include "imagekit.h"
 #include "lib/util.h"
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 static char *tpath(const char *name)
@@ -223,6 +226,74 @@ static void test_ext4_dash_path(void)
 	free(root);
 }
 
+/* Whether the files at a and b hold the same bytes. */
+static int same_bytes(const char *a, const char *b)
+{
+	size_t na = 0, nb = 0;
+	char *x = file_read(a, &na), *y = file_read(b, &nb);
+	int same = x && y && na == nb && !memcmp(x, y, na);
+
+	free(x);
+	free(y);
+	return same;
+}
+
+/* Puts what kind says at the bundle's file (the original moved to orig, a
+ * copy of it at host): 0, or -1 when this host cannot make it. */
+static int swap_in(const char *file, char kind, const char *orig, const char *host)
+{
+	CHECK_INT(rename(file, orig), 0);
+	CHECK_INT(file_copy(orig, host, 0644), 0);
+	switch (kind) {
+	case 'l': return symlink(host, file);
+	case 'f': return mkfifo(file, 0644);
+	case 'd': return mkdir(file, 0755);
+	default: return mknod(file, S_IFCHR | 0644, makedev(1, 3)); /* /dev/null's */
+	}
+}
+
+/* A bundle whose kernel, rootfs or lupine.json is a symlink to a host file
+ * (a copy of the real one, so it would boot), a FIFO, a directory or a
+ * device: `lupine run` refuses it, 125 and one line naming the file, before
+ * any VM; the host file is never written, even with --persist. */
+static void test_bundle_file_swaps(void)
+{
+	struct { const char *name; char kind; const char *what; int persist; } cases[] = {
+		{"rootfs.ext4", 'l', "is a symbolic link", 1},
+		{"kernel", 'l', "is a symbolic link", 0},
+		{"lupine.json", 'l', "is a symbolic link", 0},
+		{"rootfs.ext4", 'f', "is a FIFO", 0},
+		{"kernel", 'd', "is a directory", 0},
+		{"rootfs.ext4", 'c', "is a character device", 1},
+	};
+	char *b = probe_bundle("swap.lupine", "ext4"), *orig = tpath("swap-orig");
+	char *host = tpath("host-file");
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *file = xasprintf("%s/%s", b, cases[i].name);
+		char *want = xasprintf("'%s' %s", file, cases[i].what);
+		/* timeout(1): a FIFO opened for real would block lupine forever */
+		char *const run[] = {"timeout", "120", (char *)lupine_bin(), "run", b, "--timeout", "60",
+				     cases[i].persist ? "--persist" : "--ro", "--", "write", "/pwned", "x",
+				     NULL};
+		if (swap_in(file, cases[i].kind, orig, host) == 0) {
+			struct cmd_out o = run_capture(run, NULL);
+			CHECK_INT(o.status, 125);
+			CHECK_CONTAINS(o.err, want);
+			CHECK(o.err && strchr(o.err, '\n') == strrchr(o.err, '\n'));
+			CHECK(same_bytes(orig, host));
+			cmd_out_free(&o);
+		}
+		CHECK_INT(rm_rf(file), 0);
+		CHECK_INT(rename(orig, file), 0);
+		free(want);
+		free(file);
+	}
+	free(host);
+	free(orig);
+	free(b);
+}
+
 const struct test hostile_cli_tests[] = {
 	{"hostile/ext4-dash-path", test_ext4_dash_path, 0},
 	{"hostile/deb-names", test_deb_names, 0},
@@ -232,5 +303,6 @@ const struct test hostile_cli_tests[] = {
 	{"hostile/lying-elf-cli", test_lying_elf_cli, 0},
 	{"hostile/bad-numbers-cli", test_bad_numbers_cli, 0},
 	{"hostile/comma-in-bundle-path", test_comma_path, 1},
+	{"hostile/bundle-file-swaps", test_bundle_file_swaps, 1},
 	{0, 0, 0},
 };

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void bundle_init(struct bundle *b)
@@ -109,6 +110,70 @@ static int unpack(json_t *j, struct bundle *b, json_error_t *je, struct strbuf *
 	return 0;
 }
 
+/* What a file that is not a regular one is, for the message refusing it. */
+static const char *kind_of(mode_t m)
+{
+	if (S_ISLNK(m))
+		return "a symbolic link";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISCHR(m))
+		return "a character device";
+	return "a socket";
+}
+
+int bundle_file_open(const char *dir, const char *name, struct strbuf *err)
+{
+	int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC), fd = -1, e = 0;
+	struct stat st;
+
+	/* O_PATH: nothing is read or opened for real (a FIFO would block, a
+	 * device act) before the checks; O_NOFOLLOW: a link is seen, not followed */
+	if (dfd < 0 || (fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
+		e = errno;
+		sb_addf(err, "cannot open '%s/%s': %s", dir, name, strerror(e));
+	} else if (!S_ISREG(st.st_mode)) {
+		e = EINVAL;
+		sb_addf(err, "'%s/%s' is %s; a bundle's files must be regular files in it "
+			     "(rebuild it with 'lupine build')",
+			dir, name, kind_of(st.st_mode));
+	}
+	if (dfd >= 0)
+		close(dfd);
+	if (e && fd >= 0)
+		close(fd);
+	errno = e;
+	return e ? -1 : fd;
+}
+
+/* DIR/lupine.json, read through its checked descriptor. NULL with err set. */
+static json_t *load_json(const char *dir, json_error_t *je, struct strbuf *err)
+{
+	struct strbuf why = {0};
+	int fd = bundle_file_open(dir, BUNDLE_JSON, &why);
+	char *path;
+	json_t *j = NULL;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			sb_addf(err, "'%s' is not a lupine bundle: no " BUNDLE_JSON, dir);
+		else
+			sb_adds(err, why.buf);
+		sb_release(&why);
+		return NULL;
+	}
+	path = fd_path(fd);
+	if (!(j = json_load_file(path, 0, je)))
+		sb_addf(err, "'%s' is not a lupine bundle: %s", dir, je->text);
+	free(path);
+	close(fd);
+	return j;
+}
+
 int bundle_load(const char *dir, struct bundle *b, struct strbuf *err)
 {
 	char *path = xasprintf("%s/%s", dir, BUNDLE_JSON);
@@ -122,10 +187,8 @@ int bundle_load(const char *dir, struct bundle *b, struct strbuf *err)
 		sb_addf(err, "'%s' is not a bundle directory (make one with 'lupine build')", dir);
 		goto out;
 	}
-	if (!(j = json_load_file(path, 0, &je))) {
-		sb_addf(err, "'%s' is not a lupine bundle: %s", dir, path_exists(path) ? je.text : "no " BUNDLE_JSON);
+	if (!(j = load_json(dir, &je, err)))
 		goto out;
-	}
 	if (unpack(j, b, &je, &why) < 0) {
 		sb_addf(err, "'%s' is malformed: %s", path, why.buf);
 		bundle_release(b);

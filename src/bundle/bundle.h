@@ -29,10 +29,19 @@ struct bundle {
 /* An empty bundle (run config initialised, 128 MiB). */
 void bundle_init(struct bundle *b);
 void bundle_release(struct bundle *b);
-/* Reads DIR/lupine.json. Returns 0, or -1 with err set ("not a bundle" etc.). */
+/* Reads DIR/lupine.json (bundle_file_open). Returns 0, or -1 with err set
+ * ("not a bundle" etc.). */
 int bundle_load(const char *dir, struct bundle *b, struct strbuf *err);
 /* Writes b as DIR/lupine.json. Returns 0 or -1 with err set. */
 int bundle_write_json(const char *dir, const struct bundle *b, struct strbuf *err);
+
+/* Opens name, a file of the bundle at dir, as an O_PATH descriptor
+ * (O_CLOEXEC) that pins it. It must be a regular file there: a symbolic link
+ * (even to a file), a directory, a FIFO, a device or a socket is refused,
+ * so no host file is ever read, attached or written as one of the bundle's.
+ * Reopen it through fd_path(). The fd, or -1 with a one-line err naming the
+ * file, errno ENOENT when it is absent. */
+int bundle_file_open(const char *dir, const char *name, struct strbuf *err);
 
 /* Whether dir may be written as a bundle: absent, or a bundle already. */
 int bundle_replaceable(const char *dir);

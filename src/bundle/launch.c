@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The bundle's run config, changed for this run. */
 static void run_for(struct bundle *b, const struct launch_opts *o, const struct rootfs_boot *boot)
@@ -33,27 +34,31 @@ static void run_for(struct bundle *b, const struct launch_opts *o, const struct 
 	run_config_set(&rc->stdin_mode, o->stdin_mode);
 }
 
-int bundle_launch(const char *dir, struct bundle *b, const struct launch_opts *o, struct vm_config *cfg,
-		  struct launch *l, struct strbuf *err)
+/* Opens name in the bundle (checked, kept open in l) and gives the path to reopen it by. */
+static int pin(const char *dir, const char *name, struct launch *l, char **path, struct strbuf *err)
 {
-	const struct rootfs_ops *fmt = rootfs_find(b->rootfs_format);
-	struct rootfs_run_opts ro = {.ro = o->ro, .persist = o->persist, .tmpdir = o->tmpdir};
-	char *rootfs = xasprintf("%s/%s", dir, b->rootfs);
-	int ret = -1;
+	int fd = bundle_file_open(dir, name, err);
 
-	memset(l, 0, sizeof(*l));
-	if (!fmt) {
-		sb_addf(err, "'%s' has an unknown rootfs format '%s'; rebuild it with 'lupine build'", dir,
-			b->rootfs_format);
-		goto out;
-	}
-	if (fmt->boot(rootfs, &ro, &l->boot, err) < 0)
-		goto out;
-	run_for(b, o, &l->boot);
+	if (fd < 0)
+		return -1;
+	l->fds[l->nfds++] = fd;
+	*path = fd_path(fd);
+	return 0;
+}
+
+/* run --dry-run shows the bundle's own paths, not this process's descriptors. */
+static void own_paths(const char *dir, const struct bundle *b, const char *rootfs, struct launch *l)
+{
+	free(l->kernel);
 	l->kernel = xasprintf("%s/%s", dir, b->kernel);
-	l->initrd = xasprintf("%s/initrd", o->tmpdir);
-	if (runinit_write(&b->run, l->boot.initrd_base, l->initrd, err) < 0)
-		goto out;
+	if (l->boot.disk && !strcmp(l->boot.disk, rootfs)) {
+		free(l->boot.disk);
+		l->boot.disk = xasprintf("%s/%s", dir, b->rootfs);
+	}
+}
+
+static void fill(struct vm_config *cfg, const struct bundle *b, const struct launch_opts *o, struct launch *l)
+{
 	cfg->vmm = o->vmm;
 	cfg->kernel = l->kernel;
 	cfg->initrd = l->initrd;
@@ -65,6 +70,32 @@ int bundle_launch(const char *dir, struct bundle *b, const struct launch_opts *o
 	cfg->cmdline = l->cmdline ? l->cmdline : b->cmdline;
 	cfg->mem_mib = o->mem_mib ? o->mem_mib : b->memory_mib;
 	cfg->net = b->net;
+}
+
+int bundle_launch(const char *dir, struct bundle *b, const struct launch_opts *o, struct vm_config *cfg,
+		  struct launch *l, struct strbuf *err)
+{
+	const struct rootfs_ops *fmt = rootfs_find(b->rootfs_format);
+	struct rootfs_run_opts ro = {.ro = o->ro, .persist = o->persist, .tmpdir = o->tmpdir};
+	char *rootfs = NULL;
+	int ret = -1;
+
+	memset(l, 0, sizeof(*l));
+	if (!fmt) {
+		sb_addf(err, "'%s' has an unknown rootfs format '%s'; rebuild it with 'lupine build'", dir,
+			b->rootfs_format);
+		goto out;
+	}
+	if (pin(dir, b->kernel, l, &l->kernel, err) < 0 || pin(dir, b->rootfs, l, &rootfs, err) < 0 ||
+	    fmt->boot(rootfs, &ro, &l->boot, err) < 0)
+		goto out;
+	run_for(b, o, &l->boot);
+	l->initrd = xasprintf("%s/initrd", o->tmpdir);
+	if (runinit_write(&b->run, l->boot.initrd_base, l->initrd, err) < 0)
+		goto out;
+	if (o->describe)
+		own_paths(dir, b, rootfs, l);
+	fill(cfg, b, o, l);
 	ret = 0;
 out:
 	free(rootfs);
@@ -77,5 +108,7 @@ void launch_release(struct launch *l)
 	free(l->initrd);
 	free(l->cmdline);
 	rootfs_boot_release(&l->boot);
+	for (int i = 0; i < l->nfds; i++)
+		close(l->fds[i]);
 	memset(l, 0, sizeof(*l));
 }

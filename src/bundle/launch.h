@@ -18,18 +18,25 @@ struct launch_opts {
 	const char *ctl;            /* how the init reports (NULL: the VMM's way) */
 	const char *stdin_mode;     /* "pipe": the application reads what lupine forwards (NULL: /dev/null) */
 	int record;                 /* boot with lupine_record: the kernel notes every feature used */
+	int describe;               /* only to show the VMM's command line: it names the bundle's own
+				     * files (run --dry-run); they are checked all the same */
 };
 
-/* Files a launch made; release after the VM has ended. */
+/* Files a launch made or holds; release after the VM has ended. */
 struct launch {
 	char *kernel, *initrd;
 	char *cmdline; /* the bundle's command line with this run's additions, or NULL */
 	struct rootfs_boot boot;
+	int fds[2], nfds; /* the bundle's kernel and rootfs, checked and pinned */
 };
 
 /* Prepares a run of the bundle b loaded from dir (b's run config is
  * changed to this run's) and fills cfg's kernel, initrd, disk, cmdline,
- * memory and network. 0, or -1 with a one-line err. */
+ * memory and network. The bundle's kernel and rootfs are opened first
+ * (bundle_file_open: regular files of the bundle, nothing else) and held
+ * until launch_release; the VMM and the run's copies open them through
+ * fd_path(), so what they read or write is what was checked, whatever is
+ * put at the bundle's paths meanwhile. 0, or -1 with a one-line err. */
 int bundle_launch(const char *dir, struct bundle *b, const struct launch_opts *o, struct vm_config *cfg,
 		  struct launch *l, struct strbuf *err);
 void launch_release(struct launch *l);

@@ -224,13 +224,14 @@ int boot_floor(const char *bundle)
 {
 	struct bundle b;
 	struct strbuf err = {0};
-	int mib = 0;
+	int mib = 0, fd;
 
 	bundle_init(&b);
-	if (bundle_load(bundle, &b, &err) == 0) {
-		char *k = xasprintf("%s/%s", bundle, b.kernel);
+	if (bundle_load(bundle, &b, &err) == 0 && (fd = bundle_file_open(bundle, b.kernel, &err)) >= 0) {
+		char *k = fd_path(fd);
 		mib = bzimage_floor_mib(k);
 		free(k);
+		close(fd);
 	}
 	bundle_release(&b);
 	sb_release(&err);

@@ -113,6 +113,7 @@ int bundle_run_describe(struct run_req *rq, struct strbuf *out, struct strbuf *e
 
 	if (bundle_load(rq->bundle, &bv.b, err) < 0)
 		return -1;
+	rq->lo.describe = 1;
 	if (check_ports(rq, &bv.b, err) == 0 && launch(rq, &bv, err) == 0)
 		ret = vmm_describe(&rq->cfg, out, err);
 	release(&bv);
