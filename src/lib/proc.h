@@ -55,9 +55,17 @@ struct proc_stat {
 	char state;       /* R, S, Z ... */
 	int ppid;
 	long ticks;       /* utime + stime, in clock ticks */
+	unsigned long long start_time; /* clock ticks after boot it started: with its pid, the
+					* process itself (a later one reusing the pid starts later) */
 };
 /* Reads /proc/PID/stat; 0, or -1 when the process is gone or unreadable. */
 int proc_stat_read(int pid, struct proc_stat *st);
+/* Sends sig to pid only when it is still the process that started at start
+ * (proc_stat's start_time): never to pid <= 0 (kill's process groups), never
+ * to a process that reuses the pid, with no reuse between the check and the
+ * signal (a pidfd holds the process). 0, or -1 with errno: ESRCH when that
+ * process is gone. */
+int proc_signal(pid_t pid, unsigned long long start, int sig);
 /* Directory holding the running executable (from /proc/self/exe); caller frees. */
 char *exe_dir(void);
 
