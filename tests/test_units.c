@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* elf_open of bytes written to a file: 1, 0 or -1. */
@@ -274,7 +275,39 @@ static void test_bzimage_header(void)
 	CHECK_INT(bzimage_floor_mib("/nonexistent/kernel"), 0);
 }
 
+/* file_write_atomic under a planted link: links at the temporary names it
+ * would use (a pid file's directory may be another user's) are never
+ * followed; path itself, a link, is replaced by the file, not written through. */
+static void test_write_atomic_links(void)
+{
+	char *dir = xasprintf("%s/atomic", test_tmpdir()), *victim = xasprintf("%s/victim", dir);
+	char *path = xasprintf("%s/init.pid", dir), *text;
+	char *planted[] = {xasprintf("%s.tmp.%d", path, (int)getpid()),
+			   xasprintf("%s.tmp.%d.0", path, (int)getpid())};
+	struct stat st;
+
+	CHECK_INT(mkdir_p(dir, 0755), 0);
+	CHECK_INT(file_write_atomic(victim, "host", 4, 0644), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(planted); i++)
+		CHECK_INT(symlink(victim, planted[i]), 0);
+	CHECK_INT(symlink(victim, path), 0);
+	CHECK_INT(file_write_atomic(path, "1234", 4, 0644), 0);
+	text = file_read(victim, NULL);
+	CHECK(text && !strcmp(text, "host"));
+	free(text);
+	CHECK(lstat(path, &st) == 0 && S_ISREG(st.st_mode));
+	text = file_read(path, NULL);
+	CHECK(text && !strcmp(text, "1234"));
+	free(text);
+	for (size_t i = 0; i < ARRAY_SIZE(planted); i++)
+		free(planted[i]);
+	free(path);
+	free(victim);
+	free(dir);
+}
+
 const struct test unit_tests[] = {
+	{"unit/write-atomic-links", test_write_atomic_links, 0},
 	{"unit/bzimage-header", test_bzimage_header, 0},
 	{"unit/default-bundle-names", test_default_names, 0},
 	{"unit/processes", test_processes, 0},

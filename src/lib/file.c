@@ -62,12 +62,32 @@ int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/* A new file next to path, under a name of its own: O_EXCL|O_NOFOLLOW, so
+ * nothing already there (a link planted at the name to make this write
+ * another file) is ever opened. The fd with *tmp (caller frees), or -1. */
+static int create_tmp(const char *path, mode_t mode, char **tmp)
+{
+	int fd = -1;
+
+	for (int i = 0; i < 100 && fd < 0; i++) {
+		*tmp = xasprintf("%s.tmp.%d.%d", path, (int)getpid(), i);
+		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0) {
+			free(*tmp);
+			*tmp = NULL;
+			if (errno != EEXIST)
+				break;
+		}
+	}
+	return fd;
+}
+
 int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	char *tmp = NULL;
 	int fd, ret = -1, e;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	fd = create_tmp(path, mode, &tmp);
 	if (fd < 0)
 		goto out;
 	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {

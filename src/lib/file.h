@@ -13,7 +13,9 @@ char *fd_read_all(int fd, size_t *len);
 /* The last max bytes of a file, trimmed (a failed tool's reason); "" when it
  * cannot be read. Caller frees. */
 char *file_tail(const char *path, size_t max);
-/* Writes data to path atomically (temporary name, fsync, rename). Returns 0 or -1 with errno. */
+/* Writes data to path atomically (a new temporary file, O_EXCL|O_NOFOLLOW,
+ * fsync, rename over path: a link at path is replaced, never followed).
+ * Returns 0 or -1 with errno. */
 int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 /* Copies src to dst atomically (temporary name, rename). Returns 0 or -1 with errno. */
 int file_copy(const char *src, const char *dst, mode_t mode);
