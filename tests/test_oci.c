@@ -1,12 +1,16 @@
-/* test_oci.c: config.json onto a Lupine microVM: what is honoured, what is refused. */
+/* test_oci.c: config.json onto a Lupine microVM: what is honoured, what is refused; the
+ * container record: IDs, and which process, if any, kill and delete may signal. */
 #include "harness.h"
 #include "oci/runtime.h"
 #include "oci/spec.h"
+#include "oci/state.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* The shape ctr's default spec has, with the fields under test filled in. */
 static char *spec_json(const char *process_extra, const char *extra_mount, const char *linux_extra, const char *top)
@@ -119,7 +123,137 @@ static void test_signals(void)
 	}
 }
 
+/* Container IDs by runc's rule: letters, digits, _ + - . and not "." or "..". */
+static void test_ids(void)
+{
+	const char *good[] = {"a", "redis-1", "a+b", "a.b", "_x", "-x", ".x", "...", "A_b.C-d+9",
+			      "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+			      "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"};
+	const char *bad[] = {"", ".", "..", "a/b", "/a", "a b", "a:b", "a,b", "a\\b", "caf\xc3\xa9", "a\nb", "*"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+		if (!oci_id_valid(good[i]))
+			check_fail(__FILE__, __LINE__, "'%s' refused", good[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (oci_id_valid(bad[i]))
+			check_fail(__FILE__, __LINE__, "'%s' accepted", bad[i]);
+}
+
+static volatile sig_atomic_t got_usr1;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	got_usr1 = 1;
+}
+
+enum { KILL_OK = 1, GOT_SIGNAL = 2, NOT_RUNNING = 4, STOPPED = 8, CREATING = 16 };
+
+/* The record of container id in ROOT/oci-root: saved, then loaded back. */
+static int record(const char *id, pid_t pid, unsigned long long pid_start, pid_t creator,
+		  unsigned long long creator_start, struct oci_state *s)
+{
+	char *root = xasprintf("%s/oci-root", test_tmpdir());
+	struct oci_state w = {.id = (char *)id, .bundle = "", .created = "", .pid = pid, .pid_start = pid_start,
+			      .creator = creator, .creator_start = creator_start};
+	struct strbuf err = {0};
+	int r;
+
+	w.dir = xasprintf("%s/%s", root, id);
+	r = mkdir_p(w.dir, 0700) < 0 || oci_state_save(&w, &err) < 0 || oci_state_load(root, id, s, &err) < 0;
+	free(w.dir);
+	free(root);
+	sb_release(&err);
+	return r ? -1 : 0;
+}
+
+/* In a child in a process group of its own (a kill(0, ...) reaches nothing
+ * else): records container id with pid (0, or the child itself when self)
+ * whose start time is the child's plus off, and as its creator the child
+ * (creator) or a process that is gone, then has oci_kill send SIGUSR1. The
+ * bits of what happened. */
+static int kill_recorded(const char *id, int self, unsigned long long off, int creator)
+{
+	char *root = xasprintf("%s/oci-root", test_tmpdir());
+	int st = -1;
+	pid_t c = fork();
+
+	if (c == 0) {
+		struct strbuf err = {0};
+		struct oci_state s;
+		struct proc_stat me;
+		int bits = 0;
+
+		setpgid(0, 0);
+		signal(SIGUSR1, on_usr1);
+		/* a creator gone: the parent's pid with another start time, as after a pid's reuse */
+		if (proc_stat_read(getpid(), &me) < 0 ||
+		    record(id, self ? getpid() : 0, me.start_time + off, creator ? getpid() : getppid(),
+			   me.start_time + !creator, &s) < 0)
+			_exit(64);
+		bits |= oci_state_status(&s) == OCI_STOPPED ? STOPPED : 0;
+		bits |= oci_state_status(&s) == OCI_CREATING ? CREATING : 0;
+		bits |= oci_kill(root, id, SIGUSR1, &err) == 0 ? KILL_OK : 0;
+		bits |= got_usr1 ? GOT_SIGNAL : 0;
+		bits |= err.buf && !strcmp(err.buf, "container not running") ? NOT_RUNNING : 0;
+		_exit(bits);
+	}
+	if (c > 0 && waitpid(c, &st, 0) == c)
+		st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	free(root);
+	return st;
+}
+
+/* A record with no monitor yet (pid 0): being created while its create
+ * lives, stopped once it is gone; kill refuses either way and signals
+ * nothing. A monitor whose pid now belongs to another process (another start
+ * time): stopped, not signalled. The monitor itself: created, signalled. */
+static void test_state_signals(void)
+{
+	CHECK_INT(kill_recorded("nopid", 0, 0, 0), NOT_RUNNING | STOPPED);
+	CHECK_INT(kill_recorded("creating", 0, 0, 1), NOT_RUNNING | CREATING);
+	CHECK_INT(kill_recorded("reused", 1, 1, 0), NOT_RUNNING | STOPPED);
+	CHECK_INT(kill_recorded("itself", 1, 0, 0), KILL_OK | GOT_SIGNAL);
+}
+
+/* delete of a half-created container: with its create gone, the record goes
+ * and nothing is signalled (delete --force once did kill(0, SIGKILL)); with
+ * its create alive, that create is killed first. */
+static void test_delete_half_created(void)
+{
+	char *root = xasprintf("%s/oci-root", test_tmpdir()), *dir = xasprintf("%s/half", root);
+	struct strbuf err = {0};
+	struct proc_stat ps;
+	struct oci_state s;
+	int st = 0;
+	pid_t creator = fork();
+
+	if (creator == 0) {
+		pause();
+		_exit(0);
+	}
+	CHECK_INT(record("half", 0, 0, getpid(), 0, &s), 0); /* a creator gone: this pid, another start */
+	CHECK_INT(oci_state_status(&s), OCI_STOPPED);
+	oci_state_release(&s);
+	CHECK_INT(oci_delete(root, "half", 1, &err), 0);
+	CHECK(!path_exists(dir));
+	CHECK_INT(proc_stat_read(creator, &ps), 0);
+	CHECK_INT(record("half", 0, 0, creator, ps.start_time, &s), 0);
+	CHECK_INT(oci_state_status(&s), OCI_CREATING);
+	oci_state_release(&s);
+	CHECK_INT(oci_delete(root, "half", 0, &err), 0);
+	CHECK(!path_exists(dir));
+	CHECK_INT(waitpid(creator, &st, 0), creator);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	sb_release(&err);
+	free(dir);
+	free(root);
+}
+
 const struct test oci_tests[] = {
+	{"oci/ids", test_ids, 0},
+	{"oci/state-signals", test_state_signals, 0},
+	{"oci/delete-half-created", test_delete_half_created, 0},
 	{"oci/spec-honoured", test_honoured, 0},
 	{"oci/spec-refused", test_refused, 0},
 	{"oci/signals", test_signals, 0},

@@ -61,8 +61,8 @@ static void make_bundle(struct ctr *c, const char *id, const char *args, const c
 	free(tree);
 }
 
-/* create, with the shim's way of stdio: fd 1 and 2 a file the monitor keeps. 0 or create's status. */
-static int create(struct ctr *c)
+/* Starts create, with the shim's way of stdio: fd 1 and 2 a file the monitor keeps. */
+static pid_t spawn_create(struct ctr *c)
 {
 	char bin[512];
 	runc_path(bin, sizeof(bin));
@@ -77,6 +77,13 @@ static int create(struct ctr *c)
 		execv(bin, argv);
 		_exit(127);
 	}
+	return pid;
+}
+
+/* create to its end: 0 or create's status, the monitor's pid in c->pid. */
+static int create(struct ctr *c)
+{
+	pid_t pid = spawn_create(c);
 	int st;
 	waitpid(pid, &st, 0);
 	char *num = file_read(c->pidfile, NULL);
@@ -223,9 +230,50 @@ static void test_refused(void)
 	ctr_free(&c);
 }
 
+/* A create killed with -9 while it builds (its record has no monitor yet):
+ * the container is stopped, delete removes it and signals nothing, and the
+ * ID can be used again. delete runs in a session of its own: it once did
+ * kill(0, SIGKILL), its own process group. */
+static void test_create_killed(void)
+{
+	struct ctr c = {0};
+	char bin[512], pat[600];
+	runc_path(bin, sizeof(bin));
+	make_bundle(&c, "half", "\"/bin/probe\"", "");
+	char *state = xasprintf("%s/half/state.json", c.root);
+	char *const del[] = {"setsid", "-w", bin, "--root", c.root, "delete", "half", NULL};
+	pid_t pid = spawn_create(&c);
+
+	for (int i = 0; i < 20000 && !path_exists(state); i++)
+		usleep(500);
+	CHECK(path_exists(state));
+	state_is(&c, "creating"); /* midway: the build runs, no monitor yet */
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	state_is(&c, "stopped");
+	struct cmd_out o = run_capture(del, NULL);
+	CHECK_INT(o.status, 0);
+	cmd_out_free(&o);
+	CHECK_INT(dir_count(c.root, "half"), 0);
+	/* no monitor left behind: [h]: the pattern must not match the shell that runs pgrep */
+	snprintf(pat, sizeof(pat), "pgrep -f 'bundle-[h]alf' >/dev/null");
+	sleep(1);
+	CHECK(system(pat) != 0);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	CHECK_INT(create(&c), 0);
+	o = runc(&c, "delete", c.id, NULL, NULL);
+	CHECK_INT(o.status, 0);
+	cmd_out_free(&o);
+	CHECK_INT(reap(&c, 30), 137);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	free(state);
+	ctr_free(&c);
+}
+
 const struct test runc_tests[] = {
 	{"runc/refused-config", test_refused, 0},
 	{"runc/lifecycle", test_lifecycle, 1},
 	{"runc/kill", test_kill, 1},
+	{"runc/create-killed-midway", test_create_killed, 1},
 	{0, 0, 0},
 };

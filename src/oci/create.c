@@ -7,12 +7,15 @@
 #include "oci/runtime.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 /* The kernel: org.lupine.kernel (a bench SPEC), org.lupine.apps, else lupine-general. */
 static void kernel_spec(const struct oci_spec *s, struct kspec *ks)
@@ -69,37 +72,68 @@ static int make_vm(const struct oci_spec *s, const char *out, struct strbuf *err
 	return r;
 }
 
-/* ROOT/ID, made here: one that exists already is another container's. */
-static int make_dir(const char *root, const char *id, struct oci_state *st, struct strbuf *err)
+/* The record as it starts: no monitor yet (state "creating"), this create
+ * its creator, so that a create killed at any point leaves a record that
+ * says it is gone. 0 or -1 with err. */
+static int first_record(struct oci_state *st, struct strbuf *err)
 {
-	if (mkdir_p(root, 0700) < 0) {
-		sb_addf(err, "cannot create '%s': %s", root, strerror(errno));
+	struct proc_stat self;
+	char created[32];
+	time_t now = time(NULL);
+
+	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	st->created = xstrdup(created);
+	if (proc_stat_read(getpid(), &self) < 0) {
+		sb_addf(err, "cannot read this process's /proc/%d/stat: %s", (int)getpid(), strerror(errno));
 		return -1;
 	}
+	st->creator = getpid();
+	st->creator_start = self.start_time;
+	return oci_state_save(st, err);
+}
+
+/* ROOT/ID, made here with its first record in it: it appears whole (made
+ * under a name no container ID can have, then renamed), so no create leaves a
+ * directory without a record, which nothing could delete. One that exists
+ * already is another container's. 0 or -1 with err; *made when ROOT/ID is ours. */
+static int make_dir(const char *root, const char *id, struct oci_state *st, int *made, struct strbuf *err)
+{
+	char *tmp = xasprintf("%s/creating:XXXXXX", root); /* ':' is in no container ID */
+
+	if (mkdir_p(root, 0700) < 0 || !mkdtemp(tmp)) {
+		sb_addf(err, "cannot create a directory in '%s': %s", root, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	st->dir = tmp;
+	if (first_record(st, err) < 0)
+		goto fail;
 	st->dir = xasprintf("%s/%s", root, id);
-	if (mkdir(st->dir, 0700) < 0) {
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, st->dir, RENAME_NOREPLACE) < 0) {
 		if (errno == EEXIST)
 			sb_addf(err, "container %s already exists", id);
 		else
 			sb_addf(err, "cannot create '%s': %s", st->dir, strerror(errno));
-		return -1;
+		goto fail;
 	}
+	*made = 1;
+	free(tmp);
 	return 0;
+fail:
+	rm_rf(tmp);
+	if (st->dir != tmp)
+		free(tmp);
+	return -1;
 }
 
-/* The record with no monitor yet (state "creating"), the start FIFO, the VM bundle. */
+/* The start FIFO and the VM bundle. */
 static int make_record(const struct oci_spec *spec, struct oci_state *st, struct strbuf *err)
 {
-	char created[32], *fifo = oci_state_file(st, "start.fifo"), *vm = oci_state_file(st, "vm");
-	time_t now = time(NULL);
+	char *fifo = oci_state_file(st, "start.fifo"), *vm = oci_state_file(st, "vm");
 	int r = -1;
 
-	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	st->created = xstrdup(created);
-	if (oci_state_save(st, err) < 0)
-		goto out;
 	if (mkfifo(fifo, 0600) < 0) {
-		sb_adds(err, strerror(errno));
+		sb_addf(err, "cannot create '%s': %s", fifo, strerror(errno));
 		goto out;
 	}
 	r = make_vm(spec, vm, err);
@@ -114,6 +148,7 @@ static int write_pid_file(const char *path, pid_t pid, struct strbuf *err)
 	char num[24];
 	int n = snprintf(num, sizeof(num), "%d", (int)pid); /* no newline: go-runc's Atoi takes no space */
 
+	/* file_write_atomic: a new temporary name (O_EXCL|O_NOFOLLOW), renamed over path */
 	if (path && file_write_atomic(path, num, (size_t)n, 0644) < 0) {
 		sb_addf(err, "cannot write the pid file '%s': %s", path, strerror(errno));
 		return -1;
@@ -121,11 +156,29 @@ static int write_pid_file(const char *path, pid_t pid, struct strbuf *err)
 	return 0;
 }
 
+/* The monitor forked and ready, recorded with its start time. */
+static int start_monitor(const struct oci_spec *spec, struct oci_state *st, int *link, struct strbuf *err)
+{
+	struct proc_stat ps;
+
+	if ((st->pid = oci_monitor_start(spec, st, link, err)) < 0) {
+		st->pid = 0;
+		return -1;
+	}
+	/* our child, not reaped: its stat is there even if it has just died */
+	if (proc_stat_read(st->pid, &ps) < 0) {
+		sb_addf(err, "cannot read the monitor's /proc/%d/stat: %s", (int)st->pid, strerror(errno));
+		return -1;
+	}
+	st->pid_start = ps.start_time;
+	return oci_state_save(st, err);
+}
+
 /* After a failure past ROOT/ID's making: no monitor, no record. */
 static void discard(const struct oci_state *st)
 {
 	if (st->pid > 0) {
-		kill(st->pid, SIGKILL);
+		kill(st->pid, SIGKILL); /* our child, not reaped: the pid is still its own */
 		waitpid(st->pid, NULL, 0);
 	}
 	rm_rf(st->dir);
@@ -135,26 +188,30 @@ int oci_create(const struct oci_create_req *req, struct strbuf *err)
 {
 	struct oci_spec spec = {0};
 	struct oci_state st = {0};
-	int made = 0, r = -1;
+	int made = 0, link = -1, r = -1;
 
 	if (!oci_id_valid(req->id)) {
-		sb_addf(err, "invalid container id '%s': letters, digits, '_', '.' and '-' only", req->id);
+		sb_addf(err, "invalid container id '%s': letters, digits, '_', '+', '-' and '.' only, "
+			     "and not '.' or '..'", req->id);
 		return -1;
 	}
 	if (!(st.bundle = realpath(req->bundle, NULL))) {
 		sb_addf(err, "bundle '%s': %s", req->bundle, strerror(errno));
 		return -1;
 	}
-	if (oci_spec_load(st.bundle, &spec, err) < 0 || make_dir(req->root, req->id, &st, err) < 0)
-		goto out;
-	made = 1;
 	st.id = xstrdup(req->id);
-	if (make_record(&spec, &st, err) < 0 || (st.pid = oci_monitor_start(&spec, &st, err)) < 0)
+	if (oci_spec_load(st.bundle, &spec, err) < 0 || make_dir(req->root, req->id, &st, &made, err) < 0)
 		goto out;
-	if (oci_state_save(&st, err) < 0 || write_pid_file(req->pid_file, st.pid, err) < 0)
+	if (make_record(&spec, &st, err) < 0 || start_monitor(&spec, &st, &link, err) < 0)
 		goto out;
-	r = 0;
+	if (write_pid_file(req->pid_file, st.pid, err) < 0)
+		goto out;
+	if ((r = oci_monitor_commit(link, err)) < 0 && req->pid_file)
+		unlink(req->pid_file);
+	link = -1;
 out:
+	if (link >= 0)
+		close(link);
 	if (r < 0 && made)
 		discard(&st);
 	oci_spec_release(&spec);

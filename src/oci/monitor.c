@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -87,9 +88,9 @@ static int monitor_run_vm(const struct oci_spec *s, const struct oci_state *st)
 }
 
 /* Tells create why the monitor gives up (create's message), and ends it. */
-static _Noreturn void not_ready(int ready_fd, const char *why)
+static _Noreturn void not_ready(int link, const char *why)
 {
-	if (write(ready_fd, why, strlen(why)) < 0)
+	if (write(link, why, strlen(why)) < 0)
 		_exit(1); /* create then says the monitor ended before it was ready */
 	_exit(1);
 }
@@ -97,63 +98,83 @@ static _Noreturn void not_ready(int ready_fd, const char *why)
 struct monitor_args {
 	const struct oci_spec *s;
 	const struct oci_state *st;
-	int ready_fd;
+	int link;
 };
 
-/* The monitor, in the child: one NUL byte on ready_fd says ready. */
+/* The monitor, in the child: one NUL byte on link says ready, one back from
+ * create says recorded. */
 static int monitor(void *arg)
 {
 	const struct monitor_args *a = arg;
-	const struct oci_spec *s = a->s;
-	const struct oci_state *st = a->st;
-	int ready_fd = a->ready_fd;
-	char *fifo = oci_state_file(st, "start.fifo"), c;
+	char *fifo = oci_state_file(a->st, "start.fifo"), c;
 	struct strbuf err = {0};
 	int fd;
 
-	if (enter_netns(s, &err) < 0)
-		not_ready(ready_fd, err.buf);
-	if (write(ready_fd, "", 1) != 1)
+	if (enter_netns(a->s, &err) < 0)
+		not_ready(a->link, err.buf);
+	/* open before ready, and read-write so that it neither waits for a
+	 * writer nor sees one leave: start finds a reader whenever we live */
+	if ((fd = open(fifo, O_RDWR | O_CLOEXEC)) < 0) {
+		sb_addf(&err, "cannot open '%s': %s", fifo, strerror(errno));
+		not_ready(a->link, err.buf);
+	}
+	if (write(a->link, "", 1) != 1)
 		_exit(1);
-	close(ready_fd);
-	/* blocks until `start` opens the FIFO to write; then one byte says go */
-	if ((fd = open(fifo, O_RDONLY | O_CLOEXEC)) < 0 || read(fd, &c, 1) != 1)
+	/* end of file: create died before recording this monitor; nobody would know of it */
+	if (read(a->link, &c, 1) != 1)
+		_exit(1);
+	close(a->link);
+	/* one byte from start says go */
+	if (read(fd, &c, 1) != 1)
 		_exit(1);
 	close(fd);
 	free(fifo);
-	return monitor_run_vm(s, st);
+	return monitor_run_vm(a->s, a->st);
 }
 
-pid_t oci_monitor_start(const struct oci_spec *spec, const struct oci_state *st, struct strbuf *err)
+pid_t oci_monitor_start(const struct oci_spec *spec, const struct oci_state *st, int *link, struct strbuf *err)
 {
 	char buf[512];
 	pid_t pid;
 	ssize_t n;
-	int p[2];
+	int sv[2];
 
-	if (pipe2(p, O_CLOEXEC) < 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		sb_addf(err, "cannot start the container's monitor: %s", strerror(errno));
 		return -1;
 	}
 	/* no death signal: the monitor must outlive create, which exits once it
-	 * is ready; the shim adopts it and takes its exit status as the
-	 * container's. It keeps create's stdio: the application's. */
-	struct monitor_args a = {spec, st, p[1]};
-	struct proc_opts o = {.in = -1, .out = -1, .err = -1, .outlive = 1, .keep = p[1]};
+	 * is ready and recorded; the shim adopts it and takes its exit status as
+	 * the container's. It keeps create's stdio: the application's. */
+	struct monitor_args a = {spec, st, sv[1]};
+	struct proc_opts o = {.in = -1, .out = -1, .err = -1, .outlive = 1, .keep = sv[1]};
 	if ((pid = proc_fork(monitor, &a, &o)) < 0) {
 		sb_addf(err, "cannot start the container's monitor: %s", strerror(errno));
-		close(p[0]);
-		close(p[1]);
+		close(sv[0]);
+		close(sv[1]);
 		return -1;
 	}
-	close(p[1]);
-	n = read(p[0], buf, sizeof(buf) - 1);
-	close(p[0]);
-	if (n == 1 && !buf[0])
+	close(sv[1]);
+	n = read(sv[0], buf, sizeof(buf) - 1);
+	if (n == 1 && !buf[0]) {
+		*link = sv[0];
 		return pid;
-	kill(pid, SIGKILL);
+	}
+	close(sv[0]);
+	kill(pid, SIGKILL); /* our child, not reaped: the pid is still its own */
 	waitpid(pid, NULL, 0);
 	buf[n > 0 ? n : 0] = 0;
 	sb_adds(err, n > 0 ? buf : "the container's monitor ended before it was ready");
 	return -1;
+}
+
+int oci_monitor_commit(int link, struct strbuf *err)
+{
+	/* MSG_NOSIGNAL: a monitor gone is an error here, not a SIGPIPE */
+	int r = send(link, "", 1, MSG_NOSIGNAL) == 1 ? 0 : -1;
+
+	if (r < 0)
+		sb_addf(err, "the container's monitor ended before create finished: %s", strerror(errno));
+	close(link);
+	return r;
 }

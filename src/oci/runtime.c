@@ -47,13 +47,19 @@ int oci_start(const char *root, const char *id, struct strbuf *err)
 	}
 	fifo = oci_state_file(&s, "start.fifo");
 	started = oci_state_file(&s, "started");
+	/* the monitor holds the FIFO open from before create returned: with no
+	 * reader, open fails at once (ENXIO) instead of waiting, and it is gone */
+	if ((fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		sb_addf(err, "container %s is not running: its monitor is gone (%s)", id, strerror(errno));
+		goto out;
+	}
 	if (file_write_atomic(started, "", 0, 0600) < 0) {
 		sb_addf(err, "cannot write '%s': %s", started, strerror(errno));
 		goto out;
 	}
-	/* non-blocking: with no monitor reading, this fails instead of waiting forever */
-	if ((fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0 || write(fd, "1", 1) != 1) {
+	if (write(fd, "1", 1) != 1) {
 		sb_addf(err, "container %s is not running: its monitor is gone (%s)", id, strerror(errno));
+		unlink(started);
 		goto out;
 	}
 	r = 0;
@@ -69,12 +75,15 @@ out:
 int oci_kill(const char *root, const char *id, int sig, struct strbuf *err)
 {
 	struct oci_state s;
+	enum oci_status st;
 	int r = 0;
 
 	if (oci_state_load(root, id, &s, err) < 0)
 		return -1;
-	/* "container not running": the words containerd's shim takes for "already dead" */
-	if (oci_state_status(&s) == OCI_STOPPED || kill(s.pid, sig) < 0) {
+	st = oci_state_status(&s);
+	/* "container not running": the words containerd's shim takes for "already
+	 * dead"; one being created has no process to signal yet */
+	if ((st != OCI_CREATED && st != OCI_RUNNING) || proc_signal(s.pid, s.pid_start, sig) < 0) {
 		sb_adds(err, "container not running");
 		r = -1;
 	}
@@ -82,12 +91,30 @@ int oci_kill(const char *root, const char *id, int sig, struct strbuf *err)
 	return r;
 }
 
-/* Kills the monitor and waits up to 5 s for it to be gone: lupine run ends the VM first. */
+/* Kills the monitor (or, while there is none, the create making it) and
+ * waits up to 5 s for the container to be stopped: lupine run ends the VM first. */
 static void stop(const struct oci_state *s)
 {
-	kill(s->pid, SIGKILL);
+	if (s->pid > 0)
+		proc_signal(s->pid, s->pid_start, SIGKILL);
+	else
+		proc_signal(s->creator, s->creator_start, SIGKILL);
 	for (int t = 0; t < 500 && oci_state_status(s) != OCI_STOPPED; t++)
 		usleep(10000);
+}
+
+/* A create killed just as it recorded its monitor: the record read again, so that monitor goes too. */
+static void stop_late_monitor(const char *root, const char *id)
+{
+	struct strbuf ignored = {0};
+	struct oci_state s;
+
+	if (oci_state_load(root, id, &s, &ignored) == 0) {
+		if (oci_state_status(&s) != OCI_STOPPED)
+			stop(&s);
+		oci_state_release(&s);
+	}
+	sb_release(&ignored);
 }
 
 int oci_delete(const char *root, const char *id, int force, struct strbuf *err)
@@ -103,8 +130,11 @@ int oci_delete(const char *root, const char *id, int force, struct strbuf *err)
 		sb_addf(err, "cannot delete container %s that is not stopped: stop it, or use --force", s.id);
 		goto out;
 	}
-	if (st != OCI_STOPPED) /* a created container is deleted as runc does: killed */
+	/* a created container is deleted as runc does: killed; one being created, with its create */
+	if (st != OCI_STOPPED)
 		stop(&s);
+	if (st == OCI_CREATING)
+		stop_late_monitor(root, id);
 	if (rm_rf(s.dir) < 0) {
 		sb_addf(err, "cannot remove '%s': %s", s.dir, strerror(errno));
 		goto out;
@@ -129,10 +159,12 @@ int oci_state_print(const char *root, const char *id, char **out, struct strbuf 
 int oci_ps(const char *root, const char *id, char **out, struct strbuf *err)
 {
 	struct oci_state s;
+	enum oci_status st;
 
 	if (oci_state_load(root, id, &s, err) < 0)
 		return -1;
-	*out = oci_state_status(&s) == OCI_STOPPED ? xstrdup("[]") : xasprintf("[%d]", (int)s.pid);
+	st = oci_state_status(&s);
+	*out = st == OCI_CREATED || st == OCI_RUNNING ? xasprintf("[%d]", (int)s.pid) : xstrdup("[]");
 	oci_state_release(&s);
 	return 0;
 }

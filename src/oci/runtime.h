@@ -22,7 +22,8 @@ struct oci_create_req {
  * (kernel: org.lupine.kernel, else org.lupine.apps, else lupine-general) and
  * forks its monitor, which waits for oci_start and keeps the caller's stdio.
  * Builds take minutes when the kernel is not cached. On failure nothing is
- * left: no record, no monitor. */
+ * left: no record, no monitor. Killed midway, it leaves a record that says
+ * so (stopped), which delete removes, and no monitor. */
 int oci_create(const struct oci_create_req *req, struct strbuf *err);
 
 /* A signal as `runc kill` takes it: a number from 1 to 64, or a name with or
@@ -30,16 +31,21 @@ int oci_create(const struct oci_create_req *req, struct strbuf *err);
  * Returns the number, or -1 when arg is none of these. */
 int oci_signal_parse(const char *arg);
 
-/* Releases a created container's monitor to boot the VM: writes ROOT/ID/started
- * and one byte into the start FIFO. Fails when the container is not in the
- * created state or its monitor is gone. */
+/* Releases a created container's monitor to boot the VM: opens the start
+ * FIFO (the monitor holds it open while it lives), writes ROOT/ID/started,
+ * then one byte into the FIFO. Fails when the container is not in the
+ * created state or its monitor is gone, and then leaves it not started. */
 int oci_start(const char *root, const char *id, struct strbuf *err);
 /* Sends sig to the container's monitor (its one host process; lupine run
- * passes the signal on to the application). A stopped container, or one whose
- * monitor is gone, fails with "container not running". */
+ * passes the signal on to the application), checked by its start time. A
+ * stopped container, one whose monitor is gone or whose pid is another
+ * process's now, and one still being created, fail with "container not
+ * running", nothing signalled. */
 int oci_kill(const char *root, const char *id, int sig, struct strbuf *err);
 /* Removes a stopped container's record and VM bundle. A created container is
- * killed first, as runc does; a running one only with force. */
+ * killed first, as runc does; one being created, its create (and a monitor
+ * it recorded meanwhile); a running one only with force. A create that died
+ * midway left a stopped container: deleted like any other. */
 int oci_delete(const char *root, const char *id, int force, struct strbuf *err);
 /* The state JSON `runc state` prints, without a final newline, in *out (caller frees). */
 int oci_state_print(const char *root, const char *id, char **out, struct strbuf *err);

@@ -3,18 +3,17 @@
 #include "lib/json.h"
 
 #include <errno.h>
-#include <signal.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 int oci_id_valid(const char *id)
 {
-	if (!*id || strlen(id) > 128 || !strcmp(id, ".") || !strcmp(id, ".."))
+	if (!*id || !strcmp(id, ".") || !strcmp(id, ".."))
 		return 0;
 	for (const char *p = id; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		      *p == '_' || *p == '.' || *p == '-'))
+		      *p == '_' || *p == '+' || *p == '-' || *p == '.'))
 			return 0;
 	return 1;
 }
@@ -22,6 +21,29 @@ int oci_id_valid(const char *id)
 char *oci_state_file(const struct oci_state *s, const char *name)
 {
 	return xasprintf("%s/%s", s->dir, name);
+}
+
+static const char *str_or_empty(json_t *j, const char *key)
+{
+	const char *v = json_string_value(json_object_get(j, key));
+	return v ? v : "";
+}
+
+/* A pid as recorded; anything but a positive one that fits is none (0). */
+static pid_t pid_of(json_t *j, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(j, key));
+	return v > 0 && v <= INT_MAX ? (pid_t)v : 0;
+}
+
+static void unpack(json_t *j, struct oci_state *s)
+{
+	s->bundle = xstrdup(str_or_empty(j, "bundle"));
+	s->created = xstrdup(str_or_empty(j, "created"));
+	s->pid = pid_of(j, "pid");
+	s->pid_start = (unsigned long long)json_integer_value(json_object_get(j, "pid_start"));
+	s->creator = pid_of(j, "creator");
+	s->creator_start = (unsigned long long)json_integer_value(json_object_get(j, "creator_start"));
 }
 
 int oci_state_load(const char *root, const char *id, struct oci_state *s, struct strbuf *err)
@@ -49,17 +71,16 @@ int oci_state_load(const char *root, const char *id, struct oci_state *s, struct
 	}
 	free(path);
 	s->id = xstrdup(id);
-	s->bundle = xstrdup(json_string_value(json_object_get(j, "bundle")) ? json_string_value(json_object_get(j, "bundle")) : "");
-	s->created = xstrdup(json_string_value(json_object_get(j, "created")) ? json_string_value(json_object_get(j, "created")) : "");
-	s->pid = (pid_t)json_integer_value(json_object_get(j, "pid"));
+	unpack(j, s);
 	json_decref(j);
 	return 0;
 }
 
 int oci_state_save(const struct oci_state *s, struct strbuf *err)
 {
-	json_t *j = json_pack("{s:s, s:s, s:s, s:i}", "id", s->id, "bundle", s->bundle, "created", s->created, "pid",
-			      (int)s->pid);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "id", s->id, "bundle", s->bundle, "created",
+			      s->created, "pid", (json_int_t)s->pid, "pid_start", (json_int_t)s->pid_start,
+			      "creator", (json_int_t)s->creator, "creator_start", (json_int_t)s->creator_start);
 	char *text = json_dumps(j, JSON_INDENT(1)), *path = oci_state_file(s, "state.json");
 	int r = file_write_atomic(path, text, strlen(text), 0600);
 
@@ -80,26 +101,27 @@ void oci_state_release(struct oci_state *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Whether pid is alive and not a zombie (a reaped-late monitor is stopped). */
-static int alive(pid_t pid)
+/* Whether pid is alive, not a zombie, and the process that started at start. */
+static int alive(pid_t pid, unsigned long long start)
 {
 	struct proc_stat st;
 
-	if (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH))
-		return 0;
-	return proc_stat_read(pid, &st) == 0 && st.state != 'Z' && st.state != 'X';
+	return pid > 0 && proc_stat_read(pid, &st) == 0 && st.state != 'Z' && st.state != 'X' &&
+	       st.start_time == start;
 }
 
 enum oci_status oci_state_status(const struct oci_state *s)
 {
-	char *started = oci_state_file(s, "started");
-	int st = path_exists(started);
+	char *started;
+	int st;
 
-	free(started);
-	if (!s->pid)
-		return OCI_CREATING;
-	if (!alive(s->pid))
+	if (s->pid <= 0) /* no monitor yet: still being created, or its create died */
+		return alive(s->creator, s->creator_start) ? OCI_CREATING : OCI_STOPPED;
+	if (!alive(s->pid, s->pid_start))
 		return OCI_STOPPED;
+	started = oci_state_file(s, "started");
+	st = path_exists(started);
+	free(started);
 	return st ? OCI_RUNNING : OCI_CREATED;
 }
 
