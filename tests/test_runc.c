@@ -270,7 +270,24 @@ static void test_create_killed(void)
 	ctr_free(&c);
 }
 
+/* --root with an empty value: refused, naming the flag. */
+static void test_empty_root(void)
+{
+	char bin[512];
+	runc_path(bin, sizeof(bin));
+	const char *forms[][3] = {{"--root=", "state", "x"}, {"--root", "", "state"}};
+
+	for (size_t i = 0; i < 2; i++) {
+		char *const argv[] = {bin, (char *)forms[i][0], (char *)forms[i][1], (char *)forms[i][2], "x", NULL};
+		struct cmd_out o = run_capture(argv, NULL);
+		CHECK_INT(o.status, 1);
+		CHECK_CONTAINS(o.err, "--root needs a directory");
+		cmd_out_free(&o);
+	}
+}
+
 const struct test runc_tests[] = {
+	{"runc/empty-root", test_empty_root, 0},
 	{"runc/refused-config", test_refused, 0},
 	{"runc/lifecycle", test_lifecycle, 1},
 	{"runc/kill", test_kill, 1},

@@ -148,6 +148,8 @@ static int global_flags(int argc, char **argv, const char **root)
 			continue;
 		if (!strcmp(a, "--systemd-cgroup"))
 			die("--systemd-cgroup: a Lupine VM is not a cgroup of this host's; set SystemdCgroup = false");
+		if (is_flag(a, "--root") && !*val)
+			die("--root needs a directory (runc's default is %s)", OCI_DEFAULT_ROOT);
 		if (is_flag(a, "--root"))
 			*root = val;
 		else if (is_flag(a, "--log-format"))

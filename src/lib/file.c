@@ -178,9 +178,14 @@ int is_dir(const char *path)
 
 int mkdir_p(const char *path, mode_t mode)
 {
-	char *p = xstrdup(path), *s;
+	char *p, *s;
 	int ret = 0;
 
+	if (!*path) {
+		errno = ENOENT; /* as mkdir("") */
+		return -1;
+	}
+	p = xstrdup(path);
 	for (s = p + 1; ; s++) {
 		if (*s != '/' && *s != 0)
 			continue;
