@@ -275,6 +275,33 @@ static void test_bzimage_header(void)
 	CHECK_INT(bzimage_floor_mib("/nonexistent/kernel"), 0);
 }
 
+/* Headers that lie: the 64-bit load address and a 4 GiB init_size are
+ * added without wrapping and never cut to an int; what no VM can hold
+ * gives no floor. */
+static void test_bzimage_huge(void)
+{
+	unsigned char h[0x300] = {0};
+	char *path = xasprintf("%s/huge-kernel", test_tmpdir());
+	struct bzimage b;
+
+	memcpy(h + 0x202, "HdrS", 4);
+	put_le(h + 0x206, 0x020f, 2);
+	put_le(h + 0x258, 0x1000000, 8);
+	put_le(h + 0x260, 0xffffffff, 4);
+	CHECK_INT(bzimage_parse(h, sizeof(h), &b), 1);
+	CHECK(bzimage_min_mib(&b, 0) == 16 + 4096); /* 16 MiB + 4 GiB - 1 byte, rounded up */
+	CHECK(bzimage_min_mib(&b, UINT64_MAX - 5) == UINT64_MAX);
+	put_le(h + 0x258, 1ULL << 52, 8);
+	CHECK_INT(bzimage_parse(h, sizeof(h), &b), 1);
+	CHECK(bzimage_min_mib(&b, 0) == (1ULL << 32) + 4096);
+	CHECK_INT(file_write_atomic(path, h, sizeof(h), 0644), 0);
+	CHECK_INT(bzimage_floor_mib(path), 0);
+	put_le(h + 0x258, UINT64_MAX - 0x1000, 8);
+	CHECK_INT(bzimage_parse(h, sizeof(h), &b), 1);
+	CHECK(bzimage_min_mib(&b, 0) == UINT64_MAX);
+	free(path);
+}
+
 /* file_write_atomic under a planted link: links at the temporary names it
  * would use (a pid file's directory may be another user's) are never
  * followed; path itself, a link, is replaced by the file, not written through. */
@@ -317,6 +344,7 @@ const struct test unit_tests[] = {
 	{"unit/mkdir-empty", test_mkdir_empty, 0},
 	{"unit/write-atomic-links", test_write_atomic_links, 0},
 	{"unit/bzimage-header", test_bzimage_header, 0},
+	{"unit/bzimage-huge", test_bzimage_huge, 0},
 	{"unit/default-bundle-names", test_default_names, 0},
 	{"unit/processes", test_processes, 0},
 	{"unit/bisection", test_bisection, 0},

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -42,14 +43,24 @@ int bzimage_read(const char *path, struct bzimage *b)
 	return bzimage_parse(buf, (unsigned long)got, b);
 }
 
-int bzimage_min_mib(const struct bzimage *b, uint64_t above)
+uint64_t bzimage_min_mib(const struct bzimage *b, uint64_t above)
 {
-	uint64_t mib = 1 << 20;
-	return (int)((b->pref_address + b->init_size + above + mib - 1) / mib);
+	const uint64_t mib = 1 << 20;
+	uint64_t end = b->pref_address;
+
+	/* the header's load address is a full 64 bits: add without wrapping */
+	if (end > UINT64_MAX - b->init_size || end + b->init_size > UINT64_MAX - above)
+		return UINT64_MAX;
+	end += b->init_size + above;
+	return end / mib + (end % mib != 0);
 }
 
 int bzimage_floor_mib(const char *path)
 {
 	struct bzimage b;
-	return bzimage_read(path, &b) == 1 ? bzimage_min_mib(&b, 0) : 0;
+	uint64_t mib;
+
+	if (bzimage_read(path, &b) != 1 || (mib = bzimage_min_mib(&b, 0)) > INT_MAX)
+		return 0;
+	return (int)mib;
 }

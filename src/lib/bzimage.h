@@ -19,9 +19,11 @@ int bzimage_read(const char *path, struct bzimage *b);
 /* The header's fields out of the first n bytes of a kernel file, as above. */
 int bzimage_parse(const unsigned char *buf, unsigned long n, struct bzimage *b);
 /* The least guest memory, in whole MiB, that holds pref_address + init_size
- * and then `above` bytes more (an initrd QEMU places at the top). */
-int bzimage_min_mib(const struct bzimage *b, uint64_t above);
-/* bzimage_min_mib(header of the kernel at path, 0), or 0 when it has none. */
+ * and then `above` bytes more (an initrd QEMU places at the top), in 64
+ * bits; UINT64_MAX when the sum does not fit (a header that lies). */
+uint64_t bzimage_min_mib(const struct bzimage *b, uint64_t above);
+/* bzimage_min_mib(header of the kernel at path, 0), or 0 when it has none
+ * or asks for more than an int of MiB (no VM has that much). */
 int bzimage_floor_mib(const char *path);
 
 #endif

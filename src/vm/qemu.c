@@ -4,6 +4,7 @@
 #include "lib/bzimage.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -67,22 +68,27 @@ static int check_memory(const struct vm_config *cfg, struct strbuf *err)
 {
 	struct bzimage b;
 	struct stat st;
-	uint64_t initrd = cfg->initrd && stat(cfg->initrd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	uint64_t initrd = cfg->initrd && stat(cfg->initrd, &st) == 0 ? (uint64_t)st.st_size : 0, need;
 	double mib = 1048576.0;
-	int need;
 
 	if (bzimage_read(cfg->kernel, &b) != 1)
 		return 0;
 	need = bzimage_min_mib(&b, initrd);
-	if (need <= cfg->mem_mib)
+	if (need <= (uint64_t)cfg->mem_mib)
 		return 0;
+	if (need > INT_MAX) {
+		sb_addf(err, "this kernel's boot header asks for more memory than any VM has (it unpacks at %#llx and "
+			     "needs %u bytes from there); is it a damaged bzImage?",
+			(unsigned long long)b.pref_address, (unsigned)b.init_size);
+		return -1;
+	}
 	sb_addf(err, "-m %d is too small for this kernel: it unpacks itself at %.0f MiB and needs %.1f MiB from there",
 		cfg->mem_mib, b.pref_address / mib, b.init_size / mib);
 	if (initrd >= 1 << 20)
 		sb_addf(err, ", and the initrd %.1f MiB above that", initrd / mib);
 	else if (initrd)
 		sb_addf(err, ", and the initrd %.0f KiB above that", initrd / 1024.0);
-	sb_addf(err, "; give it -m %d or more", need);
+	sb_addf(err, "; give it -m %llu or more", (unsigned long long)need);
 	return -1;
 }
 
