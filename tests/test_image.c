@@ -294,7 +294,48 @@ static void test_ownership(void)
 	free((char *)layer);
 }
 
+/* Host paths longer than the walk's buffers, as given or once a link is
+ * spliced in: an error naming the path, never a path cut short (which staged
+ * a part of it and said it was done). */
+static void test_stage_long_paths(void)
+{
+	char *tree = tpath("long-tree"), *link = tpath("long-link");
+	struct strbuf err = {0}, given = {0}, target = {0}, through = {0};
+	struct stage st;
+
+	mkdir_p(tree, 0755);
+	CHECK_INT(stage_open(&st, tree, &err), 0);
+	for (int i = 0; i < 4500; i++)
+		sb_adds(&given, "/.");
+	sb_adds(&given, "/etc/hostname");
+	CHECK_INT(stage_host_path(&st, given.buf, &err), -1);
+	CHECK_CONTAINS(err.buf, "File name too long");
+	CHECK_CONTAINS(err.buf, "/./etc/hostname'");
+	sb_release(&err);
+	/* a link whose target (4 KB) and the rest after it (5 KB) make 9 KB */
+	sb_adds(&target, "/");
+	for (int i = 0; i < 2000; i++)
+		sb_adds(&target, "./");
+	CHECK_INT(symlink(target.buf, link), 0);
+	sb_adds(&through, link);
+	for (int i = 0; i < 2500; i++)
+		sb_adds(&through, "/.");
+	sb_adds(&through, "/etc/hostname");
+	CHECK_INT(stage_host_path(&st, through.buf, &err), -1);
+	CHECK_CONTAINS(err.buf, "File name too long");
+	CHECK_CONTAINS(err.buf, link);
+	CHECK(!stage_exists(&st, "/etc/hostname"));
+	stage_close(&st);
+	sb_release(&err);
+	sb_release(&given);
+	sb_release(&target);
+	sb_release(&through);
+	free(link);
+	free(tree);
+}
+
 const struct test image_tests[] = {
+	{"image/stage-long-paths", test_stage_long_paths, 0},
 	{"image/owners-kept", test_ownership, 1},
 	{"image/layers-whiteouts-opaque", test_layers_apply, 0},
 	{"image/oci-config-reaches-app", test_oci_config, 1},

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,25 +49,53 @@ static void path_pop(char *p)
 		*slash = 0;
 }
 
+/* snprintf into buf, or -1 with err naming path when it does not fit: a
+ * path cut short would name another file. */
+static int __attribute__((format(printf, 5, 6)))
+path_fmt(char *buf, size_t size, const char *path, struct strbuf *err, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size) {
+		sb_addf(err, "cannot stage '%s': %s (more than %zu bytes)", path, strerror(ENAMETOOLONG), size - 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* readlink into target (PATH_MAX), or -1 with err: a target that fills it may be cut short. */
+static int read_link(const char *path, char *target, struct strbuf *err)
+{
+	ssize_t n = readlink(path, target, PATH_MAX);
+
+	if (n < 0 || n >= PATH_MAX) {
+		sb_addf(err, "cannot read link '%s': %s", path, strerror(n < 0 ? errno : ENAMETOOLONG));
+		return -1;
+	}
+	target[n] = 0;
+	return 0;
+}
+
 /* One step of stage_host_path: the symlink at host path next is recreated
  * and its target spliced in front of rest (in todo). */
 static int follow_link(const struct stage *st, const char *next, char *cur, char *todo, size_t size,
 		       const char **rest, struct strbuf *err)
 {
 	char target[PATH_MAX], spliced[PATH_MAX * 2];
-	ssize_t n = readlink(next, target, sizeof(target) - 1);
 
-	if (n < 0) {
-		sb_addf(err, "cannot read link '%s': %s", next, strerror(errno));
+	if (read_link(next, target, err) < 0)
 		return -1;
-	}
-	target[n] = 0;
 	if (!lexists(st, next) && stage_symlink(st, next, target, err) < 0)
 		return -1;
 	if (target[0] == '/')
 		cur[0] = 0;
-	snprintf(spliced, sizeof(spliced), "%s%s", target, *rest);
-	snprintf(todo, size, "%s", spliced);
+	if (path_fmt(spliced, sizeof(spliced), next, err, "%s%s", target, *rest) < 0 ||
+	    path_fmt(todo, size, next, err, "%s", spliced) < 0)
+		return -1;
 	*rest = todo;
 	return 0;
 }
@@ -82,7 +111,8 @@ int stage_host_path(const struct stage *st, const char *host_path, struct strbuf
 		sb_addf(err, "'%s' is not an absolute path", host_path);
 		return -1;
 	}
-	snprintf(todo, sizeof(todo), "%s", host_path);
+	if (path_fmt(todo, sizeof(todo), host_path, err, "%s", host_path) < 0)
+		return -1;
 	/* walk the components left to right, as the kernel would */
 	while (*rest) {
 		size_t clen;
@@ -100,7 +130,8 @@ int stage_host_path(const struct stage *st, const char *host_path, struct strbuf
 			rest += clen;
 			continue;
 		}
-		snprintf(next, sizeof(next), "%s/%.*s", cur, (int)clen, rest);
+		if (path_fmt(next, sizeof(next), host_path, err, "%s/%.*s", cur, (int)clen, rest) < 0)
+			return -1;
 		rest += clen;
 		if (lstat(next, &s) < 0) {
 			sb_addf(err, "cannot stage '%s': '%s': %s", host_path, next, strerror(errno));
@@ -124,7 +155,7 @@ int stage_host_path(const struct stage *st, const char *host_path, struct strbuf
 		} else if (!lexists(st, next) && copy_host_file(st, next, next, s.st_mode, err) < 0) {
 			return -1;
 		}
-		snprintf(cur, sizeof(cur), "%s", next);
+		memcpy(cur, next, strlen(next) + 1); /* next fits in as many bytes as cur */
 	}
 	return 0;
 }
@@ -141,17 +172,10 @@ static int copy_one(const char *path, const struct stat *s, int type, struct FTW
 {
 	char *guest = xasprintf("%s%s", cp.guest, path + cp.src_len), target[PATH_MAX];
 	int ret = 0;
-	ssize_t n;
 
 	(void)ftw;
 	if (type == FTW_SL) {
-		if ((n = readlink(path, target, sizeof(target) - 1)) < 0) {
-			sb_addf(cp.err, "cannot read link '%s': %s", path, strerror(errno));
-			ret = -1;
-		} else {
-			target[n] = 0;
-			ret = stage_symlink(cp.st, guest, target, cp.err);
-		}
+		ret = read_link(path, target, cp.err) < 0 ? -1 : stage_symlink(cp.st, guest, target, cp.err);
 	} else if (type == FTW_D) {
 		ret = stage_mkdirs(cp.st, guest, (s->st_mode & 07777) | 0700, cp.err);
 	} else if (type == FTW_F && S_ISREG(s->st_mode)) {
