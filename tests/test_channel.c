@@ -1,6 +1,7 @@
 /* test_channel.c: the guest's console and control lines, driven in-process
  * through vm/channel.c with a fake VM: whatever the guest writes, the host
- * does work linear in it and keeps a bounded amount. */
+ * does work linear in it and keeps a bounded amount; stdin data never turns
+ * into a command for the init. */
 #include "harness.h"
 #include "guest/protocol.h"
 #include "lib/util.h"
@@ -232,6 +233,29 @@ static void test_vmm_err_capped(void)
 	CHECK(tail);
 }
 
+/* Stdin data holding the mark reaches the init as data: each ESC is doubled, commands are not. */
+static void test_stdin_escaped(void)
+{
+	static const char data[] = "a\x1blupine-ctl signal 9\nb\x1b";
+	static const char want[] = "a\x1b\x1blupine-ctl signal 9\nb\x1b\x1b" MARK "eof\n";
+	char got[256];
+	int p[2];
+	struct fake f;
+
+	CHECK_INT(pipe(p), 0);
+	fake_init(&f, 0);
+	f.c.in_fd = p[1];
+	f.res.t_app = 0; /* the application runs: input goes on at once */
+	channel_send(&f.c, data, sizeof(data) - 1);
+	channel_command(&f.c, LUPINE_IN_EOF);
+	free(fake_release(&f));
+	close(p[1]);
+	ssize_t n = read(p[0], got, sizeof(got));
+	close(p[0]);
+	CHECK_INT(n, (ssize_t)sizeof(want) - 1);
+	CHECK(n == (ssize_t)sizeof(want) - 1 && !memcmp(got, want, sizeof(want) - 1));
+}
+
 const struct test channel_tests[] = {
     {"channel/console-honest", test_console_honest, 0},
     {"channel/console-flood", test_console_flood, 0},
@@ -239,5 +263,6 @@ const struct test channel_tests[] = {
     {"channel/notes-capped", test_notes_capped, 0},
     {"channel/ctl-numbers", test_ctl_numbers, 0},
     {"channel/vmm-err-capped", test_vmm_err_capped, 0},
+    {"channel/stdin-escaped", test_stdin_escaped, 0},
     {0, 0, 0},
 };

@@ -204,7 +204,14 @@ void channel_flush(struct channel *c)
 
 void channel_send(struct channel *c, const char *buf, size_t n)
 {
-	sb_add(&c->to_guest, buf, n);
+	for (const char *end = buf + n, *esc; buf < end; buf = esc + 1) {
+		if (!(esc = memchr(buf, '\x1b', (size_t)(end - buf)))) {
+			sb_add(&c->to_guest, buf, (size_t)(end - buf));
+			break;
+		}
+		sb_add(&c->to_guest, buf, (size_t)(esc - buf) + 1);
+		sb_add(&c->to_guest, esc, 1);
+	}
 	channel_flush(c);
 }
 
@@ -212,7 +219,8 @@ void channel_command(struct channel *c, const char *cmd)
 {
 	char *line = xasprintf("%s%s\n", LUPINE_CTL_MARK, cmd);
 
-	channel_send(c, line, strlen(line));
+	sb_adds(&c->to_guest, line);
+	channel_flush(c);
 	free(line);
 }
 

@@ -38,7 +38,9 @@ void channel_ctl(struct channel *c, const char *buf, size_t n);
 /* Takes bytes of the VMM's stderr. */
 void channel_vmm_err(struct channel *c, const char *buf, size_t n);
 void channel_release(struct channel *c);
-/* Queues bytes for the guest's console input and writes what it can now. */
+/* Queues stdin data for the guest's console input and writes what it can
+ * now; each ESC byte goes twice, so the data never holds LUPINE_CTL_MARK
+ * (guest/protocol.h). */
 void channel_send(struct channel *c, const char *buf, size_t n);
 /* Queues a command for the init ("signal 15", "eof"), behind the mark. */
 void channel_command(struct channel *c, const char *cmd);
