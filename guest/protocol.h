@@ -8,8 +8,10 @@
  * Host -> guest, while it runs: the console's input side. The init reads it
  * (the application's stdin is /dev/null, or with "stdin pipe" a pipe the
  * init fills with what the host sends); lines behind LUPINE_CTL_MARK are
- * commands for the init (LUPINE_IN_*), everything else is stdin data. This
- * works on every VMM with a serial console, Firecracker included.
+ * commands for the init (LUPINE_IN_*), everything else is stdin data, in
+ * which the host sends each ESC byte twice (ESC ESC is one ESC of data), so
+ * no data is ever taken for a command. This works on every VMM with a
+ * serial console, Firecracker included.
  *
  * Guest -> host: the console (ttyS0) output belongs to the application. Control
  * lines ("KEY VALUE\n") go through a second channel: on QEMU the

@@ -74,6 +74,8 @@ void check_redis(int port, const char *key);
 extern const struct test unit_tests[];
 extern const struct test structure_tests[];
 extern const struct test kconfig_tests[];
+extern const struct test guest_tests[];
+extern const struct test channel_tests[];
 extern const struct test image_tests[];
 extern const struct test hostile_tests[];
 extern const struct test hostile_cli_tests[];

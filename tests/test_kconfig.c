@@ -27,7 +27,7 @@ static void test_parse_lines(void)
 		 "\n"
 		 "CONFIG_FUTEX=y   # pthread mutexes\n"
 		 "# CONFIG_SMP is not set\n"
-		 "CONFIG_CMDLINE=\"a # b\"  # a string may hold a hash\n"
+		 "CONFIG_CMDLINE=\"a # b\"\n" /* a string may hold a hash */
 		 "CONFIG_NR=4\n",
 		 1);
 	CHECK_INT(f.n, 5);
@@ -56,6 +56,34 @@ static void test_parse_errors(void)
 	CHECK_NOT_CONTAINS(err.buf, "bad.config:1:");
 	kconfig_frag_release(&f);
 	sb_release(&err);
+}
+
+/* A string value is plain text: a derived fragment once turned a forged note
+ * into INITRAMFS_SOURCE="...`cmd`"#=y, which the kernel's build ran. */
+static void test_parse_refused(void)
+{
+	static const char *const bad[] = {
+	    "CONFIG_INITRAMFS_SOURCE=\"/x`touch${IFS}/tmp/pwned`\"#=y", "CONFIG_CMDLINE=\"a\\\"b\"",
+	    "CONFIG_CMDLINE=\"$(reboot)\"", "CONFIG_CMDLINE=\"`id`\"", "CONFIG_CMDLINE=\"x\" # why",
+	    "CONFIG_CMDLINE=\"x\"y", "CONFIG_X=$HOME", "CONFIG_X=`id`", "CONFIG_X=a;b", "CONFIG_X=\"open",
+	    "CONFIG_A=B=y", "CONFIG_ A=y", "CONFIG_X\"=y",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct kconfig_frag f = {0};
+		struct strbuf err = {0};
+		char *text = xasprintf("CONFIG_OK=y\n%s\n", bad[i]);
+		CHECK_INT(kconfig_frag_parse(&f, "evil.config", text, 1, &err), -1);
+		CHECK_CONTAINS(err.buf, "evil.config:2: ");
+		CHECK(err.buf && strchr(err.buf, '\n') == err.buf + err.len - 1); /* one line */
+		CHECK_INT(f.n, 1);
+		kconfig_frag_release(&f);
+		sb_release(&err);
+		free(text);
+	}
+	struct kconfig_frag f;
+	parse_ok(&f, "good.config", "CONFIG_S=\"plain text, (none) 1.2-3 # too\"\nCONFIG_H=0x10\nCONFIG_N=-1\n", 1);
+	CHECK_INT(f.n, 3);
+	kconfig_frag_release(&f);
 }
 
 static void test_merge_conflict(void)
@@ -115,8 +143,10 @@ static struct kindex *mini_tree(void)
 		   "config VIRTIO\n\tbool\n"
 		   "config VIRTIO_NET\n\ttristate \"virtio net\"\n\tdepends on NET && \\\n\t\tINET\n"
 		   "\tselect VIRTIO\n\thelp\n\t  Help text mentioning\n\n\t  config NOT_A_SYMBOL\n"
+		   "config INITRAMFS_SOURCE\n\tstring \"files\"\n"
 		   "source \"arch/$(SRCARCH)/Kconfig\"\n");
-	write_file(d, "arch/x86/Kconfig", "menu \"Deep\"\n\tdepends on INET\nconfig DEEP\n\tbool \"deep\"\nendmenu\n");
+	write_file(d, "arch/x86/Kconfig", "menu \"Deep\"\n\tdepends on INET\nconfig DEEP\n\tbool \"deep\"\nendmenu\n"
+					  "config NET\n\tdef_bool y\nconfig NR_CPUS\n\tint\nconfig TYPELESS\n");
 	struct kindex *idx = kindex_load(d, "x86", &err);
 	CHECK(idx != NULL);
 	sb_release(&err);
@@ -134,6 +164,11 @@ static void test_index_explains(void)
 	CHECK(kindex_has(idx, "VIRTIO_NET"));
 	CHECK(kindex_has(idx, "DEEP"));
 	CHECK(!kindex_has(idx, "NOT_A_SYMBOL"));
+	/* what a derived fragment may set to y: a bool or tristate, nothing else */
+	CHECK(kindex_is_bool(idx, "NET") && kindex_is_bool(idx, "VIRTIO") && kindex_is_bool(idx, "VIRTIO_NET"));
+	CHECK(!kindex_is_bool(idx, "INITRAMFS_SOURCE") && !kindex_is_bool(idx, "NR_CPUS"));
+	CHECK(!kindex_is_bool(idx, "TYPELESS") && !kindex_is_bool(idx, "NOT_A_SYMBOL"));
+	CHECK(!strcmp(kindex_type(idx, "VIRTIO_NET"), "tristate") && !strcmp(kindex_type(idx, "NR_CPUS"), "int"));
 	parse_ok(&final, ".config", "CONFIG_NET=y\nCONFIG_VIRTIO=y\n", 0);
 	kconfig_frag_sort(&final);
 
@@ -227,6 +262,7 @@ const struct test kconfig_tests[] = {
 	{"kconfig/kspec-words", test_kspec_words, 0},
 	{"kconfig/parse-lines", test_parse_lines, 0},
 	{"kconfig/parse-errors", test_parse_errors, 0},
+	{"kconfig/parse-refused", test_parse_refused, 0},
 	{"kconfig/merge-conflict", test_merge_conflict, 0},
 	{"kconfig/merge-override-base", test_merge_override_base, 0},
 	{"kconfig/index-explains", test_index_explains, 0},

@@ -70,6 +70,16 @@ static void test_stdin(void)
 	CHECK_INT(o.status, 0);
 	CHECK_CONTAINS(o.out, "probe: stdin=<> 0 bytes");
 	cmd_out_free(&o);
+	/* stdin that holds the init's command mark is data, not a command to kill the app */
+	char *marked = xasprintf("printf 'x\\033lupine-ctl signal 9\\n\\033\\033y' | %s run -i %s -- stdin",
+				 lupine_bin(), b);
+	char *const a3[] = {"sh", "-c", marked, NULL};
+	o = run_capture(a3, NULL);
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.out, "probe: stdin=<x\033lupine-ctl signal 9");
+	CHECK_CONTAINS(o.out, "\033\033y> 25 bytes");
+	cmd_out_free(&o);
+	free(marked);
 	free(with);
 	free(without);
 	free(b);

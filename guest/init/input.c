@@ -83,7 +83,9 @@ static void command(pid_t app)
 	}
 }
 
-/* One byte of input: the mark is held until it is complete or broken. */
+/* One byte of input: the mark is held until it is complete or broken. The
+ * host sends each ESC of stdin data twice (guest/protocol.h): ESC ESC is
+ * one ESC of data, so the data cannot hold the mark. */
 static void input_byte(char ch, pid_t app)
 {
 	static const char mark[] = LUPINE_CTL_MARK;
@@ -96,6 +98,9 @@ static void input_byte(char ch, pid_t app)
 		} else if (cmd_len < sizeof(cmd)) {
 			cmd[cmd_len++] = ch;
 		}
+	} else if (held == 1 && ch == mark[0]) {
+		data(mark, 1);
+		held = 0;
 	} else if (ch == mark[held]) {
 		if (++held == sizeof(mark) - 1) {
 			in_cmd = 1;

@@ -1,16 +1,20 @@
 /* kconfig.c: parse Kconfig fragments, merge them with conflict checks, verify a resolved .config. */
 #include "kernel/kconfig.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define WORD_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+/* An option's name: ASCII letters, digits and '_' (the kernel's own .config
+ * has a few lower-case ones, e.g. SCSI_DC395x). */
 static int valid_name(const char *s, size_t n)
 {
 	if (!n)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+		if (!(s[i] >= 'A' && s[i] <= 'Z') && !(s[i] >= 'a' && s[i] <= 'z') &&
+		    !(s[i] >= '0' && s[i] <= '9') && s[i] != '_')
 			return 0;
 	return 1;
 }
@@ -33,22 +37,26 @@ static void frag_add(struct kconfig_frag *f, const char *name, size_t nlen, cons
 	f->sorted = 0;
 }
 
-/* Splits "VALUE  # comment" into value and comment; strings may contain '#'. */
+/* Splits "VALUE  # comment" into value and comment; strings may contain '#'.
+ * A value is a word (y, m, n, a number) or a string of plain text: the
+ * kernel's build hands some strings (INITRAMFS_SOURCE) to a shell, so
+ * quotes, backquotes, '$' and '\\' are refused inside one, and so is
+ * anything after it. -1: not a value, -2: a refused one. */
 static int split_value(char *v, char **comment)
 {
 	char *p = v;
 
 	*comment = NULL;
 	if (*p == '"') {
-		for (p++; *p && *p != '"'; p++)
-			if (*p == '\\' && p[1])
-				p++;
+		p += 1 + strcspn(p + 1, "\"`$\\");
 		if (*p != '"')
-			return -1;
-		p++;
+			return *p ? -2 : -1;
+		if (*str_trim(++p))
+			return -2;
 	} else {
-		while (*p && *p != '#' && *p != ' ' && *p != '\t')
-			p++;
+		p += strspn(p, WORD_CHARS);
+		if (*p && *p != '#' && *p != ' ' && *p != '\t')
+			return -2;
 	}
 	char *rest = str_trim(p);
 	if (*rest == '#')
@@ -77,7 +85,15 @@ static int parse_line(struct kconfig_frag *f, char *s, int lineno, const char *p
 		if (!eq || !valid_name(s + 7, (size_t)(eq - s - 7)))
 			goto bad;
 		char *v = str_trim(eq + 1);
-		if (!*v || split_value(v, &comment) < 0)
+		int ok = *v ? split_value(v, &comment) : -1;
+		if (ok == -2) {
+			sb_addf(err, "%s:%d: refusing the value of CONFIG_%.*s: a value is y, m, n, a number or a "
+				     "\"string\" of plain text (no quotes, backquotes, '$' or '\\' in it, "
+				     "nothing after it)\n",
+				name, lineno, (int)(eq - s - 7), s + 7);
+			return -1;
+		}
+		if (ok < 0)
 			goto bad;
 		frag_add(f, s + 7, (size_t)(eq - s - 7), v, name, lineno, comment ? comment : pending_why);
 		return 0;

@@ -46,6 +46,7 @@ static struct kdef *def_new(struct kindex *idx, const char *name, const char *wh
 	d->where = xstrdup(where);
 	d->deps = NULL;
 	d->ndeps = 0;
+	d->type = NULL;
 	return d;
 }
 
@@ -142,10 +143,28 @@ static void start_config(struct parser *ps, const char *name, const char *where)
 	ps->cur_ctx = NULL;
 }
 
-/* "select FOO if BAR" / "depends on X" inside a block. */
+/* The type a block's keyword gives its symbol ("def_bool y" is a bool), or NULL. */
+static const char *type_of(const char *kw)
+{
+	static const char *const types[] = {"bool", "tristate", "string", "int", "hex"};
+
+	if (!strcmp(kw, "def_bool") || !strcmp(kw, "def_tristate"))
+		kw += strlen("def_");
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+		if (!strcmp(kw, types[i]))
+			return types[i];
+	return NULL;
+}
+
+/* "select FOO if BAR" / "depends on X" / "bool" inside a block. */
 static void block_attr(struct parser *ps, char *kw, char *rest)
 {
-	if (!strcmp(kw, "depends")) {
+	const char *type = type_of(kw);
+
+	if (type) {
+		if (ps->cur && !ps->cur->type)
+			ps->cur->type = type;
+	} else if (!strcmp(kw, "depends")) {
 		char *on = word(&rest);
 		if (strcmp(on, "on"))
 			return;
@@ -330,6 +349,23 @@ const struct kdef *kindex_first_def(const struct kindex *idx, const char *name)
 int kindex_has(const struct kindex *idx, const char *name)
 {
 	return kindex_first_def(idx, name) != NULL;
+}
+
+const char *kindex_type(const struct kindex *idx, const char *name)
+{
+	const struct kdef *d = kindex_first_def(idx, name);
+
+	for (; d && d < idx->defs + idx->ndefs && !strcmp(d->name, name); d++)
+		if (d->type)
+			return d->type;
+	return NULL;
+}
+
+int kindex_is_bool(const struct kindex *idx, const char *name)
+{
+	const char *type = kindex_type(idx, name);
+
+	return type && (!strcmp(type, "bool") || !strcmp(type, "tristate"));
 }
 
 size_t kindex_depends(const struct kindex *idx, const char *name, const char *const **deps)

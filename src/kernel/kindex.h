@@ -13,6 +13,11 @@ void kindex_free(struct kindex *idx);
 
 /* Whether NAME is defined anywhere in the tree for this arch. */
 int kindex_has(const struct kindex *idx, const char *name);
+/* NAME's type, "bool", "tristate", "string", "int" or "hex", from the first
+ * of its definitions that gives one; NULL when none does or NAME is not defined. */
+const char *kindex_type(const struct kindex *idx, const char *name);
+/* Whether NAME is a defined bool or tristate option: one "CONFIG_NAME=y" may set. */
+int kindex_is_bool(const struct kindex *idx, const char *name);
 /* Closest defined symbol name to NAME (a spelling hint), or NULL. */
 const char *kindex_suggest(const struct kindex *idx, const char *name);
 /* The "depends on" conjuncts of NAME's first definition, inherited ones

@@ -9,6 +9,7 @@ struct kdef {
 	char *where;  /* "drivers/net/Kconfig:312" */
 	char **deps;  /* conjuncts, inherited ones first */
 	size_t ndeps;
+	const char *type; /* "bool", "tristate", "string", "int", "hex"; NULL: this definition gives none */
 };
 
 struct ksel {

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+
 static struct kderived *find(struct kderivation *d, const char *option)
 {
 	for (size_t i = 0; i < d->n; i++)
@@ -23,15 +25,25 @@ static int in_base(const struct kconfig_frag *base, const char *option)
 	return v && !strcmp(v, "y");
 }
 
+/* Whether option is "CONFIG_NAME" with NAME [A-Za-z0-9_]: the only kind of name a derived fragment writes. */
+static int option_name(const char *option)
+{
+	const char *name = option + strlen("CONFIG_");
+
+	return str_starts(option, "CONFIG_") && *name && !name[strspn(name, NAME_CHARS)];
+}
+
 /* Adds option (unless base has it) for a feature that uses it (why) or for
- * the derived option that depends on it (by); one of the two is NULL. */
-static void add(struct kderivation *d, const struct kconfig_frag *base, const char *option, const char *why,
-		const char *by)
+ * the derived option that depends on it (by); one of the two is NULL. Only
+ * a bool or tristate option of this tree is derived: the fragment sets it
+ * to y, and nothing the guest said becomes a name or value there. */
+static void add(struct kderivation *d, const struct kconfig_frag *base, const struct kindex *idx,
+		const char *option, const char *why, const char *by)
 {
 	struct kderived *o = find(d, option);
 	struct strlist *list;
 
-	if (in_base(base, option))
+	if (!option_name(option) || !kindex_is_bool(idx, option + strlen("CONFIG_")) || in_base(base, option))
 		return;
 	if (!o) {
 		if (d->n == d->cap)
@@ -98,7 +110,7 @@ static void close_dependencies(struct kderivation *d, const struct kconfig_frag 
 			struct strlist syms = {0};
 			required_symbols(deps[j], &syms);
 			for (size_t k = 0; k < syms.n; k++)
-				add(d, base, syms.v[k], NULL, by);
+				add(d, base, idx, syms.v[k], NULL, by);
 			strlist_release(&syms);
 		}
 	}
@@ -165,17 +177,25 @@ int kderive(const char *source, const struct knotes *k, int net, int survived, s
 		}
 		char *why = reason(n), *opts = xstrdup(n->option);
 		for (char *o = strtok(opts, ","); o; o = strtok(NULL, ","))
-			add(out, &base, o, why, NULL);
+			add(out, &base, idx, o, why, NULL);
 		free(opts);
 		free(why);
 	}
 	strlist_release(&gone);
 	if (net || find(out, "CONFIG_INET") || find(out, "CONFIG_IPV6"))
-		add(out, &base, "CONFIG_VIRTIO_NET", "the VM's network interface, eth0 (virtio-net)", NULL);
+		add(out, &base, idx, "CONFIG_VIRTIO_NET", "the VM's network interface, eth0 (virtio-net)",
+		    NULL);
 	close_dependencies(out, &base, idx);
 	kindex_free(idx);
 	kconfig_frag_release(&base);
 	return 0;
+}
+
+/* Comment text on one line whatever it holds: a control byte shows as '?'. */
+static void add_comment(struct strbuf *out, const char *text)
+{
+	for (const char *p = text; *p; p++)
+		sb_add(out, (unsigned char)*p < 0x20 || *p == 0x7f ? "?" : p, 1);
 }
 
 char *kderive_render(const struct kderivation *d, const char *header, const char *without)
@@ -183,19 +203,25 @@ char *kderive_render(const struct kderivation *d, const char *header, const char
 	struct strbuf out = {0};
 
 	sb_adds(&out, header ? header : "");
-	for (size_t i = 0; i < d->absent.n; i++)
-		sb_addf(&out, "%s# not derived: %s, which the recording kernel left out too; the workload "
-			      "passed without it\n", i ? "" : "#\n", d->absent.v[i]);
+	for (size_t i = 0; i < d->absent.n; i++) {
+		sb_adds(&out, i ? "# not derived: " : "#\n# not derived: ");
+		add_comment(&out, d->absent.v[i]);
+		sb_adds(&out, ", which the recording kernel left out too; the workload passed without it\n");
+	}
 	for (int dep = 0; dep <= 1; dep++) {
 		for (size_t i = 0; i < d->n; i++) {
-			if (d->v[i].dependency != dep || (without && !strcmp(d->v[i].option, without)))
+			const struct kderived *o = &d->v[i];
+			if (o->dependency != dep || (without && !strcmp(o->option, without)) ||
+			    !option_name(o->option))
 				continue;
 			sb_adds(&out, "# ");
-			for (size_t j = 0; j < d->v[i].why.n; j++)
-				sb_addf(&out, "%s%s", j ? ", " : "", d->v[i].why.v[j]);
-			for (size_t j = 0; j < d->v[i].needed_by.n; j++)
-				sb_addf(&out, "%sneeded by %s", d->v[i].why.n + j ? ", " : "", d->v[i].needed_by.v[j]);
-			sb_addf(&out, "\n%s=y\n", d->v[i].option);
+			for (size_t j = 0; j < o->why.n; j++) {
+				sb_adds(&out, j ? ", " : "");
+				add_comment(&out, o->why.v[j]);
+			}
+			for (size_t j = 0; j < o->needed_by.n; j++)
+				sb_addf(&out, "%sneeded by %s", o->why.n + j ? ", " : "", o->needed_by.v[j]);
+			sb_addf(&out, "\n%s=y\n", o->option);
 		}
 	}
 	return sb_detach(&out);

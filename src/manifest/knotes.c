@@ -3,7 +3,9 @@
 #include "vm/vmm.h"
 #include "manifest/kfeature.h"
 #include "kernel/configs.h"
+#include "kernel/kindex.h"
 #include "kernel/ksource.h"
+#include "manifest/knote_check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,11 +25,8 @@ static int is_probe(const struct knote *n)
 
 /* The user's name of a reported feature: "#282" numbers through the tree,
  * "sys_signalfd4" without its prefix, "CONFIG_X:what" split. */
-static void name_feature(struct knote *n, const char *name, const struct kfeature_numbers *nums)
+static void name_feature(struct knote *n, const char *name, long nr, const struct kfeature_numbers *nums)
 {
-	char *end;
-	long nr = name[0] == '#' ? strtol(name + 1, &end, 10) : -1;
-
 	if (nr >= 0 && !strcmp(n->kind, "syscall"))
 		n->feature = kfeature_syscall_name(nums, nr);
 	else if (nr >= 0 && !strcmp(n->kind, "family"))
@@ -62,31 +61,70 @@ static int seen(const struct knotes *k, const struct knote *n)
 	return 0;
 }
 
-/* "KIND NAME TGID COMM" (COMM may hold spaces) */
-static void add_lines(struct knotes *k, const struct strlist *lines, int missing,
-		      const struct kfeature_numbers *nums, const struct kfeature_table *t)
-{
-	for (size_t i = 0; lines && i < lines->n; i++) {
-		char kind[16], name[64];
-		int pid, off = 0;
-		struct knote n = {.missing = missing};
+/* While resolving: the tables, the tree's Kconfig index, and the notes
+ * dropped, said in one line at the end. */
+struct resolver {
+	const struct kfeature_numbers *nums;
+	const struct kfeature_table *t;
+	struct knote_kconfig kc;
+	size_t bad, over;    /* malformed notes; notes past VM_NOTES_MAX of a list */
+	char first[84];      /* the first malformed one, shown */
+	const char *why;     /* what is wrong with it */
+};
 
-		if (sscanf(lines->v[i], "%15s %63s %d %n", kind, name, &pid, &off) < 3 || !off)
-			continue;
-		n.kind = xstrdup(kind);
-		n.pid = pid;
-		n.comm = xstrdup(lines->v[i] + off);
-		name_feature(&n, name, nums);
-		resolve_option(&n, t);
-		n.probe = is_probe(&n);
-		if (seen(k, &n)) {
-			free(n.kind), free(n.feature), free(n.option), free(n.comm);
-			continue;
-		}
-		if (k->n == k->cap)
-			k->v = xrealloc(k->v, (k->cap = k->cap ? 2 * k->cap : 16) * sizeof(*k->v));
-		k->v[k->n++] = n;
+static void drop(struct resolver *r, const char *line, const char *why)
+{
+	if (!r->bad++) {
+		knote_shown(line, r->first);
+		r->why = why;
 	}
+}
+
+static void add_note(struct knotes *k, int missing, const struct knote_fields *f, const struct resolver *r)
+{
+	struct knote n = {.missing = missing, .pid = f->pid};
+
+	n.kind = xstrdup(f->kind);
+	n.comm = xstrdup(f->comm);
+	name_feature(&n, f->name, f->nr, r->nums);
+	resolve_option(&n, r->t);
+	n.probe = is_probe(&n);
+	if (seen(k, &n)) {
+		free(n.kind), free(n.feature), free(n.option), free(n.comm);
+		return;
+	}
+	if (k->n == k->cap)
+		k->v = xrealloc(k->v, (k->cap = k->cap ? 2 * k->cap : 16) * sizeof(*k->v));
+	k->v[k->n++] = n;
+}
+
+static void add_lines(struct knotes *k, const struct strlist *lines, int missing, struct resolver *r)
+{
+	for (size_t i = 0; lines && i < lines->n && !r->kc.failed; i++) {
+		struct knote_fields f;
+		const char *why;
+		if (i == VM_NOTES_MAX) {
+			r->over += lines->n - i;
+			break;
+		}
+		if ((why = knote_check(lines->v[i], &f, &r->kc)))
+			drop(r, lines->v[i], why);
+		else
+			add_note(k, missing, &f, r);
+	}
+}
+
+/* One line on stderr for what was dropped: a forged note must not pass unsaid. */
+static void say_dropped(const struct resolver *r)
+{
+	if (r->bad == 1)
+		error("dropped a malformed kernel note from the guest: '%s' (%s)", r->first, r->why);
+	else if (r->bad)
+		error("dropped %zu malformed kernel notes from the guest, the first: '%s' (%s)", r->bad,
+		      r->first, r->why);
+	if (r->over)
+		error("dropped %zu kernel notes from the guest past the first %d of each list", r->over,
+		      VM_NOTES_MAX);
 }
 
 int knotes_resolve(const char *source, const struct strlist *missing, const struct strlist *used,
@@ -94,23 +132,31 @@ int knotes_resolve(const char *source, const struct strlist *missing, const stru
 {
 	struct kfeature_table t = {0};
 	struct kfeature_numbers nums;
+	struct resolver r = {.nums = &nums, .t = &t, .kc = {.err = err}};
 	struct ksource ks;
-	int cached;
+	int cached, ret = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (ksource_open(&ks, source, err) < 0)
 		return -1;
-	if (kfeature_load(&ks, &t, &cached, err) < 0) {
-		ksource_release(&ks);
-		return -1;
-	}
+	if (kfeature_load(&ks, &t, &cached, err) < 0)
+		goto out;
 	kfeature_numbers_load(ks.tree, &nums);
-	add_lines(out, missing, 1, &nums, &t);
-	add_lines(out, used, 0, &nums, &t);
+	r.kc.tree = ks.tree;
+	add_lines(out, missing, 1, &r);
+	add_lines(out, used, 0, &r);
+	if (r.kc.failed) {
+		knotes_release(out);
+	} else {
+		say_dropped(&r);
+		ret = 0;
+	}
+	kindex_free(r.kc.idx);
 	kfeature_numbers_release(&nums);
 	kfeature_table_release(&t);
+out:
 	ksource_release(&ks);
-	return 0;
+	return ret;
 }
 
 void knotes_release(struct knotes *k)
@@ -203,12 +249,14 @@ void knotes_after_run(const struct vm_result *r, int verbose, struct strbuf *out
 {
 	struct strbuf err = {0};
 	struct knotes k;
+	char first[84];
 
 	if (!r->missing.n || (!verbose && r->end == VM_EXITED && r->status == 0))
 		return;
 	if (knotes_resolve(NULL, &r->missing, NULL, &k, &err) < 0) {
+		knote_shown(r->missing.v[0], first);
 		sb_addf(out, "lupine: the kernel left out features a process reached for (%s), but %s\n",
-			r->missing.v[0], err.buf);
+			first, err.buf);
 	} else {
 		knotes_diagnose(&k, verbose, out);
 		knotes_release(&k);

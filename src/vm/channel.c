@@ -8,6 +8,17 @@
 #include <unistd.h>
 
 #define CONSOLE_CAP (1 << 20)
+#define VMM_ERR_CAP (64 << 10)
+
+/* Keeps the last cap bytes of sb once it holds twice that: linear overall. */
+static void keep_tail(struct strbuf *sb, size_t cap)
+{
+	if (sb->len > 2 * cap) {
+		memmove(sb->buf, sb->buf + sb->len - cap, cap);
+		sb->len = cap;
+		sb->buf[cap] = 0;
+	}
+}
 
 static void console_line(struct channel *c, const char *line)
 {
@@ -33,10 +44,7 @@ static void console_out(struct channel *c, const char *buf, size_t n)
 		fwrite(buf, 1, n, stdout);
 		fflush(stdout);
 	}
-	if (c->console.len > 2 * CONSOLE_CAP) {
-		memmove(c->console.buf, c->console.buf + c->console.len - CONSOLE_CAP, CONSOLE_CAP);
-		c->console.len = CONSOLE_CAP;
-	}
+	keep_tail(&c->console, CONSOLE_CAP);
 	sb_add(&c->console, buf, n);
 	for (size_t i = 0; i < n; i++) {
 		if (buf[i] == '\n') {
@@ -50,11 +58,38 @@ static void console_out(struct channel *c, const char *buf, size_t n)
 	}
 }
 
+/* s as a decimal of 1 to digits digits, no sign, at most max: 0 with *v, or -1. */
+static int ctl_number(const char *s, size_t digits, unsigned long long max, unsigned long long *v)
+{
+	unsigned long long x = 0;
+	size_t n = strspn(s, "0123456789");
+
+	if (!n || n > digits || s[n])
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		x = x * 10 + (unsigned)(s[i] - '0');
+	*v = x;
+	return x <= max ? 0 : -1;
+}
+
+/* A kernel note, while fewer than VM_NOTES_MAX of its kind are kept. */
+static void ctl_note(struct channel *c, struct strlist *notes, const char *note)
+{
+	if (notes->n < VM_NOTES_MAX) {
+		strlist_add(notes, note);
+		return;
+	}
+	if (!c->res->notes_dropped++)
+		error("the guest sent more than %d kernel notes of a kind: the rest are dropped",
+		      VM_NOTES_MAX);
+}
+
 static void ctl_line(struct channel *c, char *line)
 {
 	struct vm_result *res = c->res;
 	double t = now_sec() - c->t0;
 	size_t len = strlen(line);
+	unsigned long long v;
 	char *arg;
 
 	if (len && line[len - 1] == '\r') /* the console's \r\n */
@@ -63,38 +98,53 @@ static void ctl_line(struct channel *c, char *line)
 		*arg++ = 0;
 	if (!strcmp(line, LUPINE_CTL_INIT) && res->t_init < 0) {
 		res->t_init = t;
-		if (arg)
-			res->guest_init = strtod(arg, NULL) / 1e9;
+		if (arg && ctl_number(arg, 19, ~0ULL, &v) == 0)
+			res->guest_init = (double)v / 1e9;
 	} else if (!strcmp(line, LUPINE_CTL_APP) && res->t_app < 0) {
 		res->t_app = t;
-	} else if (!strcmp(line, LUPINE_CTL_STATUS) && arg) {
-		res->status = atoi(arg) & 0xff;
+	} else if (!strcmp(line, LUPINE_CTL_STATUS) && arg && ctl_number(arg, 3, 255, &v) == 0) {
+		res->status = (int)v;
 		c->status_seen = 1;
 	} else if (!strcmp(line, LUPINE_CTL_ERROR) && arg && !res->app_error) {
 		res->app_error = xstrdup(arg);
 	} else if (!strcmp(line, LUPINE_CTL_MISSING) && arg) {
-		strlist_add(&res->missing, arg);
+		ctl_note(c, &res->missing, arg);
 	} else if (!strcmp(line, LUPINE_CTL_USED) && arg) {
-		strlist_add(&res->used, arg);
+		ctl_note(c, &res->used, arg);
 	}
 }
 
+/* Each byte is looked at once: a line is gathered up to its newline, and
+ * one longer than CHANNEL_LINE_MAX is dropped as it comes. */
 void channel_ctl(struct channel *c, const char *buf, size_t n)
 {
-	char *nl;
-
-	sb_add(&c->ctl, buf, n);
-	while (c->ctl.len && (nl = memchr(c->ctl.buf, '\n', c->ctl.len))) {
-		size_t used = (size_t)(nl + 1 - c->ctl.buf);
-		*nl = 0;
-		ctl_line(c, c->ctl.buf);
-		memmove(c->ctl.buf, nl + 1, c->ctl.len - used);
-		c->ctl.len -= used;
+	while (n) {
+		const char *nl = memchr(buf, '\n', n);
+		size_t take = nl ? (size_t)(nl - buf) : n;
+		if (!c->ctl_skip && c->ctl.len + take > CHANNEL_LINE_MAX) {
+			c->ctl_skip = 1;
+			c->ctl.len = 0;
+			if (!c->said_overlong++)
+				error("dropped a control line from the guest longer than %d bytes",
+				      CHANNEL_LINE_MAX);
+		}
+		if (!c->ctl_skip)
+			sb_add(&c->ctl, buf, take);
+		if (nl) {
+			if (!c->ctl_skip && c->ctl.len)
+				ctl_line(c, c->ctl.buf);
+			c->ctl_skip = 0;
+			c->ctl.len = 0;
+			take++;
+		}
+		buf += take;
+		n -= take;
 	}
 }
 
 /* With control lines on the console: bytes that could start the mark are
- * held until they do or do not; a marked line goes to the control side. */
+ * held until they do or do not; a marked line goes to the control side.
+ * The guest's output is gathered in c->out and goes on in one piece. */
 void channel_console(struct channel *c, const char *buf, size_t n)
 {
 	static const char mark[] = LUPINE_CTL_MARK;
@@ -104,13 +154,17 @@ void channel_console(struct channel *c, const char *buf, size_t n)
 		console_out(c, buf, n);
 		return;
 	}
+	c->out.len = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (c->in_ctl) {
-			channel_ctl(c, &buf[i], 1);
-			c->in_ctl = buf[i] != '\n';
-			start = i + 1;
+			const char *nl = memchr(buf + i, '\n', n - i);
+			size_t end = nl ? (size_t)(nl - buf) + 1 : n;
+			channel_ctl(c, buf + i, end - i);
+			c->in_ctl = !nl;
+			start = end;
+			i = end - 1;
 		} else if (buf[i] == mark[c->hold.len]) {
-			console_out(c, buf + start, i - start);
+			sb_add(&c->out, buf + start, i - start);
 			sb_add(&c->hold, &buf[i], 1);
 			start = i + 1;
 			if (c->hold.len == sizeof(mark) - 1) {
@@ -119,12 +173,19 @@ void channel_console(struct channel *c, const char *buf, size_t n)
 			}
 		} else if (c->hold.len) {
 			/* not the mark after all: what was held is output */
-			console_out(c, c->hold.buf, c->hold.len);
+			sb_add(&c->out, c->hold.buf, c->hold.len);
 			c->hold.len = 0;
 			i--;
 		}
 	}
-	console_out(c, buf + start, n - start);
+	sb_add(&c->out, buf + start, n - start);
+	console_out(c, c->out.buf, c->out.len);
+}
+
+void channel_vmm_err(struct channel *c, const char *buf, size_t n)
+{
+	keep_tail(&c->vmm_err, VMM_ERR_CAP);
+	sb_add(&c->vmm_err, buf, n);
 }
 
 void channel_flush(struct channel *c)
@@ -143,7 +204,14 @@ void channel_flush(struct channel *c)
 
 void channel_send(struct channel *c, const char *buf, size_t n)
 {
-	sb_add(&c->to_guest, buf, n);
+	for (const char *end = buf + n, *esc; buf < end; buf = esc + 1) {
+		if (!(esc = memchr(buf, '\x1b', (size_t)(end - buf)))) {
+			sb_add(&c->to_guest, buf, (size_t)(end - buf));
+			break;
+		}
+		sb_add(&c->to_guest, buf, (size_t)(esc - buf) + 1);
+		sb_add(&c->to_guest, esc, 1);
+	}
 	channel_flush(c);
 }
 
@@ -151,7 +219,8 @@ void channel_command(struct channel *c, const char *cmd)
 {
 	char *line = xasprintf("%s%s\n", LUPINE_CTL_MARK, cmd);
 
-	channel_send(c, line, strlen(line));
+	sb_adds(&c->to_guest, line);
+	channel_flush(c);
 	free(line);
 }
 
@@ -163,4 +232,6 @@ void channel_release(struct channel *c)
 	sb_release(&c->line);
 	sb_release(&c->panic);
 	sb_release(&c->hold);
+	sb_release(&c->out);
+	sb_release(&c->vmm_err);
 }

@@ -12,19 +12,35 @@ struct channel {
 	double t0;             /* launch time, now_sec() */
 	int ctl_on_console;    /* control lines are marked lines in the console */
 	struct strbuf console, ctl, line, panic, hold;
+	struct strbuf out;     /* console output of one channel_console call */
+	struct strbuf vmm_err; /* the VMM's stderr (its tail, capped) */
 	int in_ctl;            /* inside a marked control line */
+	int ctl_skip;          /* dropping an overlong control line up to its newline */
+	int said_overlong;     /* an overlong control line was said on stderr */
 	int status_seen, panic_seen, panic_lines;
 	int in_fd;                /* the VMM's stdin: the guest console's input (non-blocking) */
 	struct strbuf to_guest;   /* bytes waiting for in_fd */
 	double stop_at;           /* when a stop sent SIGTERM, the time to kill the VM; 0: no stop yet */
 };
 
+/* Everything the guest sends is untrusted (its application is root and
+ * owns the console and /dev/kmsg): each call takes time linear in n, and
+ * what is kept is bounded: the console's tail (1 MiB), control lines of
+ * CHANNEL_LINE_MAX bytes (a longer one is dropped, said once on stderr),
+ * VM_NOTES_MAX notes of each kind (the rest counted in res->notes_dropped,
+ * said once), the VMM's stderr's tail (64 KiB). */
+#define CHANNEL_LINE_MAX 4096
+
 /* Takes console bytes: echoes and records them, takes out control lines. */
 void channel_console(struct channel *c, const char *buf, size_t n);
 /* Takes bytes from the control FIFO. */
 void channel_ctl(struct channel *c, const char *buf, size_t n);
+/* Takes bytes of the VMM's stderr. */
+void channel_vmm_err(struct channel *c, const char *buf, size_t n);
 void channel_release(struct channel *c);
-/* Queues bytes for the guest's console input and writes what it can now. */
+/* Queues stdin data for the guest's console input and writes what it can
+ * now; each ESC byte goes twice, so the data never holds LUPINE_CTL_MARK
+ * (guest/protocol.h). */
 void channel_send(struct channel *c, const char *buf, size_t n);
 /* Queues a command for the init ("signal 15", "eof"), behind the mark. */
 void channel_command(struct channel *c, const char *cmd);

@@ -35,7 +35,6 @@ struct vm {
 	pid_t pid;
 	int in_w, out_r, err_r, ctl_fd;
 	struct pollfd p[5];
-	struct strbuf verr;
 	int timed_out, killed;
 };
 
@@ -119,7 +118,7 @@ int vm_poll(struct vm *vm, int ms)
 			if (i == 0)
 				channel_console(c, buf, (size_t)n);
 			else if (i == 1)
-				sb_add(&vm->verr, buf, (size_t)n);
+				channel_vmm_err(c, buf, (size_t)n);
 			else
 				channel_ctl(c, buf, (size_t)n);
 		}
@@ -194,9 +193,11 @@ static int prepare(const struct vm_config *cfg, char **dir, int *kvm, struct vmm
 }
 
 /* 1 with err set when the VMM could not start at all (missing, refused its options), else 0. */
-static int launch_failed(const struct vmm_ops *ops, const char *bin, int wstatus, const struct channel *c,
-			 struct strbuf *verr, struct strbuf *err)
+static int launch_failed(const struct vmm_ops *ops, const char *bin, int wstatus, struct channel *c,
+			 struct strbuf *err)
 {
+	struct strbuf *verr = &c->vmm_err;
+
 	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 127 && !c->console.len) {
 		sb_addf(err, "cannot run '%s': %s", bin, ops->install);
 		return 1;
@@ -219,7 +220,6 @@ static void vm_free(struct vm *vm)
 	rm_rf(vm->tmpl);
 	free(vm->tmpl);
 	channel_release(&vm->c);
-	sb_release(&vm->verr);
 	vm_result_release(&vm->res);
 	free(vm);
 }
@@ -298,10 +298,10 @@ int vm_wait(struct vm *vm, struct vm_result *res, struct strbuf *err)
 	while (waitpid(vm->pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
 	vm->res.t_end = now_sec() - vm->c.t0;
-	if (!launch_failed(vm->ops, vm->l.argv[0], wstatus, &vm->c, &vm->verr, err)) {
+	if (!launch_failed(vm->ops, vm->l.argv[0], wstatus, &vm->c, err)) {
 		classify(&vm->c, vm->ops, wstatus, vm->timed_out);
-		if (vm->verr.len && vm->res.end == VM_KILLED)
-			vm->res.panic = xstrdup(str_trim(vm->verr.buf));
+		if (vm->c.vmm_err.len && vm->res.end == VM_KILLED)
+			vm->res.panic = xstrdup(str_trim(vm->c.vmm_err.buf));
 		vm->res.console = sb_detach(&vm->c.console);
 		*res = vm->res;
 		memset(&vm->res, 0, sizeof(vm->res));

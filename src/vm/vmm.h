@@ -108,7 +108,12 @@ struct vm_result {
 	/* the kernel's feature notes, "KIND NAME TGID COMM" (guest/protocol.h) */
 	struct strlist missing; /* features processes reached for and the kernel leaves out */
 	struct strlist used;    /* first uses, when the kernel recorded (lupine_record) */
+	size_t notes_dropped;   /* notes past VM_NOTES_MAX of a list, not kept */
 };
+
+/* The most notes a vm_result keeps of each kind: a kernel makes a few
+ * hundred, and the guest's application can add lines of its own. */
+#define VM_NOTES_MAX 10000
 
 /* Whether this host can run KVM guests: vmx/svm in /proc/cpuinfo and a
  * /dev/kvm that answers. (A paravirtual /dev/kvm without them cannot boot
