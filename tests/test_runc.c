@@ -241,11 +241,16 @@ static void test_create_killed(void)
 	runc_path(bin, sizeof(bin));
 	make_bundle(&c, "half", "\"/bin/probe\"", "");
 	char *state = xasprintf("%s/half/state.json", c.root);
+	char *ballast = xasprintf("head -c 128M /dev/urandom >%s/rootfs/ballast", c.bundle);
 	char *const del[] = {"setsid", "-w", bin, "--root", c.root, "delete", "half", NULL};
+	/* 128 MiB to pack gives create a build of a second or more after its
+	 * record appears; it is stopped there at once, so "midway" holds */
+	CHECK_INT(system(ballast), 0);
 	pid_t pid = spawn_create(&c);
 
 	for (int i = 0; i < 20000 && !path_exists(state); i++)
 		usleep(500);
+	kill(pid, SIGSTOP);
 	CHECK(path_exists(state));
 	state_is(&c, "creating"); /* midway: the build runs, no monitor yet */
 	kill(pid, SIGKILL);
@@ -266,6 +271,7 @@ static void test_create_killed(void)
 	cmd_out_free(&o);
 	CHECK_INT(reap(&c, 30), 137);
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	free(ballast);
 	free(state);
 	ctr_free(&c);
 }
