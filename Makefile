@@ -155,7 +155,7 @@ build/fuzz/%: fuzz/fuzz_%.c $(FUZZOBJS)
 # seeds from the test fixtures: fuzz/seeds/, the kernel fragments, the guest
 # programs and host ELF files, small tar layers with links and whiteouts
 build/fuzz/seeds: $(GUEST) build/testguest/probe $(CONFIGS) $(wildcard fuzz/seeds/*/*)
-	rm -rf $@ build/fuzz/tree && mkdir -p $@ build/fuzz/tree/etc build/fuzz/tree/data
+	rm -rf $@ build/fuzz/tree && mkdir -p $(FUZZERS:%=$@/%) build/fuzz/tree/etc build/fuzz/tree/data
 	cp -r fuzz/seeds/* $@/
 	cp $(CONFIGS) $@/kconfig/
 	cp $(GUEST) build/testguest/probe /bin/true /usr/lib/x86_64-linux-gnu/libc.so.6 $@/elf/
