@@ -82,18 +82,15 @@ static int unpack(json_t *j, struct recipe *r, json_error_t *je)
 	return 0;
 }
 
-int recipe_load(const char *name, struct recipe *r, struct strbuf *err)
+int recipe_parse(const char *name, const char *text, struct recipe *r, struct strbuf *err)
 {
-	char *text = text_of(name);
 	json_error_t je;
 	json_t *j;
 	int ret = -1;
 
 	memset(r, 0, sizeof(*r));
 	r->name = xstrdup(name);
-	if (!text) {
-		sb_addf(err, "no recipe for '%s'; 'lupine apps list' shows the recipes", name);
-	} else if (!(j = json_loads(text, 0, &je))) {
+	if (!(j = json_loads(text, 0, &je))) {
 		sb_addf(err, "recipe '%s' is not valid JSON: %s (line %d)", name, je.text, je.line);
 	} else {
 		if (unpack(j, r, &je) < 0)
@@ -102,9 +99,23 @@ int recipe_load(const char *name, struct recipe *r, struct strbuf *err)
 			ret = 0;
 		json_decref(j);
 	}
-	free(text);
 	if (ret < 0)
 		recipe_release(r);
+	return ret;
+}
+
+int recipe_load(const char *name, struct recipe *r, struct strbuf *err)
+{
+	char *text = text_of(name);
+	int ret;
+
+	if (!text) {
+		memset(r, 0, sizeof(*r));
+		sb_addf(err, "no recipe for '%s'; 'lupine apps list' shows the recipes", name);
+		return -1;
+	}
+	ret = recipe_parse(name, text, r, err);
+	free(text);
 	return ret;
 }
 
