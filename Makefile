@@ -139,7 +139,7 @@ test: lupine lupine-runc build/test-runner build/testguest/probe build/testguest
 
 # fuzzing: libFuzzer harnesses over the library, built with clang (fuzz/README.md)
 FUZZ_SECONDS ?= 60
-FUZZERS  := layer image elf kconfig bundle ctl
+FUZZERS  := layer image elf kconfig bundle ctl spec recipe docker passwd bzimage
 FUZZCC   := clang
 FUZZFLAGS := -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -Isrc -I. $(WARN)
 FUZZLIB  := $(filter-out src/cmd/%,$(LIBSRCS)) $(DATA:%=build/%_data.c)
@@ -156,10 +156,11 @@ build/fuzz/%: fuzz/fuzz_%.c $(FUZZOBJS)
 
 # seeds from the test fixtures: fuzz/seeds/, the kernel fragments, the guest
 # programs and host ELF files, small tar layers with links and whiteouts
-build/fuzz/seeds: $(GUEST) build/testguest/probe $(CONFIGS) $(wildcard fuzz/seeds/*/*)
+build/fuzz/seeds: $(GUEST) build/testguest/probe $(CONFIGS) $(RECIPES) $(wildcard fuzz/seeds/*/*)
 	rm -rf $@ build/fuzz/tree && mkdir -p $(FUZZERS:%=$@/%) build/fuzz/tree/etc build/fuzz/tree/data
 	cp -r fuzz/seeds/* $@/
 	cp $(CONFIGS) $@/kconfig/
+	cp $(RECIPES) $@/recipe/
 	cp $(GUEST) build/testguest/probe /bin/true /usr/lib/x86_64-linux-gnu/libc.so.6 $@/elf/
 	echo hello >build/fuzz/tree/etc/hosts && ln -s /etc/hosts build/fuzz/tree/link && \
 		ln build/fuzz/tree/etc/hosts build/fuzz/tree/hard && touch build/fuzz/tree/data/.wh.old \
