@@ -139,7 +139,7 @@ test: lupine lupine-runc build/test-runner build/testguest/probe build/testguest
 
 # fuzzing: libFuzzer harnesses over the library, built with clang (fuzz/README.md)
 FUZZ_SECONDS ?= 60
-FUZZERS  := layer image elf kconfig bundle ctl spec recipe docker passwd bzimage
+FUZZERS  := layer image elf kconfig bundle ctl spec recipe docker passwd bzimage runfile derive
 FUZZCC   := clang
 FUZZFLAGS := -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -Isrc -I. $(WARN)
 FUZZLIB  := $(filter-out src/cmd/%,$(LIBSRCS)) $(DATA:%=build/%_data.c)
@@ -152,7 +152,16 @@ build/fuzz/obj/%.o: %.c $(HDRS)
 	$(FUZZCC) $(FUZZFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 build/fuzz/%: fuzz/fuzz_%.c $(FUZZOBJS)
-	$(FUZZCC) $(FUZZFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZOBJS) $(LIBS)
+	$(FUZZCC) $(FUZZFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZOBJS) $(LIBS) $(FUZZLDFLAGS)
+
+# derive: the base config, Kconfig index and feature table are made once (fuzz_derive.c)
+build/fuzz/derive: FUZZLDFLAGS := -Wl,--wrap=kbuild_resolve,--wrap=kindex_load,--wrap=kindex_free \
+	-Wl,--wrap=kfeature_load,--wrap=kfeature_table_release
+
+# runfile: the init's run file parser alone, built for the host
+build/fuzz/runfile: fuzz/fuzz_runfile.c guest/init/runfile.c guest/init/init.h guest/protocol.h
+	@mkdir -p build/fuzz
+	$(FUZZCC) $(FUZZFLAGS) -Iguest -Iguest/init -fsanitize=fuzzer -o $@ fuzz/fuzz_runfile.c guest/init/runfile.c
 
 # seeds from the test fixtures: fuzz/seeds/, the kernel fragments, the guest
 # programs and host ELF files, small tar layers with links and whiteouts
