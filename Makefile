@@ -177,14 +177,22 @@ build/fuzz/seeds: $(GUEST) build/testguest/probe $(CONFIGS) $(RECIPES) $(wildcar
 	tar -cf $@/layer/tree.tar -C build/fuzz/tree . && tar -czf $@/layer/tree.tar.gz -C build/fuzz/tree .
 	tar --format=gnu -cf $@/layer/gnu.tar -C build/fuzz/tree .
 
+# each harness replays its fuzz/regressions/NAME/ inputs first (one that
+# crashes is a bug still open, or back: the harness is not fuzzed), then
+# fuzzes; a crash fails the target after every harness has had its turn
 fuzz: $(addprefix build/fuzz/,$(FUZZERS)) build/fuzz/seeds
-	@for f in $(FUZZERS); do \
+	@failed=; for f in $(FUZZERS); do \
 		mkdir -p build/fuzz/corpus-$$f && cp -n build/fuzz/seeds/$$f/* build/fuzz/corpus-$$f/ 2>/dev/null; \
+		if [ -d fuzz/regressions/$$f ] && ! build/fuzz/$$f fuzz/regressions/$$f/* >build/fuzz/$$f.log 2>&1; then \
+			tail -30 build/fuzz/$$f.log; echo "fuzz: $$f: an input in fuzz/regressions/$$f still crashes it"; \
+			failed="$$failed $$f"; continue; \
+		fi; \
 		echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
 		build/fuzz/$$f build/fuzz/corpus-$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz/crash-$$f- \
-			-print_final_stats=1 2>build/fuzz/$$f.log || { tail -30 build/fuzz/$$f.log; exit 1; }; \
+			-print_final_stats=1 2>build/fuzz/$$f.log || { tail -30 build/fuzz/$$f.log; failed="$$failed $$f"; continue; }; \
 		grep -E "stat::number_of_executed_units|cov:" build/fuzz/$$f.log | tail -2; \
-	done
+	done; \
+	[ -z "$$failed" ] || { echo "fuzz: crashed:$$failed (build/fuzz/crash-*)"; exit 1; }
 
 # every recipe, each on its own manifest kernel (long: a kernel and a Debian root per app)
 test-apps: lupine
