@@ -53,12 +53,13 @@ static int unpack(json_t *j, struct recipe *r, json_error_t *je)
 {
 	const char *source, *user = NULL, *workdir = NULL, *check = NULL, *expect, *note = NULL, *build = NULL;
 	json_t *cmd = NULL, *env = NULL, *ports = NULL, *files = NULL, *bfiles = NULL;
+	json_int_t memory = 0;
 	double timeout = 120;
 
 	if (json_unpack_ex(j, je, JSON_STRICT,
-			   "{s:s, s?{s:s, s:o}, s?o, s?o, s?s, s?s, s?o, s?i, s?o, s:{s?s, s:s, s?F}, s?s}", "source",
+			   "{s:s, s?{s:s, s:o}, s?o, s?o, s?s, s?s, s?o, s?I, s?o, s:{s?s, s:s, s?F}, s?s}", "source",
 			   &source, "build", "run", &build, "files", &bfiles, "cmd", &cmd, "env", &env, "user", &user,
-			   "workdir", &workdir, "ports", &ports, "memory", &r->memory_mib, "files", &files, "check",
+			   "workdir", &workdir, "ports", &ports, "memory", &memory, "files", &files, "check",
 			   "run", &check, "expect", &expect, "timeout", &timeout, "note", &note) < 0)
 		return -1;
 	if (json_to_strlist(cmd, &r->cmd) < 0 || (!r->cmd.n && !build) || json_to_strlist(env, &r->env) < 0 ||
@@ -71,6 +72,17 @@ static int unpack(json_t *j, struct recipe *r, json_error_t *je)
 		snprintf(je->text, sizeof(je->text), "a \"build:FILE\" source and a \"build\" object go together");
 		return -1;
 	}
+	/* as lupine run -m takes it, and a check that has time to pass */
+	if (memory && (memory < 16 || memory > 1 << 20)) {
+		snprintf(je->text, sizeof(je->text), "memory %lld: give 16 to 1048576 (MiB), or leave it out",
+			 (long long)memory);
+		return -1;
+	}
+	if (!(timeout > 0)) {
+		snprintf(je->text, sizeof(je->text), "check.timeout %g: give more than 0 seconds", timeout);
+		return -1;
+	}
+	r->memory_mib = (int)memory;
 	r->source = xstrdup(source);
 	r->user = dup_or_null(user);
 	r->workdir = dup_or_null(workdir);
