@@ -30,9 +30,10 @@ static void test_bad_app_sources(void)
 }
 
 /* A recipe's memory is what lupine run -m takes (16 MiB to 1 TiB, or none),
- * its check's timeout a positive time: the values fuzz/regressions/recipe/
- * holds were taken as they were (-56 MiB; 4294967312 wrapped to 16). Every
- * shipped recipe still loads. */
+ * its check's timeout a positive time, its build command not empty: the
+ * values fuzz/regressions/recipe/ holds were taken as they were (-56 MiB;
+ * 4294967312 wrapped to 16; "build": {"run": ""}, a recipe with nothing to
+ * run). Every shipped recipe still loads. */
 static void test_recipe_fields(void)
 {
 	static const char *const bad[] = {"\"memory\": -56", "\"memory\": 8", "\"memory\": 4294967312",
@@ -57,6 +58,18 @@ static void test_recipe_fields(void)
 			recipe_release(&r);
 		if (!ok)
 			CHECK_CONTAINS(err.buf, check ? "timeout" : "memory");
+		free(text);
+	}
+	for (int run = 0; run <= 1; run++) {
+		char *text = xasprintf("{\"source\": \"build:prog\", \"build\": {\"run\": \"%s\", \"files\": {}}, "
+				       "\"check\": {\"expect\": \"x\"}}", run ? "cc -o prog prog.c" : "");
+		sb_release(&err);
+		int got = recipe_parse("t", text, &r, &err);
+		CHECK_INT(got, run ? 0 : -1);
+		if (got == 0)
+			recipe_release(&r);
+		if (!run)
+			CHECK_CONTAINS(err.buf, "build.run");
 		free(text);
 	}
 	recipe_names(&names);

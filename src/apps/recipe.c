@@ -49,6 +49,22 @@ static char *dup_or_null(const char *s)
 	return s && *s ? xstrdup(s) : NULL;
 }
 
+/* Values the JSON's shape does not rule out: a build command that is one,
+ * memory as lupine run -m takes it, a check that has time to pass. */
+static int values_of(const char *build, json_int_t memory, double timeout, json_error_t *je)
+{
+	if (build && !*build)
+		snprintf(je->text, sizeof(je->text), "build.run is empty: give the command that makes the program");
+	else if (memory && (memory < 16 || memory > 1 << 20))
+		snprintf(je->text, sizeof(je->text), "memory %lld: give 16 to 1048576 (MiB), or leave it out",
+			 (long long)memory);
+	else if (!(timeout > 0))
+		snprintf(je->text, sizeof(je->text), "check.timeout %g: give more than 0 seconds", timeout);
+	else
+		return 0;
+	return -1;
+}
+
 static int unpack(json_t *j, struct recipe *r, json_error_t *je)
 {
 	const char *source, *user = NULL, *workdir = NULL, *check = NULL, *expect, *note = NULL, *build = NULL;
@@ -72,16 +88,8 @@ static int unpack(json_t *j, struct recipe *r, json_error_t *je)
 		snprintf(je->text, sizeof(je->text), "a \"build:FILE\" source and a \"build\" object go together");
 		return -1;
 	}
-	/* as lupine run -m takes it, and a check that has time to pass */
-	if (memory && (memory < 16 || memory > 1 << 20)) {
-		snprintf(je->text, sizeof(je->text), "memory %lld: give 16 to 1048576 (MiB), or leave it out",
-			 (long long)memory);
+	if (values_of(build, memory, timeout, je) < 0)
 		return -1;
-	}
-	if (!(timeout > 0)) {
-		snprintf(je->text, sizeof(je->text), "check.timeout %g: give more than 0 seconds", timeout);
-		return -1;
-	}
 	r->memory_mib = (int)memory;
 	r->source = xstrdup(source);
 	r->user = dup_or_null(user);
