@@ -141,7 +141,7 @@ test: lupine lupine-runc build/test-runner build/testguest/probe build/testguest
 FUZZ_SECONDS ?= 60
 FUZZERS  := layer image elf kconfig bundle ctl spec recipe docker passwd bzimage runfile derive
 FUZZCC   := clang
-FUZZFLAGS := -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -Isrc -I. $(WARN)
+FUZZFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -Isrc -I. $(WARN)
 FUZZLIB  := $(filter-out src/cmd/%,$(LIBSRCS)) $(DATA:%=build/%_data.c)
 FUZZOBJS := $(patsubst %.c,build/fuzz/obj/%.o,$(FUZZLIB))
 # kept between runs (make would delete them as intermediates of build/fuzz/%)
