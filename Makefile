@@ -139,25 +139,37 @@ test: lupine lupine-runc build/test-runner build/testguest/probe build/testguest
 
 # fuzzing: libFuzzer harnesses over the library, built with clang (fuzz/README.md)
 FUZZ_SECONDS ?= 60
-FUZZERS  := layer image elf kconfig bundle ctl
+FUZZERS  := layer image elf kconfig bundle ctl spec recipe docker passwd bzimage runfile derive
 FUZZCC   := clang
-FUZZFLAGS := -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -Isrc -I. -w
+FUZZFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -Isrc -I. $(WARN)
 FUZZLIB  := $(filter-out src/cmd/%,$(LIBSRCS)) $(DATA:%=build/%_data.c)
 FUZZOBJS := $(patsubst %.c,build/fuzz/obj/%.o,$(FUZZLIB))
+# kept between runs (make would delete them as intermediates of build/fuzz/%)
+.SECONDARY: $(FUZZOBJS)
 
 build/fuzz/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZCC) $(FUZZFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 build/fuzz/%: fuzz/fuzz_%.c $(FUZZOBJS)
-	$(FUZZCC) $(FUZZFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZOBJS) $(LIBS)
+	$(FUZZCC) $(FUZZFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZOBJS) $(LIBS) $(FUZZLDFLAGS)
+
+# derive: the base config, Kconfig index and feature table are made once (fuzz_derive.c)
+build/fuzz/derive: FUZZLDFLAGS := -Wl,--wrap=kbuild_resolve,--wrap=kindex_load,--wrap=kindex_free \
+	-Wl,--wrap=kfeature_load,--wrap=kfeature_table_release
+
+# runfile: the init's run file parser alone, built for the host
+build/fuzz/runfile: fuzz/fuzz_runfile.c guest/init/runfile.c guest/init/init.h guest/protocol.h
+	@mkdir -p build/fuzz
+	$(FUZZCC) $(FUZZFLAGS) -Iguest -Iguest/init -fsanitize=fuzzer -o $@ fuzz/fuzz_runfile.c guest/init/runfile.c
 
 # seeds from the test fixtures: fuzz/seeds/, the kernel fragments, the guest
 # programs and host ELF files, small tar layers with links and whiteouts
-build/fuzz/seeds: $(GUEST) build/testguest/probe $(CONFIGS) $(wildcard fuzz/seeds/*/*)
-	rm -rf $@ build/fuzz/tree && mkdir -p $@ build/fuzz/tree/etc build/fuzz/tree/data
+build/fuzz/seeds: $(GUEST) build/testguest/probe $(CONFIGS) $(RECIPES) $(wildcard fuzz/seeds/*/*)
+	rm -rf $@ build/fuzz/tree && mkdir -p $(FUZZERS:%=$@/%) build/fuzz/tree/etc build/fuzz/tree/data
 	cp -r fuzz/seeds/* $@/
 	cp $(CONFIGS) $@/kconfig/
+	cp $(RECIPES) $@/recipe/
 	cp $(GUEST) build/testguest/probe /bin/true /usr/lib/x86_64-linux-gnu/libc.so.6 $@/elf/
 	echo hello >build/fuzz/tree/etc/hosts && ln -s /etc/hosts build/fuzz/tree/link && \
 		ln build/fuzz/tree/etc/hosts build/fuzz/tree/hard && touch build/fuzz/tree/data/.wh.old \
@@ -165,14 +177,22 @@ build/fuzz/seeds: $(GUEST) build/testguest/probe $(CONFIGS) $(wildcard fuzz/seed
 	tar -cf $@/layer/tree.tar -C build/fuzz/tree . && tar -czf $@/layer/tree.tar.gz -C build/fuzz/tree .
 	tar --format=gnu -cf $@/layer/gnu.tar -C build/fuzz/tree .
 
+# each harness replays its fuzz/regressions/NAME/ inputs first (one that
+# crashes is a bug still open, or back: the harness is not fuzzed), then
+# fuzzes; a crash fails the target after every harness has had its turn
 fuzz: $(addprefix build/fuzz/,$(FUZZERS)) build/fuzz/seeds
-	@for f in $(FUZZERS); do \
+	@failed=; for f in $(FUZZERS); do \
 		mkdir -p build/fuzz/corpus-$$f && cp -n build/fuzz/seeds/$$f/* build/fuzz/corpus-$$f/ 2>/dev/null; \
+		if [ -d fuzz/regressions/$$f ] && ! build/fuzz/$$f fuzz/regressions/$$f/* >build/fuzz/$$f.log 2>&1; then \
+			tail -30 build/fuzz/$$f.log; echo "fuzz: $$f: an input in fuzz/regressions/$$f still crashes it"; \
+			failed="$$failed $$f"; continue; \
+		fi; \
 		echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
 		build/fuzz/$$f build/fuzz/corpus-$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz/crash-$$f- \
-			-print_final_stats=1 2>build/fuzz/$$f.log || { tail -30 build/fuzz/$$f.log; exit 1; }; \
+			-print_final_stats=1 2>build/fuzz/$$f.log || { tail -30 build/fuzz/$$f.log; failed="$$failed $$f"; continue; }; \
 		grep -E "stat::number_of_executed_units|cov:" build/fuzz/$$f.log | tail -2; \
-	done
+	done; \
+	[ -z "$$failed" ] || { echo "fuzz: crashed:$$failed (build/fuzz/crash-*)"; exit 1; }
 
 # every recipe, each on its own manifest kernel (long: a kernel and a Debian root per app)
 test-apps: lupine

@@ -1,5 +1,6 @@
 /* test_apps.c: applications from Debian's packages, built from their recipes and checked by
  * real clients, each on its own manifest kernel (never only on lupine-general). */
+#include "apps/recipe.h"
 #include "harness.h"
 #include "lib/util.h"
 
@@ -26,6 +27,59 @@ static void test_bad_app_sources(void)
 		cmd_out_free(&o);
 		free(out);
 	}
+}
+
+/* A recipe's memory is what lupine run -m takes (16 MiB to 1 TiB, or none),
+ * its check's timeout a positive time, its build command not empty: the
+ * values fuzz/regressions/recipe/ holds were taken as they were (-56 MiB;
+ * 4294967312 wrapped to 16; "build": {"run": ""}, a recipe with nothing to
+ * run). Every shipped recipe still loads. */
+static void test_recipe_fields(void)
+{
+	static const char *const bad[] = {"\"memory\": -56", "\"memory\": 8", "\"memory\": 4294967312",
+					  "\"memory\": 1048577", "\"check\": {\"expect\": \"x\", \"timeout\": 0}",
+					  "\"check\": {\"expect\": \"x\", \"timeout\": -1}"};
+	static const char *const good[] = {"\"memory\": 16", "\"memory\": 1048576", "\"memory\": 0",
+					   "\"check\": {\"expect\": \"x\", \"timeout\": 0.5}"};
+	struct strbuf err = {0};
+	struct strlist names = {0};
+	struct recipe r;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]) + sizeof(good) / sizeof(good[0]); i++) {
+		int ok = i >= sizeof(bad) / sizeof(bad[0]);
+		const char *field = ok ? good[i - sizeof(bad) / sizeof(bad[0])] : bad[i];
+		int check = !strncmp(field, "\"check\"", 7);
+		char *text = xasprintf("{\"source\": \"deb:x\", \"cmd\": [\"/x\"], %s%s}", field,
+				       check ? "" : ", \"check\": {\"expect\": \"x\"}");
+		sb_release(&err);
+		int got = recipe_parse("t", text, &r, &err);
+		CHECK_INT(got, ok ? 0 : -1);
+		if (got == 0)
+			recipe_release(&r);
+		if (!ok)
+			CHECK_CONTAINS(err.buf, check ? "timeout" : "memory");
+		free(text);
+	}
+	for (int run = 0; run <= 1; run++) {
+		char *text = xasprintf("{\"source\": \"build:prog\", \"build\": {\"run\": \"%s\", \"files\": {}}, "
+				       "\"check\": {\"expect\": \"x\"}}", run ? "cc -o prog prog.c" : "");
+		sb_release(&err);
+		int got = recipe_parse("t", text, &r, &err);
+		CHECK_INT(got, run ? 0 : -1);
+		if (got == 0)
+			recipe_release(&r);
+		if (!run)
+			CHECK_CONTAINS(err.buf, "build.run");
+		free(text);
+	}
+	recipe_names(&names);
+	CHECK(names.n > 0);
+	for (size_t i = 0; i < names.n; i++) {
+		CHECK_INT(recipe_load(names.v[i], &r, &err), 0);
+		recipe_release(&r);
+	}
+	strlist_release(&names);
+	sb_release(&err);
 }
 
 /* `lupine apps test` of apps, on their own kernels or on lupine-general: each
@@ -82,6 +136,7 @@ static void test_general_matrix(void)
 
 const struct test apps_tests[] = {
 	{"apps/bad-sources", test_bad_app_sources, 0},
+	{"apps/recipe-fields", test_recipe_fields, 0},
 	{"apps/own-kernel-matrix", test_own_kernel_matrix, 1},
 	{"apps/general-matrix", test_general_matrix, 1},
 	{0, 0, 0},

@@ -51,6 +51,10 @@ void mount_basics(void);
 
 /* runfile.c: read RUN_FILE into run; -1 (reported) when it is bad. */
 int run_load(void);
+/* The same from fd, an open run file, which it closes. The parser alone
+ * builds on the host too (fuzz/fuzz_runfile.c links it with stubs of
+ * run, errmsg, say and ctl). */
+int run_read(int fd);
 
 /* setup.c */
 int root_switch(void);

@@ -127,14 +127,12 @@ static int run_line(char *key, int lineno)
 	}
 }
 
-int run_load(void)
+int run_read(int fd)
 {
-	int fd = open(RUN_FILE, O_RDONLY | O_CLOEXEC), lineno = 0;
 	ssize_t n = 0, len = 0;
 	char *next = run_buf, *line;
+	int lineno = 0;
 
-	if (fd < 0)
-		return fail("no " RUN_FILE ": %s", strerror(errno));
 	while (len < RUN_MAX && (n = read(fd, run_buf + len, RUN_MAX - len)) > 0)
 		len += n;
 	close(fd);
@@ -147,4 +145,13 @@ int run_load(void)
 	if (!run.argc)
 		return fail(RUN_FILE ": no 'arg': nothing to run");
 	return 0;
+}
+
+int run_load(void)
+{
+	int fd = open(RUN_FILE, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return fail("no " RUN_FILE ": %s", strerror(errno));
+	return run_read(fd);
 }

@@ -49,16 +49,33 @@ static char *dup_or_null(const char *s)
 	return s && *s ? xstrdup(s) : NULL;
 }
 
+/* Values the JSON's shape does not rule out: a build command that is one,
+ * memory as lupine run -m takes it, a check that has time to pass. */
+static int values_of(const char *build, json_int_t memory, double timeout, json_error_t *je)
+{
+	if (build && !*build)
+		snprintf(je->text, sizeof(je->text), "build.run is empty: give the command that makes the program");
+	else if (memory && (memory < 16 || memory > 1 << 20))
+		snprintf(je->text, sizeof(je->text), "memory %lld: give 16 to 1048576 (MiB), or leave it out",
+			 (long long)memory);
+	else if (!(timeout > 0))
+		snprintf(je->text, sizeof(je->text), "check.timeout %g: give more than 0 seconds", timeout);
+	else
+		return 0;
+	return -1;
+}
+
 static int unpack(json_t *j, struct recipe *r, json_error_t *je)
 {
 	const char *source, *user = NULL, *workdir = NULL, *check = NULL, *expect, *note = NULL, *build = NULL;
 	json_t *cmd = NULL, *env = NULL, *ports = NULL, *files = NULL, *bfiles = NULL;
+	json_int_t memory = 0;
 	double timeout = 120;
 
 	if (json_unpack_ex(j, je, JSON_STRICT,
-			   "{s:s, s?{s:s, s:o}, s?o, s?o, s?s, s?s, s?o, s?i, s?o, s:{s?s, s:s, s?F}, s?s}", "source",
+			   "{s:s, s?{s:s, s:o}, s?o, s?o, s?s, s?s, s?o, s?I, s?o, s:{s?s, s:s, s?F}, s?s}", "source",
 			   &source, "build", "run", &build, "files", &bfiles, "cmd", &cmd, "env", &env, "user", &user,
-			   "workdir", &workdir, "ports", &ports, "memory", &r->memory_mib, "files", &files, "check",
+			   "workdir", &workdir, "ports", &ports, "memory", &memory, "files", &files, "check",
 			   "run", &check, "expect", &expect, "timeout", &timeout, "note", &note) < 0)
 		return -1;
 	if (json_to_strlist(cmd, &r->cmd) < 0 || (!r->cmd.n && !build) || json_to_strlist(env, &r->env) < 0 ||
@@ -71,6 +88,9 @@ static int unpack(json_t *j, struct recipe *r, json_error_t *je)
 		snprintf(je->text, sizeof(je->text), "a \"build:FILE\" source and a \"build\" object go together");
 		return -1;
 	}
+	if (values_of(build, memory, timeout, je) < 0)
+		return -1;
+	r->memory_mib = (int)memory;
 	r->source = xstrdup(source);
 	r->user = dup_or_null(user);
 	r->workdir = dup_or_null(workdir);
@@ -82,18 +102,15 @@ static int unpack(json_t *j, struct recipe *r, json_error_t *je)
 	return 0;
 }
 
-int recipe_load(const char *name, struct recipe *r, struct strbuf *err)
+int recipe_parse(const char *name, const char *text, struct recipe *r, struct strbuf *err)
 {
-	char *text = text_of(name);
 	json_error_t je;
 	json_t *j;
 	int ret = -1;
 
 	memset(r, 0, sizeof(*r));
 	r->name = xstrdup(name);
-	if (!text) {
-		sb_addf(err, "no recipe for '%s'; 'lupine apps list' shows the recipes", name);
-	} else if (!(j = json_loads(text, 0, &je))) {
+	if (!(j = json_loads(text, 0, &je))) {
 		sb_addf(err, "recipe '%s' is not valid JSON: %s (line %d)", name, je.text, je.line);
 	} else {
 		if (unpack(j, r, &je) < 0)
@@ -102,9 +119,23 @@ int recipe_load(const char *name, struct recipe *r, struct strbuf *err)
 			ret = 0;
 		json_decref(j);
 	}
-	free(text);
 	if (ret < 0)
 		recipe_release(r);
+	return ret;
+}
+
+int recipe_load(const char *name, struct recipe *r, struct strbuf *err)
+{
+	char *text = text_of(name);
+	int ret;
+
+	if (!text) {
+		memset(r, 0, sizeof(*r));
+		sb_addf(err, "no recipe for '%s'; 'lupine apps list' shows the recipes", name);
+		return -1;
+	}
+	ret = recipe_parse(name, text, r, err);
+	free(text);
 	return ret;
 }
 

@@ -26,6 +26,8 @@ struct recipe {
 /* Loads recipe NAME (embedded, or $LUPINE_CONFIGS_DIR/apps/NAME.recipe).
  * 0, or -1 with a one-line err (no such recipe, bad JSON, a bad field). */
 int recipe_load(const char *name, struct recipe *r, struct strbuf *err);
+/* The same from the recipe's text (JSON), named name in r and in messages. */
+int recipe_parse(const char *name, const char *text, struct recipe *r, struct strbuf *err);
 void recipe_release(struct recipe *r);
 /* For a "build:FILE" source: builds the program (cached by its sources and
  * command; progress on stderr) and returns FILE's host path, or NULL with err. */
