@@ -1,7 +1,7 @@
 /* fuzz_bzimage.c: an x86 bzImage boot header through bzimage_parse, bzimage_min_mib
- * and (from a file) bzimage_floor_mib. The memory it names must hold the kernel:
- * never less than pref_address + init_size (+ what is asked for above), and
- * never negative; a need past INT_MAX MiB can only be said as INT_MAX. */
+ * and (from a file) bzimage_floor_mib. The memory named must hold the kernel:
+ * never less than pref_address + init_size (+ what is asked for above); a sum
+ * past 64 bits is UINT64_MAX, and the floor is 0 when it is past an int of MiB. */
 #include "lib/bzimage.h"
 #include "lib/util.h"
 
@@ -12,12 +12,21 @@
 static char *file;
 
 /* min_mib's answer against the sum worked out without overflow */
-static void check(const struct bzimage *b, uint64_t above, int mib)
+static void check(const struct bzimage *b, uint64_t above, uint64_t mib)
 {
 	unsigned __int128 need = (unsigned __int128)b->pref_address + b->init_size + above;
-	unsigned __int128 have = (unsigned __int128)(mib < 0 ? 0 : mib) << 20;
+	unsigned __int128 have = (unsigned __int128)mib << 20;
 
-	if (mib < 0 || (have < need && mib != INT_MAX))
+	if (have < need && mib != UINT64_MAX)
+		abort();
+}
+
+/* the floor: the same need when it fits an int of MiB, else 0 */
+static void check_floor(const struct bzimage *b, int mib)
+{
+	uint64_t want = bzimage_min_mib(b, 0);
+
+	if (mib < 0 || (want <= INT_MAX ? (uint64_t)mib != want : mib != 0))
 		abort();
 }
 
@@ -40,6 +49,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(&b, 0, bzimage_min_mib(&b, 0));
 	check(&b, above, bzimage_min_mib(&b, above));
 	file_write_atomic(file, data, size, 0644);
-	check(&b, 0, bzimage_floor_mib(file));
+	check_floor(&b, bzimage_floor_mib(file));
 	return 0;
 }
