@@ -166,7 +166,8 @@ build/fuzz/runfile: fuzz/fuzz_runfile.c guest/init/runfile.c guest/init/init.h g
 # seeds from the test fixtures: fuzz/seeds/, the kernel fragments, the guest
 # programs and host ELF files, small tar layers with links and whiteouts
 build/fuzz/seeds: $(GUEST) build/testguest/probe $(CONFIGS) $(RECIPES) $(wildcard fuzz/seeds/*/*)
-	rm -rf $@ build/fuzz/tree && mkdir -p $(FUZZERS:%=$@/%) build/fuzz/tree/etc build/fuzz/tree/data
+	rm -rf $@ build/fuzz/tree && mkdir -p $(FUZZERS:%=$@/%) $@/elf $@/layer $@/kconfig $@/recipe \
+		build/fuzz/tree/etc build/fuzz/tree/data
 	cp -r fuzz/seeds/* $@/
 	cp $(CONFIGS) $@/kconfig/
 	cp $(RECIPES) $@/recipe/
