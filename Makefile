@@ -11,7 +11,7 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
 SRCS    := $(wildcard src/*.c src/*/*.c)
 HDRS    := $(wildcard src/*/*.h guest/*.h)
 LIBSRCS := $(filter-out src/lupine.c,$(SRCS))
-CONFIGS := $(wildcard configs/base.config configs/tiny.config configs/kml.config) $(sort $(wildcard configs/apps/*.config)) $(sort $(wildcard configs/baselines/*.config))
+CONFIGS := $(wildcard configs/base.config configs/tiny.config configs/kml.config configs/container.config) $(sort $(wildcard configs/apps/*.config)) $(sort $(wildcard configs/baselines/*.config))
 
 GUEST   := $(patsubst guest/%.c,build/guest/%,$(wildcard guest/*.c)) build/guest/init build/guest/latency
 MUSLCC  ?= musl-gcc

@@ -103,7 +103,8 @@ static int add_general(struct kconfig_frag **frags, size_t *n, struct strbuf *er
 			return -1;
 		}
 	sb_release(&quiet);
-	return 0;
+	/* what containers ask beyond any app (configs/container.config) */
+	return add(frags, n, "container", configs_text("container") ? configs_text("container") : "", 1, err);
 }
 
 static int add_files(struct kconfig_frag **frags, size_t *n, struct strbuf *label, const struct kspec *s,
