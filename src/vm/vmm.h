@@ -48,6 +48,8 @@ struct vm_config {
 	int echo_fd;         /* > 0: copy it to this descriptor instead */
 	int ctl_console;     /* the init reports on the console even where the VMM
 			      * has a control port (run --ctl console) */
+	int console_fd;      /* with stdio_ports and echo: where the console (the kernel's and
+			      * the init's messages) goes: 0 stderr, -1 nowhere, else this fd */
 	int stdio_ports;     /* the application's stdio on ports of its own (run config
 			      * "stdio ports"; the VMM must have them: ops->stdio_ports) */
 };
