@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct run run = { .uid = -1, .gid = -1 };
+struct run run = { .uid = -1, .gid = -1, .no_new_privs = -1 };
 char errmsg[512];
 int ports;
 
@@ -204,6 +204,8 @@ int main(void)
 	net_init();
 	names_init();
 	entropy_seed();
+	if (confine_system() < 0)
+		finish(127);
 	stdin_fd = input_init();
 	app = app_start(&orig, stdin_fd);
 	if (stdin_fd >= 0)

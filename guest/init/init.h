@@ -22,6 +22,12 @@
 #define LIST_MAX 512 /* arguments; environment entries */
 #define GROUPS_MAX 64 /* supplementary groups */
 
+/* a list of run file values (a key that repeats) */
+struct run_list {
+	char *v[LIST_MAX];
+	int n;
+};
+
 struct run {
 	char *argv[LIST_MAX + 1], *envp[LIST_MAX + 1];
 	int argc, envc;
@@ -33,6 +39,10 @@ struct run {
 	int ctl_console; /* control lines on the console (no I/O ports: Firecracker) */
 	int stdin_pipe;  /* the application's stdin is what the host sends */
 	struct in_addr ip, mask, gw;
+	/* the process spec, as the host wrote it (checked when applied) */
+	struct run_list rlimits, sysctls, masked, ropaths;
+	char *caps, *umask, *oom_score_adj; /* NULL: unchanged */
+	long no_new_privs;                  /* -1: unchanged */
 };
 
 extern struct run run;
@@ -61,6 +71,16 @@ int root_switch(void);
 void net_init(void);
 void names_init(void);
 void entropy_seed(void);
+
+/* confine.c: in PID 1 after the mounts, for the whole VM: the sysctls, then
+ * the masked and read-only paths. -1 (reported, naming a missing kernel
+ * option when that is why) when one cannot be applied. */
+int confine_system(void);
+
+/* process.c: in the application's child before exec: rlimits,
+ * oom_score_adj, umask, the capability sets around the user's ids, and
+ * no_new_privs. -1 with errmsg said when one cannot be applied. */
+int process_confine(void);
 
 /* exec.c: fork the application (signal mask orig restored in it, stdin_fd
  * as its standard input); its pid or -1. */

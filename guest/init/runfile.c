@@ -112,6 +112,14 @@ static int run_line(char *key, int lineno)
 	case RUN_GW: return (run.has_gw = inet_pton(AF_INET, val, &run.gw) == 1) ? 0 : -1;
 	case RUN_DNS: return inet_pton(AF_INET, (run.dns = val), &dns) == 1 ? 0 : -1;
 	case RUN_ROOT: return parse_root(val);
+	case RUN_RLIMIT: return push(run.rlimits.v, &run.rlimits.n, val);
+	case RUN_SYSCTL: return strchr(val, '=') ? push(run.sysctls.v, &run.sysctls.n, val) : -1;
+	case RUN_MASK: return *val == '/' ? push(run.masked.v, &run.masked.n, val) : -1;
+	case RUN_ROPATH: return *val == '/' ? push(run.ropaths.v, &run.ropaths.n, val) : -1;
+	case RUN_CAPS: run.caps = val; return 0;
+	case RUN_UMASK: run.umask = val; return 0;
+	case RUN_OOM: run.oom_score_adj = val; return 0;
+	case RUN_NNP: return parse_id(val, &run.no_new_privs);
 	case RUN_CWD: run.cwd = val; return 0;
 	case RUN_HOSTNAME: run.hostname = val; return 0;
 	case RUN_STDIN:

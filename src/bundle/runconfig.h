@@ -18,9 +18,16 @@ struct run_config {
 	char *root;                /* per run: "DEV FSTYPE ro|rw" (NULL: stay in the initramfs) */
 	char *ctl;                 /* per run: "port" or "console" (NULL: port) */
 	char *stdin_mode;          /* per run: "pipe" or "null" (NULL: null) */
+	/* the process spec (lupine-runc's config.json; NULL, empty, -1: unchanged) */
+	struct strlist rlimit;     /* "RLIMIT_NAME SOFT HARD" */
+	char *caps;                /* "BND EFF PRM INH AMB", hex masks */
+	long no_new_privs;         /* 1: set */
+	char *umask, *oom_score_adj; /* octal; -1000..1000 */
+	struct strlist sysctl;     /* "name.of.key=VALUE" */
+	struct strlist masked, ropaths; /* paths hidden; paths made read-only */
 };
 
-/* An empty config: uid and gid not set. Release with run_config_release. */
+/* An empty config: uid, gid and no_new_privs not set. Release with run_config_release. */
 void run_config_init(struct run_config *rc);
 void run_config_release(struct run_config *rc);
 /* Sets KEY=VALUE in rc->env, replacing an entry with the same KEY. */
