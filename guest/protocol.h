@@ -53,7 +53,8 @@
 	X(RUN_OOM, "oomscoreadj", RUN_STR) /* -1000..1000 */                             \
 	X(RUN_SYSCTL, "sysctl", RUN_LIST)  /* "name.of.key=VALUE" */                      \
 	X(RUN_MASK, "mask", RUN_LIST)      /* a path hidden: /dev/null or an empty tmpfs */ \
-	X(RUN_ROPATH, "ropath", RUN_LIST)  /* a path made read-only */
+	X(RUN_ROPATH, "ropath", RUN_LIST)  /* a path made read-only */                  \
+	X(RUN_ROOT_RO, "rootro", RUN_INT)  /* 1: / remounted read-only after the set-up */
 
 enum run_kind { RUN_LIST, RUN_STR, RUN_INT };
 #define LUPINE_RUN_ENUM(id, key, kind) id,

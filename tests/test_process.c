@@ -75,7 +75,7 @@ static void test_translate(void)
 	CHECK_CONTAINS(text, "sysctl kernel.domainname=lupine.test\n");
 	CHECK_CONTAINS(text, "sysctl net.ipv4.ip_forward=1\n");
 	CHECK_CONTAINS(text, "mask /etc/secret\nmask /work/secretdir\nmask /no/such/path\n");
-	CHECK_CONTAINS(text, "ropath /proc/sys\nropath /dev/shm\n");
+	CHECK_CONTAINS(text, "ropath /proc/sys\nropath /dev/shm\nrootro 1\n");
 	free(text);
 	free(json);
 
@@ -206,7 +206,11 @@ static int run_container(int lupine, const char *bundle, const char *id, char **
 	struct cmd_out o = run_capture(del, NULL);
 	cmd_out_free(&o);
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
-	*out = file_read(file, NULL);
+	/* lines as the probe wrote them: the serial console ends them with \r\n */
+	if ((*out = file_read(file, NULL)))
+		for (char *r = *out, *w = *out;; r++)
+			if (*r != '\r' && !(*w++ = *r))
+				break;
 	free(pidfile);
 	free(file);
 	free(root);

@@ -1,7 +1,8 @@
 /* confine.c: the VM-wide part of the process spec, in PID 1 after the mounts,
  * in runc's order: the sysctls (before /proc/sys may turn read-only), the
  * masked paths (/dev/null over a file, an empty read-only tmpfs over a
- * directory), the read-only paths (a bind mount remounted read-only). A path
+ * directory), the read-only paths (a bind mount remounted read-only), the
+ * root remounted read-only. A path
  * that is not there needs no hiding, as with runc; anything else that fails
  * stops the start, naming the kernel option when one is missing. */
 #include "init.h"
@@ -110,5 +111,8 @@ int confine_system(void)
 	for (int i = 0; i < run.ropaths.n; i++)
 		if (readonly_path(run.ropaths.v[i]) < 0)
 			return -1;
+	/* last, as runc does: the mount points, /etc/hosts and the paths above needed it writable */
+	if (run.root_readonly == 1 && mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0)
+		return fail("cannot make the root read-only: %s", strerror(errno));
 	return 0;
 }

@@ -43,6 +43,7 @@ struct run {
 	struct run_list rlimits, sysctls, masked, ropaths;
 	char *caps, *umask, *oom_score_adj; /* NULL: unchanged */
 	long no_new_privs;                  /* -1: unchanged */
+	long root_readonly;                 /* 1: remount / read-only once set up */
 };
 
 extern struct run run;

@@ -120,6 +120,7 @@ static int run_line(char *key, int lineno)
 	case RUN_UMASK: run.umask = val; return 0;
 	case RUN_OOM: run.oom_score_adj = val; return 0;
 	case RUN_NNP: return parse_id(val, &run.no_new_privs);
+	case RUN_ROOT_RO: return parse_id(val, &run.root_readonly);
 	case RUN_CWD: run.cwd = val; return 0;
 	case RUN_HOSTNAME: run.hostname = val; return 0;
 	case RUN_STDIN:

@@ -40,6 +40,7 @@ static void *field(const struct run_config *rc, enum run_key k)
 	case RUN_SYSCTL: return &m->sysctl;
 	case RUN_MASK: return &m->masked;
 	case RUN_ROPATH: return &m->ropaths;
+	case RUN_ROOT_RO: return &m->root_readonly;
 	default: return NULL;
 	}
 }
@@ -47,7 +48,7 @@ static void *field(const struct run_config *rc, enum run_key k)
 void run_config_init(struct run_config *rc)
 {
 	memset(rc, 0, sizeof(*rc));
-	rc->uid = rc->gid = rc->no_new_privs = -1;
+	rc->uid = rc->gid = rc->no_new_privs = rc->root_readonly = -1;
 }
 
 void run_config_release(struct run_config *rc)

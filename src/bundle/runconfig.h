@@ -25,9 +25,10 @@ struct run_config {
 	char *umask, *oom_score_adj; /* octal; -1000..1000 */
 	struct strlist sysctl;     /* "name.of.key=VALUE" */
 	struct strlist masked, ropaths; /* paths hidden; paths made read-only */
+	long root_readonly;        /* 1: the init remounts / read-only once set up */
 };
 
-/* An empty config: uid, gid and no_new_privs not set. Release with run_config_release. */
+/* An empty config: uid, gid, no_new_privs and root_readonly not set. Release with run_config_release. */
 void run_config_init(struct run_config *rc);
 void run_config_release(struct run_config *rc);
 /* Sets KEY=VALUE in rc->env, replacing an entry with the same KEY. */

@@ -233,6 +233,9 @@ int oci_confine_parse(json_t *config, struct run_config *rc, struct strbuf *err)
 {
 	json_t *lx = json_object_get(config, "linux");
 
+	if (json_is_true(json_object_get(json_object_get(config, "root"), "readonly")))
+		rc->root_readonly = 1;
+
 	if (process_parse(json_object_get(config, "process"), rc, err) < 0 ||
 	    sysctl_parse(json_object_get(lx, "sysctl"), rc, err) < 0 ||
 	    paths_parse(json_object_get(lx, "maskedPaths"), "maskedPaths", &rc->masked, err) < 0 ||
@@ -258,4 +261,5 @@ void oci_confine_copy(const struct run_config *from, struct run_config *to)
 	run_config_set(&to->umask, from->umask);
 	run_config_set(&to->oom_score_adj, from->oom_score_adj);
 	to->no_new_privs = from->no_new_privs;
+	to->root_readonly = from->root_readonly;
 }

@@ -12,7 +12,7 @@
 
 /* Reads config (the whole config.json object) into rc's process-spec fields
  * (rlimit, caps, no_new_privs, umask, oom_score_adj, sysctl, masked,
- * ropaths). No process.capabilities means every set empty, as runc gives
+ * ropaths, root_readonly: root.readonly). No process.capabilities means every set empty, as runc gives
  * it. Returns 0, or -1 with a one-line err naming the field and the fix. */
 int oci_confine_parse(json_t *config, struct run_config *rc, struct strbuf *err);
 
