@@ -79,6 +79,21 @@ static void test_translate(void)
 	free(text);
 	free(json);
 
+	/* Docker's unlimited (--ulimit memlock=-1): UINT64_MAX, past jansson's integers; in a string, untouched */
+	json = xstrdup("{\"process\":{\"args\":[\"/bin/probe\",\"18446744073709551615\"],\"rlimits\":[{\"type\":"
+		       "\"RLIMIT_MEMLOCK\",\"soft\":18446744073709551615,\"hard\":18446744073709551615},{\"type\":"
+		       "\"RLIMIT_CORE\",\"soft\":0,\"hard\":18446744073709551615}]},\"root\":{\"path\":\"rootfs\"}}");
+	text = render(json, &err);
+	CHECK_CONTAINS(text, "rlimit RLIMIT_MEMLOCK 18446744073709551615 18446744073709551615\n"
+			     "rlimit RLIMIT_CORE 0 18446744073709551615\n");
+	free(text);
+	free(json);
+	struct oci_spec sp;
+	CHECK_INT(oci_spec_parse("{\"process\":{\"args\":[\"a\\\"18446744073709551615\"]},\"root\":{\"path\":"
+				 "\"rootfs\"}}", test_tmpdir(), &sp, &err), 0);
+	CHECK(sp.args.n == 1 && !strcmp(sp.args.v[0], "a\"18446744073709551615"));
+	oci_spec_release(&sp);
+
 	/* no capabilities object: every set empty, as runc gives it; nothing else asked, nothing said */
 	json = xstrdup("{\"process\":{\"args\":[\"/bin/probe\"]},\"root\":{\"path\":\"rootfs\"}}");
 	text = render(json, &err);
@@ -96,7 +111,9 @@ static void test_refused(void)
 	} cases[] = {
 		{",\"rlimits\":[{\"type\":\"RLIMIT_NOPE\",\"soft\":1,\"hard\":1}]", "", "unknown type 'RLIMIT_NOPE'"},
 		{",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":9,\"hard\":8}]", "", "above the hard limit"},
-		{",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":-1,\"hard\":8}]", "", "integers, 0 or more"},
+		{",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":-2,\"hard\":8}]", "", "integers, 0 or more"},
+		{",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":18446744073709551615,\"hard\":8}]", "",
+		 "the soft limit 18446744073709551615 is above the hard limit 8"},
 		{",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":1,\"hard\":1},{\"type\":\"RLIMIT_NOFILE\",\"soft\":1,"
 		 "\"hard\":1}]", "", "RLIMIT_NOFILE is given twice"},
 		{",\"capabilities\":{\"bounding\":[\"CAP_FLY\"]}", "", "bounding: unknown capability 'CAP_FLY'"},
@@ -289,7 +306,9 @@ static void test_guest_missing_sysctl(void)
 	/* a second "sysctl" key: jansson keeps the last, so only the missing one is asked */
 	make_bundle(bundle, json);
 	CHECK_INT(run_container(1, bundle, "nosysctl", &out), 127);
-	CHECK_CONTAINS(out, "cannot set sysctl kernel.no_such_knob: this kernel has no /proc/sys/kernel/no_such_knob");
+	/* the init's "error" control line, shown by the host */
+	CHECK_CONTAINS(out, "lupine: the application did not start: cannot set sysctl kernel.no_such_knob: this "
+			    "kernel has no /proc/sys/kernel/no_such_knob\n");
 	CHECK_NOT_CONTAINS(out, "probe: hello");
 	free(out);
 	free(json);

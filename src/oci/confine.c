@@ -102,6 +102,37 @@ static int caps_parse(json_t *caps, struct run_config *rc, struct strbuf *err)
 	return 0;
 }
 
+/* UINT64_MAX, the unlimited rlimit Docker writes for --ulimit X=-1, is
+ * beyond jansson's integers: it becomes -1 here, everywhere outside strings. */
+char *oci_json_unlimited(const char *text)
+{
+	static const char max[] = "18446744073709551615";
+	struct strbuf sb = {0};
+	int in_string = 0;
+
+	for (const char *p = text; *p; p++) {
+		if (in_string && *p == '\\' && p[1]) {
+			sb_add(&sb, p++, 2);
+			continue;
+		}
+		in_string ^= *p == '"';
+		if (!in_string && !strncmp(p, max, sizeof(max) - 1) && !strchr("0123456789.eE+-", p[-1 * (p > text)]) &&
+		    !strchr("0123456789.eE", p[sizeof(max) - 1] ? p[sizeof(max) - 1] : ' ')) {
+			sb_adds(&sb, "-1");
+			p += sizeof(max) - 2;
+			continue;
+		}
+		sb_add(&sb, p, 1);
+	}
+	return sb.buf ? sb_detach(&sb) : xstrdup("");
+}
+
+/* A limit: 0 or more, or -1 (unlimited, see oci_json_unlimited); -2 when it is neither. */
+static long long limit_of(json_t *v)
+{
+	return json_is_integer(v) && json_integer_value(v) >= -1 ? (long long)json_integer_value(v) : -2;
+}
+
 /* One process.rlimits entry, i-th, as "RLIMIT_NAME SOFT HARD"; a type given twice is refused. */
 static int rlimit_parse(json_t *r, size_t i, struct run_config *rc, struct strbuf *err)
 {
@@ -116,15 +147,16 @@ static int rlimit_parse(json_t *r, size_t i, struct run_config *rc, struct strbu
 			     "RLIMIT_NPROC, RLIMIT_CORE, ... as setrlimit(2) names them)", i, type ? type : "(none)");
 		return -1;
 	}
-	if (!json_is_integer(soft) || !json_is_integer(hard) || json_integer_value(soft) < 0 ||
-	    json_integer_value(hard) < 0) {
-		sb_addf(err, "config.json: process.rlimits %s: soft and hard must be integers, 0 or more", type);
+	unsigned long long s = (unsigned long long)limit_of(soft), h = (unsigned long long)limit_of(hard);
+
+	if (limit_of(soft) == -2 || limit_of(hard) == -2) {
+		sb_addf(err, "config.json: process.rlimits %s: soft and hard must be integers, 0 or more (or "
+			     "18446744073709551615: unlimited)", type);
 		return -1;
 	}
-	if (json_integer_value(soft) > json_integer_value(hard)) {
-		sb_addf(err, "config.json: process.rlimits %s: the soft limit %lld is above the hard limit %lld, "
-			     "which setrlimit refuses", type, (long long)json_integer_value(soft),
-			(long long)json_integer_value(hard));
+	if (s > h) {
+		sb_addf(err, "config.json: process.rlimits %s: the soft limit %llu is above the hard limit %llu, "
+			     "which setrlimit refuses", type, s, h);
 		return -1;
 	}
 	for (size_t j = 0; j < rc->rlimit.n; j++)
@@ -132,8 +164,7 @@ static int rlimit_parse(json_t *r, size_t i, struct run_config *rc, struct strbu
 			sb_addf(err, "config.json: process.rlimits: %s is given twice", type);
 			return -1;
 		}
-	char *line = xasprintf("%s %lld %lld", type, (long long)json_integer_value(soft),
-			       (long long)json_integer_value(hard));
+	char *line = xasprintf("%s %llu %llu", type, s, h);
 	strlist_add(&rc->rlimit, line);
 	free(line);
 	return 0;

@@ -16,6 +16,11 @@
  * it. Returns 0, or -1 with a one-line err naming the field and the fix. */
 int oci_confine_parse(json_t *config, struct run_config *rc, struct strbuf *err);
 
+/* text with every UINT64_MAX outside strings (Docker's unlimited rlimit,
+ * beyond jansson's integers) written -1, which the rlimits take as
+ * unlimited. Caller frees. */
+char *oci_json_unlimited(const char *text);
+
 /* Replaces to's process-spec fields with copies of from's. */
 void oci_confine_copy(const struct run_config *from, struct run_config *to);
 

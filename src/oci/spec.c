@@ -185,7 +185,8 @@ static int load_annotations(json_t *a, struct oci_spec *s, struct strbuf *err)
 int oci_spec_parse(const char *text, const char *bundle, struct oci_spec *s, struct strbuf *err)
 {
 	json_error_t je;
-	json_t *j = json_loads(text, 0, &je), *hooks;
+	char *fixed = oci_json_unlimited(text);
+	json_t *j = json_loads(fixed, 0, &je), *hooks;
 	const char *host;
 	int ret = -1;
 
@@ -213,6 +214,7 @@ int oci_spec_parse(const char *text, const char *bundle, struct oci_spec *s, str
 	ret = 0;
 out:
 	json_decref(j);
+	free(fixed);
 	if (ret < 0)
 		oci_spec_release(s);
 	return ret;
