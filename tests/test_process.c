@@ -315,11 +315,43 @@ static void test_guest_missing_sysctl(void)
 	free(bundle);
 }
 
+/* On the base kernel (no /proc, no users): each start fails (127) naming the option it lacks. */
+static void test_guest_kernel_lacks(void)
+{
+	static const struct {
+		const char *linux_extra, *why;
+	} cases[] = {
+		{",\"sysctl\":{\"kernel.domainname\":\"x\"}",
+		 "cannot set sysctl kernel.domainname: no /proc (kernel without CONFIG_PROC_FS)"},
+		{"", "cannot set supplementary groups: Function not implemented (kernel without CONFIG_MULTIUSER)"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char id[32], *bundle, *out = NULL, *json;
+		snprintf(id, sizeof(id), "lacks%zu", i);
+		bundle = xasprintf("%s/%s", test_tmpdir(), id);
+		/* no oomScoreAdj, which would stop it first: no /proc/self either */
+		json = xasprintf("{\"process\":{\"args\":[\"/bin/probe\"],\"user\":{\"uid\":1000,\"gid\":1000,"
+				 "\"additionalGids\":[5]},\"capabilities\":{\"bounding\":[\"CAP_KILL\"]}},\"root\":{"
+				 "\"path\":\"rootfs\"},\"annotations\":{\"org.lupine.kernel\":\"base\"},"
+				 "\"linux\":{\"namespaces\":[]%s}}", cases[i].linux_extra);
+		make_bundle(bundle, json);
+		CHECK_INT(run_container(1, bundle, id, &out), 127);
+		CHECK_CONTAINS(out, "lupine: the application did not start: ");
+		CHECK_CONTAINS(out, cases[i].why);
+		CHECK_NOT_CONTAINS(out, "probe: hello");
+		free(out);
+		free(json);
+		free(bundle);
+	}
+}
+
 const struct test process_tests[] = {
 	{"process/translate", test_translate, 0},
 	{"process/refused", test_refused, 0},
 	{"process/same-as-runc", test_same_as_runc, 0},
 	{"process/guest-applies", test_guest, 1},
 	{"process/guest-missing-sysctl", test_guest_missing_sysctl, 1},
+	{"process/guest-kernel-lacks", test_guest_kernel_lacks, 1},
 	{0, 0, 0},
 };
