@@ -204,9 +204,11 @@ int main(void)
 	net_init();
 	names_init();
 	entropy_seed();
+	stdin_fd = input_init();
+	/* last before the application: after every mount (config.json's too),
+	 * since the paths it masks or makes read-only, and the root, are theirs */
 	if (confine_system() < 0)
 		finish(127);
-	stdin_fd = input_init();
 	app = app_start(&orig, stdin_fd);
 	if (stdin_fd >= 0)
 		close(stdin_fd); /* the application's now: its closing is its own */
