@@ -56,6 +56,9 @@
 	X(RUN_ROPATH, "ropath", RUN_LIST)  /* a path made read-only */                  \
 	X(RUN_ROOT_RO, "rootro", RUN_INT)  /* 1: / remounted read-only after the set-up */
 
+/* The most "sysctl", "mask" or "ropath" lines a run file holds (the init keeps them in static memory). */
+#define LUPINE_SPEC_LIST_MAX 64
+
 enum run_kind { RUN_LIST, RUN_STR, RUN_INT };
 #define LUPINE_RUN_ENUM(id, key, kind) id,
 enum run_key { LUPINE_RUN_KEYS(LUPINE_RUN_ENUM) RUN_NKEYS };

@@ -104,6 +104,9 @@ static void test_translate(void)
 	sb_release(&err);
 }
 
+#define P8 "\"/a\",\"/b\",\"/c\",\"/d\",\"/e\",\"/f\",\"/g\",\"/h\","
+#define MANY_PATHS P8 P8 P8 P8 P8 P8 P8 P8 "\"/i\"" /* 65 */
+
 /* What the kernel would refuse at start, refused at create in one line naming the field. */
 static void test_refused(void)
 {
@@ -133,6 +136,7 @@ static void test_refused(void)
 		{"", ",\"sysctl\":{\"kernel.x\":1}", "the value of kernel.x must be a string"},
 		{"", ",\"maskedPaths\":[\"etc/secret\"]", "linux.maskedPaths[0] is not an absolute path"},
 		{"", ",\"readonlyPaths\":\"/proc\"", "linux.readonlyPaths must be an array"},
+		{"", ",\"maskedPaths\":[" MANY_PATHS "]", "linux.maskedPaths has more than 64 paths"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

@@ -24,9 +24,9 @@
 #define LIST_MAX 512 /* arguments; environment entries */
 #define GROUPS_MAX 64 /* supplementary groups */
 
-/* a list of run file values (a key that repeats) */
+/* a list of run file values of the process spec (a key that repeats) */
 struct run_list {
-	char *v[LIST_MAX];
+	char *v[LUPINE_SPEC_LIST_MAX];
 	int n;
 };
 

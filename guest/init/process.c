@@ -7,8 +7,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ctype.h>
 #include <grp.h>
-#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,23 +45,39 @@ static const char *nosys_hint(int err)
 	return err == ENOSYS ? " (kernel without CONFIG_MULTIUSER)" : "";
 }
 
-/* "RLIMIT_NAME SOFT HARD" */
+/* N unsigned numbers in base BASE, separated by single spaces, the whole of S; -1 when it is not that. */
+static int numbers(const char *s, int base, uint64_t *out, int n)
+{
+	char *end;
+
+	for (int i = 0; i < n; i++, s = end + 1) {
+		if (!isxdigit((unsigned char)*s))
+			return -1;
+		errno = 0;
+		out[i] = strtoull(s, &end, base);
+		if (errno || *end != (i + 1 < n ? ' ' : '\0'))
+			return -1;
+	}
+	return 0;
+}
+
+/* "RLIMIT_NAME SOFT HARD" (not sscanf: musl's scanf would add a third to the init) */
 static int rlimit_set(const char *line)
 {
-	char name[32];
-	unsigned long long soft, hard;
+	size_t len = strcspn(line, " ");
+	uint64_t v[2];
 
-	if (sscanf(line, "%31s %llu %llu", name, &soft, &hard) != 3)
+	if (!line[len] || numbers(line + len + 1, 10, v, 2) < 0)
 		return say("bad rlimit '%s'", line), -1;
 	for (size_t i = 0; i < sizeof(rlimits) / sizeof(rlimits[0]); i++) {
-		struct rlimit rl = { .rlim_cur = soft, .rlim_max = hard };
-		if (strcmp(name, rlimits[i].name))
+		struct rlimit rl = { .rlim_cur = v[0], .rlim_max = v[1] };
+		if (strlen(rlimits[i].name) != len || strncmp(line, rlimits[i].name, len))
 			continue;
 		if (setrlimit(rlimits[i].resource, &rl) < 0)
-			return say("cannot set %s to %llu (hard %llu): %s", name, soft, hard, strerror(errno)), -1;
+			return say("cannot set %s: %s", line, strerror(errno)), -1;
 		return 0;
 	}
-	return say("unknown rlimit '%s'", name), -1;
+	return say("unknown rlimit '%.*s'", (int)len, line), -1;
 }
 
 static int oom_set(const char *value)
@@ -148,8 +164,7 @@ static int ids_and_caps(void)
 
 	if (!run.caps)
 		return creds_set();
-	if (sscanf(run.caps, "%" SCNx64 " %" SCNx64 " %" SCNx64 " %" SCNx64 " %" SCNx64, &m[0], &m[1], &m[2], &m[3],
-		   &m[4]) != CAPS_SETS)
+	if (numbers(run.caps, 16, m, CAPS_SETS) < 0)
 		return say("bad capability sets '%s'", run.caps), -1;
 	if (caps_bounding(m) < 0)
 		return -1;

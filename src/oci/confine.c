@@ -233,6 +233,11 @@ static int sysctl_parse(json_t *sysctl, struct run_config *rc, struct strbuf *er
 			sb_addf(err, "config.json: linux.sysctl: the value of %s must be a string", key);
 			return -1;
 		}
+		if (rc->sysctl.n >= LUPINE_SPEC_LIST_MAX) {
+			sb_addf(err, "config.json: linux.sysctl has more than %d entries, the most the guest's init takes",
+				LUPINE_SPEC_LIST_MAX);
+			return -1;
+		}
 		char *kv = xasprintf("%s=%s", key, json_string_value(v));
 		strlist_add(&rc->sysctl, kv);
 		free(kv);
@@ -253,6 +258,11 @@ static int paths_parse(json_t *list, const char *field, struct strlist *out, str
 		const char *p = json_string_value(v);
 		if (!p || p[0] != '/') {
 			sb_addf(err, "config.json: linux.%s[%zu] is not an absolute path", field, i);
+			return -1;
+		}
+		if (i >= LUPINE_SPEC_LIST_MAX) {
+			sb_addf(err, "config.json: linux.%s has more than %d paths, the most the guest's init takes", field,
+				LUPINE_SPEC_LIST_MAX);
 			return -1;
 		}
 		strlist_add(out, p);
