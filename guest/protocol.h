@@ -51,8 +51,22 @@
 	X(RUN_DNS, "dns", RUN_STR)         /* the nameserver for /etc/resolv.conf */     \
 	X(RUN_ROOT, "root", RUN_STR)       /* "DEV FSTYPE ro|rw": switch to a disk root */ \
 	X(RUN_CTL, "ctl", RUN_STR)         /* "port" (default) or "console" */           \
-	X(RUN_STDIN, "stdin", RUN_STR)     /* "null" (default) or "pipe": host input */   \
-	X(RUN_STDIO, "stdio", RUN_STR)     /* "console" (default) or "ports" */
+	X(RUN_STDIN, "stdin", RUN_STR)     /* "null" (default) or "pipe": host input */  \
+	X(RUN_STDIO, "stdio", RUN_STR)     /* "console" (default) or "ports" */         \
+	/* the process spec (OCI config.json's process and linux parts), applied by   \
+	 * guest/init/process.c in the application's child and confine.c in PID 1 */  \
+	X(RUN_RLIMIT, "rlimit", RUN_LIST)  /* "RLIMIT_NAME SOFT HARD" */                  \
+	X(RUN_CAPS, "caps", RUN_STR)       /* "BND EFF PRM INH AMB" hex masks; absent: all */ \
+	X(RUN_NNP, "nonewprivs", RUN_INT)  /* 1: PR_SET_NO_NEW_PRIVS */                  \
+	X(RUN_UMASK, "umask", RUN_STR)     /* octal */                                    \
+	X(RUN_OOM, "oomscoreadj", RUN_STR) /* -1000..1000 */                             \
+	X(RUN_SYSCTL, "sysctl", RUN_LIST)  /* "name.of.key=VALUE" */                      \
+	X(RUN_MASK, "mask", RUN_LIST)      /* a path hidden: /dev/null or an empty tmpfs */ \
+	X(RUN_ROPATH, "ropath", RUN_LIST)  /* a path made read-only */                  \
+	X(RUN_ROOT_RO, "rootro", RUN_INT)  /* 1: / remounted read-only after the set-up */
+
+/* The most "sysctl", "mask" or "ropath" lines a run file holds (the init keeps them in static memory). */
+#define LUPINE_SPEC_LIST_MAX 64
 
 enum run_kind { RUN_LIST, RUN_STR, RUN_INT };
 #define LUPINE_RUN_ENUM(id, key, kind) id,

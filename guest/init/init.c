@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct run run = { .uid = -1, .gid = -1 };
+struct run run = { .uid = -1, .gid = -1, .no_new_privs = -1 };
 char errmsg[512];
 int ports;
 
@@ -225,6 +225,10 @@ int main(void)
 	names_init();
 	entropy_seed();
 	stdin_fd = input_init();
+	/* last before the application: after every mount (config.json's too),
+	 * since the paths it masks or makes read-only, and the root, are theirs */
+	if (confine_system() < 0)
+		finish(127);
 	int fds[3] = {stdin_fd, -1, -1};
 	if (run.stdio_ports && stdio_ports_open(fds) < 0)
 		finish(127);

@@ -3,7 +3,9 @@
  * The host writes /lupine/run into the initramfs (guest/protocol.h's one
  * schema, parsed by runfile.c). init.c mounts what the kernel has, setup.c
  * switches to a root disk, configures lo/eth0 and seeds the entropy pool,
- * exec.c forks the application, and init.c waits with every asynchronous
+ * confine.c applies the VM-wide process spec (sysctl, masked and read-only
+ * paths, a read-only root), exec.c forks the application, which process.c
+ * confines (rlimits, capabilities, ids, umask, ...), and init.c waits with every asynchronous
  * signal blocked, forwarding signals and reaping orphans (after tini).
  * Control lines reach the host through an I/O port or the console; at the
  * end klog.c passes on the kernel's notes of missing (or, recording, used)
@@ -22,6 +24,12 @@
 #define LIST_MAX 512 /* arguments; environment entries */
 #define GROUPS_MAX 64 /* supplementary groups */
 
+/* a list of run file values of the process spec (a key that repeats) */
+struct run_list {
+	char *v[LUPINE_SPEC_LIST_MAX];
+	int n;
+};
+
 struct run {
 	char *argv[LIST_MAX + 1], *envp[LIST_MAX + 1];
 	int argc, envc;
@@ -34,6 +42,11 @@ struct run {
 	int stdin_pipe;  /* the application's stdin is what the host sends */
 	int stdio_ports; /* the application's stdio has virtio-console ports (stdio.c) */
 	struct in_addr ip, mask, gw;
+	/* the process spec, as the host wrote it (checked when applied) */
+	struct run_list rlimits, sysctls, masked, ropaths;
+	char *caps, *umask, *oom_score_adj; /* NULL: unchanged */
+	long no_new_privs;                  /* -1: unchanged */
+	long root_readonly;                 /* 1: remount / read-only once set up */
 };
 
 extern struct run run;
@@ -62,6 +75,16 @@ int root_switch(void);
 void net_init(void);
 void names_init(void);
 void entropy_seed(void);
+
+/* confine.c: in PID 1 after the mounts, for the whole VM: the sysctls, then
+ * the masked and read-only paths. -1 (reported, naming a missing kernel
+ * option when that is why) when one cannot be applied. */
+int confine_system(void);
+
+/* process.c: in the application's child before exec: rlimits,
+ * oom_score_adj, umask, the capability sets around the user's ids, and
+ * no_new_privs. -1 with errmsg said when one cannot be applied. */
+int process_confine(void);
 
 /* exec.c: fork the application (signal mask orig restored in it; fds[i],
  * when >= 0, as its descriptor i); its pid or -1. */

@@ -40,13 +40,15 @@ static int enter_netns(const struct oci_spec *s, struct strbuf *err)
 	return 0;
 }
 
-/* The run `lupine run VM -i --stop-timeout 10 -m MEM [--ro] [-p PORT]...` makes. 0, or -1 with err. */
+/* The run `lupine run VM -i --stop-timeout 10 -m MEM [--persist] [-p PORT]...` makes. 0, or -1 with err. */
 static int request(const struct oci_spec *s, struct run_req *rq, struct vm_port *ports, int console_fd,
 		   struct strbuf *err)
 {
 	static const struct strlist none;
 
-	rq->lo = (struct launch_opts){.env = &none, .args = &none, .ro = s->readonly, .stdin_mode = "pipe",
+	/* a read-only root is made so by the init once its mount points are made (run.root_readonly);
+	 * the disk needs no fresh copy for the run: nothing else writes it */
+	rq->lo = (struct launch_opts){.env = &none, .args = &none, .persist = s->readonly, .stdin_mode = "pipe",
 				      .mem_mib = s->memory_mib ? s->memory_mib : OCI_DEFAULT_MEMORY_MIB};
 	rq->cfg = (struct vm_config){.accel = VM_ACCEL_AUTO, .init_timeout = 120, .echo = 1, .stop_timeout = 10,
 				     .forward_stdin = 1, .ports = ports, .console_fd = console_fd};
