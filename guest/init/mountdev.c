@@ -120,9 +120,16 @@ int mount_file(char *b64, const char *dest, unsigned long flags, const char *dat
 		(void)fail("cannot make the mount point '%s': %s", dest, strerror(errno));
 		goto out;
 	}
-	/* the file alone, bound at dest: the tmpfs itself is never attached */
-	if ((tree = (int)syscall(SYS_open_tree, mnt, "f", OPEN_TREE_CLONE | O_CLOEXEC)) < 0 ||
-	    syscall(SYS_move_mount, tree, "", AT_FDCWD, dest, MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
+	/* Linux 6.1 clones no mount outside our namespace (open_tree gives
+	 * EINVAL), so the tmpfs is attached for a moment, on top of /proc
+	 * (there in every guest), and only the file, bound at dest, stays. */
+	if (syscall(SYS_move_mount, mnt, "", AT_FDCWD, "/proc", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		(void)fail("cannot attach the tmpfs for the file bound at '%s': %s", dest, strerror(errno));
+		goto out;
+	}
+	tree = (int)syscall(SYS_open_tree, mnt, "f", OPEN_TREE_CLONE | O_CLOEXEC);
+	umount2("/proc", MNT_DETACH);
+	if (tree < 0 || syscall(SYS_move_mount, tree, "", AT_FDCWD, dest, MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
 	    (flags && mount(NULL, dest, NULL, MS_REMOUNT | MS_BIND | flags, NULL) < 0)) {
 		(void)fail("cannot bind the host's file at '%s': %s", dest, strerror(errno));
 		goto out;

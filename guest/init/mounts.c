@@ -145,6 +145,26 @@ int mount_point(const char *path, int dir)
 	return 0;
 }
 
+/* Whether the kernel has the filesystem type (1 when /proc cannot tell). */
+static int fs_known(const char *type)
+{
+	static char text[4096];
+	int fd = open("/proc/filesystems", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
+	size_t len = strlen(type);
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 1;
+	text[n] = '\0';
+	/* lines are "nodev\tNAME" or "\tNAME" */
+	for (char *p = strstr(text, type); p; p = strstr(p + 1, type))
+		if (p[-1] == '\t' && (p[len] == '\n' || !p[len]))
+			return 1;
+	return 0;
+}
+
 /* A kernel-made filesystem (or a 9p share) at m->dest. */
 static int mount_fs(struct mnt *m)
 {
@@ -156,19 +176,20 @@ static int mount_fs(struct mnt *m)
 		snprintf(data, sizeof(data), "trans=virtio,version=9p2000.L%s%s", *m->data ? "," : "", m->data);
 	else
 		strcpy(data, m->data);
+	if (!fs_known(type) && is9p)
+		return fail("cannot mount the host directory on '%s': this kernel has no 9p (CONFIG_9P_FS)", m->dest);
+	if (!fs_known(type)) {
+		/* the container runs without it: said here, and the kernel's note names it */
+		say("no %s on '%s': this kernel leaves it out (%s)", type, m->dest, fs_option(type));
+		return 0;
+	}
 	if (mount_point(m->dest, 1) < 0)
 		return fail("cannot make the mount point '%s': %s", m->dest, strerror(errno));
 	if (mount(m->source, m->dest, type, m->flags, data) == 0)
 		return !strcmp(m->dest, "/dev") && !strcmp(type, "tmpfs") ? mounts_dev() : 0;
-	if (errno == ENODEV && !is9p) {
-		/* the container runs without it: say so, the kernel's note names it too */
-		say("no %s on '%s': this kernel leaves it out (%s)", type, m->dest, fs_option(type));
-		return 0;
-	}
-	if (is9p && (errno == ENODEV || errno == ENOENT || errno == EINVAL))
-		return fail("cannot mount the host directory on '%s' (tag %s): %s (kernel without %s?)", m->dest,
-			    m->source, strerror(errno),
-			    errno == ENODEV ? "CONFIG_9P_FS" : "CONFIG_NET_9P_VIRTIO, or no such virtio-9p device");
+	if (is9p && (errno == ENOENT || errno == EINVAL))
+		return fail("cannot mount the host directory on '%s' (tag %s): %s (kernel without "
+			    "CONFIG_NET_9P_VIRTIO?)", m->dest, m->source, strerror(errno));
 	return fail("cannot mount %s on '%s' (%s): %s", type, m->dest, m->opts, strerror(errno));
 }
 
