@@ -81,7 +81,8 @@ int volumes_add_fs(struct volumes *v, const char *type, const char *dest, const 
 	for (i = 0; i < ARRAY_SIZE(types) && strcmp(type, types[i]); i++)
 		;
 	if (i == ARRAY_SIZE(types)) {
-		sb_addf(err, "mount type '%s' on %s is not one the guest kernel makes", type, dest);
+		sb_addf(err, "mount type '%s' on %s is not one the guest kernel makes (proc, sysfs, tmpfs, devpts, "
+			     "mqueue, cgroup), nor a bind mount of a host path", type, dest);
 		return -1;
 	}
 	if (room(v, dest, err) < 0)

@@ -87,13 +87,10 @@ static int load_one(size_t i, json_t *m, const char *bundle, struct volumes *v, 
 		r = load_bind(i, src, dst, &opts, bundle, v, err);
 	} else if (!type || !*type) {
 		sb_addf(err, "config.json: mounts[%zu] (%s) has no type and is no bind mount", i, dst);
-	} else {
-		if ((r = volumes_add_fs(v, !strcmp(type, "cgroup") ? "cgroup2" : type, dst, &opts, err)) < 0) {
-			char *why = sb_detach(err);
-			sb_addf(err, "config.json: mounts[%zu]: %s; lupine-runc makes proc, sysfs, tmpfs, devpts, mqueue, "
-				     "cgroup and bind mounts", i, why);
-			free(why);
-		}
+	} else if ((r = volumes_add_fs(v, !strcmp(type, "cgroup") ? "cgroup2" : type, dst, &opts, err)) < 0) {
+		char *why = sb_detach(err);
+		sb_addf(err, "config.json: mounts[%zu]: %s", i, why);
+		free(why);
 	}
 	strlist_release(&opts);
 	return r;
