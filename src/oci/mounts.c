@@ -81,6 +81,7 @@ static int load_one(size_t i, json_t *m, const char *bundle, struct volumes *v, 
 	}
 	if (o && json_to_strlist(o, &opts) < 0) {
 		sb_addf(err, "config.json: mounts[%zu] (%s): options must be an array of strings", i, dst);
+		strlist_release(&opts); /* what it took before the bad one */
 		return -1;
 	}
 	if (strlist_has(&opts, "bind") || strlist_has(&opts, "rbind") || (type && !strcmp(type, "bind"))) {
