@@ -15,21 +15,24 @@
 
 #define STEPS "build/testguest/steps"
 
-/* A bundle (for lupine run) of a tree with /bin/steps as its command. */
+/* A bundle (for lupine run) of a tree with /bin/steps as its command, and a
+ * dangling symlink /etc/link -> ../run/x/target. */
 static char *steps_bundle(void)
 {
 	char *tree = xasprintf("%s/steps-tree", test_tmpdir()), *bin = xasprintf("%s/bin", tree);
-	char *dst = xasprintf("%s/steps", bin), *src = xasprintf("dir:%s", tree);
+	char *dst = xasprintf("%s/steps", bin), *src = xasprintf("dir:%s", tree), *etc = xasprintf("%s/etc", tree);
+	char *link = xasprintf("%s/link", etc);
 	char *out = xasprintf("%s/steps.lupine", test_tmpdir());
 	char *const args[] = {"build", src, "-o", out, "-q", "--", "/bin/steps", NULL};
 	struct cmd_out o;
 
 	CHECK_INT(mkdir_p(bin, 0755), 0);
 	CHECK_INT(file_copy(STEPS, dst, 0755), 0);
+	CHECK_INT(mkdir_p(etc, 0755) | symlink("../run/x/target", link), 0);
 	o = run_lupine(args);
 	CHECK_INT(o.status, 0);
 	cmd_out_free(&o);
-	free(tree), free(bin), free(dst), free(src);
+	free(tree), free(bin), free(dst), free(src), free(etc), free(link);
 	return out;
 }
 
@@ -142,14 +145,17 @@ static void test_run_live(void)
 	char *tmp = xasprintf("%s/share/..data_tmp", t), *key = xasprintf("%s/share/key", t);
 	char *k1 = xasprintf("%s/key", v1), *k2 = xasprintf("%s/key", v2), *g = xasprintf("%s/from-guest", dir);
 	char *h = xasprintf("%s/from-host", dir), *vspec = xasprintf("%s:/cfg", dir), *text;
-	char *const args[] = {"run", b, "-v", vspec, "--timeout", "150", "--", "cat:/cfg/key",
-			      "write:/cfg/from-guest:guest", "waitfor:/cfg/from-host", "cat:/cfg/from-host",
-			      "cat:/cfg/key", NULL};
+	char *file = xasprintf("%s/file", t), *fspec = xasprintf("%s:/etc/link:ro", file);
+	/* the file lands where the image's symlink leads, made as the container sees it */
+	char *const args[] = {"run", b, "-v", vspec, "-v", fspec, "--timeout", "150", "--", "cat:/run/x/target",
+			      "write:/etc/link:x", "cat:/cfg/key", "write:/cfg/from-guest:guest",
+			      "waitfor:/cfg/from-host", "cat:/cfg/from-host", "cat:/cfg/key", NULL};
 	struct bg run;
 
 	CHECK_INT(mkdir_p(v1, 0755) | mkdir_p(v2, 0755), 0);
 	CHECK_INT(file_write_atomic(k1, "one", 3, 0644) | file_write_atomic(k2, "two", 3, 0644), 0);
 	CHECK_INT(symlink("..v1", data) | symlink("..data/key", key), 0);
+	CHECK_INT(file_write_atomic(file, "bound", 5, 0600), 0);
 	run = bg_lupine(args, NULL);
 	CHECK(wait_log(&run, "steps: write /cfg/from-guest: ok", 120));
 	text = file_read(g, NULL);
@@ -160,6 +166,8 @@ static void test_run_live(void)
 	CHECK_INT(file_write_atomic(h, "host", 4, 0644), 0);
 	CHECK_INT(wait_bg(&run, 120), 0);
 	text = file_read(run.log, NULL);
+	CHECK_CONTAINS(text, "steps: cat /run/x/target=<bound>");
+	CHECK_CONTAINS(text, "steps: write /etc/link: Read-only file system");
 	CHECK_CONTAINS(text, "steps: cat /cfg/key=<one>");
 	CHECK_CONTAINS(text, "steps: cat /cfg/from-host=<host>");
 	CHECK_CONTAINS(text, "steps: cat /cfg/key=<two>");
@@ -168,7 +176,7 @@ static void test_run_live(void)
 	      strstr(text, "<host>") < strstr(text, "<two>"));
 	free(text), free(run.log);
 	free(b), free(dir), free(v1), free(v2), free(data), free(tmp), free(key), free(k1), free(k2), free(g);
-	free(h), free(vspec);
+	free(h), free(vspec), free(file), free(fspec);
 }
 
 /* The VMM's side, no boot: QEMU's 9p devices, Firecracker's and microvm's limits. */

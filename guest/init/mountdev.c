@@ -18,6 +18,7 @@
 #define FSMOUNT_CLOEXEC 0x1
 #define OPEN_TREE_CLONE 0x1
 #define MOVE_MOUNT_F_EMPTY_PATH 0x4
+#define MOVE_MOUNT_T_SYMLINKS 0x10
 
 int mounts_dev(void)
 {
@@ -129,7 +130,9 @@ int mount_file(char *b64, const char *dest, unsigned long flags, const char *dat
 	}
 	tree = (int)syscall(SYS_open_tree, mnt, "f", OPEN_TREE_CLONE | O_CLOEXEC);
 	umount2("/proc", MNT_DETACH);
-	if (tree < 0 || syscall(SYS_move_mount, tree, "", AT_FDCWD, dest, MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
+	/* T_SYMLINKS: onto what a symlink at dest names, as mount(2) and runc do */
+	if (tree < 0 ||
+	    syscall(SYS_move_mount, tree, "", AT_FDCWD, dest, MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS) < 0 ||
 	    (flags && mount(NULL, dest, NULL, MS_REMOUNT | MS_BIND | flags, NULL) < 0)) {
 		(void)fail("cannot bind the host's file at '%s': %s", dest, strerror(errno));
 		goto out;

@@ -118,12 +118,34 @@ static int parse_line(char *line, struct mnt *m)
 	return parse_opts(optcopy, m);
 }
 
-/* mkdir -p path (as the container sees it); the last component too when dir. */
-int mount_point(const char *path, int dir)
+static int make_point(const char *path, int dir, int depth);
+
+/* path is a symlink to nothing (an image's /etc/resolv.conf ->
+ * ../run/systemd/resolve/stub-resolv.conf): make what it names, as runc does,
+ * resolved as the container sees it. */
+static int make_target(const char *path, int dir, int depth)
+{
+	char link[4096], target[8192];
+	ssize_t n = readlink(path, link, sizeof(link) - 1);
+	const char *slash = strrchr(path, '/');
+
+	if (n <= 0 || depth >= 8)
+		return errno = ENOENT, -1;
+	link[n] = '\0';
+	if (link[0] == '/')
+		snprintf(target, sizeof(target), "%s", link);
+	else
+		snprintf(target, sizeof(target), "%.*s/%s", (int)(slash - path), path, link);
+	return make_point(target, dir, depth + 1);
+}
+
+/* mkdir -p path; its last component a directory (dir) or an empty file. */
+static int make_point(const char *path, int dir, int depth)
 {
 	char buf[4096];
 	size_t n = strlen(path);
-	int fd;
+	struct stat st;
+	int fd, err = 0;
 
 	if (n >= sizeof(buf))
 		return errno = ENAMETOOLONG, -1;
@@ -136,13 +158,24 @@ int mount_point(const char *path, int dir)
 			return -1;
 		*p = '/';
 	}
-	if (dir)
-		return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
-	/* read-only: an existing file on a read-only root is not an error */
-	if ((fd = open(buf, O_RDONLY | O_CREAT | O_NOCTTY | O_CLOEXEC, 0644)) < 0)
+	if (dir && mkdir(buf, 0755) < 0 && errno != EEXIST)
 		return -1;
-	close(fd);
-	return 0;
+	/* read-only: an existing file on a read-only root is not an error */
+	if (!dir && (fd = open(buf, O_RDONLY | O_CREAT | O_NOCTTY | O_CLOEXEC, 0644)) < 0)
+		err = errno;
+	else if (!dir)
+		close(fd);
+	if (stat(buf, &st) == 0)
+		return 0;
+	if (errno == ENOENT && lstat(buf, &st) == 0 && S_ISLNK(st.st_mode))
+		return make_target(buf, dir, depth);
+	errno = err ? err : errno;
+	return -1;
+}
+
+int mount_point(const char *path, int dir)
+{
+	return make_point(path, dir, 0);
 }
 
 /* Whether the kernel has the filesystem type (1 when /proc cannot tell). */
