@@ -6,6 +6,8 @@
  *   statfs:F       the size of the filesystem holding F
  *   mount:DIR      DIR's line in /proc/mounts
  *   waitfor:F      wait (up to 90 s) until F exists
+ *   read:F         read F to its end: bytes and MB/s
+ *   fill:F:MIB     write MIB MiB to F and fsync it: MB/s
  * Exits 0 when every step ran, 1 at the first that could not. */
 #include <errno.h>
 #include <stdio.h>
@@ -13,7 +15,42 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* read:F or fill:F:MIB, 1 MiB at a time; one line with the rate. */
+static int transfer(const char *f, long mib)
+{
+	static char buf[1 << 20];
+	int fd = mib ? open(f, O_WRONLY | O_CREAT | O_TRUNC, 0644) : open(f, O_RDONLY);
+	double t0 = now(), secs;
+	long long total = 0;
+	ssize_t n = 1;
+
+	if (fd < 0)
+		return printf("steps: %s: %s\n", f, strerror(errno)), 1;
+	while (mib ? total < mib << 20 : n > 0) {
+		n = mib ? write(fd, buf, sizeof(buf)) : read(fd, buf, sizeof(buf));
+		if (n < 0)
+			return printf("steps: %s: %s\n", f, strerror(errno)), 1;
+		total += n;
+	}
+	if (mib)
+		fsync(fd);
+	close(fd);
+	secs = now() - t0;
+	printf("steps: %s %s %lld bytes %.1f MB/s\n", mib ? "fill" : "read", f, total, total / 1e6 / secs);
+	return 0;
+}
 
 static int cat(const char *f)
 {
@@ -82,6 +119,12 @@ static int step(char *s)
 		if (statfs(s + 7, &sf) < 0)
 			return printf("steps: statfs %s: %s\n", s + 7, strerror(errno)), 1;
 		return printf("steps: statfs %s bytes=%llu\n", s + 7, (unsigned long long)sf.f_blocks * sf.f_bsize), 0;
+	}
+	if (!strncmp(s, "read:", 5))
+		return transfer(s + 5, 0);
+	if (!strncmp(s, "fill:", 5) && strchr(s + 5, ':')) {
+		*strchr(s + 5, ':') = 0;
+		return transfer(s + 5, atol(s + strlen(s) + 1));
 	}
 	if (!strncmp(s, "mount:", 6))
 		return mount_line(s + 6);
