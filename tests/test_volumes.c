@@ -161,7 +161,28 @@ static void test_run_v_parse(void)
 	free(ok);
 }
 
+/* lupine-runc create with a bad mount: one line naming it, and no container left. */
+static void test_create_refused(void)
+{
+	const char *b = spec_bundle();
+	char *cfg = xasprintf("%s/config.json", b), *root = xasprintf("%s/state", b), *j, bin[512];
+	char *ctr = xasprintf("%s/c1", root);
+
+	j = mounts_json("{\"destination\":\"/etc/hosts\",\"type\":\"bind\",\"source\":\"/nonexistent/hosts\"}");
+	CHECK_INT(file_write_atomic(cfg, j, strlen(j), 0644), 0);
+	snprintf(bin, sizeof(bin), "%s-runc", lupine_bin());
+	char *const argv[] = {bin, "--root", root, "create", "--bundle", (char *)b, "c1", NULL};
+	struct cmd_out o = run_capture(argv, NULL);
+	CHECK(o.status != 0);
+	CHECK_CONTAINS(o.err, "config.json: mounts[1]: cannot bind '/nonexistent/hosts' at /etc/hosts");
+	CHECK(o.err && strchr(o.err, '\n') == o.err + strlen(o.err) - 1);
+	CHECK_INT(path_exists(ctr), 0);
+	cmd_out_free(&o);
+	free(ctr), free(root), free(cfg), free(j);
+}
+
 const struct test volumes_fast_tests[] = {
+	{"volumes/create-refused", test_create_refused, 0},
 	{"volumes/spec-lines", test_spec_lines, 0},
 	{"volumes/spec-refused", test_spec_refused, 0},
 	{"volumes/run-v-parse", test_run_v_parse, 0},
