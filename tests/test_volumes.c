@@ -111,6 +111,8 @@ static void test_spec_refused(void)
 		{xasprintf("{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"%s\"}", big), "bind its directory instead"},
 		{xasprintf("{\"destination\":\"/x\",\"type\":\"tmpfs\",\"options\":[1]}"), "options must be an array of strings"},
 		{xstrdup(many), "the guest makes at most 64"},
+		{xasprintf("{\"destination\":\"/x\",\"type\":\"tmpfs\",\"options\":[\"%0500d\"]}", 0),
+		 "the guest takes fewer than 480"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

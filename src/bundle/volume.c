@@ -88,6 +88,12 @@ int volumes_add_fs(struct volumes *v, const char *type, const char *dest, const 
 	if (room(v, dest, err) < 0)
 		return -1;
 	o = join(opts);
+	if (strlen(o) >= VOLUME_OPTS_MAX) {
+		sb_addf(err, "the options of the %s mount on %s are %zu bytes; the guest takes fewer than %d", type,
+			dest, strlen(o), VOLUME_OPTS_MAX);
+		free(o);
+		return -1;
+	}
 	add_line(v, type, type, dest, o);
 	free(o);
 	return 0;

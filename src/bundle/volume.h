@@ -10,6 +10,9 @@
 /* Host files bound into the guest travel in its run file: this many bytes in all. */
 #define VOLUME_FILES_MAX (128 * 1024)
 
+/* A mount's options, comma-joined, are shorter than this (the init's buffer). */
+#define VOLUME_OPTS_MAX 480
+
 struct volumes {
 	struct strlist mounts;    /* run-config "mount" lines */
 	struct vm_share *shares;  /* the host directories, one virtio-9p device each */
