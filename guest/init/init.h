@@ -71,7 +71,8 @@ pid_t app_start(const sigset_t *orig, int stdin_fd);
 /* mounts.c: config.json's mounts (run.mounts) in the container's root, in
  * order; 0, or -1 (reported) when one cannot be made. */
 int mounts_apply(void);
-/* mkdir -p path, the last component a directory (dir) or an empty file; -1 with errno. */
+/* mkdir -p path, the last component a directory (dir) or an empty file (a
+ * dangling symlink's target made instead); 0, or -1 (reported). */
 int mount_point(const char *path, int dir);
 /* mountdev.c: runc's default device nodes and links in a fresh /dev; a
  * host file's contents (base64 b64, decoded in place) on a tmpfs of its own,

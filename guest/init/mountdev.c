@@ -117,10 +117,8 @@ int mount_file(char *b64, const char *dest, unsigned long flags, const char *dat
 		return fail("bad contents for the file bound at '%s' in " RUN_FILE, dest);
 	if ((mnt = file_tmpfs(b64, len, data)) < 0)
 		return fail("cannot hold the file bound at '%s' in a tmpfs: %s", dest, strerror(errno));
-	if (mount_point(dest, 0) < 0) {
-		(void)fail("cannot make the mount point '%s': %s", dest, strerror(errno));
+	if (mount_point(dest, 0) < 0)
 		goto out;
-	}
 	/* Linux 6.1 clones no mount outside our namespace (open_tree gives
 	 * EINVAL), so the tmpfs is attached for a moment, on top of /proc
 	 * (there in every guest), and only the file, bound at dest, stays. */

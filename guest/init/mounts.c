@@ -175,7 +175,12 @@ static int make_point(const char *path, int dir, int depth)
 
 int mount_point(const char *path, int dir)
 {
-	return make_point(path, dir, 0);
+	if (make_point(path, dir, 0) == 0)
+		return 0;
+	if (errno == EROFS)
+		return fail("cannot make the mount point '%s': the root is read-only and the image has none "
+			    "(add it to the image)", path);
+	return fail("cannot make the mount point '%s': %s", path, strerror(errno));
 }
 
 /* Whether the kernel has the filesystem type (1 when /proc cannot tell). */
@@ -217,7 +222,7 @@ static int mount_fs(struct mnt *m)
 		return 0;
 	}
 	if (mount_point(m->dest, 1) < 0)
-		return fail("cannot make the mount point '%s': %s", m->dest, strerror(errno));
+		return -1;
 	if (mount(m->source, m->dest, type, m->flags, data) == 0)
 		return !strcmp(m->dest, "/dev") && !strcmp(type, "tmpfs") ? mounts_dev() : 0;
 	if (is9p && (errno == ENOENT || errno == EINVAL))
