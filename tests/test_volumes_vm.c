@@ -65,7 +65,8 @@ static char *runc_config(const char *t)
 	return xasprintf(
 		"{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"/bin/steps\",\"stat:/tmp\",\"statfs:/tmp\","
 		"\"stat:/dev/null\",\"mount:/dev\",\"mount:/dev/pts\",\"mount:/dev/mqueue\",\"cat:/etc/resolv.conf\","
-		"\"write:/etc/resolv.conf:x\",\"write:/vol/from-guest:guest\",\"cat:/ro/r\",\"write:/ro/y:n\"],"
+		"\"write:/etc/resolv.conf:x\",\"write:/vol/from-guest:guest\",\"cat:/ro/r\",\"write:/ro/y:n\","
+		"\"cat:/dev/termination-log\"],"
 		"\"env\":[\"PATH=/bin\"],\"cwd\":\"/\"},\"root\":{\"path\":\"rootfs\"},\"mounts\":["
 		"{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
 		"{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"strictatime\","
@@ -80,8 +81,11 @@ static char *runc_config(const char *t)
 		"{\"destination\":\"/etc/resolv.conf\",\"type\":\"bind\",\"source\":\"%s/resolv.conf\",\"options\":"
 		"[\"rbind\",\"ro\"]},"
 		"{\"destination\":\"/vol\",\"type\":\"bind\",\"source\":\"%s/vol\",\"options\":[\"rbind\",\"rprivate\"]},"
-		"{\"destination\":\"/ro\",\"type\":\"bind\",\"source\":\"%s/ro\",\"options\":[\"rbind\",\"ro\"]}]}",
-		t, t, t);
+		"{\"destination\":\"/ro\",\"type\":\"bind\",\"source\":\"%s/ro\",\"options\":[\"rbind\",\"ro\"]},"
+		/* a file under the /dev tmpfs, as Kubernetes binds its termination log */
+		"{\"destination\":\"/dev/termination-log\",\"type\":\"bind\",\"source\":\"%s/ro/r\",\"options\":"
+		"[\"rbind\"]}]}",
+		t, t, t, t);
 }
 
 static void test_runc_mounts(void)
@@ -123,6 +127,7 @@ static void test_runc_mounts(void)
 	CHECK_CONTAINS(log, "steps: write /vol/from-guest: ok");
 	CHECK_CONTAINS(log, "steps: cat /ro/r=<r\n>");
 	CHECK_CONTAINS(log, "steps: write /ro/y: Read-only file system");
+	CHECK_CONTAINS(log, "steps: cat /dev/termination-log=<r\n>");
 	text = file_read(seen, NULL);
 	CHECK(text && !strcmp(text, "guest"));
 	free(rfile);
