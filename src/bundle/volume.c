@@ -111,21 +111,46 @@ static void add_share(struct volumes *v, const char *dir, const char *dest, int 
 	free(opts);
 }
 
+/* Up to max bytes of path into *data (caller frees); its length, or -1 with
+ * errno (EFBIG past max). Never waits: a /proc file that would block is an error. */
+static ssize_t read_upto(const char *path, size_t max, char **data)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), e;
+	size_t len = 0;
+	ssize_t n = 1;
+
+	*data = NULL;
+	if (fd < 0)
+		return -1;
+	*data = xcalloc(1, max + 1);
+	while (len <= max && (n = read(fd, *data + len, max + 1 - len)) > 0)
+		len += (size_t)n;
+	e = n < 0 ? errno : EFBIG;
+	close(fd);
+	if (n < 0 || len > max) {
+		free(*data);
+		*data = NULL;
+		errno = e;
+		return -1;
+	}
+	return (ssize_t)len;
+}
+
 /* A file: its contents (base64) and attributes, carried in the run file. */
 static int add_file(struct volumes *v, const char *path, const struct stat *st, const char *dest, int ro,
 		    const char *flags, struct strbuf *err)
 {
-	size_t len = 0;
 	char *data, *b64, *opts;
+	ssize_t n = read_upto(path, VOLUME_FILES_MAX - v->file_bytes, &data);
+	size_t len = n > 0 ? (size_t)n : 0;
 
-	if ((size_t)st->st_size > VOLUME_FILES_MAX - v->file_bytes) {
+	if (n < 0 && errno == EFBIG) {
 		sb_addf(err, "'%s' is %lld bytes: files bound into the VM travel in its run file, %d KiB in all; "
 			     "bind its directory instead", path, (long long)st->st_size, VOLUME_FILES_MAX / 1024);
 		return -1;
 	}
-	if (!(data = file_read(path, &len)) || len > VOLUME_FILES_MAX - v->file_bytes) {
-		sb_addf(err, "cannot read '%s': %s", path, data ? "it grew past the limit" : strerror(errno));
-		free(data);
+	if (n < 0) {
+		sb_addf(err, "cannot read '%s': %s", path, strerror(errno));
 		return -1;
 	}
 	v->file_bytes += len;
