@@ -16,14 +16,16 @@
 #define STEPS "build/testguest/steps"
 
 /* A bundle (for lupine run) of a tree with /bin/steps as its command, and a
- * dangling symlink /etc/link -> ../run/x/target. */
-static char *steps_bundle(void)
+ * dangling symlink /etc/link -> ../run/x/target; on lupine-general, or on
+ * app's kernel. */
+static char *steps_bundle_on(const char *app)
 {
 	char *tree = xasprintf("%s/steps-tree", test_tmpdir()), *bin = xasprintf("%s/bin", tree);
 	char *dst = xasprintf("%s/steps", bin), *src = xasprintf("dir:%s", tree), *etc = xasprintf("%s/etc", tree);
 	char *link = xasprintf("%s/link", etc);
-	char *out = xasprintf("%s/steps.lupine", test_tmpdir());
-	char *const args[] = {"build", src, "-o", out, "-q", "--", "/bin/steps", NULL};
+	char *out = xasprintf("%s/steps-%s.lupine", test_tmpdir(), app ? app : "general");
+	char *const args[] = {"build", src, "-o", out, "-q", app ? "--app" : "--", app ? (char *)app : "/bin/steps",
+			      app ? "--" : NULL, "/bin/steps", NULL};
 	struct cmd_out o;
 
 	CHECK_INT(mkdir_p(bin, 0755), 0);
@@ -34,6 +36,11 @@ static char *steps_bundle(void)
 	cmd_out_free(&o);
 	free(tree), free(bin), free(dst), free(src), free(etc), free(link);
 	return out;
+}
+
+static char *steps_bundle(void)
+{
+	return steps_bundle_on(NULL);
 }
 
 /* lupine-runc ARGS... (NULL-terminated, at most 12), stdio to out when not NULL; its status. */
@@ -218,7 +225,22 @@ static void test_vmm_shares(void)
 	free(b), free(d), free(rw), free(ro);
 }
 
+/* A kernel without 9p (redis's manifest kernel): the run stops, naming the option. */
+static void test_no_9p(void)
+{
+	char *b = steps_bundle_on("redis"), *v = xasprintf("%s:/data", test_tmpdir());
+	char *const args[] = {"run", b, "-v", v, "--", "stat:/data", NULL};
+	struct cmd_out o = run_lupine(args);
+
+	CHECK_INT(o.status, 127);
+	CHECK_CONTAINS(o.err, "cannot mount the host directory on '/data': this kernel has no 9p (CONFIG_9P_FS)");
+	CHECK_NOT_CONTAINS(o.out, "steps: stat");
+	cmd_out_free(&o);
+	free(b), free(v);
+}
+
 const struct test volumes_vm_tests[] = {
+	{"volumes/no-9p-kernel", test_no_9p, 1},
 	{"volumes/vmm-shares", test_vmm_shares, 1},
 	{"volumes/runc-mounts", test_runc_mounts, 1},
 	{"volumes/run-live", test_run_live, 1},
