@@ -41,7 +41,7 @@ static const struct {
 	{"rshared", 0, 0}, {"slave", 0, 0}, {"rslave", 0, 0}, {"unbindable", 0, 0}, {"runbindable", 0, 0},
 };
 
-/* The option each filesystem needs, for a kernel that refuses it (ENODEV). */
+/* The option that builds a filesystem, for a kernel without it. */
 static const char *fs_option(const char *type)
 {
 	static const char *const map[][2] = {
