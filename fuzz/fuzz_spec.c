@@ -54,8 +54,17 @@ static int honoured(const struct oci_spec *s)
 	for (size_t i = 0; i < s->ports.n; i++)
 		if (!strchr(s->ports.v[i], ':') || strspn(s->ports.v[i], "0123456789:") != strlen(s->ports.v[i]))
 			return 0;
-	for (size_t i = 0; i < s->mounts.n; i++)
-		if (s->mounts.v[i][0] != '/')
+	/* mount lines: four fields at single spaces (the rest escaped), an absolute destination */
+	for (size_t i = 0; i < s->vol.mounts.n; i++) {
+		const char *l = s->vol.mounts.v[i], *dest = strchr(strchr(l, ' ') + 1, ' ') + 1;
+		size_t spaces = 0;
+		for (const char *p = l; *p; p++)
+			spaces += *p == ' ';
+		if (spaces != 3 || strpbrk(l, "\t\n") || dest[0] != '/')
+			return 0;
+	}
+	for (size_t i = 0; i < s->vol.nshares; i++)
+		if (s->vol.shares[i].path[0] != '/' || strncmp(s->vol.shares[i].tag, "lupine", 6))
 			return 0;
 	return confined(&s->confine);
 }

@@ -225,12 +225,15 @@ int main(void)
 	names_init();
 	entropy_seed();
 	stdin_fd = input_init();
+	int fds[3] = {stdin_fd, -1, -1};
+	if (run.stdio_ports && stdio_ports_open(fds) < 0)
+		finish(127);
+	/* after the ports are open: a tmpfs on /dev hides them */
+	if (mounts_apply() < 0)
+		finish(127);
 	/* last before the application: after every mount (config.json's too),
 	 * since the paths it masks or makes read-only, and the root, are theirs */
 	if (confine_system() < 0)
-		finish(127);
-	int fds[3] = {stdin_fd, -1, -1};
-	if (run.stdio_ports && stdio_ports_open(fds) < 0)
 		finish(127);
 	app = app_start(&orig, fds);
 	/* the application's now: its closing is its own */

@@ -3,9 +3,10 @@
  * The host writes /lupine/run into the initramfs (guest/protocol.h's one
  * schema, parsed by runfile.c). init.c mounts what the kernel has, setup.c
  * switches to a root disk, configures lo/eth0 and seeds the entropy pool,
- * confine.c applies the VM-wide process spec (sysctl, masked and read-only
- * paths, a read-only root), exec.c forks the application, which process.c
- * confines (rlimits, capabilities, ids, umask, ...), and init.c waits with every asynchronous
+ * mounts.c makes config.json's mounts, confine.c applies the VM-wide process
+ * spec (sysctl, masked and read-only paths, a read-only root), exec.c forks
+ * the application, which process.c confines (rlimits, capabilities, ids,
+ * umask, ...), and init.c waits with every asynchronous
  * signal blocked, forwarding signals and reaping orphans (after tini).
  * Control lines reach the host through an I/O port or the console; at the
  * end klog.c passes on the kernel's notes of missing (or, recording, used)
@@ -40,6 +41,8 @@ struct run {
 	int root_ro, has_ip, has_gw;
 	int ctl_console; /* control lines on the console (no I/O ports: Firecracker) */
 	int stdin_pipe;  /* the application's stdin is what the host sends */
+	char *mounts[LUPINE_MOUNT_MAX]; /* "mount" lines, in order (mounts.c) */
+	int nmounts;
 	int stdio_ports; /* the application's stdio has virtio-console ports (stdio.c) */
 	struct in_addr ip, mask, gw;
 	/* the process spec, as the host wrote it (checked when applied) */
@@ -89,6 +92,18 @@ int process_confine(void);
 /* exec.c: fork the application (signal mask orig restored in it; fds[i],
  * when >= 0, as its descriptor i); its pid or -1. */
 pid_t app_start(const sigset_t *orig, const int fds[3]);
+
+/* mounts.c: config.json's mounts (run.mounts) in the container's root, in
+ * order; 0, or -1 (reported) when one cannot be made. */
+int mounts_apply(void);
+/* mkdir -p path, the last component a directory (dir) or an empty file (a
+ * dangling symlink's target made instead); 0, or -1 (reported). */
+int mount_point(const char *path, int dir);
+/* mountdev.c: runc's default device nodes and links in a fresh /dev; a
+ * host file's contents (base64 b64, decoded in place) on a tmpfs of its own,
+ * bound at dest with flags and "mode=,uid=,gid=" from data. 0 or -1 (reported). */
+int mounts_dev(void);
+int mount_file(char *b64, const char *dest, unsigned long flags, const char *data);
 
 /* klog.c: send the kernel's "lupine-missing"/"lupine-used" notes to the host. */
 void klog_report(void);

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RUN_MAX 65536 /* bytes in RUN_FILE */
+#define RUN_MAX LUPINE_RUN_FILE_MAX
 
 static char run_buf[RUN_MAX + 1];
 /* Undo the host's escapes \n, \t and \\ in place; any other "\c" is "c". */
@@ -129,6 +129,11 @@ static int run_line(char *key, int lineno)
 	case RUN_OOM: run.oom_score_adj = val; return 0;
 	case RUN_NNP: return parse_id(val, &run.no_new_privs);
 	case RUN_ROOT_RO: return parse_id(val, &run.root_readonly);
+	case RUN_MOUNT:
+		if (run.nmounts >= LUPINE_MOUNT_MAX)
+			return -1;
+		run.mounts[run.nmounts++] = val;
+		return 0;
 	case RUN_CWD: run.cwd = val; return 0;
 	case RUN_HOSTNAME: run.hostname = val; return 0;
 	case RUN_STDIN:

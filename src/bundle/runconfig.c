@@ -42,6 +42,7 @@ static void *field(const struct run_config *rc, enum run_key k)
 	case RUN_MASK: return &m->masked;
 	case RUN_ROPATH: return &m->ropaths;
 	case RUN_ROOT_RO: return &m->root_readonly;
+	case RUN_MOUNT: return &m->mount;
 	default: return NULL;
 	}
 }

@@ -27,6 +27,7 @@ struct run_config {
 	struct strlist sysctl;     /* "name.of.key=VALUE" */
 	struct strlist masked, ropaths; /* paths hidden; paths made read-only */
 	long root_readonly;        /* 1: the init remounts / read-only once set up */
+	struct strlist mount;      /* RUN_MOUNT: "TYPE SOURCE DEST OPTIONS" lines (bundle/volume.h) */
 };
 
 /* An empty config: uid, gid, no_new_privs and root_readonly not set. Release with run_config_release. */
