@@ -94,5 +94,6 @@ extern const struct test bench_tests[];
 extern const struct test oci_tests[];
 extern const struct test runc_tests[];
 extern const struct test containerd_tests[];
+extern const struct test hooks_tests[];
 
 #endif

@@ -2,14 +2,17 @@
  *
  * Honoured: process (args, env, cwd, user, terminal is refused), root (path,
  * readonly), hostname, linux.resources.memory.limit (the guest's memory),
- * linux.namespaces' network entry, the kernel-backed mounts every container
- * gets (proc, sysfs, /dev, devpts, shm, mqueue, /run: the guest's init makes
- * its own), annotations org.lupine.kernel and org.lupine.apps. Refused: host
- * bind mounts (nothing of the host is shared into the VM), hooks, user
- * namespace id maps. Ignored, as a VM makes them moot: the other namespaces,
- * cgroups paths, capabilities, rlimits, seccomp, masked and read-only paths
- * (they confine a process on the host kernel; the guest kernel is the app's own). */
+ * linux.namespaces' network entry, linux.cgroupsPath with the memory, CPU
+ * and pids limits (oci/cgroup.h), hooks (oci/hooks.h), the kernel-backed
+ * mounts every container gets (proc, sysfs, /dev, devpts, shm, mqueue, /run:
+ * the guest's init makes its own), annotations org.lupine.kernel and
+ * org.lupine.apps. Refused: host bind mounts (nothing of the host is shared
+ * into the VM), user namespace id maps. Ignored, as a VM makes them moot:
+ * the other namespaces, capabilities, rlimits, seccomp, masked and read-only
+ * paths (they confine a process on the host kernel; the guest kernel is the
+ * app's own). */
 #include "oci/spec.h"
+#include "oci/hooks.h"
 #include "lib/json.h"
 
 #include <errno.h>
@@ -187,11 +190,8 @@ int oci_spec_parse(const char *text, const char *bundle, struct oci_spec *s, str
 		goto out;
 	}
 	hooks = json_object_get(j, "hooks");
-	if (json_object_size(hooks)) {
-		sb_adds(err, "config.json: hooks run programs on the host around the container; lupine-runc does "
-			     "not run them (remove the hooks)");
+	if (oci_hooks_check(hooks, err) < 0 || oci_cgroup_parse(json_object_get(j, "linux"), &s->cgroup, err) < 0)
 		goto out;
-	}
 	if (load_process(json_object_get(j, "process"), s, err) < 0 ||
 	    load_root(json_object_get(j, "root"), bundle, s, err) < 0 ||
 	    load_mounts(json_object_get(j, "mounts"), s, err) < 0 ||
@@ -239,5 +239,6 @@ void oci_spec_release(struct oci_spec *s)
 	free(s->netns_path);
 	free(s->kernel);
 	free(s->apps);
+	oci_cgroup_release(&s->cgroup);
 	memset(s, 0, sizeof(*s));
 }

@@ -4,6 +4,7 @@
 #define LUPINE_OCI_SPEC_H
 
 #include "lib/util.h"
+#include "oci/cgroup.h"
 
 /* Lupine's smallest guest memory (as lupine run's -m). */
 #define OCI_MIN_MEMORY_MIB 16
@@ -28,6 +29,7 @@ struct oci_spec {
 	struct strlist ports;       /* annotation org.lupine.ports: "6379,8080:80" split;
 				     * forwarded in the VM's network namespace */
 	struct strlist mounts;      /* the mount points recreated in the guest */
+	struct oci_cgroup cgroup;   /* linux.cgroupsPath and the host limits of linux.resources */
 };
 
 /* Reads BUNDLE/config.json into s (zeroed first). Returns 0, or -1 with a
