@@ -95,5 +95,6 @@ extern const struct test oci_tests[];
 extern const struct test runc_tests[];
 extern const struct test containerd_tests[];
 extern const struct test hooks_tests[];
+extern const struct test hooks_runc_tests[];
 
 #endif
