@@ -96,5 +96,6 @@ extern const struct test runc_tests[];
 extern const struct test containerd_tests[];
 extern const struct test hooks_tests[];
 extern const struct test hooks_runc_tests[];
+extern const struct test docker_tests[];
 
 #endif
