@@ -28,6 +28,7 @@
 #define LUPINE_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 #define LUPINE_RUN_FILE "/lupine/run"
+#define LUPINE_RUN_FILE_MAX (256 * 1024) /* its most bytes: bound files travel in it */
 
 /* X(ID, "key", KIND): KIND is RUN_LIST (repeated), RUN_STR or RUN_INT. */
 #define LUPINE_RUN_KEYS(X)                                                               \
@@ -43,7 +44,24 @@
 	X(RUN_DNS, "dns", RUN_STR)         /* the nameserver for /etc/resolv.conf */     \
 	X(RUN_ROOT, "root", RUN_STR)       /* "DEV FSTYPE ro|rw": switch to a disk root */ \
 	X(RUN_CTL, "ctl", RUN_STR)         /* "port" (default) or "console" */           \
-	X(RUN_STDIN, "stdin", RUN_STR)     /* "null" (default) or "pipe": host input */
+	X(RUN_STDIN, "stdin", RUN_STR)     /* "null" (default) or "pipe": host input */   \
+	X(RUN_MOUNT, "mount", RUN_LIST)    /* one mount, in order: see below */
+
+/* A "mount" value is "TYPE SOURCE DEST OPTIONS", as an fstab line: fields
+ * split at single spaces, and a space, tab, newline or backslash inside one
+ * written as \ooo octal (\040 \011 \012 \134). DEST is an absolute path
+ * in the container's root, made when absent; OPTIONS are config.json's,
+ * comma-separated ("defaults" for none): mount flags (ro, nosuid, nodev,
+ * noexec, relatime...) and the filesystem's own data (size=, mode=).
+ * TYPE is one of
+ *   proc sysfs tmpfs devpts mqueue cgroup2  made by the guest kernel (SOURCE
+ *                                  is only a name); a tmpfs on /dev gets
+ *                                  runc's default device nodes
+ *   9p      SOURCE is a virtio-9p mount tag: a host directory
+ *   file    SOURCE is a host file's contents, base64 ("-": empty); it is
+ *           served from a tmpfs of its own (options mode=, uid=, gid=, ro) */
+#define LUPINE_MOUNT_MAX 64 /* mounts in one run */
+#define LUPINE_9P_PREFIX "lupine" /* mount tags are this + a number */
 
 enum run_kind { RUN_LIST, RUN_STR, RUN_INT };
 #define LUPINE_RUN_ENUM(id, key, kind) id,

@@ -205,6 +205,8 @@ int main(void)
 	names_init();
 	entropy_seed();
 	stdin_fd = input_init();
+	if (mounts_apply() < 0)
+		finish(127);
 	app = app_start(&orig, stdin_fd);
 	if (stdin_fd >= 0)
 		close(stdin_fd); /* the application's now: its closing is its own */

@@ -32,6 +32,8 @@ struct run {
 	int root_ro, has_ip, has_gw;
 	int ctl_console; /* control lines on the console (no I/O ports: Firecracker) */
 	int stdin_pipe;  /* the application's stdin is what the host sends */
+	char *mounts[LUPINE_MOUNT_MAX]; /* "mount" lines, in order (mounts.c) */
+	int nmounts;
 	struct in_addr ip, mask, gw;
 };
 
@@ -65,6 +67,17 @@ void entropy_seed(void);
 /* exec.c: fork the application (signal mask orig restored in it, stdin_fd
  * as its standard input); its pid or -1. */
 pid_t app_start(const sigset_t *orig, int stdin_fd);
+
+/* mounts.c: config.json's mounts (run.mounts) in the container's root, in
+ * order; 0, or -1 (reported) when one cannot be made. */
+int mounts_apply(void);
+/* mkdir -p path, the last component a directory (dir) or an empty file; -1 with errno. */
+int mount_point(const char *path, int dir);
+/* mountdev.c: runc's default device nodes and links in a fresh /dev; a
+ * host file's contents (base64 b64, decoded in place) on a tmpfs of its own,
+ * bound at dest with flags and "mode=,uid=,gid=" from data. 0 or -1 (reported). */
+int mounts_dev(void);
+int mount_file(char *b64, const char *dest, unsigned long flags, const char *data);
 
 /* klog.c: send the kernel's "lupine-missing"/"lupine-used" notes to the host. */
 void klog_report(void);

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RUN_MAX 65536 /* bytes in RUN_FILE */
+#define RUN_MAX LUPINE_RUN_FILE_MAX
 
 static char run_buf[RUN_MAX + 1];
 /* Undo the host's escapes \n, \t and \\ in place; any other "\c" is "c". */
@@ -112,6 +112,11 @@ static int run_line(char *key, int lineno)
 	case RUN_GW: return (run.has_gw = inet_pton(AF_INET, val, &run.gw) == 1) ? 0 : -1;
 	case RUN_DNS: return inet_pton(AF_INET, (run.dns = val), &dns) == 1 ? 0 : -1;
 	case RUN_ROOT: return parse_root(val);
+	case RUN_MOUNT:
+		if (run.nmounts >= LUPINE_MOUNT_MAX)
+			return -1;
+		run.mounts[run.nmounts++] = val;
+		return 0;
 	case RUN_CWD: run.cwd = val; return 0;
 	case RUN_HOSTNAME: run.hostname = val; return 0;
 	case RUN_STDIN:

@@ -46,9 +46,11 @@ static int request(const struct oci_spec *s, struct run_req *rq, struct vm_port 
 	static const struct strlist none;
 
 	rq->lo = (struct launch_opts){.env = &none, .args = &none, .ro = s->readonly, .stdin_mode = "pipe",
-				      .mem_mib = s->memory_mib ? s->memory_mib : OCI_DEFAULT_MEMORY_MIB};
+				      .mem_mib = s->memory_mib ? s->memory_mib : OCI_DEFAULT_MEMORY_MIB,
+				      .mounts = &s->vol.mounts};
 	rq->cfg = (struct vm_config){.accel = VM_ACCEL_AUTO, .init_timeout = 120, .echo = 1, .stop_timeout = 10,
-				     .forward_stdin = 1, .ports = ports};
+				     .forward_stdin = 1, .ports = ports, .shares = s->vol.shares,
+				     .nshares = s->vol.nshares};
 	for (size_t i = 0; i < s->ports.n; i++, rq->cfg.nports++)
 		if (vm_port_parse(s->ports.v[i], &ports[i], err) < 0)
 			return -1;

@@ -3,32 +3,21 @@
  * Honoured: process (args, env, cwd, user, terminal is refused), root (path,
  * readonly), hostname, linux.resources.memory.limit (the guest's memory),
  * linux.namespaces' network entry, linux.cgroupsPath with the memory, CPU
- * and pids limits (oci/cgroup.h), hooks (oci/hooks.h), the kernel-backed
- * mounts every container gets (proc, sysfs, /dev, devpts, shm, mqueue, /run:
- * the guest's init makes its own), annotations org.lupine.kernel and
- * org.lupine.apps. Refused: host bind mounts (nothing of the host is shared
- * into the VM), user namespace id maps. Ignored, as a VM makes them moot:
- * the other namespaces, capabilities, rlimits, seccomp, masked and read-only
- * paths (they confine a process on the host kernel; the guest kernel is the
- * app's own). */
+ * and pids limits (oci/cgroup.h), hooks (oci/hooks.h), mounts
+ * (oci/mounts.c: the kernel's own filesystems with their options, host
+ * directories and files bound in), annotations org.lupine.kernel and
+ * org.lupine.apps. Refused: user namespace id maps. Ignored, as a VM makes
+ * them moot: the other namespaces, capabilities, rlimits, seccomp, masked
+ * and read-only paths (they confine a process on the host kernel; the guest
+ * kernel is the app's own). */
 #include "oci/spec.h"
 #include "oci/hooks.h"
+#include "oci/mounts.h"
 #include "lib/json.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Mount types whose contents the guest kernel makes itself. */
-static const char *const guest_types[] = {"proc", "sysfs", "tmpfs", "devpts", "mqueue", "cgroup", "cgroup2", NULL};
-
-static int in_list(const char *s, const char *const *list)
-{
-	for (; *list; list++)
-		if (!strcmp(s, *list))
-			return 1;
-	return 0;
-}
 
 static int load_process(json_t *p, struct oci_spec *s, struct strbuf *err)
 {
@@ -88,30 +77,6 @@ static int load_root(json_t *root, const char *bundle, struct oci_spec *s, struc
 	if (!is_dir(s->root)) {
 		sb_addf(err, "config.json: root.path '%s' is not a directory", s->root);
 		return -1;
-	}
-	return 0;
-}
-
-static int load_mounts(json_t *mounts, struct oci_spec *s, struct strbuf *err)
-{
-	size_t i;
-	json_t *m;
-
-	json_array_foreach(mounts, i, m) {
-		const char *dst = json_string_value(json_object_get(m, "destination"));
-		const char *type = json_string_value(json_object_get(m, "type"));
-		const char *src = json_string_value(json_object_get(m, "source"));
-		if (!dst || dst[0] != '/') {
-			sb_addf(err, "config.json: mounts[%zu] has no absolute destination", i);
-			return -1;
-		}
-		if (!type || !in_list(type, guest_types)) {
-			sb_addf(err, "config.json: the mount of '%s' on %s (type %s) would share a host path with the "
-				     "VM, which lupine-runc does not do: copy what it holds into the image instead",
-				src ? src : "?", dst, type ? type : "bind");
-			return -1;
-		}
-		strlist_add(&s->mounts, dst);
 	}
 	return 0;
 }
@@ -194,7 +159,7 @@ int oci_spec_parse(const char *text, const char *bundle, struct oci_spec *s, str
 		goto out;
 	if (load_process(json_object_get(j, "process"), s, err) < 0 ||
 	    load_root(json_object_get(j, "root"), bundle, s, err) < 0 ||
-	    load_mounts(json_object_get(j, "mounts"), s, err) < 0 ||
+	    oci_mounts_load(json_object_get(j, "mounts"), bundle, &s->vol, err) < 0 ||
 	    load_linux(json_object_get(j, "linux"), s, err) < 0)
 		goto out;
 	host = json_string_value(json_object_get(j, "hostname"));
@@ -231,7 +196,7 @@ void oci_spec_release(struct oci_spec *s)
 	strlist_release(&s->args);
 	strlist_release(&s->env);
 	strlist_release(&s->groups);
-	strlist_release(&s->mounts);
+	volumes_release(&s->vol);
 	strlist_release(&s->ports);
 	free(s->cwd);
 	free(s->root);

@@ -3,6 +3,7 @@
 #ifndef LUPINE_OCI_SPEC_H
 #define LUPINE_OCI_SPEC_H
 
+#include "bundle/volume.h"
 #include "lib/util.h"
 #include "oci/cgroup.h"
 
@@ -28,7 +29,8 @@ struct oci_spec {
 	char *apps;                 /* annotation org.lupine.apps: "nginx,redis" */
 	struct strlist ports;       /* annotation org.lupine.ports: "6379,8080:80" split;
 				     * forwarded in the VM's network namespace */
-	struct strlist mounts;      /* the mount points recreated in the guest */
+	struct volumes vol;         /* mounts: the guest's mount lines, in order, and
+				     * the host directories they share (oci/mounts.c) */
 	struct oci_cgroup cgroup;   /* linux.cgroupsPath and the host limits of linux.resources */
 };
 
