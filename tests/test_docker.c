@@ -5,7 +5,8 @@
  * would remount /sys, and dockerd would find no cgroups); a docker-save
  * image of the probe loaded; `docker run --runtime lupine` with no network
  * and with Docker's bridge, whose prestart hook (libnetwork-setkey) needs
- * the monitor's network namespace. Everything is torn down at the end. */
+ * the monitor's network namespace; -m and --pids-limit on the host cgroup;
+ * docker rm -f. Everything is torn down at the end. */
 #include "harness.h"
 #include "imagekit.h"
 #include "lib/util.h"
@@ -160,6 +161,55 @@ static void report(const char *what, struct cmd_out *o, struct dk *d)
 	free(log);
 }
 
+/* A cgroup file of the container's, v1 or v2 (caller frees; "" when absent). */
+static char *cg_read(struct dk *d, const char *ctrl, const char *id, const char *file)
+{
+	int v2 = path_exists("/sys/fs/cgroup/cgroup.controllers");
+	char *p = xasprintf("/sys/fs/cgroup/%s%s/%s/%s", v2 ? "" : ctrl, d->cgparent, id, file);
+	char *t = file_read(p, NULL);
+	free(p);
+	return t ? t : xstrdup("");
+}
+
+/* docker run -d -m 128m --pids-limit 50: the limits on the host's cgroup
+ * (the guest's RAM plus QEMU's headroom), docker logs, then docker rm -f
+ * leaving no QEMU and no cgroup. */
+static void limits_and_rm(struct dk *d)
+{
+	int v2 = path_exists("/sys/fs/cgroup/cgroup.controllers");
+	struct cmd_out o = docker(d, "run", "-d", "--runtime", "lupine", "--network", "none", "-m", "128m",
+				  "--pids-limit", "50", "lupine-probe:dk", "/bin/probe", "wait", NULL);
+	char *id = xstrdup(str_trim(o.out ? o.out : "")), num[32], *t = NULL;
+	int up = 0;
+
+	CHECK_INT(o.status, 0);
+	cmd_out_free(&o);
+	for (int i = 0; i < 300 && !up && *id; i++) {
+		o = docker(d, "logs", id, NULL);
+		up = o.out && strstr(o.out, "probe: waiting");
+		cmd_out_free(&o);
+		if (!up)
+			usleep(200000);
+	}
+	CHECK(up);
+	snprintf(num, sizeof(num), "%lld\n", (128LL + OCI_VMM_HEADROOM_MIB) << 20);
+	CHECK_CONTAINS((t = cg_read(d, "memory", id, v2 ? "memory.max" : "memory.limit_in_bytes")), num);
+	free(t);
+	CHECK_CONTAINS((t = cg_read(d, "pids", id, "pids.max")), "50\n");
+	free(t);
+	t = cg_read(d, "memory", id, "cgroup.procs");
+	CHECK(strchr(t, '\n') != strrchr(t, '\n')); /* the monitor and its QEMU at least */
+	free(t);
+	o = docker(d, "rm", "-f", id, NULL);
+	CHECK_INT(o.status, 0);
+	cmd_out_free(&o);
+	char *dir = xasprintf("/sys/fs/cgroup/%s%s/%s", v2 ? "" : "memory", d->cgparent, id);
+	CHECK(!path_exists(dir));
+	/* [c]: the pattern must not match the shell running pgrep */
+	CHECK(*id && sh("sleep 1; pgrep -f '[%c]%s/vm' >/dev/null", id[0], id + 1) != 0);
+	free(dir), free(id);
+}
+
 static void test_docker_run(void)
 {
 	struct dk d = {0};
@@ -196,6 +246,7 @@ static void test_docker_run(void)
 		if (o.status)
 			report("run on the bridge", &o, &d);
 		cmd_out_free(&o);
+		limits_and_rm(&d);
 		o = docker(&d, "ps", "-aq", NULL);
 		CHECK(o.out && !*o.out); /* --rm removed them all */
 		cmd_out_free(&o);

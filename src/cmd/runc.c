@@ -35,7 +35,7 @@ static const char usage[] =
 	"hooks run on the host; the monitor and its QEMU go into linux.cgroupsPath with\n"
 	"the memory, CPU and pids limits of linux.resources. Not supported: exec,\n"
 	"pause, resume, update, checkpoint, restore, a terminal (process.terminal),\n"
-	"host bind mounts, user namespaces.\n";
+	"user namespaces.\n";
 
 static const char *log_path;
 static int log_json;
