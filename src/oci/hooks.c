@@ -106,11 +106,13 @@ static int wait_hook(pid_t pid, int out, int timeout, struct strbuf *output)
 {
 	double deadline = now_sec() + timeout;
 	struct pollfd p = {.fd = out, .events = POLLIN};
-	int status;
+	int status = -1, r;
 
 	for (;;) {
-		if (proc_poll(pid, &status) != 0)
+		if ((r = proc_poll(pid, &status)) != 0) {
+			status = r < 0 ? -1 : status; /* not ours to wait for: a failure */
 			break;
+		}
 		if (timeout && now_sec() >= deadline) {
 			kill(-pid, SIGKILL); /* its own group: a shell's children go too */
 			proc_wait(pid);
@@ -171,6 +173,8 @@ static int run_one(json_t *h, const char *kind, size_t i, const char *state, str
 		sb_addf(err, "%s hook #%zu (%s) did not finish in %d s and was killed", kind, i, path, timeout);
 	else if (pid <= 0)
 		sb_addf(err, "%s hook #%zu (%s) could not be started: %s", kind, i, path, strerror(errno));
+	else if (status < 0)
+		sb_addf(err, "%s hook #%zu (%s) could not be waited for: %s", kind, i, path, strerror(errno));
 	else if (status != 0)
 		sb_addf(err, "%s hook #%zu (%s) failed with exit status %d", kind, i, path, status);
 	if (status != 0)
