@@ -139,13 +139,22 @@ static void hfree(struct hctr *c)
 	free(c->root), free(c->bundle), free(c->out), free(c->log), free(c->pidfile), free(c->cg), free(c->hooklog);
 }
 
-/* The pid of a child of pid (QEMU under the monitor), or 0. */
-static int child_of(pid_t pid)
+/* The pid of pid's child named qemu-*, or 0. */
+static int qemu_of(pid_t pid)
 {
-	char *p = xasprintf("/proc/%d/task/%d/children", (int)pid, (int)pid), *text = file_read(p, NULL);
-	int c = text ? atoi(text) : 0;
+	char *p = xasprintf("/proc/%d/task/%d/children", (int)pid, (int)pid), *text = file_read(p, NULL), *end;
+	struct proc_stat ps;
+	int found = 0;
+
+	for (char *c = text; c && *c && !found; c = end) {
+		long child = strtol(c, &end, 10);
+		if (end == c)
+			break;
+		if (proc_stat_read((int)child, &ps) == 0 && str_starts(ps.comm, "qemu"))
+			found = (int)child;
+	}
 	free(p), free(text);
-	return c;
+	return found;
 }
 
 /* Every hook kind in its place around a VM; the monitor and QEMU in the
@@ -169,7 +178,7 @@ static void test_lifecycle(void)
 		free(t), t = NULL, usleep(200000);
 	CHECK_CONTAINS(t, "probe: waiting");
 	free(t);
-	int qemu = child_of(c.pid);
+	int qemu = qemu_of(c.pid);
 	CHECK(qemu > 0);
 	const char *ctrls[] = {"memory", "cpu", "pids"};
 	for (size_t i = 0; i < ARRAY_SIZE(ctrls); i++) {
@@ -190,8 +199,11 @@ static void test_lifecycle(void)
 	free(t);
 	/* what QEMU took at most, beside the guest's 64 MiB (the headroom's measure) */
 	t = cg_file("memory", c.cg, v2 ? "memory.peak" : "memory.max_usage_in_bytes");
-	fprintf(stderr, "    cgroup peak memory with a 64 MiB guest: %lld MiB\n", atoll(t) >> 20);
-	free(t);
+	char *stat = cg_file("memory", c.cg, "memory.stat"), *rss = strstr(stat, v2 ? "\nanon " : "\ntotal_rss ");
+	char *qs = xasprintf("/proc/%d/status", qemu), *qst = file_read(qs, NULL), *hwm = qst ? strstr(qst, "VmHWM:") : NULL;
+	fprintf(stderr, "    64 MiB guest: cgroup peak %lld MiB, anonymous now %lld MiB, QEMU's VmHWM %lld MiB\n",
+		atoll(t) >> 20, rss ? atoll(strchr(rss + 1, ' ')) >> 20 : -1, hwm ? atoll(hwm + 6) >> 10 : -1);
+	free(t), free(stat), free(qs), free(qst);
 	o = hrunc(&c, "kill", "TERM");
 	CHECK_INT(o.status, 0);
 	cmd_out_free(&o);
