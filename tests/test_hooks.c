@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* A script in the test dir: NAME runs body with sh, its path returned (caller frees). */
@@ -262,11 +265,61 @@ static void test_cgroup_apply(void)
 	sb_release(&err);
 }
 
+/* In a mount namespace of its own whose /sys/fs/cgroup is a cgroup2 mount:
+ * the v2 tree is told apart and used. This host binds its controllers to
+ * v1, so the v2 tree has none: a limit must fail naming memory.max, and a
+ * cgroup without limits must take the process and go on remove. Returns a
+ * bit per failed step. */
+static int v2_child(void *arg)
+{
+	const char *path = arg;
+	struct oci_cgroup lim = {.memory = 64 << 20}, none = {0};
+	struct strbuf err = {0};
+	char *procs = xasprintf("/sys/fs/cgroup%s/cgroup.procs", path), *dir = xasprintf("/sys/fs/cgroup%s", path);
+	char num[32], *t;
+	int bad = 0;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) < 0)
+		return 64;
+	bad |= oci_cgroup_apply(&lim, path, getpid(), &err) == 0 || !strstr(err.buf ? err.buf : "", "memory.max");
+	bad |= (oci_cgroup_remove(path, &err) < 0) << 1;
+	bad |= (oci_cgroup_apply(&none, path, getpid(), &err) < 0) << 2;
+	snprintf(num, sizeof(num), "%d\n", (int)getpid());
+	bad |= (!(t = file_read(procs, NULL)) || !strstr(t, num)) << 3;
+	free(t);
+	FILE *f = fopen("/sys/fs/cgroup/cgroup.procs", "w"); /* out again, to the root */
+	bad |= (!f || fprintf(f, "%d", (int)getpid()) < 0 || fclose(f) != 0) << 4;
+	bad |= (oci_cgroup_remove(path, &err) < 0 || path_exists(dir)) << 5;
+	*strrchr(dir, '/') = 0;
+	rmdir(dir);
+	free(procs), free(dir);
+	sb_release(&err);
+	return bad;
+}
+
+static void test_cgroup_v2(void)
+{
+	char *path = xasprintf("/lupine-test-v2-%d/c1", (int)getpid());
+	struct proc_opts o = PROC_OPTS_INIT;
+	pid_t pid;
+
+	if (path_exists("/sys/fs/cgroup/cgroup.controllers")) {
+		test_skip("this host is pure cgroup v2: hooks/cgroup-apply tests it");
+		free(path);
+		return;
+	}
+	pid = proc_fork(v2_child, path, &o);
+	CHECK_INT(proc_wait(pid), 0);
+	free(path);
+}
+
 const struct test hooks_tests[] = {
 	{"hooks/check", test_check, 0},
 	{"hooks/run", test_run, 0},
 	{"hooks/fail-timeout-warn", test_fail, 0},
 	{"hooks/cgroup-parse", test_cgroup_parse, 0},
 	{"hooks/cgroup-apply", test_cgroup_apply, 0},
+	{"hooks/cgroup-v2", test_cgroup_v2, 0},
 	{0, 0, 0},
 };
