@@ -157,6 +157,39 @@ static int qemu_of(pid_t pid)
 	return found;
 }
 
+/* The monitor and its QEMU in every hierarchy's cgroup, the limits written. */
+static void check_cgroup(struct hctr *c)
+{
+	char num[32], *t;
+
+	int qemu = qemu_of(c->pid);
+	CHECK(qemu > 0);
+	const char *ctrls[] = {"memory", "cpu", "pids"};
+	for (size_t i = 0; i < ARRAY_SIZE(ctrls); i++) {
+		t = cg_file(ctrls[i], c->cg, "cgroup.procs");
+		snprintf(num, sizeof(num), "%d\n", (int)c->pid);
+		CHECK_CONTAINS(t, num);
+		snprintf(num, sizeof(num), "%d\n", qemu);
+		CHECK_CONTAINS(t, num);
+		free(t);
+	}
+	int v2 = path_exists("/sys/fs/cgroup/cgroup.controllers");
+	snprintf(num, sizeof(num), "%lld\n", (64LL + OCI_VMM_HEADROOM_MIB) << 20);
+	CHECK_CONTAINS((t = cg_file("memory", c->cg, v2 ? "memory.max" : "memory.limit_in_bytes")), num);
+	free(t);
+	CHECK_CONTAINS((t = cg_file("pids", c->cg, "pids.max")), "64\n");
+	free(t);
+	CHECK_CONTAINS((t = cg_file("cpu", c->cg, v2 ? "cpu.max" : "cpu.cfs_quota_us")), v2 ? "150000 100000" : "150000");
+	free(t);
+	/* what QEMU took at most, beside the guest's 64 MiB (the headroom's measure) */
+	t = cg_file("memory", c->cg, v2 ? "memory.peak" : "memory.max_usage_in_bytes");
+	char *stat = cg_file("memory", c->cg, "memory.stat"), *rss = strstr(stat, v2 ? "\nanon " : "\ntotal_rss ");
+	char *qs = xasprintf("/proc/%d/status", qemu), *qst = file_read(qs, NULL), *hwm = qst ? strstr(qst, "VmHWM:") : NULL;
+	fprintf(stderr, "    64 MiB guest: cgroup peak %lld MiB, anonymous now %lld MiB, QEMU's VmHWM %lld MiB\n",
+		atoll(t) >> 20, rss ? atoll(strchr(rss + 1, ' ')) >> 20 : -1, hwm ? atoll(hwm + 6) >> 10 : -1);
+	free(t), free(stat), free(qs), free(qst);
+}
+
 /* Every hook kind in its place around a VM; the monitor and QEMU in the
  * cgroup with its limits while it runs; delete removes the cgroup, then poststop. */
 static void test_lifecycle(void)
@@ -178,32 +211,7 @@ static void test_lifecycle(void)
 		free(t), t = NULL, usleep(200000);
 	CHECK_CONTAINS(t, "probe: waiting");
 	free(t);
-	int qemu = qemu_of(c.pid);
-	CHECK(qemu > 0);
-	const char *ctrls[] = {"memory", "cpu", "pids"};
-	for (size_t i = 0; i < ARRAY_SIZE(ctrls); i++) {
-		t = cg_file(ctrls[i], c.cg, "cgroup.procs");
-		snprintf(num, sizeof(num), "%d\n", (int)c.pid);
-		CHECK_CONTAINS(t, num);
-		snprintf(num, sizeof(num), "%d\n", qemu);
-		CHECK_CONTAINS(t, num);
-		free(t);
-	}
-	int v2 = path_exists("/sys/fs/cgroup/cgroup.controllers");
-	snprintf(num, sizeof(num), "%lld\n", (64LL + OCI_VMM_HEADROOM_MIB) << 20);
-	CHECK_CONTAINS((t = cg_file("memory", c.cg, v2 ? "memory.max" : "memory.limit_in_bytes")), num);
-	free(t);
-	CHECK_CONTAINS((t = cg_file("pids", c.cg, "pids.max")), "64\n");
-	free(t);
-	CHECK_CONTAINS((t = cg_file("cpu", c.cg, v2 ? "cpu.max" : "cpu.cfs_quota_us")), v2 ? "150000 100000" : "150000");
-	free(t);
-	/* what QEMU took at most, beside the guest's 64 MiB (the headroom's measure) */
-	t = cg_file("memory", c.cg, v2 ? "memory.peak" : "memory.max_usage_in_bytes");
-	char *stat = cg_file("memory", c.cg, "memory.stat"), *rss = strstr(stat, v2 ? "\nanon " : "\ntotal_rss ");
-	char *qs = xasprintf("/proc/%d/status", qemu), *qst = file_read(qs, NULL), *hwm = qst ? strstr(qst, "VmHWM:") : NULL;
-	fprintf(stderr, "    64 MiB guest: cgroup peak %lld MiB, anonymous now %lld MiB, QEMU's VmHWM %lld MiB\n",
-		atoll(t) >> 20, rss ? atoll(strchr(rss + 1, ' ')) >> 20 : -1, hwm ? atoll(hwm + 6) >> 10 : -1);
-	free(t), free(stat), free(qs), free(qst);
+	check_cgroup(&c);
 	o = hrunc(&c, "kill", "TERM");
 	CHECK_INT(o.status, 0);
 	cmd_out_free(&o);
