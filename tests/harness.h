@@ -98,5 +98,8 @@ extern const struct test runc_tests[];
 extern const struct test containerd_tests[];
 extern const struct test stdio_tests[];
 extern const struct test process_tests[];
+extern const struct test hooks_tests[];
+extern const struct test hooks_runc_tests[];
+extern const struct test docker_tests[];
 
 #endif
