@@ -71,7 +71,7 @@ count() { # tapfile rc
 		if (rc == 124 || rc == 137) note = "timed out"
 		else if (rc != 0) note = "exit " rc
 		if (plan > n) note = note (note ? ", " : "") (plan - n) " planned not run"
-		if (note != "" || n == 0) { f++; if (note == "") note = "no TAP" }
+		if (note != "" || n == 0) { f++; if (note == "") note = "no checks ran" }
 		printf "%d %d %d %s\n", p, f, s, note
 	}' "$1"
 }
@@ -88,15 +88,19 @@ for name in $names; do
 		tap=$work/tap/$r/$name.tap
 		mkdir -p "$work/tmp"
 		set +e
-		(cd "$suite" && TMPDIR=$work/tmp RUNTIME=$work/bin/$r timeout -k 10 "$timeout_s" "$prog") \
-			>"$tap" 2>"$work/tap/$r/$name.err" </dev/null
+		# each program in a mount namespace of its own: one that removes the
+		# container's (linux_ns_itype) has runc mount /proc, /dev, /sys and
+		# mqueue into the bundle in the namespace the program runs in
+		(cd "$suite" && TMPDIR=$work/tmp RUNTIME=$work/bin/$r timeout -k 10 "$timeout_s" \
+			unshare --mount --propagation private "$prog") >"$tap" 2>"$work/tap/$r/$name.err" </dev/null
 		rc=$?
 		set -e
 		# what a killed or failed program left behind: its containers, its bundles
 		for id in $(ls "$work/root-$r" 2>/dev/null); do
 			timeout 60 "$work/bin/$r" delete --force "$id" >/dev/null 2>&1 || true
 		done
-		rm -rf "$work/tmp"
+		! grep -q " $work/tmp" /proc/self/mountinfo || die "mounts left under $work/tmp; unmount them"
+		rm -rf --one-file-system "$work/tmp"
 		res=$(count "$tap" $rc)
 		row="$row|$res"
 		# why a program failed as a whole: its note and the start of its stderr
