@@ -148,16 +148,19 @@ END {
 	print s >summary
 }' "$rows" >"$out"
 
-# every failed check, by runtime and program, as the suite words it
+# every failed check as the suite words it, once, with the programs it failed in
+# (runtimetest checks the whole config in each program that runs it)
 fails=${out%.md}-failures.md
 {
 	for r in runc lupine-runc; do
 		echo "## $r"; echo; echo "Programs that failed as a whole:"; echo
 		cat "$work/notes-$r" 2>/dev/null || true
-		echo; echo "Checks that failed:"; echo
+		echo; echo "Checks that failed, with the programs they failed in:"; echo
 		for name in $names; do
-			grep -h '^not ok' "$work/tap/$r/$name.tap" | grep -v '# TODO' | sed "s|^|- $name: |" || true
-		done
+			tr -d '\r' <"$work/tap/$r/$name.tap" | grep '^not ok' | grep -v '# TODO' | sed "s|^not ok [0-9]* *-* *|$name\t|" || true
+		done | awk -F'\t' '!($2 in seen) { seen[$2] = ++n; text[n] = $2 }
+			{ i = seen[$2]; if (index(" " progs[i] ",", " " $1 ",") == 0) progs[i] = progs[i] (progs[i] ? ", " : "") $1 }
+			END { for (i = 1; i <= n; i++) printf "- %s (%s)\n", text[i] == "" ? "(no description)" : text[i], progs[i] }'
 		echo
 	done
 } >"$fails"
