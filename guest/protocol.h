@@ -13,6 +13,14 @@
  * no data is ever taken for a command. This works on every VMM with a
  * serial console, Firecracker included.
  *
+ * The application's stdio: on QEMU (run config "stdio ports") stdin, stdout
+ * and stderr travel on virtio-console ports of their own, named
+ * LUPINE_PORT_*, byte-exact; the init relays them and, at the end, sends
+ * "stdio OUT ERR" (the bytes each output carried), and the host answers
+ * "exit" once it has them all, so nothing queued is lost when the VM ends.
+ * The console is then the kernel's and the init's. Without ports
+ * (Firecracker, "stdio console") the application has the console, as below.
+ *
  * Guest -> host: the console (ttyS0) output belongs to the application. Control
  * lines ("KEY VALUE\n") go through a second channel: on QEMU the
  * isa-debugcon port, whose bytes land in a host FIFO, and the VM ends by a
@@ -43,7 +51,8 @@
 	X(RUN_DNS, "dns", RUN_STR)         /* the nameserver for /etc/resolv.conf */     \
 	X(RUN_ROOT, "root", RUN_STR)       /* "DEV FSTYPE ro|rw": switch to a disk root */ \
 	X(RUN_CTL, "ctl", RUN_STR)         /* "port" (default) or "console" */           \
-	X(RUN_STDIN, "stdin", RUN_STR)     /* "null" (default) or "pipe": host input */
+	X(RUN_STDIN, "stdin", RUN_STR)     /* "null" (default) or "pipe": host input */   \
+	X(RUN_STDIO, "stdio", RUN_STR)     /* "console" (default) or "ports" */
 
 enum run_kind { RUN_LIST, RUN_STR, RUN_INT };
 #define LUPINE_RUN_ENUM(id, key, kind) id,
@@ -54,11 +63,22 @@ enum run_key { LUPINE_RUN_KEYS(LUPINE_RUN_ENUM) RUN_NKEYS };
 #define LUPINE_EXIT_PORT 0xf4 /* isa-debug-exit: QEMU exits with status 2*v+1 */
 #define LUPINE_CTL_MARK  "\x1blupine-ctl " /* a control line on the console */
 
+/* The application's stdio ports: numbers on the VM's one virtio-serial
+ * device (/dev/vport0pN; the init finds them by number, as kernels
+ * without sysfs have no names), and the names the host gives them. */
+#define LUPINE_PORT_STDIN_NR  1
+#define LUPINE_PORT_STDOUT_NR 2
+#define LUPINE_PORT_STDERR_NR 3
+#define LUPINE_PORT_STDIN  "org.lupine.stdin"
+#define LUPINE_PORT_STDOUT "org.lupine.stdout"
+#define LUPINE_PORT_STDERR "org.lupine.stderr"
+
 /* Control lines the init writes. */
 #define LUPINE_CTL_INIT   "init"   /* "init BOOTTIME_NS": PID 1 started */
 #define LUPINE_CTL_APP    "app"    /* "app BOOTTIME_NS": the application is being started */
 #define LUPINE_CTL_STATUS "status" /* "status N": the application ended with N (0-255) */
 #define LUPINE_CTL_ERROR  "error"  /* "error TEXT": why the application could not start */
+#define LUPINE_CTL_STDIO  "stdio"  /* "stdio OUT ERR": bytes the stdout and stderr ports carried */
 /* "missing KIND NAME TGID COMM": a process reached for a feature the kernel
  * leaves out (KIND syscall, family, fs or option; see kernel/missing.patch);
  * "used ...": with lupine_record on the command line, its first use */
@@ -68,5 +88,6 @@ enum run_key { LUPINE_RUN_KEYS(LUPINE_RUN_ENUM) RUN_NKEYS };
 /* Commands the host sends on the console input, behind LUPINE_CTL_MARK. */
 #define LUPINE_IN_SIGNAL "signal" /* "signal N": send signal N to the application */
 #define LUPINE_IN_EOF    "eof"    /* the host's stdin ended: close the application's */
+#define LUPINE_IN_EXIT   "exit"   /* the host has all of the application's output: end the VM */
 
 #endif

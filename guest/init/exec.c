@@ -118,15 +118,16 @@ static int creds_set(void)
 }
 
 /* In the child: become the application; failures go to the console and ERRFD. */
-static _Noreturn void app_exec(int errfd, const sigset_t *mask, int stdin_fd)
+static _Noreturn void app_exec(int errfd, const sigset_t *mask, const int fds[3])
 {
 	const char *path_env = env_get("PATH");
 	char path[PATH_MAX];
 	int err;
 
 	sigprocmask(SIG_SETMASK, mask, NULL); /* dispositions: the init never changes them */
-	if (stdin_fd >= 0 && stdin_fd != STDIN_FILENO)
-		dup2(stdin_fd, STDIN_FILENO);
+	for (int i = 0; i <= STDERR_FILENO; i++)
+		if (fds[i] >= 0 && fds[i] != i)
+			dup2(fds[i], i); /* dup2 clears the copy's close-on-exec */
 	/* ioperm() access survives fork and exec: take it from the application,
 	 * which must not forge reports. */
 	ioperm(LUPINE_CTL_PORT, 1, 0);
@@ -147,7 +148,7 @@ static _Noreturn void app_exec(int errfd, const sigset_t *mask, int stdin_fd)
 }
 
 /* Fork the application; returns its pid or -1. */
-pid_t app_start(const sigset_t *orig, int stdin_fd)
+pid_t app_start(const sigset_t *orig, const int fds[3])
 {
 	int p[2];
 	pid_t pid;
@@ -157,7 +158,7 @@ pid_t app_start(const sigset_t *orig, int stdin_fd)
 		return fail("cannot create a pipe: %s", strerror(errno));
 	if ((pid = fork()) == 0) {
 		close(p[0]);
-		app_exec(p[1], orig, stdin_fd);
+		app_exec(p[1], orig, fds);
 	}
 	close(p[1]);
 	if (pid < 0) {

@@ -32,6 +32,7 @@ struct run {
 	int root_ro, has_ip, has_gw;
 	int ctl_console; /* control lines on the console (no I/O ports: Firecracker) */
 	int stdin_pipe;  /* the application's stdin is what the host sends */
+	int stdio_ports; /* the application's stdio has virtio-console ports (stdio.c) */
 	struct in_addr ip, mask, gw;
 };
 
@@ -62,9 +63,9 @@ void net_init(void);
 void names_init(void);
 void entropy_seed(void);
 
-/* exec.c: fork the application (signal mask orig restored in it, stdin_fd
- * as its standard input); its pid or -1. */
-pid_t app_start(const sigset_t *orig, int stdin_fd);
+/* exec.c: fork the application (signal mask orig restored in it; fds[i],
+ * when >= 0, as its descriptor i); its pid or -1. */
+pid_t app_start(const sigset_t *orig, const int fds[3]);
 
 /* klog.c: send the kernel's "lupine-missing"/"lupine-used" notes to the host. */
 void klog_report(void);
@@ -73,5 +74,15 @@ void klog_report(void);
  * descriptor the application gets as stdin (a pipe or /dev/null). */
 int input_init(void);
 void input_ready(pid_t app);
+/* Whether the host said "exit" (it has all of the application's output). */
+int input_exit_asked(void);
+
+/* stdio.c: the application's stdio on virtio-console ports, relayed by
+ * threads of the init. open: 0 with fds[0..2] the application's ends, or
+ * -1 (reported); start: the relays, once it has them; finish: after every
+ * holder of its ends is gone, wait for the relays, report "stdio OUT ERR". */
+int stdio_ports_open(int fds[3]);
+void stdio_ports_start(void);
+void stdio_ports_finish(void);
 
 #endif

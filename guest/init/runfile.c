@@ -117,6 +117,9 @@ static int run_line(char *key, int lineno)
 	case RUN_STDIN:
 		run.stdin_pipe = !strcmp(val, "pipe");
 		return run.stdin_pipe || !strcmp(val, "null") ? 0 : -1;
+	case RUN_STDIO:
+		run.stdio_ports = !strcmp(val, "ports");
+		return run.stdio_ports || !strcmp(val, "console") ? 0 : -1;
 	case RUN_CTL:
 		run.ctl_console = !strcmp(val, "console");
 		return run.ctl_console || !strcmp(val, "port") ? 0 : -1;

@@ -32,6 +32,7 @@ static void run_for(struct bundle *b, const struct launch_opts *o, const struct 
 	run_config_set(&rc->root, boot->root);
 	run_config_set(&rc->ctl, o->ctl ? o->ctl : o->vmm->ctl);
 	run_config_set(&rc->stdin_mode, o->stdin_mode);
+	run_config_set(&rc->stdio, o->vmm->stdio_ports ? "ports" : "console");
 }
 
 /* Opens name in the bundle (checked, kept open in l) and gives the path to reopen it by. */
@@ -70,6 +71,7 @@ static void fill(struct vm_config *cfg, const struct bundle *b, const struct lau
 	cfg->cmdline = l->cmdline ? l->cmdline : b->cmdline;
 	cfg->mem_mib = o->mem_mib ? o->mem_mib : b->memory_mib;
 	cfg->net = b->net;
+	cfg->stdio_ports = o->vmm->stdio_ports;
 }
 
 int bundle_launch(const char *dir, struct bundle *b, const struct launch_opts *o, struct vm_config *cfg,

@@ -32,6 +32,7 @@ static void *field(const struct run_config *rc, enum run_key k)
 	case RUN_ROOT: return &m->root;
 	case RUN_CTL: return &m->ctl;
 	case RUN_STDIN: return &m->stdin_mode;
+	case RUN_STDIO: return &m->stdio;
 	default: return NULL;
 	}
 }

@@ -18,6 +18,7 @@ struct run_config {
 	char *root;                /* per run: "DEV FSTYPE ro|rw" (NULL: stay in the initramfs) */
 	char *ctl;                 /* per run: "port" or "console" (NULL: port) */
 	char *stdin_mode;          /* per run: "pipe" or "null" (NULL: null) */
+	char *stdio;               /* per run: "ports" or "console" (NULL: console) */
 };
 
 /* An empty config: uid and gid not set. Release with run_config_release. */

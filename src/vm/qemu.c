@@ -39,7 +39,24 @@ static void add_pair(struct vmm_argv *a, const char *opt, char *value)
 	vmm_argv_add(a, value);
 }
 
-static void add_devices(struct vmm_argv *a, const struct vm_config *cfg, const char *fifo)
+/* The application's stdin, stdout and stderr: a virtio-serial device with
+ * a named port each, whose chardev connects to a socket of lupine's. */
+static void add_stdio(struct vmm_argv *a, struct vmm_launch *l)
+{
+	static const char *const names[] = {LUPINE_PORT_STDIN, LUPINE_PORT_STDOUT, LUPINE_PORT_STDERR};
+	static const int nr[] = {LUPINE_PORT_STDIN_NR, LUPINE_PORT_STDOUT_NR, LUPINE_PORT_STDERR_NR};
+
+	add_pair(a, "-device", xstrdup("virtio-serial-device,id=vs0,max_ports=4"));
+	for (int i = 0; i < 3; i++) {
+		char *esc = qemu_escape(l->stdio_socks[i]);
+		add_pair(a, "-chardev", xasprintf("socket,id=std%d,path=%s,server=off", i, esc));
+		add_pair(a, "-device", xasprintf("virtserialport,bus=vs0.0,nr=%d,chardev=std%d,name=%s", nr[i], i,
+						 names[i]));
+		free(esc);
+	}
+}
+
+static void add_devices(struct vmm_argv *a, const struct vm_config *cfg, struct vmm_launch *l, const char *fifo)
 {
 	char *esc = qemu_escape(fifo);
 
@@ -47,6 +64,8 @@ static void add_devices(struct vmm_argv *a, const struct vm_config *cfg, const c
 	free(esc);
 	add_pair(a, "-device", xasprintf("isa-debugcon,iobase=0x%x,chardev=ctl", LUPINE_CTL_PORT));
 	add_pair(a, "-device", xasprintf("isa-debug-exit,iobase=0x%x,iosize=4", LUPINE_EXIT_PORT));
+	if (cfg->stdio_ports)
+		add_stdio(a, l);
 	if (cfg->disk) {
 		esc = qemu_escape(cfg->disk);
 		add_pair(a, "-drive", xasprintf("id=d0,file=%s,format=raw,if=none%s", esc,
@@ -119,7 +138,9 @@ static int qemu_prepare(const struct vm_config *cfg, int kvm, const char *dir, s
 	add_pair(&a, "-display", xstrdup("none"));
 	vmm_argv_adds(&a, "-no-reboot");
 	add_pair(&a, "-serial", xstrdup("stdio"));
-	add_devices(&a, cfg, l->ctl_fifo);
+	for (int i = 0; cfg->stdio_ports && i < 3; i++)
+		l->stdio_socks[i] = xasprintf("%s/std%d.sock", dir, i);
+	add_devices(&a, cfg, l, l->ctl_fifo);
 	add_pair(&a, "-kernel", xstrdup(cfg->kernel));
 	if (cfg->initrd)
 		add_pair(&a, "-initrd", xstrdup(cfg->initrd));
@@ -139,6 +160,7 @@ static int qemu_exit_ok(int wstatus)
 const struct vmm_ops vmm_qemu = {
 	.name = "qemu",
 	.ctl = "port",
+	.stdio_ports = 1,
 	.bin_env = "LUPINE_QEMU",
 	.bin = "qemu-system-x86_64",
 	/* user networking's fixed addresses */

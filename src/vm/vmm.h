@@ -48,6 +48,8 @@ struct vm_config {
 	int echo_fd;         /* > 0: copy it to this descriptor instead */
 	int ctl_console;     /* the init reports on the console even where the VMM
 			      * has a control port (run --ctl console) */
+	int stdio_ports;     /* the application's stdio on ports of its own (run config
+			      * "stdio ports"; the VMM must have them: ops->stdio_ports) */
 };
 
 /* What a backend prepares for one launch. */
@@ -55,6 +57,8 @@ struct vmm_launch {
 	char **argv;       /* NULL-terminated */
 	char *ctl_fifo;    /* the FIFO control lines arrive on; NULL: they come on the console */
 	char *config_file; /* a file the VMM reads (Firecracker's JSON), or NULL */
+	char *stdio_socks[3]; /* with cfg->stdio_ports: the unix sockets the VMM connects the
+			       * application's stdin, stdout and stderr ports to (vm/stdio.h) */
 };
 
 struct vmm_ops {
@@ -64,6 +68,7 @@ struct vmm_ops {
 	const char *bin;        /* the binary, looked up in PATH */
 	const char *install;    /* what to tell the user when the binary is missing */
 	int needs_kvm;          /* cannot run under software emulation */
+	int stdio_ports;        /* gives the application stdio ports of its own (else: the console) */
 	/* the guest's network as the VMM provides it (run config ip, gw, dns) */
 	const char *guest_ip, *guest_gw, *guest_dns;
 	/* Fills l for cfg in the private directory dir. 0 or -1 with err set. */
