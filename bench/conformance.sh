@@ -55,7 +55,7 @@ work=$repo/build/conformance
 rm -rf "$work/bin" "$work/tap" "$work/root-"* "$work/tmp" "$work/notes-"* && mkdir -p "$work/bin" "$work/tap" "$(dirname "$out")"
 for r in runc lupine-runc; do
 	real=$(command -v runc); [ $r = runc ] || real=$lupine_runc
-	printf '#!/bin/sh\nexec %s --root %s "$@"\n' "$real" "$work/root-$r" >"$work/bin/$r"
+	printf '#!/bin/sh\nexec "%s" --root "%s" "$@"\n' "$real" "$work/root-$r" >"$work/bin/$r"
 	chmod +x "$work/bin/$r"
 	mkdir -p "$work/tap/$r"
 done
