@@ -33,6 +33,8 @@ static void run_for(struct bundle *b, const struct launch_opts *o, const struct 
 	run_config_set(&rc->ctl, o->ctl ? o->ctl : o->vmm->ctl);
 	run_config_set(&rc->stdin_mode, o->stdin_mode);
 	run_config_set(&rc->stdio, o->vmm->stdio_ports ? "ports" : "console");
+	for (size_t i = 0; o->mounts && i < o->mounts->n; i++)
+		strlist_add(&rc->mount, o->mounts->v[i]);
 }
 
 /* Opens name in the bundle (checked, kept open in l) and gives the path to reopen it by. */
