@@ -21,6 +21,12 @@
 #define RUN_FILE LUPINE_RUN_FILE
 #define LIST_MAX 512 /* arguments; environment entries */
 #define GROUPS_MAX 64 /* supplementary groups */
+#define ROUTES_MAX 32 /* routes on eth0 besides the default one */
+
+struct run_route {
+	struct in_addr dst, mask, gw;
+	int has_gw; /* via gw; else on eth0's link */
+};
 
 struct run {
 	char *argv[LIST_MAX + 1], *envp[LIST_MAX + 1];
@@ -33,6 +39,9 @@ struct run {
 	int ctl_console; /* control lines on the console (no I/O ports: Firecracker) */
 	int stdin_pipe;  /* the application's stdin is what the host sends */
 	struct in_addr ip, mask, gw;
+	struct run_route routes[ROUTES_MAX];
+	int nroutes;
+	long mtu; /* 0: the NIC's */
 };
 
 extern struct run run;

@@ -15,7 +15,8 @@
 
 static const char usage[] =
 	"usage: lupine run BUNDLE [-p [IP:]HOSTPORT:GUESTPORT]... [-m MiB] [-e KEY=VAL]...\n"
-	"                  [-i] [--accel auto|kvm|tcg] [--vmm qemu|firecracker] [--timeout SEC]\n"
+	"                  [-i] [--net user|tap:NAME|bridge:BR|container] [--accel auto|kvm|tcg]\n"
+	"                  [--vmm qemu|firecracker] [--timeout SEC]\n"
 	"                  [--stop-timeout SEC] [--record-features FILE] [--dry-run] [-v]\n"
 	"                  [-- ARGS...]\n"
 	"\n"
@@ -32,7 +33,21 @@ static const char usage[] =
 	"option that builds it, e.g. 'postgres (pid 31) called signalfd4(), which this\n"
 	"kernel leaves out: it needs CONFIG_SIGNALFD'.\n"
 	"\n"
-	"  -p [IP:]HOST:GUEST  forward a TCP port from the host (IP default 127.0.0.1)\n"
+	"  -p [IP:]HOST:GUEST  forward a TCP port from the host (IP default 127.0.0.1;\n"
+	"                      user-mode networking only)\n"
+	"  --net user          QEMU's user-mode NAT: no privilege needed (the default)\n"
+	"  --net tap:NAME[,ip=A.B.C.D/N][,gw=A.B.C.D]\n"
+	"                      the NIC on the tap NAME (root): one you made is used as\n"
+	"                      it is; else lupine makes it, gives it the gateway's\n"
+	"                      address and removes it after (default guest address\n"
+	"                      172.16.0.2/30, gateway 172.16.0.1)\n"
+	"  --net bridge:BR,ip=A.B.C.D/N[,gw=A.B.C.D]\n"
+	"                      the NIC on a tap lupine joins to the bridge BR (root)\n"
+	"                      with the guest's address ip on it\n"
+	"  --net container     take over this network namespace's interface as Kata\n"
+	"                      does (root): its MAC, IPv4 address, routes and MTU go\n"
+	"                      to the guest, tc redirects its traffic to a tap, and it\n"
+	"                      gets its address back after; user mode when it has none\n"
 	"  -m MiB              guest memory (default: the bundle's, normally 128); less\n"
 	"                      than the kernel needs to unpack itself (~16 MiB for\n"
 	"                      Lupine's kernels, 45 for microvm) is refused\n"
@@ -42,9 +57,10 @@ static const char usage[] =
 	"  --accel MODE        auto (KVM if the host has hardware virtualisation, else\n"
 	"                      software emulation), kvm or tcg (default auto)\n"
 	"  --vmm VMM           qemu (default: QEMU's microvm machine) or firecracker\n"
-	"                      (needs KVM and the firecracker binary on PATH; its NIC is\n"
-	"                      the tap named by --tap, which you set up and forward)\n"
-	"  --tap NAME          firecracker: the host tap device for the NIC (default lupine0)\n"
+	"                      (needs KVM and the firecracker binary on PATH; it has no\n"
+	"                      user mode: without --net its NIC is the tap lupine0,\n"
+	"                      which you set up and forward)\n"
+	"  --tap NAME          the same as --net tap:NAME\n"
 	"  --timeout SEC       stop the application after SEC seconds (default: never)\n"
 	"  --stop-timeout SEC  after a stop, kill the VM if the application has not\n"
 	"                      ended within SEC seconds (default 10)\n"
@@ -75,6 +91,16 @@ struct run_opts {
 	int dry_run, verbose;
 };
 
+/* --net SPEC (the last one counts) */
+static void parse_net(struct run_opts *o, const char *spec)
+{
+	struct strbuf err = {0};
+
+	vm_net_opts_release(&o->rq.net);
+	if (vm_net_parse(spec, &o->rq.net, &err) < 0)
+		die("%s", err.buf);
+}
+
 static void parse_option(struct run_opts *o, int c, const char *arg)
 {
 	switch (c) {
@@ -93,7 +119,13 @@ static void parse_option(struct run_opts *o, int c, const char *arg)
 		if (!(o->rq.lo.vmm = vmm_find(arg)))
 			die("--vmm '%s': expected qemu or firecracker", arg);
 		break;
-	case 'T': o->rq.cfg.tap = arg; break;
+	case 'N': parse_net(o, arg); break;
+	case 'T': {
+		char *spec = xasprintf("tap:%s", arg);
+		parse_net(o, spec);
+		free(spec);
+		break;
+	}
 	case 't': o->rq.cfg.timeout = opt_seconds("--timeout", arg); break;
 	case 'S': o->rq.cfg.stop_timeout = opt_seconds("--stop-timeout", arg); break;
 	case 'i':
@@ -128,7 +160,7 @@ static void parse(struct run_opts *o, int argc, char **argv)
 		{"ctl", required_argument, 0, 'c'},     {"dry-run", no_argument, 0, 'n'},
 		{"interactive", no_argument, 0, 'i'},   {"stop-timeout", required_argument, 0, 'S'},
 		{"verbose", no_argument, 0, 'v'},       {"record-features", required_argument, 0, 'F'},
-		{"help", no_argument, 0, 'h'},
+		{"net", required_argument, 0, 'N'},     {"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0}};
 	int c, nopts = opt_split(argc, argv, &o->args);
 
@@ -205,5 +237,6 @@ int cmd_run(int argc, char **argv)
 	for (size_t i = 0; i < o.rq.cfg.nports; i++)
 		vm_port_release(&o.ports[i]);
 	free(o.ports);
+	vm_net_opts_release(&o.rq.net);
 	return ret;
 }
