@@ -89,6 +89,22 @@ static int load_root(json_t *root, const char *bundle, struct oci_spec *s, struc
 	return 0;
 }
 
+/* The file the engine means as the container's resolv.conf. */
+static void find_resolv(json_t *mounts, struct oci_spec *s)
+{
+	size_t i;
+	json_t *m;
+
+	json_array_foreach(mounts, i, m) {
+		const char *dst = json_string_value(json_object_get(m, "destination"));
+		const char *src = json_string_value(json_object_get(m, "source"));
+		if (dst && src && src[0] == '/' && !strcmp(dst, "/etc/resolv.conf")) {
+			free(s->resolv_conf);
+			s->resolv_conf = xstrdup(src);
+		}
+	}
+}
+
 static int load_mounts(json_t *mounts, struct oci_spec *s, struct strbuf *err)
 {
 	size_t i;
@@ -192,6 +208,7 @@ int oci_spec_parse(const char *text, const char *bundle, struct oci_spec *s, str
 			     "not run them (remove the hooks)");
 		goto out;
 	}
+	find_resolv(json_object_get(j, "mounts"), s);
 	if (load_process(json_object_get(j, "process"), s, err) < 0 ||
 	    load_root(json_object_get(j, "root"), bundle, s, err) < 0 ||
 	    load_mounts(json_object_get(j, "mounts"), s, err) < 0 ||
@@ -237,6 +254,7 @@ void oci_spec_release(struct oci_spec *s)
 	free(s->root);
 	free(s->hostname);
 	free(s->netns_path);
+	free(s->resolv_conf);
 	free(s->kernel);
 	free(s->apps);
 	memset(s, 0, sizeof(*s));
