@@ -2,7 +2,8 @@
  *
  * Honoured: process (args, env, cwd, user, terminal is refused), root (path,
  * readonly), hostname, linux.resources.memory.limit (the guest's memory),
- * linux.namespaces' network entry, the kernel-backed mounts every container
+ * linux.namespaces' network entry (whose interface the VM takes over), the
+ * source of the bind mount on /etc/resolv.conf (the guest's nameserver), the kernel-backed mounts every container
  * gets (proc, sysfs, /dev, devpts, shm, mqueue, /run: the guest's init makes
  * its own), annotations org.lupine.kernel and org.lupine.apps. Refused: host
  * bind mounts (nothing of the host is shared into the VM), hooks, user
