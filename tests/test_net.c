@@ -253,6 +253,47 @@ out:
 	free(bundle);
 }
 
+/* --dry-run shows the NIC each --net makes and changes nothing; -p with a tap is refused */
+static void test_dry_run(void)
+{
+	struct netpair p;
+	char *bundle = probe_bundle("net-probe", "initramfs"), *s;
+
+	char *const tap[] = {"run", bundle, "--net", "tap:tq0", "--dry-run", NULL};
+	struct cmd_out o = run_lupine(tap);
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.out, "-netdev tap,id=n0,ifname=tq0,script=no,downscript=no,vhost=off ");
+	CHECK_CONTAINS(o.out, "-device virtio-net-device,netdev=n0,mac=52:54:00:");
+	cmd_out_free(&o);
+	char *const fc[] = {"run", bundle, "--vmm", "firecracker", "--tap", "tq0", "--dry-run", NULL};
+	o = run_lupine(fc);
+	CHECK_CONTAINS(o.out, "\"host_dev_name\": \"tq0\"");
+	cmd_out_free(&o);
+	char *const ports[] = {"run", bundle, "--net", "tap:tq0", "-p", "7000:7000", NULL};
+	o = run_lupine(ports);
+	CHECK_INT(o.status, 125);
+	CHECK_CONTAINS(o.err, "-p forwards ports through user-mode networking");
+	cmd_out_free(&o);
+	if (netpair_make(&p) < 0)
+		goto out;
+	char *const ctr[] = {"run", bundle, "--net", "container", "--dry-run", NULL};
+	struct bg b = bg_lupine_in(p.ns, ctr);
+	CHECK_INT(wait_bg(&b, 60), 0);
+	s = file_read(b.log, NULL);
+	CHECK_CONTAINS(s, "-device virtio-net-device,netdev=n0,mac=");
+	CHECK_CONTAINS(s, p.mac);
+	free(s);
+	free(b.log);
+	s = netns_sh(p.ns, "ip -4 addr show dev eth0; ip link; tc qdisc show dev eth0");
+	CHECK_CONTAINS(s, "inet " NETPAIR_IP "/24");
+	CHECK_NOT_CONTAINS(s, "ltap");
+	CHECK_NOT_CONTAINS(s, "ingress");
+	free(s);
+	netpair_remove(&p);
+out:
+	free(bundle);
+}
+
 /* MB/s of n bytes each way, best of reps; 0 when a transfer came short. */
 static void measure(const char *ns, const char *ip, int port, long long n, int reps, double mbs[2])
 {
@@ -307,6 +348,7 @@ const struct test net_tests[] = {
 	{"net/nameserver", test_nameserver, 0},
 	{"net/run-config", test_run_config, 0},
 	{"net/refused", test_refused, 0},
+	{"net/dry-run", test_dry_run, 1},
 	{"net/takeover", test_takeover, 1},
 	{"net/tap", test_tap, 1},
 	{"net/bridge", test_bridge, 1},

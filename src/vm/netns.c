@@ -43,7 +43,17 @@ static char *ipv4_of(json_t *link)
 	return NULL;
 }
 
-/* The interface to take over: the one Ethernet interface with an IPv4
+/* Whether link is an Ethernet interface a container is given (veth,
+ * macvlan, ipvlan, a physical one), not a tap or a bridge. */
+static int takeable(json_t *link)
+{
+	const char *type = json_string_value(json_object_get(link, "link_type"));
+	const char *kind = json_string_value(json_object_get(json_object_get(link, "linkinfo"), "info_kind"));
+
+	return type && !strcmp(type, "ether") && !(kind && (!strcmp(kind, "tun") || !strcmp(kind, "bridge")));
+}
+
+/* The interface to take over: the one such interface with an IPv4
  * address, or of several the one the default route leaves by. */
 static json_t *pick(json_t *links, const char *default_dev)
 {
@@ -51,10 +61,9 @@ static json_t *pick(json_t *links, const char *default_dev)
 	size_t i, n = 0;
 
 	json_array_foreach(links, i, link) {
-		const char *type = json_string_value(json_object_get(link, "link_type"));
 		const char *name = json_string_value(json_object_get(link, "ifname"));
 		char *ip = ipv4_of(link);
-		if (type && !strcmp(type, "ether") && name && ip) {
+		if (takeable(link) && name && ip) {
 			n++;
 			if (!found || (default_dev && !strcmp(name, default_dev)))
 				found = link;
@@ -124,7 +133,7 @@ static char *default_dev(void)
  * routes. 0 (n->iface NULL when there is none), or -1 with err. */
 static int probe(struct vm_net *n, struct strbuf *err)
 {
-	char *const argv[] = {"ip", "-j", "addr", "show", NULL};
+	char *const argv[] = {"ip", "-j", "-d", "addr", "show", NULL};
 	char *dev = default_dev();
 	json_t *links = ip_json(argv, err), *link;
 	const char *mac;
