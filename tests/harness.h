@@ -119,5 +119,6 @@ extern const struct test oci_tests[];
 extern const struct test runc_tests[];
 extern const struct test containerd_tests[];
 extern const struct test net_tests[];
+extern const struct test cni_tests[];
 
 #endif
