@@ -13,6 +13,14 @@
  * no data is ever taken for a command. This works on every VMM with a
  * serial console, Firecracker included.
  *
+ * The application's stdio: on QEMU (run config "stdio ports") stdin, stdout
+ * and stderr travel on virtio-console ports of their own, named
+ * LUPINE_PORT_*, byte-exact; the init relays them and, at the end, sends
+ * "stdio OUT ERR" (the bytes each output carried), and the host answers
+ * "exit" once it has them all, so nothing queued is lost when the VM ends.
+ * The console is then the kernel's and the init's. Without ports
+ * (Firecracker, "stdio console") the application has the console, as below.
+ *
  * Guest -> host: the console (ttyS0) output belongs to the application. Control
  * lines ("KEY VALUE\n") go through a second channel: on QEMU the
  * isa-debugcon port, whose bytes land in a host FIFO, and the VM ends by a
@@ -28,6 +36,7 @@
 #define LUPINE_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 #define LUPINE_RUN_FILE "/lupine/run"
+#define LUPINE_RUN_FILE_MAX (256 * 1024) /* its most bytes: bound files travel in it */
 
 /* X(ID, "key", KIND): KIND is RUN_LIST (repeated), RUN_STR or RUN_INT. */
 #define LUPINE_RUN_KEYS(X)                                                               \
@@ -45,7 +54,39 @@
 	X(RUN_MTU, "mtu", RUN_INT)         /* eth0's MTU (default: the NIC's) */          \
 	X(RUN_ROOT, "root", RUN_STR)       /* "DEV FSTYPE ro|rw": switch to a disk root */ \
 	X(RUN_CTL, "ctl", RUN_STR)         /* "port" (default) or "console" */           \
-	X(RUN_STDIN, "stdin", RUN_STR)     /* "null" (default) or "pipe": host input */
+	X(RUN_STDIN, "stdin", RUN_STR)     /* "null" (default) or "pipe": host input */  \
+	X(RUN_STDIO, "stdio", RUN_STR)     /* "console" (default) or "ports" */         \
+	/* the process spec (OCI config.json's process and linux parts), applied by   \
+	 * guest/init/process.c in the application's child and confine.c in PID 1 */  \
+	X(RUN_RLIMIT, "rlimit", RUN_LIST)  /* "RLIMIT_NAME SOFT HARD" */                  \
+	X(RUN_CAPS, "caps", RUN_STR)       /* "BND EFF PRM INH AMB" hex masks; absent: all */ \
+	X(RUN_NNP, "nonewprivs", RUN_INT)  /* 1: PR_SET_NO_NEW_PRIVS */                  \
+	X(RUN_UMASK, "umask", RUN_STR)     /* octal */                                    \
+	X(RUN_OOM, "oomscoreadj", RUN_STR) /* -1000..1000 */                             \
+	X(RUN_SYSCTL, "sysctl", RUN_LIST)  /* "name.of.key=VALUE" */                      \
+	X(RUN_MASK, "mask", RUN_LIST)      /* a path hidden: /dev/null or an empty tmpfs */ \
+	X(RUN_ROPATH, "ropath", RUN_LIST)  /* a path made read-only */                  \
+	X(RUN_ROOT_RO, "rootro", RUN_INT)  /* 1: / remounted read-only after the set-up */ \
+	X(RUN_MOUNT, "mount", RUN_LIST)    /* one mount, in order: see below */
+
+/* The most "sysctl", "mask" or "ropath" lines a run file holds (the init keeps them in static memory). */
+#define LUPINE_SPEC_LIST_MAX 64
+
+/* A "mount" value is "TYPE SOURCE DEST OPTIONS", as an fstab line: fields
+ * split at single spaces, and a space, tab, newline or backslash inside one
+ * written as \ooo octal (\040 \011 \012 \134). DEST is an absolute path
+ * in the container's root, made when absent; OPTIONS are config.json's,
+ * comma-separated ("defaults" for none): mount flags (ro, nosuid, nodev,
+ * noexec, relatime...) and the filesystem's own data (size=, mode=).
+ * TYPE is one of
+ *   proc sysfs tmpfs devpts mqueue cgroup2  made by the guest kernel (SOURCE
+ *                                  is only a name); a tmpfs on /dev gets
+ *                                  runc's default device nodes
+ *   9p      SOURCE is a virtio-9p mount tag: a host directory
+ *   file    SOURCE is a host file's contents, base64 ("-": empty); it is
+ *           served from a tmpfs of its own (options mode=, uid=, gid=, ro) */
+#define LUPINE_MOUNT_MAX 64 /* mounts in one run */
+#define LUPINE_9P_PREFIX "lupine" /* mount tags are this + a number */
 
 enum run_kind { RUN_LIST, RUN_STR, RUN_INT };
 #define LUPINE_RUN_ENUM(id, key, kind) id,
@@ -56,11 +97,22 @@ enum run_key { LUPINE_RUN_KEYS(LUPINE_RUN_ENUM) RUN_NKEYS };
 #define LUPINE_EXIT_PORT 0xf4 /* isa-debug-exit: QEMU exits with status 2*v+1 */
 #define LUPINE_CTL_MARK  "\x1blupine-ctl " /* a control line on the console */
 
+/* The application's stdio ports: numbers on the VM's one virtio-serial
+ * device (/dev/vport0pN; the init finds them by number, as kernels
+ * without sysfs have no names), and the names the host gives them. */
+#define LUPINE_PORT_STDIN_NR  1
+#define LUPINE_PORT_STDOUT_NR 2
+#define LUPINE_PORT_STDERR_NR 3
+#define LUPINE_PORT_STDIN  "org.lupine.stdin"
+#define LUPINE_PORT_STDOUT "org.lupine.stdout"
+#define LUPINE_PORT_STDERR "org.lupine.stderr"
+
 /* Control lines the init writes. */
 #define LUPINE_CTL_INIT   "init"   /* "init BOOTTIME_NS": PID 1 started */
 #define LUPINE_CTL_APP    "app"    /* "app BOOTTIME_NS": the application is being started */
 #define LUPINE_CTL_STATUS "status" /* "status N": the application ended with N (0-255) */
 #define LUPINE_CTL_ERROR  "error"  /* "error TEXT": why the application could not start */
+#define LUPINE_CTL_STDIO  "stdio"  /* "stdio OUT ERR": bytes the stdout and stderr ports carried */
 /* "missing KIND NAME TGID COMM": a process reached for a feature the kernel
  * leaves out (KIND syscall, family, fs or option; see kernel/missing.patch);
  * "used ...": with lupine_record on the command line, its first use */
@@ -70,5 +122,6 @@ enum run_key { LUPINE_RUN_KEYS(LUPINE_RUN_ENUM) RUN_NKEYS };
 /* Commands the host sends on the console input, behind LUPINE_CTL_MARK. */
 #define LUPINE_IN_SIGNAL "signal" /* "signal N": send signal N to the application */
 #define LUPINE_IN_EOF    "eof"    /* the host's stdin ended: close the application's */
+#define LUPINE_IN_EXIT   "exit"   /* the host has all of the application's output: end the VM */
 
 #endif

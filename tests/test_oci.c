@@ -55,7 +55,8 @@ static void test_honoured(void)
 	CHECK_INT(s.netns, 1);
 	CHECK(s.netns_path && !strcmp(s.netns_path, "/var/run/netns/n1"));
 	CHECK(s.apps && !strcmp(s.apps, "redis"));
-	CHECK_INT(s.mounts.n, 7);
+	CHECK_INT(s.vol.mounts.n, 7);
+	CHECK_INT(s.vol.nshares, 0);
 	oci_spec_release(&s);
 	free(j);
 	free(root);
@@ -71,7 +72,7 @@ static void test_refused(void)
 	} cases[] = {
 		{spec_json(",\"terminal\":true", "", "", ""), "process.terminal"},
 		{spec_json("", ",{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"/srv/data\",\"options\":[\"rbind\"]}",
-			   "", ""), "'/srv/data' on /data"},
+			   "", ""), "cannot bind '/srv/data' at /data"},
 		{spec_json("", "", ",\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]", ""), "uidMappings"},
 		{spec_json("", "", "", ",\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\"}]}"), "hooks"},
 		{xasprintf("{\"process\":{\"args\":[]},\"root\":{\"path\":\"rootfs\"}}"), "process.args"},

@@ -1,12 +1,11 @@
-/* exec.c: become the application: credentials, working directory, PATH search, exec, and
- * a clear reason when it cannot start (missing interpreter, not executable, no such user). */
+/* exec.c: become the application: its confinement (process.c), working directory, PATH
+ * search, exec, and a clear reason when it cannot start (missing interpreter, not executable). */
 #include "init.h"
 
 #include "lib/elf.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,43 +94,22 @@ static _Noreturn void exec_fail(int errfd, const char *path, int err)
 	child_exit(errfd, err);
 }
 
-static const char *nosys_hint(int err)
-{
-	return err == ENOSYS ? " (kernel without CONFIG_MULTIUSER?)" : "";
-}
-
-static int creds_set(void)
-{
-	/* ids it already has need no change, and no CONFIG_MULTIUSER: images
-	 * that say "User: root" run on kernels without users */
-	if ((run.uid < 0 || (uid_t)run.uid == getuid()) && (run.gid < 0 || (gid_t)run.gid == getgid()) &&
-	    !run.ngroups)
-		return 0;
-	/* ENOSYS: a kernel without users; setgid() below names the option. */
-	if (setgroups((size_t)run.ngroups, run.groups) < 0 && (errno != ENOSYS || run.ngroups))
-		return say("cannot set supplementary groups: %s%s", strerror(errno), nosys_hint(errno)), -1;
-	if (run.gid >= 0 && setgid((gid_t)run.gid) < 0)
-		return say("cannot set gid %ld: %s%s", run.gid, strerror(errno), nosys_hint(errno)), -1;
-	if (run.uid >= 0 && setuid((uid_t)run.uid) < 0)
-		return say("cannot set uid %ld: %s%s", run.uid, strerror(errno), nosys_hint(errno)), -1;
-	return 0;
-}
-
 /* In the child: become the application; failures go to the console and ERRFD. */
-static _Noreturn void app_exec(int errfd, const sigset_t *mask, int stdin_fd)
+static _Noreturn void app_exec(int errfd, const sigset_t *mask, const int fds[3])
 {
 	const char *path_env = env_get("PATH");
 	char path[PATH_MAX];
 	int err;
 
 	sigprocmask(SIG_SETMASK, mask, NULL); /* dispositions: the init never changes them */
-	if (stdin_fd >= 0 && stdin_fd != STDIN_FILENO)
-		dup2(stdin_fd, STDIN_FILENO);
+	for (int i = 0; i <= STDERR_FILENO; i++)
+		if (fds[i] >= 0 && fds[i] != i)
+			dup2(fds[i], i); /* dup2 clears the copy's close-on-exec */
 	/* ioperm() access survives fork and exec: take it from the application,
 	 * which must not forge reports. */
 	ioperm(LUPINE_CTL_PORT, 1, 0);
 	ioperm(LUPINE_EXIT_PORT, 4, 0);
-	if (creds_set() < 0)
+	if (process_confine() < 0)
 		child_exit(errfd, EPERM);
 	if (run.cwd && chdir(run.cwd) < 0) {
 		err = errno;
@@ -147,7 +125,7 @@ static _Noreturn void app_exec(int errfd, const sigset_t *mask, int stdin_fd)
 }
 
 /* Fork the application; returns its pid or -1. */
-pid_t app_start(const sigset_t *orig, int stdin_fd)
+pid_t app_start(const sigset_t *orig, const int fds[3])
 {
 	int p[2];
 	pid_t pid;
@@ -157,7 +135,7 @@ pid_t app_start(const sigset_t *orig, int stdin_fd)
 		return fail("cannot create a pipe: %s", strerror(errno));
 	if ((pid = fork()) == 0) {
 		close(p[0]);
-		app_exec(p[1], orig, stdin_fd);
+		app_exec(p[1], orig, fds);
 	}
 	close(p[1]);
 	if (pid < 0) {

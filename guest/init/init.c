@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct run run = { .uid = -1, .gid = -1 };
+struct run run = { .uid = -1, .gid = -1, .no_new_privs = -1 };
 char errmsg[512];
 int ports;
 
@@ -159,6 +159,22 @@ static void reap_for(int ms)
 	}
 }
 
+/* Wait (at most about 30 s) for the host's "exit": it has taken all of
+ * the application's output, which a VM ending sooner could lose. */
+static void host_wait(void)
+{
+	const struct timespec tick = {0, 100 * 1000000L};
+	sigset_t io;
+
+	sigemptyset(&io);
+	sigaddset(&io, SIGIO);
+	for (int i = 0; i < 300 && !input_exit_asked(); i++) {
+		input_ready(0);
+		if (!input_exit_asked())
+			sigtimedwait(&io, NULL, &tick);
+	}
+}
+
 /* End the VM with STATUS: stop what is left, report, leave QEMU. */
 static _Noreturn void finish(int status)
 {
@@ -170,8 +186,12 @@ static _Noreturn void finish(int status)
 	/* leave a disk root clean, so it can be mounted read-only next time */
 	if (run.root_dev && !run.root_ro)
 		mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL);
+	if (run.stdio_ports)
+		stdio_ports_finish();
 	klog_report();
 	ctl(LUPINE_CTL_STATUS " %d", status);
+	if (run.stdio_ports)
+		host_wait();
 	if (ports)
 		outl((unsigned)status, LUPINE_EXIT_PORT);
 	/* Firecracker has no power-off device: its i8042 reset ends it (reboot=k) */
@@ -205,8 +225,24 @@ int main(void)
 	names_init();
 	entropy_seed();
 	stdin_fd = input_init();
-	app = app_start(&orig, stdin_fd);
-	if (stdin_fd >= 0)
-		close(stdin_fd); /* the application's now: its closing is its own */
+	int fds[3] = {stdin_fd, -1, -1};
+	if (run.stdio_ports && stdio_ports_open(fds) < 0)
+		finish(127);
+	/* after the ports are open: a tmpfs on /dev hides them */
+	if (mounts_apply() < 0)
+		finish(127);
+	/* last before the application: after every mount (config.json's too),
+	 * since the paths it masks or makes read-only, and the root, are theirs */
+	if (confine_system() < 0)
+		finish(127);
+	app = app_start(&orig, fds);
+	/* the application's now: its closing is its own */
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (run.stdio_ports && stdin_fd != fds[0])
+		close(stdin_fd);
+	if (run.stdio_ports)
+		stdio_ports_start();
 	finish(app < 0 ? 127 : app_wait(app, &set));
 }

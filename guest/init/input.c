@@ -15,6 +15,7 @@ static size_t held;     /* bytes of LUPINE_CTL_MARK matched so far */
 static int in_cmd;      /* inside a command line */
 static char cmd[128];
 static size_t cmd_len;
+static int exit_asked;  /* the host said "exit" */
 
 /* Raw input: no echo, no line editing, no ^C; bytes arrive as sent. Output is left alone. */
 static void raw_input(int fd)
@@ -41,7 +42,8 @@ int input_init(void)
 		fcntl(in_fd, F_SETOWN, getpid());
 		fcntl(in_fd, F_SETFL, O_NONBLOCK | O_ASYNC);
 	}
-	if (!run.stdin_pipe || in_fd < 0 || pipe2(p, O_CLOEXEC) < 0) {
+	/* with ports, stdin has its own (stdio.c): the console carries commands only */
+	if (!run.stdin_pipe || run.stdio_ports || in_fd < 0 || pipe2(p, O_CLOEXEC) < 0) {
 		null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		return null;
 	}
@@ -75,8 +77,10 @@ static void command(pid_t app)
 			sig = sig * 10 + (*p - '0');
 		if (sig == SIGTERM)
 			klog_report(); /* the notes so far, in case the stop ends in a kill */
-		if (sig > 0 && sig < 65)
+		if (sig > 0 && sig < 65 && app > 0)
 			kill(app, sig);
+	} else if (!strcmp(cmd, LUPINE_IN_EXIT)) {
+		exit_asked = 1;
 	} else if (!strcmp(cmd, LUPINE_IN_EOF) && pipe_w >= 0) {
 		close(pipe_w);
 		pipe_w = -1;
@@ -129,4 +133,9 @@ void input_ready(pid_t app)
 		for (ssize_t i = 0; i < n; i++)
 			input_byte(buf[i], app);
 	}
+}
+
+int input_exit_asked(void)
+{
+	return exit_asked;
 }

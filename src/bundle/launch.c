@@ -44,6 +44,9 @@ static void run_for(struct bundle *b, const struct launch_opts *o, const struct 
 	run_config_set(&rc->root, boot->root);
 	run_config_set(&rc->ctl, o->ctl ? o->ctl : o->vmm->ctl);
 	run_config_set(&rc->stdin_mode, o->stdin_mode);
+	run_config_set(&rc->stdio, o->vmm->stdio_ports ? "ports" : "console");
+	for (size_t i = 0; o->mounts && i < o->mounts->n; i++)
+		strlist_add(&rc->mount, o->mounts->v[i]);
 }
 
 /* Opens name in the bundle (checked, kept open in l) and gives the path to reopen it by. */
@@ -82,6 +85,7 @@ static void fill(struct vm_config *cfg, const struct bundle *b, const struct lau
 	cfg->cmdline = l->cmdline ? l->cmdline : b->cmdline;
 	cfg->mem_mib = o->mem_mib ? o->mem_mib : b->memory_mib;
 	cfg->net = b->net;
+	cfg->stdio_ports = o->vmm->stdio_ports;
 	if (b->net && o->net && o->net->mode != VM_NET_USER) {
 		cfg->tap_fd = o->net->tap_fd;
 		cfg->tap = o->net->tap;

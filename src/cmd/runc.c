@@ -33,7 +33,8 @@ static const char usage[] =
 	"\n"
 	"Containers are recorded under --root (default " OCI_DEFAULT_ROOT "). Not\n"
 	"supported: exec, pause, resume, update, checkpoint, restore, a terminal\n"
-	"(process.terminal), host bind mounts, hooks, user namespaces.\n";
+	"(process.terminal), hooks, user namespaces. Mounts are made in the VM: the\n"
+	"kernel's filesystems, host directories over virtio-9p, host files copied.\n";
 
 static const char *log_path;
 static int log_json;

@@ -3,6 +3,7 @@
  * monitor (monitor.c) waits for start. A failed create leaves nothing behind:
  * nobody calls delete after it. */
 #include "bundle/make.h"
+#include "oci/confine.h"
 #include "oci/monitor.h"
 #include "oci/runtime.h"
 
@@ -32,17 +33,21 @@ static void kernel_spec(const struct oci_spec *s, struct kspec *ks)
 	}
 }
 
-/* config.json's hostname, which the build request has no field for, into the built bundle. */
-static int set_hostname(const char *vm, const char *hostname, struct strbuf *err)
+/* What the build request has no field for, into the built bundle's run
+ * config: the hostname, the groups exactly as additionalGids lists them (not
+ * the image's /etc/group), the process spec the guest's init applies. */
+static int set_run(const char *vm, const struct oci_spec *s, struct strbuf *err)
 {
 	struct bundle b;
 	int r;
 
-	if (!hostname)
-		return 0;
 	if (bundle_load(vm, &b, err) < 0)
 		return -1;
-	run_config_set(&b.run.hostname, hostname);
+	run_config_set(&b.run.hostname, s->hostname);
+	strlist_release(&b.run.groups);
+	for (size_t i = 0; i < s->groups.n; i++)
+		strlist_add(&b.run.groups, s->groups.v[i]);
+	oci_confine_copy(&s->confine, &b.run);
 	r = bundle_write_json(vm, &b, err);
 	bundle_release(&b);
 	return r;
@@ -64,7 +69,7 @@ static int make_vm(const struct oci_spec *s, const char *out, struct strbuf *err
 	kernel_spec(s, &ks);
 	if ((r = bundle_build(&req, &res, err)) == 0) {
 		build_res_release(&res);
-		r = set_hostname(out, s->hostname, err);
+		r = set_run(out, s, err);
 	}
 	kspec_release(&ks);
 	free(source);

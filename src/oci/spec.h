@@ -3,6 +3,8 @@
 #ifndef LUPINE_OCI_SPEC_H
 #define LUPINE_OCI_SPEC_H
 
+#include "bundle/runconfig.h"
+#include "bundle/volume.h"
 #include "lib/util.h"
 
 /* Lupine's smallest guest memory (as lupine run's -m). */
@@ -29,7 +31,11 @@ struct oci_spec {
 	char *apps;                 /* annotation org.lupine.apps: "nginx,redis" */
 	struct strlist ports;       /* annotation org.lupine.ports: "6379,8080:80" split;
 				     * forwarded in the VM's network namespace */
-	struct strlist mounts;      /* the mount points recreated in the guest */
+	struct volumes vol;         /* mounts: the guest's mount lines, in order, and
+				     * the host directories they share (oci/mounts.c) */
+	struct run_config confine;  /* rlimits, capabilities, no_new_privs, umask,
+				     * oom_score_adj, sysctl, masked and read-only
+				     * paths: the run config's process-spec keys (confine.h) */
 };
 
 /* Reads BUNDLE/config.json into s (zeroed first). Returns 0, or -1 with a

@@ -98,11 +98,12 @@ void vmm_argv_free(char **argv)
 /* Under TCG: TSC calibration against the PIT fails at random and hangs the
  * boot (tsc_early_khz); the TSC is later marked unstable, leaving a jiffies
  * clock (tsc=reliable); the APIC timer's calibration check costs ~170 ms and
- * fails anyway (noapictimer). */
+ * fails anyway (noapictimer); the IO-APIC timer check counts ticks in a
+ * busy loop and, on a loaded host, panics the boot (no_timer_check). */
 char *vmm_cmdline(const struct vm_config *cfg, int kvm, const char *vmm_specific)
 {
 	const char *extra = cfg->cmdline ? cfg->cmdline : "";
 
 	return xasprintf("console=ttyS0 quiet %s%s%s%s", vmm_specific,
-			 kvm ? "" : " tsc_early_khz=2000000 tsc=reliable noapictimer", *extra ? " " : "", extra);
+			 kvm ? "" : " tsc_early_khz=2000000 tsc=reliable noapictimer no_timer_check", *extra ? " " : "", extra);
 }

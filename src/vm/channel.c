@@ -31,21 +31,54 @@ static void console_line(struct channel *c, const char *line)
 	}
 }
 
+/* Where the guest's bytes are echoed: echo_fd, else (with echo) the
+ * application's stdout and stderr to ours, and the console to our stdout,
+ * or to our stderr once the application has ports of its own. */
+static int echo_to(const struct channel *c, int std_fd)
+{
+	if (c->cfg->echo_fd > 0)
+		return c->cfg->echo_fd;
+	return c->cfg->echo ? std_fd : -1;
+}
+
+static void record(struct channel *c, const char *buf, size_t n)
+{
+	keep_tail(&c->console, CONSOLE_CAP);
+	sb_add(&c->console, buf, n);
+}
+
+void channel_app_output(struct channel *c, int which, const char *buf, size_t n)
+{
+	int fd = echo_to(c, which ? STDERR_FILENO : STDOUT_FILENO);
+
+	if (fd >= 0 && write_all(fd, buf, n) < 0) {
+		/* a closed reader loses the output, not the run */
+	}
+	record(c, buf, n);
+	c->app_bytes[which ? 1 : 0] += n;
+}
+
+int channel_output_complete(const struct channel *c)
+{
+	return c->stdio_seen && c->app_bytes[0] >= c->app_announced[0] && c->app_bytes[1] >= c->app_announced[1];
+}
+
 /* Console bytes that belong to the guest's output. */
 static void console_out(struct channel *c, const char *buf, size_t n)
 {
+	int fd = echo_to(c, c->cfg->stdio_ports ? STDERR_FILENO : STDOUT_FILENO);
+
+	if (c->cfg->stdio_ports && c->cfg->echo_fd <= 0 && c->cfg->console_fd)
+		fd = c->cfg->echo ? c->cfg->console_fd : -1;
+
 	if (!n)
 		return;
-	if (c->cfg->echo_fd > 0) {
-		if (write_all(c->cfg->echo_fd, buf, n) < 0) {
-			/* a closed reader loses the echo, not the run */
-		}
-	} else if (c->cfg->echo) {
-		fwrite(buf, 1, n, stdout);
-		fflush(stdout);
+	if (fd == STDOUT_FILENO)
+		fflush(stdout); /* what lupine printed goes first */
+	if (fd >= 0 && write_all(fd, buf, n) < 0) {
+		/* a closed reader loses the echo, not the run */
 	}
-	keep_tail(&c->console, CONSOLE_CAP);
-	sb_add(&c->console, buf, n);
+	record(c, buf, n);
 	for (size_t i = 0; i < n; i++) {
 		if (buf[i] == '\n') {
 			console_line(c, c->line.buf ? c->line.buf : "");
@@ -105,6 +138,15 @@ static void ctl_line(struct channel *c, char *line)
 	} else if (!strcmp(line, LUPINE_CTL_STATUS) && arg && ctl_number(arg, 3, 255, &v) == 0) {
 		res->status = (int)v;
 		c->status_seen = 1;
+	} else if (!strcmp(line, LUPINE_CTL_STDIO) && arg && !c->stdio_seen) {
+		char *err = strchr(arg, ' ');
+		unsigned long long e;
+		if (err && (*err++ = 0, 1) && ctl_number(arg, 19, ~0ULL, &v) == 0 &&
+		    ctl_number(err, 19, ~0ULL, &e) == 0) {
+			c->app_announced[0] = v;
+			c->app_announced[1] = e;
+			c->stdio_seen = 1;
+		}
 	} else if (!strcmp(line, LUPINE_CTL_ERROR) && arg && !res->app_error) {
 		res->app_error = xstrdup(arg);
 	} else if (!strcmp(line, LUPINE_CTL_MISSING) && arg) {
@@ -194,7 +236,7 @@ void channel_flush(struct channel *c)
 
 	/* bytes sent before the init has the console in raw mode would be
 	 * echoed or lost: hold them until it starts the application */
-	while (c->in_fd >= 0 && c->to_guest.len && c->res->t_app >= 0) {
+	while (c->in_fd >= 0 && c->to_guest.len && (c->res->t_app >= 0 || c->status_seen)) {
 		if ((n = write(c->in_fd, c->to_guest.buf, c->to_guest.len)) <= 0)
 			return; /* EAGAIN: the VMM reads on */
 		memmove(c->to_guest.buf, c->to_guest.buf + n, c->to_guest.len - (size_t)n);

@@ -21,6 +21,10 @@ struct channel {
 	int in_fd;                /* the VMM's stdin: the guest console's input (non-blocking) */
 	struct strbuf to_guest;   /* bytes waiting for in_fd */
 	double stop_at;           /* when a stop sent SIGTERM, the time to kill the VM; 0: no stop yet */
+	/* the application's stdio ports (vm/stdio.c): bytes of stdout and
+	 * stderr taken, and what the init said they carried ("stdio OUT ERR") */
+	unsigned long long app_bytes[2], app_announced[2];
+	int stdio_seen, exit_sent;
 };
 
 /* Everything the guest sends is untrusted (its application is root and
@@ -33,6 +37,13 @@ struct channel {
 
 /* Takes console bytes: echoes and records them, takes out control lines. */
 void channel_console(struct channel *c, const char *buf, size_t n);
+/* Takes bytes the application wrote on its stdout (which 0) or stderr (1)
+ * port: to the run's stdout or stderr (or echo_fd) as they come, recorded
+ * with the console, byte for byte. */
+void channel_app_output(struct channel *c, int which, const char *buf, size_t n);
+/* With stdio ports: whether the init has said what its output carried and
+ * all of it has come, so the VM may end ("exit"). */
+int channel_output_complete(const struct channel *c);
 /* Takes bytes from the control FIFO. */
 void channel_ctl(struct channel *c, const char *buf, size_t n);
 /* Takes bytes of the VMM's stderr. */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 /* QEMU splits option values at commas; a path with one must double it. */
 static char *qemu_escape(const char *s)
@@ -48,7 +49,39 @@ static void add_pair(struct vmm_argv *a, const char *opt, char *value)
 	vmm_argv_add(a, value);
 }
 
-static void add_devices(struct vmm_argv *a, const struct vm_config *cfg, const char *fifo)
+/* The application's stdin, stdout and stderr: a virtio-serial device with
+ * a named port each, whose chardev connects to a socket of lupine's. */
+static void add_stdio(struct vmm_argv *a, struct vmm_launch *l)
+{
+	static const char *const names[] = {LUPINE_PORT_STDIN, LUPINE_PORT_STDOUT, LUPINE_PORT_STDERR};
+	static const int nr[] = {LUPINE_PORT_STDIN_NR, LUPINE_PORT_STDOUT_NR, LUPINE_PORT_STDERR_NR};
+
+	add_pair(a, "-device", xstrdup("virtio-serial-device,id=vs0,max_ports=4"));
+	for (int i = 0; i < 3; i++) {
+		char *esc = qemu_escape(l->stdio_socks[i]);
+		add_pair(a, "-chardev", xasprintf("socket,id=std%d,path=%s,server=off", i, esc));
+		add_pair(a, "-device", xasprintf("virtserialport,bus=vs0.0,nr=%d,chardev=std%d,name=%s", nr[i], i,
+						 names[i]));
+		free(esc);
+	}
+}
+
+/* virtio-9p, one device a directory. passthrough keeps the real owners both
+ * ways (an app's files keep its uid on the host) and needs QEMU to be root;
+ * not root, "none" is the same but lets a chown fail unreported. */
+static void add_shares(struct vmm_argv *a, const struct vm_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nshares; i++) {
+		char *esc = qemu_escape(cfg->shares[i].path);
+		add_pair(a, "-fsdev", xasprintf("local,id=fs%zu,path=%s,security_model=%s,multidevs=remap%s", i, esc,
+						geteuid() == 0 ? "passthrough" : "none",
+						cfg->shares[i].readonly ? ",readonly=on" : ""));
+		add_pair(a, "-device", xasprintf("virtio-9p-device,fsdev=fs%zu,mount_tag=%s", i, cfg->shares[i].tag));
+		free(esc);
+	}
+}
+
+static void add_devices(struct vmm_argv *a, const struct vm_config *cfg, struct vmm_launch *l, const char *fifo)
 {
 	char *esc = qemu_escape(fifo);
 
@@ -56,6 +89,8 @@ static void add_devices(struct vmm_argv *a, const struct vm_config *cfg, const c
 	free(esc);
 	add_pair(a, "-device", xasprintf("isa-debugcon,iobase=0x%x,chardev=ctl", LUPINE_CTL_PORT));
 	add_pair(a, "-device", xasprintf("isa-debug-exit,iobase=0x%x,iosize=4", LUPINE_EXIT_PORT));
+	if (cfg->stdio_ports)
+		add_stdio(a, l);
 	if (cfg->disk) {
 		esc = qemu_escape(cfg->disk);
 		add_pair(a, "-drive", xasprintf("id=d0,file=%s,format=raw,if=none%s", esc,
@@ -68,6 +103,7 @@ static void add_devices(struct vmm_argv *a, const struct vm_config *cfg, const c
 		add_pair(a, "-device", xasprintf("virtio-net-device,netdev=n0%s%s", cfg->mac ? ",mac=" : "",
 						  cfg->mac ? cfg->mac : ""));
 	}
+	add_shares(a, cfg);
 }
 
 /* A VM smaller than the kernel's load address + init_size stops before the
@@ -102,12 +138,26 @@ static int check_memory(const struct vm_config *cfg, struct strbuf *err)
 	return -1;
 }
 
+/* microvm has 8 virtio-mmio slots; past them QEMU stops with "No 'virtio-bus' bus found". */
+static int check_slots(const struct vm_config *cfg, struct strbuf *err)
+{
+	/* every virtio device add_devices makes counts */
+	size_t used = (cfg->disk != NULL) + (cfg->net != 0) + (cfg->stdio_ports != 0);
+
+	if (used + cfg->nshares <= 8)
+		return 0;
+	sb_addf(err, "%zu host directories to share, and QEMU's microvm machine has room for %zu more virtio devices "
+		     "(8 in all; the disk, network and stdio ports take theirs): bind fewer directories, or their parent",
+		cfg->nshares, 8 - used);
+	return -1;
+}
+
 static int qemu_prepare(const struct vm_config *cfg, int kvm, const char *dir, struct vmm_launch *l,
 			struct strbuf *err)
 {
 	struct vmm_argv a = {0};
 
-	if (check_memory(cfg, err) < 0)
+	if (check_memory(cfg, err) < 0 || check_slots(cfg, err) < 0)
 		return -1;
 	l->ctl_fifo = xasprintf("%s/ctl", dir);
 	if (mkfifo(l->ctl_fifo, 0600) < 0) {
@@ -129,7 +179,9 @@ static int qemu_prepare(const struct vm_config *cfg, int kvm, const char *dir, s
 	add_pair(&a, "-display", xstrdup("none"));
 	vmm_argv_adds(&a, "-no-reboot");
 	add_pair(&a, "-serial", xstrdup("stdio"));
-	add_devices(&a, cfg, l->ctl_fifo);
+	for (int i = 0; cfg->stdio_ports && i < 3; i++)
+		l->stdio_socks[i] = xasprintf("%s/std%d.sock", dir, i);
+	add_devices(&a, cfg, l, l->ctl_fifo);
 	add_pair(&a, "-kernel", xstrdup(cfg->kernel));
 	if (cfg->initrd)
 		add_pair(&a, "-initrd", xstrdup(cfg->initrd));
@@ -149,6 +201,7 @@ static int qemu_exit_ok(int wstatus)
 const struct vmm_ops vmm_qemu = {
 	.name = "qemu",
 	.ctl = "port",
+	.stdio_ports = 1,
 	.bin_env = "LUPINE_QEMU",
 	.bin = "qemu-system-x86_64",
 	/* user networking's fixed addresses */

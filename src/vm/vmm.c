@@ -1,6 +1,7 @@
 /* vmm.c: run a VMM process through its backend, pump console and control channel, classify the end. */
 #include "vm/vmm.h"
 #include "vm/channel.h"
+#include "vm/stdio.h"
 #include "guest/protocol.h"
 #include "lib/guard.h"
 
@@ -35,7 +36,8 @@ struct vm {
 	char *tmpl;
 	pid_t pid;
 	int in_w, out_r, err_r, ctl_fd;
-	struct pollfd p[5];
+	struct vm_stdio io;     /* the application's stdio ports, with cfg->stdio_ports */
+	struct pollfd p[5 + STDIO_N];
 	int timed_out, killed;
 };
 
@@ -76,17 +78,58 @@ static void watch(struct vm *vm)
 		kill(vm->pid, SIGKILL);
 }
 
-/* Host stdin to the guest, while the VMM takes it; its end becomes "eof". */
-static void forward_stdin(struct channel *c, struct pollfd *p)
+/* Host stdin to the guest, while the VMM takes it; its end becomes "eof"
+ * (with stdio ports: the end of the stdin port's socket). */
+static void forward_stdin(struct vm *vm, struct pollfd *p)
 {
 	char buf[16384];
 	ssize_t n = read(p->fd, buf, sizeof(buf));
 
-	if (n > 0) {
-		channel_send(c, buf, (size_t)n);
-	} else if (n == 0 || errno != EINTR) {
+	if (n < 0 && errno == EINTR)
+		return;
+	if (n <= 0)
 		p->fd = -1;
-		channel_command(c, LUPINE_IN_EOF);
+	if (vm->cfg->stdio_ports)
+		vm_stdio_send(&vm->io, buf, n > 0 ? (size_t)n : 0);
+	else if (n > 0)
+		channel_send(&vm->c, buf, (size_t)n);
+	else
+		channel_command(&vm->c, LUPINE_IN_EOF);
+}
+
+/* The VMM's console, stderr and the control FIFO: what poll said of p[0..2]. */
+static void serve_outputs(struct vm *vm)
+{
+	struct pollfd *p = vm->p;
+	char buf[16384];
+	ssize_t n;
+
+	for (int i = 0; i < 3; i++) {
+		if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
+			continue;
+		if ((n = read(p[i].fd, buf, sizeof(buf))) <= 0) {
+			if (i < 2)
+				p[i].fd = -1; /* ctl is a FIFO we hold open: never EOF */
+			continue;
+		}
+		if (i == 0)
+			channel_console(&vm->c, buf, (size_t)n);
+		else if (i == 1)
+			channel_vmm_err(&vm->c, buf, (size_t)n);
+		else
+			channel_ctl(&vm->c, buf, (size_t)n);
+	}
+}
+
+/* With stdio ports, the VM ends once the host has all of the output the
+ * init said there was: tell it so. */
+static void end_when_complete(struct vm *vm)
+{
+	struct channel *c = &vm->c;
+
+	if (vm->cfg->stdio_ports && c->status_seen && !c->exit_sent && channel_output_complete(c)) {
+		channel_command(c, LUPINE_IN_EXIT);
+		c->exit_sent = 1;
 	}
 }
 
@@ -94,37 +137,27 @@ int vm_poll(struct vm *vm, int ms)
 {
 	struct channel *c = &vm->c;
 	struct pollfd *p = vm->p;
-	char buf[16384];
 	double until = now_sec() + ms / 1000.0;
-	ssize_t n;
+	nfds_t np = vm->cfg->stdio_ports ? 5 + STDIO_N : 5;
 
 	while (p[0].fd >= 0 || p[1].fd >= 0) {
 		int left = (int)((until - now_sec()) * 1000);
 		watch(vm);
-		p[4].fd = c->to_guest.len && c->res->t_app >= 0 ? c->in_fd : -1;
+		end_when_complete(vm);
+		p[4].fd = c->to_guest.len && (c->res->t_app >= 0 || c->status_seen) ? c->in_fd : -1;
 		/* hold back the host's input while the guest has not taken the last of it */
-		p[3].events = c->to_guest.len < (1 << 16) ? POLLIN : 0;
+		p[3].events = c->to_guest.len < (1 << 16) && vm->io.to_in.len < (1 << 16) ? POLLIN : 0;
+		if (np > 5)
+			vm_stdio_pollfds(&vm->io, p + 5);
 		if (left <= 0)
 			return 1;
-		if (poll(p, 5, left < 200 ? left : 200) < 0 && errno != EINTR)
+		if (poll(p, np, left < 200 ? left : 200) < 0 && errno != EINTR)
 			break;
-		for (int i = 0; i < 3; i++) {
-			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
-				continue;
-			if ((n = read(p[i].fd, buf, sizeof(buf))) <= 0) {
-				if (i < 2)
-					p[i].fd = -1; /* ctl is a FIFO we hold open: never EOF */
-				continue;
-			}
-			if (i == 0)
-				channel_console(c, buf, (size_t)n);
-			else if (i == 1)
-				channel_vmm_err(c, buf, (size_t)n);
-			else
-				channel_ctl(c, buf, (size_t)n);
-		}
+		serve_outputs(vm);
+		if (np > 5)
+			vm_stdio_serve(&vm->io, p + 5, c);
 		if (p[3].fd >= 0 && (p[3].revents & (POLLIN | POLLHUP)))
-			forward_stdin(c, &p[3]);
+			forward_stdin(vm, &p[3]);
 		if (p[4].fd >= 0 && (p[4].revents & (POLLOUT | POLLERR)))
 			channel_flush(c);
 	}
@@ -163,6 +196,11 @@ static void launch_release(struct vmm_launch *l)
 		unlink(l->ctl_fifo);
 	if (l->config_file)
 		unlink(l->config_file);
+	for (int i = 0; i < 3; i++) {
+		if (l->stdio_socks[i])
+			unlink(l->stdio_socks[i]);
+		free(l->stdio_socks[i]);
+	}
 	free(l->ctl_fifo);
 	free(l->config_file);
 	memset(l, 0, sizeof(*l));
@@ -217,6 +255,7 @@ static void vm_free(struct vm *vm)
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	vm_stdio_release(&vm->io);
 	launch_release(&vm->l);
 	rm_rf(vm->tmpl);
 	free(vm->tmpl);
@@ -266,6 +305,13 @@ int vm_start(const struct vm_config *cfg, struct vm **out, struct strbuf *err)
 		return -1;
 	}
 	vm->res.accel = kvm ? "kvm" : "tcg";
+	vm_stdio_init(&vm->io);
+	if (cfg->stdio_ports && (!vm->l.stdio_socks[0] || vm_stdio_listen(&vm->io, vm->l.stdio_socks, err) < 0)) {
+		if (!vm->l.stdio_socks[0])
+			sb_addf(err, "%s gives the application no stdio ports of its own", vm->ops->name);
+		vm_free(vm);
+		return -1;
+	}
 	vm->c.ctl_on_console = cfg->ctl_console || !vm->l.ctl_fifo;
 	if (vm->l.ctl_fifo && (vm->ctl_fd = open(vm->l.ctl_fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
 		sb_addf(err, "cannot set up the VM's channels: %s", strerror(errno));
@@ -298,6 +344,7 @@ int vm_wait(struct vm *vm, struct vm_result *res, struct strbuf *err)
 		channel_ctl(&vm->c, buf, (size_t)n);
 	while (waitpid(vm->pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
+	vm_stdio_drain(&vm->io, &vm->c);
 	vm->res.t_end = now_sec() - vm->c.t0;
 	if (!launch_failed(vm->ops, vm->l.argv[0], wstatus, &vm->c, err)) {
 		classify(&vm->c, vm->ops, wstatus, vm->timed_out);
@@ -344,26 +391,4 @@ int vmm_describe(const struct vm_config *cfg, struct strbuf *out, struct strbuf 
 	rm_rf(tmpl);
 	free(tmpl);
 	return 0;
-}
-
-void vm_result_release(struct vm_result *res)
-{
-	free(res->console);
-	free(res->panic);
-	free(res->app_error);
-	strlist_release(&res->missing);
-	strlist_release(&res->used);
-	memset(res, 0, sizeof(*res));
-}
-
-const char *vm_end_describe(const struct vm_result *res, char *buf, size_t n)
-{
-	switch (res->end) {
-	case VM_EXITED: snprintf(buf, n, "application exited with status %d", res->status); break;
-	case VM_NO_STATUS: snprintf(buf, n, "the VM stopped without reporting a status"); break;
-	case VM_PANIC: snprintf(buf, n, "kernel panic"); break;
-	case VM_TIMEOUT: snprintf(buf, n, "timed out"); break;
-	case VM_KILLED: snprintf(buf, n, "the VMM ended abnormally (status %d)", res->vmm_status); break;
-	}
-	return buf;
 }

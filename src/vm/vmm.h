@@ -19,6 +19,14 @@ struct vm_port {
 	int host_port, guest_port;
 };
 
+/* A host directory shared with the guest (virtio-9p), which the init
+ * mounts by its tag (guest/protocol.h's "9p" mount). */
+struct vm_share {
+	char *path; /* the host directory, absolute */
+	char *tag;  /* LUPINE_9P_PREFIX + a number */
+	int readonly;
+};
+
 struct vmm_ops;
 
 struct vm_config {
@@ -37,6 +45,8 @@ struct vm_config {
 	const char *mac;     /* the guest NIC's MAC (NULL: the VMM's default) */
 	const struct vm_port *ports;
 	size_t nports;
+	const struct vm_share *shares; /* host directories for the guest (QEMU only) */
+	size_t nshares;
 	double timeout;      /* seconds until the VM is stopped; 0 for none */
 	double stop_timeout; /* a stop sends SIGTERM to the application, then kills
 			      * the VM after this many seconds (0: 10) */
@@ -51,6 +61,10 @@ struct vm_config {
 	int echo_fd;         /* > 0: copy it to this descriptor instead */
 	int ctl_console;     /* the init reports on the console even where the VMM
 			      * has a control port (run --ctl console) */
+	int console_fd;      /* with stdio_ports and echo: where the console (the kernel's and
+			      * the init's messages) goes: 0 stderr, -1 nowhere, else this fd */
+	int stdio_ports;     /* the application's stdio on ports of its own (run config
+			      * "stdio ports"; the VMM must have them: ops->stdio_ports) */
 };
 
 /* What a backend prepares for one launch. */
@@ -58,6 +72,8 @@ struct vmm_launch {
 	char **argv;       /* NULL-terminated */
 	char *ctl_fifo;    /* the FIFO control lines arrive on; NULL: they come on the console */
 	char *config_file; /* a file the VMM reads (Firecracker's JSON), or NULL */
+	char *stdio_socks[3]; /* with cfg->stdio_ports: the unix sockets the VMM connects the
+			       * application's stdin, stdout and stderr ports to (vm/stdio.h) */
 };
 
 struct vmm_ops {
@@ -67,6 +83,7 @@ struct vmm_ops {
 	const char *bin;        /* the binary, looked up in PATH */
 	const char *install;    /* what to tell the user when the binary is missing */
 	int needs_kvm;          /* cannot run under software emulation */
+	int stdio_ports;        /* gives the application stdio ports of its own (else: the console) */
 	/* the guest's network as the VMM provides it (run config ip, gw, dns) */
 	const char *guest_ip, *guest_gw, *guest_dns;
 	/* Fills l for cfg in the private directory dir. 0 or -1 with err set. */

@@ -15,11 +15,20 @@
  *   serve PORT  print eth0's address, MAC, MTU and routes, then serve TCP on
  *               PORT, one connection at a time, by its first line: "up"
  *               reads to the end and answers the byte count, "down N" sends
- *               N bytes, "quit" ends the probe (status 0) */
+ *               N bytes, "quit" ends the probe (status 0)
+ *   confine ... print the process spec it runs under: rlimits, the capability
+ *               lines and NoNewPrivs of /proc/self/status, ids, umask,
+ *               oom_score_adj; then per argument r:PATH (read it), w:PATH
+ *               (create and write it), d:PATH (count its entries) */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -27,6 +36,68 @@
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+
+static const struct {
+	const char *name;
+	int res;
+} limits[] = {
+	{"AS", RLIMIT_AS}, {"CORE", RLIMIT_CORE}, {"CPU", RLIMIT_CPU}, {"DATA", RLIMIT_DATA},
+	{"FSIZE", RLIMIT_FSIZE}, {"LOCKS", RLIMIT_LOCKS}, {"MEMLOCK", RLIMIT_MEMLOCK},
+	{"MSGQUEUE", RLIMIT_MSGQUEUE}, {"NICE", RLIMIT_NICE}, {"NOFILE", RLIMIT_NOFILE},
+	{"NPROC", RLIMIT_NPROC}, {"RSS", RLIMIT_RSS}, {"RTPRIO", RLIMIT_RTPRIO}, {"RTTIME", RLIMIT_RTTIME},
+	{"SIGPENDING", RLIMIT_SIGPENDING}, {"STACK", RLIMIT_STACK},
+};
+
+/* One r:, w: or d: argument of confine. */
+static void confine_path(const char *arg)
+{
+	const char *path = arg + 2;
+	char buf[256];
+	int fd, n = 0;
+	DIR *d;
+
+	if (arg[0] == 'r' && (fd = open(path, O_RDONLY)) >= 0) {
+		n = (int)read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = 0;
+		buf[strcspn(buf, "\n")] = 0;
+		printf("probe: read %s: %d bytes <%s>\n", path, n, buf);
+		close(fd);
+	} else if (arg[0] == 'w' && (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666)) >= 0) {
+		n = (int)write(fd, "x", 1);
+		printf("probe: write %s: %s\n", path, n == 1 ? "ok" : strerror(errno));
+		close(fd);
+	} else if (arg[0] == 'd' && (d = opendir(path))) {
+		while (readdir(d))
+			n++;
+		printf("probe: dir %s: %d entries\n", path, n - 2);
+		closedir(d);
+	} else {
+		printf("probe: %c %s: %s\n", arg[0], path, strerror(errno));
+	}
+}
+
+static void confine(int argc, char **argv)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+	mode_t mask = umask(0);
+	struct rlimit rl;
+
+	umask(mask);
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+		if (getrlimit(limits[i].res, &rl) == 0)
+			printf("probe: rlimit %s %lld %lld\n", limits[i].name, (long long)rl.rlim_cur,
+			       (long long)rl.rlim_max);
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Cap", 3) || !strncmp(line, "NoNewPrivs", 10) || !strncmp(line, "Groups", 6))
+			printf("probe: %s", line);
+	if (f)
+		fclose(f);
+	printf("probe: uid=%d gid=%d umask=%04o\n", (int)getuid(), (int)getgid(), (unsigned)mask);
+	confine_path("r:/proc/self/oom_score_adj");
+	for (int i = 2; i < argc; i++)
+		confine_path(argv[i]);
+}
 
 static void on_term(int sig)
 {
@@ -163,6 +234,8 @@ int main(int argc, char **argv)
 		struct utsname u;
 		uname(&u);
 		printf("probe: release %s hostname %s\n", u.release, u.nodename);
+	} else if (!strcmp(mode, "confine")) {
+		confine(argc, argv);
 	} else if (!strcmp(mode, "serve") && argc > 2) {
 		return serve(atoi(argv[2]));
 	} else if (!strcmp(mode, "stdin")) {
