@@ -122,6 +122,9 @@ extern const struct test runc_tests[];
 extern const struct test containerd_tests[];
 extern const struct test stdio_tests[];
 extern const struct test process_tests[];
+extern const struct test hooks_tests[];
+extern const struct test hooks_runc_tests[];
+extern const struct test docker_tests[];
 extern const struct test net_tests[];
 extern const struct test cni_tests[];
 

@@ -74,7 +74,7 @@ static void test_refused(void)
 		{spec_json("", ",{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"/srv/data\",\"options\":[\"rbind\"]}",
 			   "", ""), "cannot bind '/srv/data' at /data"},
 		{spec_json("", "", ",\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]", ""), "uidMappings"},
-		{spec_json("", "", "", ",\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\"}]}"), "hooks"},
+		{spec_json("", "", "", ",\"hooks\":{\"prestart\":[{\"path\":\"true\"}]}"), "hooks.prestart[0].path must be an absolute path"},
 		{xasprintf("{\"process\":{\"args\":[]},\"root\":{\"path\":\"rootfs\"}}"), "process.args"},
 		{xasprintf("{\"process\":{\"args\":[\"x\"]},\"root\":{\"path\":\"nosuch\"}}"), "is not a directory"},
 		{xasprintf("{\"process\":{\"args\":[\"x\"]},\"root\":{\"path\":\"rootfs\"},"
@@ -236,13 +236,13 @@ static void test_delete_half_created(void)
 	CHECK_INT(record("half", 0, 0, getpid(), 0, &s), 0); /* a creator gone: this pid, another start */
 	CHECK_INT(oci_state_status(&s), OCI_STOPPED);
 	oci_state_release(&s);
-	CHECK_INT(oci_delete(root, "half", 1, &err), 0);
+	CHECK_INT(oci_delete(root, "half", 1, &err, &err), 0);
 	CHECK(!path_exists(dir));
 	CHECK_INT(proc_stat_read(creator, &ps), 0);
 	CHECK_INT(record("half", 0, 0, creator, ps.start_time, &s), 0);
 	CHECK_INT(oci_state_status(&s), OCI_CREATING);
 	oci_state_release(&s);
-	CHECK_INT(oci_delete(root, "half", 0, &err), 0);
+	CHECK_INT(oci_delete(root, "half", 0, &err, &err), 0);
 	CHECK(!path_exists(dir));
 	CHECK_INT(waitpid(creator, &st, 0), creator);
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);

@@ -238,7 +238,7 @@ static int describe(struct run_opts *o, struct strbuf *err)
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_opts o = {.rq = {.cfg = {.accel = VM_ACCEL_AUTO, .init_timeout = 120, .echo = 1}}};
+	struct run_opts o = {.rq = {.cfg = {.accel = VM_ACCEL_AUTO, .init_timeout = RUN_INIT_TIMEOUT, .echo = 1}}};
 	struct strbuf err = {0};
 	int ret;
 

@@ -4,6 +4,7 @@
  * nobody calls delete after it. */
 #include "bundle/make.h"
 #include "oci/confine.h"
+#include "oci/hooks.h"
 #include "oci/monitor.h"
 #include "oci/runtime.h"
 
@@ -131,18 +132,29 @@ fail:
 	return -1;
 }
 
-/* The start FIFO and the VM bundle. */
+/* The start FIFO, config.json's copy (the hooks and annotations later
+ * verbs read, whatever becomes of the bundle) and the VM bundle. */
 static int make_record(const struct oci_spec *spec, struct oci_state *st, struct strbuf *err)
 {
 	char *fifo = oci_state_file(st, "start.fifo"), *vm = oci_state_file(st, "vm");
+	char *cfg = xasprintf("%s/config.json", st->bundle), *copy = oci_state_file(st, "config.json");
+	size_t n;
+	char *text = file_read(cfg, &n);
 	int r = -1;
 
+	if (!text || file_write_atomic(copy, text, n, 0600) < 0) {
+		sb_addf(err, "cannot copy '%s' into '%s': %s", cfg, copy, strerror(errno));
+		goto out;
+	}
 	if (mkfifo(fifo, 0600) < 0) {
 		sb_addf(err, "cannot create '%s': %s", fifo, strerror(errno));
 		goto out;
 	}
 	r = make_vm(spec, vm, err);
 out:
+	free(text);
+	free(copy);
+	free(cfg);
 	free(vm);
 	free(fifo);
 	return r;
@@ -161,10 +173,16 @@ static int write_pid_file(const char *path, pid_t pid, struct strbuf *err)
 	return 0;
 }
 
-/* The monitor forked and ready, recorded with its start time. */
+/* The monitor forked and ready, with its start time, in its cgroup, the
+ * create-time hooks run, then recorded: until then the container is
+ * "creating" (no start can reach it), and a create killed midway leaves a
+ * stopped record whose monitor ends by itself (it was never committed). */
 static int start_monitor(const struct oci_spec *spec, struct oci_state *st, int *link, struct strbuf *err)
 {
+	static const char *const kinds[] = {"prestart", "createRuntime", "createContainer"};
 	struct proc_stat ps;
+	json_t *cfg;
+	int r = 0;
 
 	if ((st->pid = oci_monitor_start(spec, st, link, err)) < 0) {
 		st->pid = 0;
@@ -176,16 +194,27 @@ static int start_monitor(const struct oci_spec *spec, struct oci_state *st, int 
 		return -1;
 	}
 	st->pid_start = ps.start_time;
-	return oci_state_save(st, err);
+	if (st->cgroup && oci_cgroup_apply(&spec->cgroup, st->cgroup, st->pid, err) < 0)
+		return -1;
+	cfg = oci_state_config(st);
+	for (size_t i = 0; i < ARRAY_SIZE(kinds) && r == 0; i++)
+		r = oci_hooks_run(cfg, kinds[i], st, OCI_CREATING, err);
+	json_decref(cfg);
+	return r < 0 ? -1 : oci_state_save(st, err);
 }
 
-/* After a failure past ROOT/ID's making: no monitor, no record. */
+/* After a failure past ROOT/ID's making: no monitor, no cgroup, no record. */
 static void discard(const struct oci_state *st)
 {
+	struct strbuf ignored = {0};
+
 	if (st->pid > 0) {
 		kill(st->pid, SIGKILL); /* our child, not reaped: the pid is still its own */
 		waitpid(st->pid, NULL, 0);
 	}
+	if (st->cgroup)
+		oci_cgroup_remove(st->cgroup, &ignored);
+	sb_release(&ignored);
 	rm_rf(st->dir);
 }
 
@@ -205,7 +234,10 @@ int oci_create(const struct oci_create_req *req, struct strbuf *err)
 		return -1;
 	}
 	st.id = xstrdup(req->id);
-	if (oci_spec_load(st.bundle, &spec, err) < 0 || make_dir(req->root, req->id, &st, &made, err) < 0)
+	if (oci_spec_load(st.bundle, &spec, err) < 0)
+		goto out;
+	st.cgroup = oci_cgroup_path(&spec.cgroup, req->id); /* recorded first: a delete removes it whatever happens */
+	if (make_dir(req->root, req->id, &st, &made, err) < 0)
 		goto out;
 	if (make_record(&spec, &st, err) < 0 || start_monitor(&spec, &st, &link, err) < 0)
 		goto out;

@@ -53,7 +53,7 @@ static int request(const struct oci_spec *s, struct run_req *rq, struct vm_port 
 	rq->lo = (struct launch_opts){.env = &none, .args = &none, .persist = s->readonly, .stdin_mode = "pipe",
 				      .mem_mib = s->memory_mib ? s->memory_mib : OCI_DEFAULT_MEMORY_MIB,
 				      .mounts = &s->vol.mounts};
-	rq->cfg = (struct vm_config){.accel = VM_ACCEL_AUTO, .init_timeout = 120, .echo = 1, .stop_timeout = 10,
+	rq->cfg = (struct vm_config){.accel = VM_ACCEL_AUTO, .init_timeout = RUN_INIT_TIMEOUT, .echo = 1, .stop_timeout = 10,
 				     .forward_stdin = 1, .ports = ports, .console_fd = console_fd,
 				     .shares = s->vol.shares, .nshares = s->vol.nshares};
 	if (s->netns) {

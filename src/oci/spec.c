@@ -4,16 +4,18 @@
  * terminal is refused), root (path, readonly), hostname,
  * linux.resources.memory.limit (the guest's memory), linux.namespaces'
  * network entry (whose interface the VM takes over; the source of the bind
- * mount on /etc/resolv.conf gives the guest's nameserver), mounts (oci/mounts.c: the kernel's own filesystems with
- * their options, host directories and files bound in), annotations
- * org.lupine.kernel and org.lupine.apps; and, applied by the guest's init
- * (confine.c checks them): process.rlimits, capabilities, noNewPrivileges,
- * user.umask, oomScoreAdj, linux.sysctl, maskedPaths and readonlyPaths.
- * Refused: user namespace id maps. Ignored, as a VM makes them moot: the
- * other namespaces, seccomp (it would confine the app's own kernel's system
- * calls: not applied yet). */
+ * mount on /etc/resolv.conf gives the guest's nameserver), linux.cgroupsPath with the memory, CPU and pids limits
+ * (oci/cgroup.h), hooks (oci/hooks.h), mounts (oci/mounts.c: the kernel's
+ * own filesystems with their options, host directories and files bound
+ * in), annotations org.lupine.kernel and org.lupine.apps; and, applied by
+ * the guest's init (confine.c checks them): process.rlimits, capabilities,
+ * noNewPrivileges, user.umask, oomScoreAdj, linux.sysctl, maskedPaths and
+ * readonlyPaths. Refused: user namespace id maps. Ignored, as a VM makes
+ * them moot: the other namespaces, seccomp (it would confine the app's own
+ * kernel's system calls: not applied yet). */
 #include "oci/spec.h"
 #include "oci/confine.h"
+#include "oci/hooks.h"
 #include "oci/mounts.h"
 #include "lib/json.h"
 
@@ -179,11 +181,8 @@ int oci_spec_parse(const char *text, const char *bundle, struct oci_spec *s, str
 		goto out;
 	}
 	hooks = json_object_get(j, "hooks");
-	if (json_object_size(hooks)) {
-		sb_adds(err, "config.json: hooks run programs on the host around the container; lupine-runc does "
-			     "not run them (remove the hooks)");
+	if (oci_hooks_check(hooks, err) < 0 || oci_cgroup_parse(json_object_get(j, "linux"), &s->cgroup, err) < 0)
 		goto out;
-	}
 	find_resolv(json_object_get(j, "mounts"), s);
 	if (load_process(json_object_get(j, "process"), s, err) < 0 ||
 	    load_root(json_object_get(j, "root"), bundle, s, err) < 0 ||
@@ -235,5 +234,6 @@ void oci_spec_release(struct oci_spec *s)
 	free(s->kernel);
 	free(s->apps);
 	run_config_release(&s->confine);
+	oci_cgroup_release(&s->cgroup);
 	memset(s, 0, sizeof(*s));
 }

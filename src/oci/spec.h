@@ -6,6 +6,7 @@
 #include "bundle/runconfig.h"
 #include "bundle/volume.h"
 #include "lib/util.h"
+#include "oci/cgroup.h"
 
 /* Lupine's smallest guest memory (as lupine run's -m). */
 #define OCI_MIN_MEMORY_MIB 16
@@ -36,6 +37,7 @@ struct oci_spec {
 	struct run_config confine;  /* rlimits, capabilities, no_new_privs, umask,
 				     * oom_score_adj, sysctl, masked and read-only
 				     * paths: the run config's process-spec keys (confine.h) */
+	struct oci_cgroup cgroup;   /* linux.cgroupsPath and the host limits of linux.resources */
 };
 
 /* Reads BUNDLE/config.json into s (zeroed first). Returns 0, or -1 with a
