@@ -3,6 +3,7 @@
 #include "vm/net.h"
 
 #include <jansson.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,9 +203,32 @@ static int join(struct vm_net *n, unsigned flags, struct strbuf *err)
 	return 0;
 }
 
+/* Whether this is the machine's own network namespace: its interface must
+ * never be taken, the machine would lose its network while the VM runs.
+ * Linux 6.x gives the initial namespace a fixed number; else it is
+ * kthreadd's (pid 2 outside a PID namespace). */
+static int host_netns(void)
+{
+	struct stat self, init;
+	char *comm = file_read("/proc/2/comm", NULL);
+	int kthreadd = comm && !strcmp(comm, "kthreadd\n"), host;
+
+	free(comm);
+	if (stat("/proc/self/ns/net", &self) < 0)
+		return 0;
+	host = self.st_ino == 0xEFFFFFF9U || (kthreadd && stat("/proc/2/ns/net", &init) == 0 &&
+					      self.st_ino == init.st_ino && self.st_dev == init.st_dev);
+	return host;
+}
+
 int vm_net_takeover(const struct vm_net_opts *o, unsigned flags, struct vm_net *n, struct strbuf *err)
 {
 	(void)o;
+	if (!(flags & VM_NET_DRY) && host_netns()) {
+		sb_adds(err, "--net container takes over the network namespace's interface, and this is the "
+			     "machine's own: run it in a container's (ip netns exec NAME lupine run ...)");
+		return -1;
+	}
 	if (probe(n, err) < 0)
 		return -1;
 	if (!n->iface) {
