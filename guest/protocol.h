@@ -50,6 +50,8 @@
 	X(RUN_IP, "ip", RUN_STR)           /* eth0's address, "A.B.C.D/PREFIX" */         \
 	X(RUN_GW, "gw", RUN_STR)           /* default route */                           \
 	X(RUN_DNS, "dns", RUN_STR)         /* the nameserver for /etc/resolv.conf */     \
+	X(RUN_ROUTE, "route", RUN_LIST)    /* "A.B.C.D/N" on eth0's link, or "A.B.C.D/N via GW" */ \
+	X(RUN_MTU, "mtu", RUN_INT)         /* eth0's MTU (default: the NIC's) */          \
 	X(RUN_ROOT, "root", RUN_STR)       /* "DEV FSTYPE ro|rw": switch to a disk root */ \
 	X(RUN_CTL, "ctl", RUN_STR)         /* "port" (default) or "console" */           \
 	X(RUN_STDIN, "stdin", RUN_STR)     /* "null" (default) or "pipe": host input */  \

@@ -71,6 +71,30 @@ int wait_bg(struct bg *b, double secs);
 /* SET then GET key through port. */
 void check_redis(int port, const char *key);
 
+/* Network namespaces for the network tests (netkit.c): ns holds the
+ * "container" end, a veth eth0 with NETPAIR_IP/24, MTU 1400, a default route
+ * via NETPAIR_GW and a route to 10.88.0.0/16 via 10.77.0.9; client holds
+ * its peer cl0 with NETPAIR_GW/24. Nothing outside the two. */
+#define NETPAIR_IP "10.77.0.2"
+#define NETPAIR_GW "10.77.0.1"
+struct netpair {
+	char ns[32], client[32];
+	char mac[18]; /* eth0's MAC */
+};
+/* 0, or -1 (a failure recorded). */
+int netpair_make(struct netpair *p);
+void netpair_remove(struct netpair *p);
+/* `sh -c cmd` inside ns; its stdout (caller frees). */
+char *netns_sh(const char *ns, const char *cmd);
+/* lupine with args, inside ns, in the background (as bg_lupine). */
+struct bg bg_lupine_in(const char *ns, char *const args[]);
+/* A TCP connection to ip:port made from inside ns, tried for secs; -1 if none. */
+int ns_connect(const char *ns, const char *ip, int port, double secs);
+/* One connection to the probe's serve mode from ns: sends line, then up
+ * bytes, and returns the byte count the probe answers (up > 0) or the bytes
+ * it sent back ("down N"); -1 when it could not connect. */
+long long probe_talk(const char *ns, const char *ip, int port, const char *line, long long up);
+
 extern const struct test unit_tests[];
 extern const struct test structure_tests[];
 extern const struct test kconfig_tests[];
@@ -101,5 +125,7 @@ extern const struct test process_tests[];
 extern const struct test hooks_tests[];
 extern const struct test hooks_runc_tests[];
 extern const struct test docker_tests[];
+extern const struct test net_tests[];
+extern const struct test cni_tests[];
 
 #endif

@@ -24,6 +24,12 @@
 #define RUN_FILE LUPINE_RUN_FILE
 #define LIST_MAX 512 /* arguments; environment entries */
 #define GROUPS_MAX 64 /* supplementary groups */
+#define ROUTES_MAX 32 /* routes on eth0 besides the default one */
+
+struct run_route {
+	struct in_addr dst, mask, gw;
+	int has_gw; /* via gw; else on eth0's link */
+};
 
 /* a list of run file values of the process spec (a key that repeats) */
 struct run_list {
@@ -45,6 +51,9 @@ struct run {
 	int nmounts;
 	int stdio_ports; /* the application's stdio has virtio-console ports (stdio.c) */
 	struct in_addr ip, mask, gw;
+	struct run_route routes[ROUTES_MAX];
+	int nroutes;
+	long mtu; /* 0: the NIC's */
 	/* the process spec, as the host wrote it (checked when applied) */
 	struct run_list rlimits, sysctls, masked, ropaths;
 	char *caps, *umask, *oom_score_adj; /* NULL: unchanged */

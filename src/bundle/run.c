@@ -22,7 +22,19 @@ static int check_ports(const struct run_req *rq, const struct bundle *b, struct 
 			     "manifest that has one, e.g. --app redis");
 		return -1;
 	}
-	if (rq->cfg.nports && vmm != &vmm_qemu)
+	if (rq->net.mode == VM_NET_TAP || rq->net.mode == VM_NET_BRIDGE) {
+		if (!b->net) {
+			sb_adds(err, "--net: this bundle's kernel has no network (CONFIG_VIRTIO_NET); build it with an "
+				     "app manifest that has one, e.g. --app redis");
+			return -1;
+		}
+		if (rq->cfg.nports) {
+			sb_adds(err, "-p forwards ports through user-mode networking; with --net tap or bridge the "
+				     "guest is reached at its own address instead");
+			return -1;
+		}
+	}
+	if (rq->cfg.nports && vmm != &vmm_qemu && rq->net.mode == VM_NET_USER)
 		note("firecracker: lupine does not forward ports; route them to %s on tap '%s' yourself",
 		     vmm->guest_ip, rq->cfg.tap ? rq->cfg.tap : "lupine0");
 	return 0;
@@ -47,6 +59,20 @@ fail:
 	return -1;
 }
 
+/* The NIC's host side (vm/net.h), in this process's network namespace. */
+static int net_up(struct run_req *rq, struct bundle_vm *bv, struct strbuf *err)
+{
+	unsigned flags = (rq->lo.vmm != &vmm_qemu ? VM_NET_BY_NAME : 0) | (rq->lo.describe ? VM_NET_DRY : 0);
+
+	if (vm_net_setup(&rq->net, flags, &bv->net, err) < 0)
+		return -1;
+	rq->lo.net = &bv->net;
+	if (bv->net.mode == VM_NET_CONTAINER && rq->cfg.nports)
+		note("the VM has the container's own address %s on '%s'; the ports asked for are not forwarded",
+		     bv->net.ip, bv->net.iface ? bv->net.iface : bv->net.tap);
+	return 0;
+}
+
 /* The run's files in their private directory, and cfg filled from the bundle. */
 static int launch(struct run_req *rq, struct bundle_vm *bv, struct strbuf *err)
 {
@@ -61,12 +87,16 @@ static int launch(struct run_req *rq, struct bundle_vm *bv, struct strbuf *err)
 		}
 		rq->lo.tmpdir = bv->tmpdir;
 	}
+	if (bv->b.net && net_up(rq, bv, err) < 0)
+		return -1;
 	return bundle_launch(rq->bundle, &bv->b, &rq->lo, &rq->cfg, &bv->l, err);
 }
 
 static void release(struct bundle_vm *bv)
 {
 	launch_release(&bv->l);
+	vm_net_release(&bv->net);
+	bv->rq->lo.net = NULL;
 	bundle_release(&bv->b);
 	if (bv->tmpdir) {
 		rm_rf(bv->tmpdir);

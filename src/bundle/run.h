@@ -22,6 +22,7 @@ enum {
 struct run_req {
 	const char *bundle;    /* the bundle directory */
 	struct launch_opts lo; /* lo.vmm NULL: QEMU; lo.tmpdir NULL: a private one, removed after */
+	struct vm_net_opts net; /* the NIC's host side (zero: user mode, or the VMM's own) */
 	struct vm_config cfg;  /* accel, ports, timeouts, echo, stop: the run's own; the
 				* kernel, initrd, disk, command line, memory and NIC
 				* are filled from the bundle by bundle_vm_start */
@@ -32,6 +33,7 @@ struct bundle_vm {
 	struct run_req *rq;
 	struct bundle b;
 	struct launch l;
+	struct vm_net net; /* what rq->net set up, released after the VM */
 	struct vm *vm;
 	char *tmpdir; /* made here when rq->lo.tmpdir was NULL */
 };

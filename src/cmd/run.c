@@ -16,7 +16,7 @@
 
 static const char usage[] =
 	"usage: lupine run BUNDLE [-p [IP:]HOSTPORT:GUESTPORT]... [-v HOST:GUEST[:ro]]...\n"
-	"                  [-m MiB] [-e KEY=VAL]...\n"
+	"                  [-m MiB] [-e KEY=VAL]... [--net user|tap:NAME|bridge:BR|container]\n"
 	"                  [-i] [--accel auto|kvm|tcg] [--vmm qemu|firecracker] [--timeout SEC]\n"
 	"                  [--stop-timeout SEC] [--record-features FILE] [--dry-run] [--verbose]\n"
 	"                  [-- ARGS...]\n"
@@ -34,7 +34,22 @@ static const char usage[] =
 	"option that builds it, e.g. 'postgres (pid 31) called signalfd4(), which this\n"
 	"kernel leaves out: it needs CONFIG_SIGNALFD'.\n"
 	"\n"
-	"  -p [IP:]HOST:GUEST  forward a TCP port from the host (IP default 127.0.0.1)\n"
+	"  -p [IP:]HOST:GUEST  forward a TCP port from the host (IP default 127.0.0.1;\n"
+	"                      user-mode networking only)\n"
+	"  --net user          QEMU's user-mode NAT: no privilege needed (the default)\n"
+	"  --net tap:NAME[,ip=A.B.C.D/N][,gw=A.B.C.D]\n"
+	"                      the NIC on the tap NAME (root): one you made is used as\n"
+	"                      it is; else lupine makes it, gives it the gateway's\n"
+	"                      address and removes it after (default guest address\n"
+	"                      172.16.0.2/30, gateway 172.16.0.1)\n"
+	"  --net bridge:BR,ip=A.B.C.D/N[,gw=A.B.C.D]\n"
+	"                      the NIC on a tap lupine joins to the bridge BR (root)\n"
+	"                      with the guest's address ip on it\n"
+	"  --net container     take over this network namespace's interface as Kata\n"
+	"                      does (root): its MAC, IPv4 address, routes and MTU go\n"
+	"                      to the guest, tc redirects its traffic to a tap, and it\n"
+	"                      gets its address back after; user mode when it has none;\n"
+	"                      never in the machine's own namespace\n"
 	"  -v, --volume HOST:GUEST[:ro]\n"
 	"                      bind the host directory HOST at GUEST in the guest\n"
 	"                      (shared with virtio-9p: each side sees the other's\n"
@@ -50,9 +65,10 @@ static const char usage[] =
 	"  --accel MODE        auto (KVM if the host has hardware virtualisation, else\n"
 	"                      software emulation), kvm or tcg (default auto)\n"
 	"  --vmm VMM           qemu (default: QEMU's microvm machine) or firecracker\n"
-	"                      (needs KVM and the firecracker binary on PATH; its NIC is\n"
-	"                      the tap named by --tap, which you set up and forward)\n"
-	"  --tap NAME          firecracker: the host tap device for the NIC (default lupine0)\n"
+	"                      (needs KVM and the firecracker binary on PATH; it has no\n"
+	"                      user mode: without --net its NIC is the tap lupine0,\n"
+	"                      which you set up and forward)\n"
+	"  --tap NAME          the same as --net tap:NAME\n"
 	"  --timeout SEC       stop the application after SEC seconds (default: never)\n"
 	"  --stop-timeout SEC  after a stop, kill the VM if the application has not\n"
 	"                      ended within SEC seconds (default 10)\n"
@@ -84,6 +100,16 @@ struct run_opts {
 	int dry_run, verbose;
 };
 
+/* --net SPEC (the last one counts) */
+static void parse_net(struct run_opts *o, const char *spec)
+{
+	struct strbuf err = {0};
+
+	vm_net_opts_release(&o->rq.net);
+	if (vm_net_parse(spec, &o->rq.net, &err) < 0)
+		die("%s", err.buf);
+}
+
 /* -v HOST:GUEST[:ro] into vol, or die. */
 static void opt_volume(const char *arg, struct volumes *vol)
 {
@@ -111,7 +137,13 @@ static void parse_option(struct run_opts *o, int c, const char *arg)
 		if (!(o->rq.lo.vmm = vmm_find(arg)))
 			die("--vmm '%s': expected qemu or firecracker", arg);
 		break;
-	case 'T': o->rq.cfg.tap = arg; break;
+	case 'N': parse_net(o, arg); break;
+	case 'T': {
+		char *spec = xasprintf("tap:%s", arg);
+		parse_net(o, spec);
+		free(spec);
+		break;
+	}
 	case 't': o->rq.cfg.timeout = opt_seconds("--timeout", arg); break;
 	case 'S': o->rq.cfg.stop_timeout = opt_seconds("--stop-timeout", arg); break;
 	case 'i':
@@ -148,6 +180,7 @@ static void parse(struct run_opts *o, int argc, char **argv)
 		{"interactive", no_argument, 0, 'i'},   {"stop-timeout", required_argument, 0, 'S'},
 		{"verbose", no_argument, 0, 'Y'},       {"record-features", required_argument, 0, 'F'},
 		{"volume", required_argument, 0, 'v'},  {"help", no_argument, 0, 'h'},
+		{"net", required_argument, 0, 'N'},
 		{0, 0, 0, 0}};
 	int c, nopts = opt_split(argc, argv, &o->args);
 
@@ -227,6 +260,7 @@ int cmd_run(int argc, char **argv)
 	for (size_t i = 0; i < o.rq.cfg.nports; i++)
 		vm_port_release(&o.ports[i]);
 	free(o.ports);
+	vm_net_opts_release(&o.rq.net);
 	volumes_release(&o.vol);
 	return ret;
 }

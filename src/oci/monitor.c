@@ -16,7 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The network namespace the VM's user-mode network lives in. */
+/* The container's network namespace: the VM takes its interface over (vm/net.h), or
+ * with none there (a new one, --network none) its user-mode network lives in it. */
 static int enter_netns(const struct oci_spec *s, struct strbuf *err)
 {
 	int fd;
@@ -40,7 +41,8 @@ static int enter_netns(const struct oci_spec *s, struct strbuf *err)
 	return 0;
 }
 
-/* The run `lupine run VM -i --stop-timeout 10 -m MEM [--persist] [-p PORT]...` makes. 0, or -1 with err. */
+/* The run `lupine run VM -i --stop-timeout 10 -m MEM [--persist] [--net container] [-p PORT]...`
+ * makes. 0, or -1 with err. */
 static int request(const struct oci_spec *s, struct run_req *rq, struct vm_port *ports, int console_fd,
 		   struct strbuf *err)
 {
@@ -54,6 +56,11 @@ static int request(const struct oci_spec *s, struct run_req *rq, struct vm_port 
 	rq->cfg = (struct vm_config){.accel = VM_ACCEL_AUTO, .init_timeout = RUN_INIT_TIMEOUT, .echo = 1, .stop_timeout = 10,
 				     .forward_stdin = 1, .ports = ports, .console_fd = console_fd,
 				     .shares = s->vol.shares, .nshares = s->vol.nshares};
+	if (s->netns) {
+		/* never the host's own interface: only a container's namespace is taken over */
+		rq->net.mode = VM_NET_CONTAINER;
+		rq->net.resolv = s->resolv_conf;
+	}
 	for (size_t i = 0; i < s->ports.n; i++, rq->cfg.nports++)
 		if (vm_port_parse(s->ports.v[i], &ports[i], err) < 0)
 			return -1;

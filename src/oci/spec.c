@@ -3,7 +3,8 @@
  * Honoured: process (args, env, cwd, user with its additionalGids exactly;
  * terminal is refused), root (path, readonly), hostname,
  * linux.resources.memory.limit (the guest's memory), linux.namespaces'
- * network entry, linux.cgroupsPath with the memory, CPU and pids limits
+ * network entry (whose interface the VM takes over; the source of the bind
+ * mount on /etc/resolv.conf gives the guest's nameserver), linux.cgroupsPath with the memory, CPU and pids limits
  * (oci/cgroup.h), hooks (oci/hooks.h), mounts (oci/mounts.c: the kernel's
  * own filesystems with their options, host directories and files bound
  * in), annotations org.lupine.kernel and org.lupine.apps; and, applied by
@@ -88,6 +89,22 @@ static int load_root(json_t *root, const char *bundle, struct oci_spec *s, struc
 	return 0;
 }
 
+/* The file the engine means as the container's resolv.conf. */
+static void find_resolv(json_t *mounts, struct oci_spec *s)
+{
+	size_t i;
+	json_t *m;
+
+	json_array_foreach(mounts, i, m) {
+		const char *dst = json_string_value(json_object_get(m, "destination"));
+		const char *src = json_string_value(json_object_get(m, "source"));
+		if (dst && src && src[0] == '/' && !strcmp(dst, "/etc/resolv.conf")) {
+			free(s->resolv_conf);
+			s->resolv_conf = xstrdup(src);
+		}
+	}
+}
+
 static int load_linux(json_t *lx, struct oci_spec *s, struct strbuf *err)
 {
 	json_t *ns, *mem = json_object_get(json_object_get(json_object_get(lx, "resources"), "memory"), "limit");
@@ -166,6 +183,7 @@ int oci_spec_parse(const char *text, const char *bundle, struct oci_spec *s, str
 	hooks = json_object_get(j, "hooks");
 	if (oci_hooks_check(hooks, err) < 0 || oci_cgroup_parse(json_object_get(j, "linux"), &s->cgroup, err) < 0)
 		goto out;
+	find_resolv(json_object_get(j, "mounts"), s);
 	if (load_process(json_object_get(j, "process"), s, err) < 0 ||
 	    load_root(json_object_get(j, "root"), bundle, s, err) < 0 ||
 	    oci_mounts_load(json_object_get(j, "mounts"), bundle, &s->vol, err) < 0 ||
@@ -212,6 +230,7 @@ void oci_spec_release(struct oci_spec *s)
 	free(s->root);
 	free(s->hostname);
 	free(s->netns_path);
+	free(s->resolv_conf);
 	free(s->kernel);
 	free(s->apps);
 	run_config_release(&s->confine);

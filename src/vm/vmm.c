@@ -18,9 +18,10 @@
 
 /* The VMM dies with lupine however lupine ends (proc_spawn's death signal),
  * and a terminal's Ctrl-C is lupine's to handle (a graceful stop), not its. */
-static pid_t spawn(char **argv, int in_fd, int out_fd, int err_fd)
+static pid_t spawn(char **argv, int in_fd, int out_fd, int err_fd, int tap_fd)
 {
-	struct proc_opts o = {.in = in_fd, .out = out_fd, .err = err_fd, .own_pgrp = 1};
+	/* the tap's descriptor, if any, is the one QEMU's command line names */
+	struct proc_opts o = {.in = in_fd, .out = out_fd, .err = err_fd, .own_pgrp = 1, .keep = tap_fd};
 
 	return proc_spawn(argv, &o);
 }
@@ -275,7 +276,7 @@ static int launch(struct vm *vm, struct strbuf *err)
 	vm->c.t0 = now_sec();
 	/* SIGPIPE if the VMM is gone while we write its input: an EPIPE is enough */
 	signal(SIGPIPE, SIG_IGN);
-	vm->pid = spawn(vm->l.argv, inp[0], outp[1], errp[1]);
+	vm->pid = spawn(vm->l.argv, inp[0], outp[1], errp[1], vm->cfg->tap_fd);
 	close(inp[0]);
 	close(outp[1]);
 	close(errp[1]);

@@ -39,7 +39,10 @@ struct vm_config {
 	int mem_mib;
 	enum vm_accel accel;
 	int net;             /* attach a virtio-net device */
-	const char *tap;     /* Firecracker: the host tap device for the NIC */
+	const char *tap;     /* the host tap device for the NIC: Firecracker's (NULL:
+			      * lupine0), QEMU's when tap_fd is not given (NULL: user mode) */
+	int tap_fd;          /* > 2: QEMU's NIC is this open tap (vm/net.h); ports are not forwarded */
+	const char *mac;     /* the guest NIC's MAC (NULL: the VMM's default) */
 	const struct vm_port *ports;
 	size_t nports;
 	const struct vm_share *shares; /* host directories for the guest (QEMU only) */

@@ -12,6 +12,10 @@
  *   ignore      ignore SIGTERM and sleep (only a kill ends it)
  *   stdin       read standard input to its end, print it and its length
  *   uname       print the kernel's release and the hostname
+ *   serve PORT  print eth0's address, MAC, MTU and routes, then serve TCP on
+ *               PORT, one connection at a time, by its first line: "up"
+ *               reads to the end and answers the byte count, "down N" sends
+ *               N bytes, "quit" ends the probe (status 0)
  *   confine ... print the process spec it runs under: rlimits, the capability
  *               lines and NoNewPrivs of /proc/self/status, ids, umask,
  *               oom_score_adj; then per argument r:PATH (read it), w:PATH
@@ -27,6 +31,11 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 static const struct {
 	const char *name;
@@ -98,6 +107,76 @@ static void on_term(int sig)
 	_exit(0);
 }
 
+/* eth0 as the guest sees it, and its routes (/proc/net/route's lines). */
+static void show_net(void)
+{
+	struct ifreq ifr = {0};
+	char line[256];
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	FILE *f;
+
+	strcpy(ifr.ifr_name, "eth0");
+	if (ioctl(s, SIOCGIFADDR, &ifr) == 0)
+		printf("probe: eth0 ip=%s\n", inet_ntoa(((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr));
+	if (ioctl(s, SIOCGIFHWADDR, &ifr) == 0) {
+		unsigned char *m = (unsigned char *)ifr.ifr_hwaddr.sa_data;
+		printf("probe: eth0 mac=%02x:%02x:%02x:%02x:%02x:%02x\n", m[0], m[1], m[2], m[3], m[4], m[5]);
+	}
+	if (ioctl(s, SIOCGIFMTU, &ifr) == 0)
+		printf("probe: eth0 mtu=%d\n", ifr.ifr_mtu);
+	close(s);
+	if ((f = fopen("/proc/net/route", "r"))) {
+		while (fgets(line, sizeof(line), f))
+			printf("probe: route %s", line);
+		fclose(f);
+	}
+}
+
+/* One connection of serve. 1 when it asked to quit. */
+static int serve_one(int c)
+{
+	static char buf[65536];
+	char line[64] = {0};
+	unsigned long long n = 0, want;
+	ssize_t k;
+	size_t i = 0;
+
+	while (i < sizeof(line) - 1 && read(c, line + i, 1) == 1 && line[i] != '\n')
+		i++;
+	if (!strncmp(line, "up", 2)) {
+		while ((k = read(c, buf, sizeof(buf))) > 0)
+			n += (unsigned long long)k;
+		k = snprintf(line, sizeof(line), "%llu\n", n);
+		write(c, line, (size_t)k);
+	} else if (sscanf(line, "down %llu", &want) == 1) {
+		for (; n < want; n += (unsigned long long)k)
+			if ((k = write(c, buf, want - n < sizeof(buf) ? want - n : sizeof(buf))) <= 0)
+				break;
+	}
+	close(c);
+	return !strncmp(line, "quit", 4);
+}
+
+static int serve(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
+	int one = 1, s = socket(AF_INET, SOCK_STREAM, 0), c;
+
+	show_net();
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 8) < 0) {
+		perror("probe: serve");
+		return 1;
+	}
+	printf("probe: serving on %d\n", port);
+	fflush(stdout);
+	while ((c = accept(s, NULL, NULL)) >= 0)
+		if (serve_one(c))
+			return 0;
+	perror("probe: accept");
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "hello";
@@ -157,6 +236,8 @@ int main(int argc, char **argv)
 		printf("probe: release %s hostname %s\n", u.release, u.nodename);
 	} else if (!strcmp(mode, "confine")) {
 		confine(argc, argv);
+	} else if (!strcmp(mode, "serve") && argc > 2) {
+		return serve(atoi(argv[2]));
 	} else if (!strcmp(mode, "stdin")) {
 		char buf[4096];
 		size_t n = fread(buf, 1, sizeof(buf) - 1, stdin);
