@@ -18,7 +18,11 @@
  * LUPINE_PORT_*, byte-exact; the init relays them and, at the end, sends
  * "stdio OUT ERR" (the bytes each output carried), and the host answers
  * "exit" once it has them all, so nothing queued is lost when the VM ends.
- * The console is then the kernel's and the init's. Without ports
+ * The console is then the kernel's and the init's. With "terminal ROWS
+ * COLS" the application's stdin, stdout and stderr are the slave of a pty
+ * in the guest, its controlling terminal; the master's output travels on
+ * the stdout port (the stderr port carries nothing, as with runc's
+ * terminal) and "winsize ROWS COLS" resizes it. Without ports
  * (Firecracker, "stdio console") the application has the console, as below.
  *
  * Guest -> host: the console (ttyS0) output belongs to the application. Control
@@ -52,7 +56,8 @@
 	X(RUN_ROOT, "root", RUN_STR)       /* "DEV FSTYPE ro|rw": switch to a disk root */ \
 	X(RUN_CTL, "ctl", RUN_STR)         /* "port" (default) or "console" */           \
 	X(RUN_STDIN, "stdin", RUN_STR)     /* "null" (default) or "pipe": host input */   \
-	X(RUN_STDIO, "stdio", RUN_STR)     /* "console" (default) or "ports" */
+	X(RUN_STDIO, "stdio", RUN_STR)     /* "console" (default) or "ports" */           \
+	X(RUN_TERMINAL, "terminal", RUN_STR) /* "ROWS COLS": with ports, the app's stdio is a pty */
 
 enum run_kind { RUN_LIST, RUN_STR, RUN_INT };
 #define LUPINE_RUN_ENUM(id, key, kind) id,
@@ -89,5 +94,6 @@ enum run_key { LUPINE_RUN_KEYS(LUPINE_RUN_ENUM) RUN_NKEYS };
 #define LUPINE_IN_SIGNAL "signal" /* "signal N": send signal N to the application */
 #define LUPINE_IN_EOF    "eof"    /* the host's stdin ended: close the application's */
 #define LUPINE_IN_EXIT   "exit"   /* the host has all of the application's output: end the VM */
+#define LUPINE_IN_WINSIZE "winsize" /* "winsize ROWS COLS": the application's terminal's new size */
 
 #endif

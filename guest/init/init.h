@@ -33,6 +33,8 @@ struct run {
 	int ctl_console; /* control lines on the console (no I/O ports: Firecracker) */
 	int stdin_pipe;  /* the application's stdin is what the host sends */
 	int stdio_ports; /* the application's stdio has virtio-console ports (stdio.c) */
+	int terminal;    /* ... and is a pty's slave (tty.c), of rows x cols */
+	unsigned short rows, cols;
 	struct in_addr ip, mask, gw;
 };
 
@@ -84,5 +86,14 @@ int input_exit_asked(void);
 int stdio_ports_open(int fds[3]);
 void stdio_ports_start(void);
 void stdio_ports_finish(void);
+
+/* tty.c: with "terminal", a pty for the application. open: devpts mounted
+ * (a new instance), the pair made at run.rows x run.cols: 0 with *master
+ * and *slave (close-on-exec), or -1 (reported); attach: in the child, its
+ * stdin (the slave) becomes its controlling terminal, in a session of its
+ * own; resize: the host's "winsize" (the application gets SIGWINCH). */
+int tty_open(int *master, int *slave);
+int tty_attach(void);
+void tty_resize(unsigned rows, unsigned cols);
 
 #endif

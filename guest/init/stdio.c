@@ -92,15 +92,35 @@ static int relay_start(struct relay *r)
 
 /* Opens the ports and makes the application's ends: fds[0..2] become its
  * stdin, stdout and stderr (the init closes them once it has forked). */
+/* With a terminal, the application's three are the pty's slave; the
+ * master carries stdin in and all of its output out on the stdout port
+ * (the stderr port carries nothing, as with runc's terminal). */
+static int tty_ends(int fds[3], int port_in, int port_out)
+{
+	int master, slave;
+
+	if (tty_open(&master, &slave) < 0)
+		return -1;
+	relays[1] = (struct relay){.from = master, .to = port_out};
+	/* a descriptor of its own: the stdin relay's end closes it, not the pty */
+	if (port_in >= 0)
+		relays[0] = (struct relay){.from = port_in, .to = fcntl(master, F_DUPFD_CLOEXEC, 3)};
+	fds[0] = slave;
+	fds[1] = fcntl(slave, F_DUPFD_CLOEXEC, 3);
+	fds[2] = fcntl(slave, F_DUPFD_CLOEXEC, 3);
+	return 0;
+}
+
 int stdio_ports_open(int fds[3])
 {
 	int out[2] = {-1, -1}, err[2] = {-1, -1}, in[2] = {-1, -1};
-	int port_out = port_open(LUPINE_PORT_STDOUT_NR, O_WRONLY);
-	int port_err = port_out < 0 ? -1 : port_open(LUPINE_PORT_STDERR_NR, O_WRONLY);
-	int port_in = port_err < 0 || !run.stdin_pipe ? -1 : port_open(LUPINE_PORT_STDIN_NR, O_RDONLY);
+	int port_out = port_open(LUPINE_PORT_STDOUT_NR, O_WRONLY), port_err = -1, port_in = -1;
 
-	if (port_err < 0 || (run.stdin_pipe && port_in < 0))
+	if (port_out < 0 || (!run.terminal && (port_err = port_open(LUPINE_PORT_STDERR_NR, O_WRONLY)) < 0) ||
+	    (run.stdin_pipe && (port_in = port_open(LUPINE_PORT_STDIN_NR, O_RDONLY)) < 0))
 		return -1;
+	if (run.terminal)
+		return tty_ends(fds, port_in, port_out);
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || (run.stdin_pipe && pipe2(in, O_CLOEXEC) < 0))
 		return fail("cannot create the application's stdio pipes: %s", strerror(errno));
 	fcntl(out[1], F_SETPIPE_SZ, 1 << 20);
