@@ -78,6 +78,7 @@ extern const struct test guest_tests[];
 extern const struct test channel_tests[];
 extern const struct test image_tests[];
 extern const struct test hostile_tests[];
+extern const struct test tty_tests[];
 extern const struct test hostile_cli_tests[];
 extern const struct test kml_tests[];
 extern const struct test kernel_tests[];

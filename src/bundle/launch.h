@@ -17,6 +17,8 @@ struct launch_opts {
 	const char *tmpdir;         /* private directory for this run's files */
 	const char *ctl;            /* how the init reports (NULL: the VMM's way) */
 	const char *stdin_mode;     /* "pipe": the application reads what lupine forwards (NULL: /dev/null) */
+	int terminal;               /* the application's stdio is a pty in the guest (needs stdio ports) */
+	unsigned rows, cols;        /* ... of this size */
 	int record;                 /* boot with lupine_record: the kernel notes every feature used */
 	int describe;               /* only to show the VMM's command line: it names the bundle's own
 				     * files (run --dry-run); they are checked all the same */

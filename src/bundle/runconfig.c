@@ -33,6 +33,7 @@ static void *field(const struct run_config *rc, enum run_key k)
 	case RUN_CTL: return &m->ctl;
 	case RUN_STDIN: return &m->stdin_mode;
 	case RUN_STDIO: return &m->stdio;
+	case RUN_TERMINAL: return &m->terminal;
 	default: return NULL;
 	}
 }

@@ -19,6 +19,7 @@ struct run_config {
 	char *ctl;                 /* per run: "port" or "console" (NULL: port) */
 	char *stdin_mode;          /* per run: "pipe" or "null" (NULL: null) */
 	char *stdio;               /* per run: "ports" or "console" (NULL: console) */
+	char *terminal;            /* per run: "ROWS COLS", the application's stdio a pty (NULL: none) */
 };
 
 /* An empty config: uid and gid not set. Release with run_config_release. */

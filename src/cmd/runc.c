@@ -22,8 +22,10 @@ static const char usage[] =
 	"org.lupine.apps=NAME[,NAME] or org.lupine.kernel=SPEC (as 'lupine bench'\n"
 	"takes it: redis, redis+kml, microvm) picks another kernel.\n"
 	"\n"
-	"  create --bundle DIR --pid-file FILE ID   prepare the VM; a monitor process\n"
-	"                                           (the pid) waits for start\n"
+	"  create --bundle DIR --pid-file FILE [--console-socket SOCK] ID\n"
+	"                            prepare the VM; a monitor process (the pid) waits\n"
+	"                            for start; with process.terminal, the master of a\n"
+	"                            pty goes to SOCK, as runc sends it\n"
 	"  start ID                  boot it\n"
 	"  kill [--all] ID [SIGNAL]  send SIGNAL (default 15) to the application\n"
 	"  delete [--force] ID       remove a stopped container (--force: kill it first)\n"
@@ -32,8 +34,8 @@ static const char usage[] =
 	"  features, --version\n"
 	"\n"
 	"Containers are recorded under --root (default " OCI_DEFAULT_ROOT "). Not\n"
-	"supported: exec, pause, resume, update, checkpoint, restore, a terminal\n"
-	"(process.terminal), host bind mounts, hooks, user namespaces.\n";
+	"supported: exec, pause, resume, update, checkpoint, restore, host bind\n"
+	"mounts, hooks, user namespaces.\n";
 
 static const char *log_path;
 static int log_json;
@@ -75,7 +77,7 @@ static int runc_create(const char *root, int argc, char **argv)
 		switch (c) {
 		case 'b': req.bundle = optarg; break;
 		case 'p': req.pid_file = optarg; break;
-		case 'c': die("--console-socket: lupine-runc gives no terminal yet; run without -t");
+		case 'c': req.console_socket = optarg; break;
 		case 'n': break; /* nothing on the host to pivot, key or preserve: the VM is apart */
 		default: die("create: bad arguments; see 'lupine-runc --help'");
 		}

@@ -2,6 +2,7 @@
  * (a child subreaper) when create exits, and the container's one process on
  * the host until its VM ends. */
 #include "oci/monitor.h"
+#include "oci/console.h"
 #include "bundle/run.h"
 #include "manifest/knotes.h"
 
@@ -48,7 +49,8 @@ static int request(const struct oci_spec *s, struct run_req *rq, struct vm_port 
 	rq->lo = (struct launch_opts){.env = &none, .args = &none, .ro = s->readonly, .stdin_mode = "pipe",
 				      .mem_mib = s->memory_mib ? s->memory_mib : OCI_DEFAULT_MEMORY_MIB};
 	rq->cfg = (struct vm_config){.accel = VM_ACCEL_AUTO, .init_timeout = 120, .echo = 1, .stop_timeout = 10,
-				     .forward_stdin = 1, .ports = ports};
+				     .forward_stdin = 1, .ports = ports, .terminal = s->terminal};
+	rq->lo.terminal = s->terminal;
 	for (size_t i = 0; i < s->ports.n; i++, rq->cfg.nports++)
 		if (vm_port_parse(s->ports.v[i], &ports[i], err) < 0)
 			return -1;
@@ -110,7 +112,7 @@ static int monitor(void *arg)
 	struct strbuf err = {0};
 	int fd;
 
-	if (enter_netns(a->s, &err) < 0)
+	if (enter_netns(a->s, &err) < 0 || (a->s->terminal && oci_console_attach(&err) < 0))
 		not_ready(a->link, err.buf);
 	/* open before ready, and read-write so that it neither waits for a
 	 * writer nor sees one leave: start finds a reader whenever we live */
@@ -132,7 +134,8 @@ static int monitor(void *arg)
 	return monitor_run_vm(a->s, a->st);
 }
 
-pid_t oci_monitor_start(const struct oci_spec *spec, const struct oci_state *st, int *link, struct strbuf *err)
+pid_t oci_monitor_start(const struct oci_spec *spec, const struct oci_state *st, int tty, int *link,
+			struct strbuf *err)
 {
 	char buf[512];
 	pid_t pid;
@@ -145,9 +148,10 @@ pid_t oci_monitor_start(const struct oci_spec *spec, const struct oci_state *st,
 	}
 	/* no death signal: the monitor must outlive create, which exits once it
 	 * is ready and recorded; the shim adopts it and takes its exit status as
-	 * the container's. It keeps create's stdio: the application's. */
+	 * the container's. It keeps create's stdio, the application's, or has
+	 * the terminal's slave for all three (create's own must not be held). */
 	struct monitor_args a = {spec, st, sv[1]};
-	struct proc_opts o = {.in = -1, .out = -1, .err = -1, .outlive = 1, .keep = sv[1]};
+	struct proc_opts o = {.in = tty, .out = tty, .err = tty, .outlive = 1, .keep = sv[1]};
 	if ((pid = proc_fork(monitor, &a, &o)) < 0) {
 		sb_addf(err, "cannot start the container's monitor: %s", strerror(errno));
 		close(sv[0]);

@@ -11,12 +11,19 @@
  *   trap        sleep until SIGTERM, then say so and exit 0
  *   ignore      ignore SIGTERM and sleep (only a kill ends it)
  *   stdin       read standard input to its end, print it and its length
- *   uname       print the kernel's release and the hostname */
+ *   uname       print the kernel's release and the hostname
+ *   tty         say whether stdin, stdout and stderr are a terminal, its size and
+ *               whether it is the controlling one with this process in front; wait
+ *               for a SIGWINCH and print the new size, read a line and print it,
+ *               wait for a SIGINT (the terminal's ^C) and exit 0 */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/utsname.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 static void on_term(int sig)
@@ -25,6 +32,48 @@ static void on_term(int sig)
 	static const char msg[] = "probe: got SIGTERM\n";
 	write(1, msg, sizeof(msg) - 1);
 	_exit(0);
+}
+
+/* Waits up to a minute for sig (blocked): 1 if it came. */
+static int await(int sig, const char *name)
+{
+	const struct timespec minute = {60, 0};
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	printf("probe: waiting for %s\n", name);
+	fflush(stdout);
+	return sigtimedwait(&set, NULL, &minute) == sig;
+}
+
+static int tty(void)
+{
+	struct winsize ws = {0};
+	char line[256] = "";
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGWINCH);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	ioctl(0, TIOCGWINSZ, &ws);
+	printf("probe: tty in=%d out=%d err=%d size=%dx%d front=%d\n", isatty(0), isatty(1), isatty(2),
+	       ws.ws_row, ws.ws_col, tcgetpgrp(0) == getpgrp());
+	if (!await(SIGWINCH, "SIGWINCH"))
+		return 3;
+	ioctl(0, TIOCGWINSZ, &ws);
+	printf("probe: resized to %dx%d\n", ws.ws_row, ws.ws_col);
+	printf("probe: type a line\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return 4;
+	line[strcspn(line, "\n")] = 0;
+	printf("probe: line=<%s>\n", line);
+	if (!await(SIGINT, "SIGINT"))
+		return 5;
+	printf("probe: got SIGINT\n");
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -84,6 +133,8 @@ int main(int argc, char **argv)
 		struct utsname u;
 		uname(&u);
 		printf("probe: release %s hostname %s\n", u.release, u.nodename);
+	} else if (!strcmp(mode, "tty")) {
+		return tty();
 	} else if (!strcmp(mode, "stdin")) {
 		char buf[4096];
 		size_t n = fread(buf, 1, sizeof(buf) - 1, stdin);
