@@ -206,8 +206,27 @@ static void test_runc_console(void)
 	free(num), free(bundle), free(root), free(sock), free(pidfile), free(log), free(bin);
 }
 
+/* A kernel without ptys (redis's: no CONFIG_UNIX98_PTYS) names the option. */
+static void test_run_tty_no_ptys(void)
+{
+	char *tree = probe_tree(), *src = xasprintf("dir:%s", tree), *out = xasprintf("%s/nopty", test_tmpdir());
+	char *const build[] = {"build", src, "--app", "redis", "-o", out, "-q", "--", "/bin/probe", "tty", NULL};
+	char *const run[] = {"run", out, "-t", NULL};
+	struct cmd_out o = run_lupine(build);
+
+	CHECK_INT(o.status, 0);
+	cmd_out_free(&o);
+	o = run_lupine(run);
+	CHECK_INT(o.status, 127);
+	CHECK_CONTAINS(o.err, "the kernel has no pseudo-terminals (CONFIG_UNIX98_PTYS)");
+	CHECK_NOT_CONTAINS(o.out, "probe: tty");
+	cmd_out_free(&o);
+	free(tree), free(src), free(out);
+}
+
 const struct test tty_tests[] = {
 	{"run/tty", test_run_tty, 1},
+	{"run/tty-no-ptys", test_run_tty_no_ptys, 1},
 	{"runc/console-socket", test_runc_console, 1},
 	{0, 0, 0},
 };
