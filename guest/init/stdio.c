@@ -77,6 +77,9 @@ static void *relay_run(void *arg)
 			break;
 		r->bytes += (unsigned long long)n;
 	}
+	/* the end of the host's input is the terminal's: ^D, as typed (VEOF) */
+	if (!n && run.terminal && r == &relays[0])
+		write_full(r->to, "\x04", 1);
 	close(r->to);
 	close(r->from);
 	return NULL;

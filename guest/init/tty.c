@@ -9,15 +9,23 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <termios.h>
 #include <unistd.h>
 
+#define DEVPTS_SUPER_MAGIC 0x1cd1 /* linux/magic.h, which musl's headers lack */
+
 static int master_fd = -1;
 
-/* A new devpts instance on /dev/pts, and /dev/ptmx to reach it where
- * devtmpfs has made none (its own node finds the instance at /dev/pts). */
+/* A new devpts instance on /dev/pts (or the one config.json's mounts put
+ * there already), and /dev/ptmx to reach it where devtmpfs has made none
+ * (its own node finds the instance at /dev/pts). */
 static int pts_mount(void)
 {
+	struct statfs fs;
+
+	if (statfs("/dev/pts", &fs) == 0 && fs.f_type == DEVPTS_SUPER_MAGIC)
+		return 0;
 	if (mkdir("/dev/pts", 0755) < 0 && errno != EEXIST)
 		return fail("cannot create /dev/pts: %s", strerror(errno));
 	if (mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
