@@ -224,7 +224,23 @@ static void test_run_tty_no_ptys(void)
 	free(tree), free(src), free(out);
 }
 
+/* -t with a stdin that is no terminal: 24x80, and its end reaches the
+ * application as a terminal's end of input (^D), all output on stdout. */
+static void test_run_tty_piped(void)
+{
+	char *bundle = probe_bundle("piped", "initramfs");
+	char *const run[] = {"run", bundle, "-t", "--timeout", "60", "--", "stdin", NULL};
+	struct cmd_out o = run_lupine(run);
+
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.out, "probe: stdin=<> 0 bytes\r\n");
+	CHECK_NOT_CONTAINS(o.err, "probe:");
+	cmd_out_free(&o);
+	free(bundle);
+}
+
 const struct test tty_tests[] = {
+	{"run/tty-piped", test_run_tty_piped, 1},
 	{"run/tty", test_run_tty, 1},
 	{"run/tty-no-ptys", test_run_tty_no_ptys, 1},
 	{"runc/console-socket", test_runc_console, 1},
