@@ -3,7 +3,8 @@
  * The host writes /lupine/run into the initramfs (guest/protocol.h's one
  * schema, parsed by runfile.c). init.c mounts what the kernel has, setup.c
  * switches to a root disk, configures lo/eth0 and seeds the entropy pool,
- * exec.c forks the application, and init.c waits with every asynchronous
+ * exec.c forks the application (stdio.c gives it its stdio ports, tty.c a
+ * terminal when asked), and init.c waits with every asynchronous
  * signal blocked, forwarding signals and reaping orphans (after tini).
  * Control lines reach the host through an I/O port or the console; at the
  * end klog.c passes on the kernel's notes of missing (or, recording, used)

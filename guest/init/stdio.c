@@ -1,7 +1,8 @@
 /* stdio.c: the application's stdin, stdout and stderr on virtio-console ports of their own.
  *
  * The host adds three ports (guest/protocol.h LUPINE_PORT_*). The
- * application gets pipes, as under runc without a terminal, and a thread
+ * application gets pipes, as under runc without a terminal (with one, a
+ * pty's slave: tty.c), and a thread
  * of the init per stream copies the bytes. The relay is what lets the end be exact: a write to a
  * port only queues the bytes, and the VM must not end while the host has
  * not taken them, so the init tells the host how many bytes each stream
