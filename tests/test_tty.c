@@ -239,7 +239,34 @@ static void test_run_tty_piped(void)
 	free(bundle);
 }
 
+/* process.terminal and --console-socket go together; either alone is
+ * refused before anything is made. */
+static void test_runc_console_refused(void)
+{
+	char *bundle = tty_bundle(), *root = xasprintf("%s/runc-root", test_tmpdir());
+	char *bin = xasprintf("%s-runc", lupine_bin()), *cfg = xasprintf("%s/config.json", bundle);
+	char *create[] = {bin, "--root", root, "create", "--bundle", bundle, "t1", NULL, NULL, NULL};
+	struct cmd_out o = run_capture(create, NULL);
+
+	CHECK_INT(o.status, 1);
+	CHECK_CONTAINS(o.err, "process.terminal is true, but no --console-socket");
+	cmd_out_free(&o);
+	char *json = file_read(cfg, NULL), *t = json ? strstr(json, "\"terminal\":true") : NULL;
+	CHECK(t != NULL);
+	if (t)
+		memcpy(t + strlen("\"terminal\":"), "0   ", 4); /* not true, same length */
+	CHECK_INT(file_write_atomic(cfg, json, strlen(json), 0644), 0);
+	create[6] = "--console-socket", create[7] = "/nonexistent.sock", create[8] = "t1";
+	o = run_capture(create, NULL);
+	CHECK_INT(o.status, 1);
+	CHECK_CONTAINS(o.err, "process.terminal is not true");
+	cmd_out_free(&o);
+	CHECK_INT(dir_count(root, ""), 0);
+	free(json), free(cfg), free(bin), free(root), free(bundle);
+}
+
 const struct test tty_tests[] = {
+	{"runc/console-socket-refused", test_runc_console_refused, 0},
 	{"run/tty-piped", test_run_tty_piped, 1},
 	{"run/tty", test_run_tty, 1},
 	{"run/tty-no-ptys", test_run_tty_no_ptys, 1},
