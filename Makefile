@@ -134,7 +134,7 @@ build/kml/cplprobe.so: tests/kml/cplprobe.c
 	@mkdir -p build/kml
 	$(CC) -shared -fPIC -O2 $(WARN) -o $@ $<
 
-test: lupine lupine-runc build/test-runner build/testguest/probe build/testguest/features $(KMLTESTS) build/kml/cplprobe.so
+test: lupine lupine-runc build/test-runner build/testguest/probe build/testguest/features build/testguest/steps $(KMLTESTS) build/kml/cplprobe.so
 	build/test-runner $(TESTS)
 
 # fuzzing: libFuzzer harnesses over the library, built with clang (fuzz/README.md)

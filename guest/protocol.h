@@ -40,6 +40,7 @@
 #define LUPINE_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 #define LUPINE_RUN_FILE "/lupine/run"
+#define LUPINE_RUN_FILE_MAX (256 * 1024) /* its most bytes: bound files travel in it */
 
 /* X(ID, "key", KIND): KIND is RUN_LIST (repeated), RUN_STR or RUN_INT. */
 #define LUPINE_RUN_KEYS(X)                                                               \
@@ -55,9 +56,40 @@
 	X(RUN_DNS, "dns", RUN_STR)         /* the nameserver for /etc/resolv.conf */     \
 	X(RUN_ROOT, "root", RUN_STR)       /* "DEV FSTYPE ro|rw": switch to a disk root */ \
 	X(RUN_CTL, "ctl", RUN_STR)         /* "port" (default) or "console" */           \
-	X(RUN_STDIN, "stdin", RUN_STR)     /* "null" (default) or "pipe": host input */   \
-	X(RUN_STDIO, "stdio", RUN_STR)     /* "console" (default) or "ports" */           \
+	X(RUN_STDIN, "stdin", RUN_STR)     /* "null" (default) or "pipe": host input */  \
+	X(RUN_STDIO, "stdio", RUN_STR)     /* "console" (default) or "ports" */         \
+	/* the process spec (OCI config.json's process and linux parts), applied by   \
+	 * guest/init/process.c in the application's child and confine.c in PID 1 */  \
+	X(RUN_RLIMIT, "rlimit", RUN_LIST)  /* "RLIMIT_NAME SOFT HARD" */                  \
+	X(RUN_CAPS, "caps", RUN_STR)       /* "BND EFF PRM INH AMB" hex masks; absent: all */ \
+	X(RUN_NNP, "nonewprivs", RUN_INT)  /* 1: PR_SET_NO_NEW_PRIVS */                  \
+	X(RUN_UMASK, "umask", RUN_STR)     /* octal */                                    \
+	X(RUN_OOM, "oomscoreadj", RUN_STR) /* -1000..1000 */                             \
+	X(RUN_SYSCTL, "sysctl", RUN_LIST)  /* "name.of.key=VALUE" */                      \
+	X(RUN_MASK, "mask", RUN_LIST)      /* a path hidden: /dev/null or an empty tmpfs */ \
+	X(RUN_ROPATH, "ropath", RUN_LIST)  /* a path made read-only */                  \
+	X(RUN_ROOT_RO, "rootro", RUN_INT)  /* 1: / remounted read-only after the set-up */ \
+	X(RUN_MOUNT, "mount", RUN_LIST)    /* one mount, in order: see below */          \
 	X(RUN_TERMINAL, "terminal", RUN_STR) /* "ROWS COLS": with ports, the app's stdio is a pty */
+
+/* The most "sysctl", "mask" or "ropath" lines a run file holds (the init keeps them in static memory). */
+#define LUPINE_SPEC_LIST_MAX 64
+
+/* A "mount" value is "TYPE SOURCE DEST OPTIONS", as an fstab line: fields
+ * split at single spaces, and a space, tab, newline or backslash inside one
+ * written as \ooo octal (\040 \011 \012 \134). DEST is an absolute path
+ * in the container's root, made when absent; OPTIONS are config.json's,
+ * comma-separated ("defaults" for none): mount flags (ro, nosuid, nodev,
+ * noexec, relatime...) and the filesystem's own data (size=, mode=).
+ * TYPE is one of
+ *   proc sysfs tmpfs devpts mqueue cgroup2  made by the guest kernel (SOURCE
+ *                                  is only a name); a tmpfs on /dev gets
+ *                                  runc's default device nodes
+ *   9p      SOURCE is a virtio-9p mount tag: a host directory
+ *   file    SOURCE is a host file's contents, base64 ("-": empty); it is
+ *           served from a tmpfs of its own (options mode=, uid=, gid=, ro) */
+#define LUPINE_MOUNT_MAX 64 /* mounts in one run */
+#define LUPINE_9P_PREFIX "lupine" /* mount tags are this + a number */
 
 enum run_kind { RUN_LIST, RUN_STR, RUN_INT };
 #define LUPINE_RUN_ENUM(id, key, kind) id,

@@ -12,7 +12,7 @@ PKGS="build-essential make gcc pkg-config musl-tools dpkg-dev patch
  clang libclang-rt-14-dev mmdebstrap golang-go
  skopeo docker-registry
  postgresql-client mariadb-client netcat-openbsd amqp-tools
- gnuplot-nox wrk containerd iproute2 ccache"
+ gnuplot-nox wrk containerd iproute2 ccache docker.io"
 
 # KML's libc: Debian's musl source with kernel/musl-kml.patch, built once here.
 MUSL_PREFIX=/opt/lupine-musl
@@ -42,10 +42,11 @@ if [ -n "$missing" ]; then
 	echo "setup: installing$missing"
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
-	# redis-server and docker-registry start system services; Lupine only needs
-	# their binaries (the tests start their own, on ports of their own).
+	# redis-server, docker-registry and docker.io start system services; Lupine
+	# only needs their binaries (the tests start their own, on ports, sockets
+	# and network namespaces of their own).
 	if command -v systemctl >/dev/null 2>&1; then
-		systemctl disable --now redis-server docker-registry >/dev/null 2>&1 || true
+		systemctl disable --now redis-server docker-registry docker.socket docker >/dev/null 2>&1 || true
 	fi
 fi
 

@@ -79,6 +79,8 @@ extern const struct test channel_tests[];
 extern const struct test image_tests[];
 extern const struct test hostile_tests[];
 extern const struct test tty_tests[];
+extern const struct test volumes_fast_tests[];
+extern const struct test volumes_vm_tests[];
 extern const struct test hostile_cli_tests[];
 extern const struct test kml_tests[];
 extern const struct test kernel_tests[];
@@ -95,5 +97,10 @@ extern const struct test bench_tests[];
 extern const struct test oci_tests[];
 extern const struct test runc_tests[];
 extern const struct test containerd_tests[];
+extern const struct test stdio_tests[];
+extern const struct test process_tests[];
+extern const struct test hooks_tests[];
+extern const struct test hooks_runc_tests[];
+extern const struct test docker_tests[];
 
 #endif

@@ -104,7 +104,7 @@ static void test_lock_and_family(void)
 	free(b);
 }
 
-/* A run that succeeds says nothing about features, unless -v asks. */
+/* A run that succeeds says nothing about features, unless --verbose asks. */
 static void test_quiet_on_success(void)
 {
 	char *b = build_features();
@@ -121,7 +121,7 @@ static void test_quiet_on_success(void)
 	CHECK_CONTAINS(o.out, "features: eventfd: Function not implemented");
 	CHECK_NOT_CONTAINS(o.err, "leaves out");
 	cmd_out_free(&o);
-	char *const verbose[] = {"run", b, "-v", "--timeout", "120", "--", "eventfd", "exit0", NULL};
+	char *const verbose[] = {"run", b, "--verbose", "--timeout", "120", "--", "eventfd", "exit0", NULL};
 	o = run_lupine(verbose);
 	CHECK_INT(o.status, 0);
 	CHECK_CONTAINS(o.err, "called eventfd2(), which this kernel leaves out: it needs CONFIG_EVENTFD");

@@ -56,7 +56,8 @@ static void test_honoured(void)
 	CHECK_INT(s.netns, 1);
 	CHECK(s.netns_path && !strcmp(s.netns_path, "/var/run/netns/n1"));
 	CHECK(s.apps && !strcmp(s.apps, "redis"));
-	CHECK_INT(s.mounts.n, 7);
+	CHECK_INT(s.vol.mounts.n, 7);
+	CHECK_INT(s.vol.nshares, 0);
 	oci_spec_release(&s);
 	free(j);
 	free(root);
@@ -71,9 +72,9 @@ static void test_refused(void)
 		const char *why;
 	} cases[] = {
 		{spec_json("", ",{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"/srv/data\",\"options\":[\"rbind\"]}",
-			   "", ""), "'/srv/data' on /data"},
+			   "", ""), "cannot bind '/srv/data' at /data"},
 		{spec_json("", "", ",\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]", ""), "uidMappings"},
-		{spec_json("", "", "", ",\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\"}]}"), "hooks"},
+		{spec_json("", "", "", ",\"hooks\":{\"prestart\":[{\"path\":\"true\"}]}"), "hooks.prestart[0].path must be an absolute path"},
 		{xasprintf("{\"process\":{\"args\":[]},\"root\":{\"path\":\"rootfs\"}}"), "process.args"},
 		{xasprintf("{\"process\":{\"args\":[\"x\"]},\"root\":{\"path\":\"nosuch\"}}"), "is not a directory"},
 		{xasprintf("{\"process\":{\"args\":[\"x\"]},\"root\":{\"path\":\"rootfs\"},"
@@ -235,13 +236,13 @@ static void test_delete_half_created(void)
 	CHECK_INT(record("half", 0, 0, getpid(), 0, &s), 0); /* a creator gone: this pid, another start */
 	CHECK_INT(oci_state_status(&s), OCI_STOPPED);
 	oci_state_release(&s);
-	CHECK_INT(oci_delete(root, "half", 1, &err), 0);
+	CHECK_INT(oci_delete(root, "half", 1, &err, &err), 0);
 	CHECK(!path_exists(dir));
 	CHECK_INT(proc_stat_read(creator, &ps), 0);
 	CHECK_INT(record("half", 0, 0, creator, ps.start_time, &s), 0);
 	CHECK_INT(oci_state_status(&s), OCI_CREATING);
 	oci_state_release(&s);
-	CHECK_INT(oci_delete(root, "half", 0, &err), 0);
+	CHECK_INT(oci_delete(root, "half", 0, &err, &err), 0);
 	CHECK(!path_exists(dir));
 	CHECK_INT(waitpid(creator, &st, 0), creator);
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);

@@ -109,7 +109,7 @@ static void test_run_tty(void)
 	/* a descriptor of the terminal lupine runs in, to see its modes */
 	slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
 	CHECK(slave >= 0);
-	dialogue(master, slave, &seen, "probe: tty in=1 out=1 err=1 size=30x100 front=1");
+	dialogue(master, slave, &seen, "probe: tty in=1 out=1 err=1 size=30x100 front=1 name=/dev/pts/0");
 	CHECK_INT(wait_draining(pid, master, &seen, 60), 0);
 	/* lupine's terminal as it was */
 	CHECK_INT(tcgetattr(slave, &t), 0);
@@ -143,14 +143,20 @@ static int receive_master(int listener)
 	return fd;
 }
 
-/* A bundle of the probe tree whose config.json runs `probe tty` with a terminal. */
+/* A bundle of the probe tree whose config.json runs `probe tty` with a
+ * terminal, and the /dev and /dev/pts Docker's configs have (the pty must
+ * be one of that devpts). */
 static char *tty_bundle(void)
 {
 	char *tree = probe_tree(), *bundle = xasprintf("%s/bundle-tty", test_tmpdir());
 	char *rootfs = xasprintf("%s/rootfs", bundle), *cfg = xasprintf("%s/config.json", bundle);
 	const char *json = "{\"ociVersion\":\"1.0.2\",\"process\":{\"terminal\":true,\"args\":[\"/bin/probe\","
 			   "\"tty\"],\"env\":[\"PATH=/bin\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0}},"
-			   "\"root\":{\"path\":\"rootfs\"},\"hostname\":\"tty\"}";
+			   "\"root\":{\"path\":\"rootfs\"},\"hostname\":\"tty\",\"mounts\":["
+			   "{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":"
+			   "[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"
+			   "{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\",\"options\":"
+			   "[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\",\"gid=5\"]}]}";
 
 	CHECK_INT(mkdir_p(bundle, 0755), 0);
 	CHECK_INT(rename(tree, rootfs), 0);
@@ -192,7 +198,7 @@ static void test_runc_console(void)
 	CHECK_INT(o.status, 0);
 	cmd_out_free(&o);
 	if (master >= 0 && monitor > 0) {
-		if (dialogue(master, -1, &seen, "probe: tty in=1 out=1 err=1 size=40x120 front=1") == 0)
+		if (dialogue(master, -1, &seen, "probe: tty in=1 out=1 err=1 size=40x120 front=1 name=/dev/pts/0") == 0)
 			CHECK_INT(wait_draining(monitor, master, &seen, 60), 0);
 	}
 	char *del[] = {bin, "--root", root, "--log", log, "delete", "--force", "tty1", NULL};

@@ -1,12 +1,11 @@
-/* exec.c: become the application: credentials, working directory, PATH search, exec, and
- * a clear reason when it cannot start (missing interpreter, not executable, no such user). */
+/* exec.c: become the application: its confinement (process.c), working directory, PATH
+ * search, exec, and a clear reason when it cannot start (missing interpreter, not executable). */
 #include "init.h"
 
 #include "lib/elf.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,28 +94,6 @@ static _Noreturn void exec_fail(int errfd, const char *path, int err)
 	child_exit(errfd, err);
 }
 
-static const char *nosys_hint(int err)
-{
-	return err == ENOSYS ? " (kernel without CONFIG_MULTIUSER?)" : "";
-}
-
-static int creds_set(void)
-{
-	/* ids it already has need no change, and no CONFIG_MULTIUSER: images
-	 * that say "User: root" run on kernels without users */
-	if ((run.uid < 0 || (uid_t)run.uid == getuid()) && (run.gid < 0 || (gid_t)run.gid == getgid()) &&
-	    !run.ngroups)
-		return 0;
-	/* ENOSYS: a kernel without users; setgid() below names the option. */
-	if (setgroups((size_t)run.ngroups, run.groups) < 0 && (errno != ENOSYS || run.ngroups))
-		return say("cannot set supplementary groups: %s%s", strerror(errno), nosys_hint(errno)), -1;
-	if (run.gid >= 0 && setgid((gid_t)run.gid) < 0)
-		return say("cannot set gid %ld: %s%s", run.gid, strerror(errno), nosys_hint(errno)), -1;
-	if (run.uid >= 0 && setuid((uid_t)run.uid) < 0)
-		return say("cannot set uid %ld: %s%s", run.uid, strerror(errno), nosys_hint(errno)), -1;
-	return 0;
-}
-
 /* In the child: become the application; failures go to the console and ERRFD. */
 static _Noreturn void app_exec(int errfd, const sigset_t *mask, const int fds[3])
 {
@@ -134,7 +111,7 @@ static _Noreturn void app_exec(int errfd, const sigset_t *mask, const int fds[3]
 	 * which must not forge reports. */
 	ioperm(LUPINE_CTL_PORT, 1, 0);
 	ioperm(LUPINE_EXIT_PORT, 4, 0);
-	if (creds_set() < 0)
+	if (process_confine() < 0)
 		child_exit(errfd, EPERM);
 	if (run.cwd && chdir(run.cwd) < 0) {
 		err = errno;

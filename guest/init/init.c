@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct run run = { .uid = -1, .gid = -1 };
+struct run run = { .uid = -1, .gid = -1, .no_new_privs = -1 };
 char errmsg[512];
 int ports;
 
@@ -227,6 +227,13 @@ int main(void)
 	stdin_fd = input_init();
 	int fds[3] = {stdin_fd, -1, -1};
 	if (run.stdio_ports && stdio_ports_open(fds) < 0)
+		finish(127);
+	/* after the ports are open: a tmpfs on /dev hides them */
+	if (mounts_apply() < 0 || (run.stdio_ports && run.terminal && stdio_tty_open(fds) < 0))
+		finish(127);
+	/* last before the application: after every mount (config.json's too),
+	 * since the paths it masks or makes read-only, and the root, are theirs */
+	if (confine_system() < 0)
 		finish(127);
 	app = app_start(&orig, fds);
 	/* the application's now: its closing is its own */

@@ -3,8 +3,11 @@
  * The host writes /lupine/run into the initramfs (guest/protocol.h's one
  * schema, parsed by runfile.c). init.c mounts what the kernel has, setup.c
  * switches to a root disk, configures lo/eth0 and seeds the entropy pool,
- * exec.c forks the application (stdio.c gives it its stdio ports, tty.c a
- * terminal when asked), and init.c waits with every asynchronous
+ * mounts.c makes config.json's mounts, confine.c applies the VM-wide process
+ * spec (sysctl, masked and read-only paths, a read-only root), exec.c forks
+ * the application (stdio.c gives it its stdio ports, tty.c a terminal when
+ * asked), which process.c confines (rlimits, capabilities, ids, umask,
+ * ...), and init.c waits with every asynchronous
  * signal blocked, forwarding signals and reaping orphans (after tini).
  * Control lines reach the host through an I/O port or the console; at the
  * end klog.c passes on the kernel's notes of missing (or, recording, used)
@@ -23,6 +26,12 @@
 #define LIST_MAX 512 /* arguments; environment entries */
 #define GROUPS_MAX 64 /* supplementary groups */
 
+/* a list of run file values of the process spec (a key that repeats) */
+struct run_list {
+	char *v[LUPINE_SPEC_LIST_MAX];
+	int n;
+};
+
 struct run {
 	char *argv[LIST_MAX + 1], *envp[LIST_MAX + 1];
 	int argc, envc;
@@ -33,10 +42,17 @@ struct run {
 	int root_ro, has_ip, has_gw;
 	int ctl_console; /* control lines on the console (no I/O ports: Firecracker) */
 	int stdin_pipe;  /* the application's stdin is what the host sends */
+	char *mounts[LUPINE_MOUNT_MAX]; /* "mount" lines, in order (mounts.c) */
+	int nmounts;
 	int stdio_ports; /* the application's stdio has virtio-console ports (stdio.c) */
 	int terminal;    /* ... and is a pty's slave (tty.c), of rows x cols */
 	unsigned short rows, cols;
 	struct in_addr ip, mask, gw;
+	/* the process spec, as the host wrote it (checked when applied) */
+	struct run_list rlimits, sysctls, masked, ropaths;
+	char *caps, *umask, *oom_score_adj; /* NULL: unchanged */
+	long no_new_privs;                  /* -1: unchanged */
+	long root_readonly;                 /* 1: remount / read-only once set up */
 };
 
 extern struct run run;
@@ -66,9 +82,31 @@ void net_init(void);
 void names_init(void);
 void entropy_seed(void);
 
+/* confine.c: in PID 1 after the mounts, for the whole VM: the sysctls, then
+ * the masked and read-only paths. -1 (reported, naming a missing kernel
+ * option when that is why) when one cannot be applied. */
+int confine_system(void);
+
+/* process.c: in the application's child before exec: rlimits,
+ * oom_score_adj, umask, the capability sets around the user's ids, and
+ * no_new_privs. -1 with errmsg said when one cannot be applied. */
+int process_confine(void);
+
 /* exec.c: fork the application (signal mask orig restored in it; fds[i],
  * when >= 0, as its descriptor i); its pid or -1. */
 pid_t app_start(const sigset_t *orig, const int fds[3]);
+
+/* mounts.c: config.json's mounts (run.mounts) in the container's root, in
+ * order; 0, or -1 (reported) when one cannot be made. */
+int mounts_apply(void);
+/* mkdir -p path, the last component a directory (dir) or an empty file (a
+ * dangling symlink's target made instead); 0, or -1 (reported). */
+int mount_point(const char *path, int dir);
+/* mountdev.c: runc's default device nodes and links in a fresh /dev; a
+ * host file's contents (base64 b64, decoded in place) on a tmpfs of its own,
+ * bound at dest with flags and "mode=,uid=,gid=" from data. 0 or -1 (reported). */
+int mounts_dev(void);
+int mount_file(char *b64, const char *dest, unsigned long flags, const char *data);
 
 /* klog.c: send the kernel's "lupine-missing"/"lupine-used" notes to the host. */
 void klog_report(void);
@@ -85,6 +123,9 @@ int input_exit_asked(void);
  * -1 (reported); start: the relays, once it has them; finish: after every
  * holder of its ends is gone, wait for the relays, report "stdio OUT ERR". */
 int stdio_ports_open(int fds[3]);
+/* With "terminal", after the ports are open and config.json's mounts made:
+ * the pty (tty.c) whose slave fds[0..2] become. 0, or -1 (reported). */
+int stdio_tty_open(int fds[3]);
 void stdio_ports_start(void);
 void stdio_ports_finish(void);
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RUN_MAX 65536 /* bytes in RUN_FILE */
+#define RUN_MAX LUPINE_RUN_FILE_MAX
 
 static char run_buf[RUN_MAX + 1];
 /* Undo the host's escapes \n, \t and \\ in place; any other "\c" is "c". */
@@ -99,6 +99,14 @@ static int push(char **list, int *n, char *item)
 	return 0;
 }
 
+static int list_add(struct run_list *l, char *item)
+{
+	if (l->n >= LUPINE_SPEC_LIST_MAX)
+		return -1;
+	l->v[l->n++] = item;
+	return 0;
+}
+
 #define RUN_KEY_ENTRY(id, key, kind) [id] = key,
 static const char *const run_keys[RUN_NKEYS] = { LUPINE_RUN_KEYS(RUN_KEY_ENTRY) };
 
@@ -129,6 +137,20 @@ static int run_line(char *key, int lineno)
 	case RUN_GW: return (run.has_gw = inet_pton(AF_INET, val, &run.gw) == 1) ? 0 : -1;
 	case RUN_DNS: return inet_pton(AF_INET, (run.dns = val), &dns) == 1 ? 0 : -1;
 	case RUN_ROOT: return parse_root(val);
+	case RUN_RLIMIT: return list_add(&run.rlimits, val);
+	case RUN_SYSCTL: return strchr(val, '=') ? list_add(&run.sysctls, val) : -1;
+	case RUN_MASK: return *val == '/' ? list_add(&run.masked, val) : -1;
+	case RUN_ROPATH: return *val == '/' ? list_add(&run.ropaths, val) : -1;
+	case RUN_CAPS: run.caps = val; return 0;
+	case RUN_UMASK: run.umask = val; return 0;
+	case RUN_OOM: run.oom_score_adj = val; return 0;
+	case RUN_NNP: return parse_id(val, &run.no_new_privs);
+	case RUN_ROOT_RO: return parse_id(val, &run.root_readonly);
+	case RUN_MOUNT:
+		if (run.nmounts >= LUPINE_MOUNT_MAX)
+			return -1;
+		run.mounts[run.nmounts++] = val;
+		return 0;
 	case RUN_CWD: run.cwd = val; return 0;
 	case RUN_HOSTNAME: run.hostname = val; return 0;
 	case RUN_STDIN:

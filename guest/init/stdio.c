@@ -94,27 +94,30 @@ static int relay_start(struct relay *r)
 	return 0;
 }
 
-/* Opens the ports and makes the application's ends: fds[0..2] become its
- * stdin, stdout and stderr (the init closes them once it has forked). */
 /* With a terminal, the application's three are the pty's slave; the
  * master carries stdin in and all of its output out on the stdout port
- * (the stderr port carries nothing, as with runc's terminal). */
-static int tty_ends(int fds[3], int port_in, int port_out)
+ * (the stderr port carries nothing, as with runc's terminal). The ports
+ * are open (relays[0].from, relays[1].to); the pty comes after config.json's
+ * mounts, so that it is one of the devpts the application sees. */
+int stdio_tty_open(int fds[3])
 {
 	int master, slave;
 
 	if (tty_open(&master, &slave) < 0)
 		return -1;
-	relays[1] = (struct relay){.from = master, .to = port_out};
+	relays[1].from = master;
 	/* a descriptor of its own: the stdin relay's end closes it, not the pty */
-	if (port_in >= 0)
-		relays[0] = (struct relay){.from = port_in, .to = fcntl(master, F_DUPFD_CLOEXEC, 3)};
+	if (relays[0].from > 0)
+		relays[0].to = fcntl(master, F_DUPFD_CLOEXEC, 3);
 	fds[0] = slave;
 	fds[1] = fcntl(slave, F_DUPFD_CLOEXEC, 3);
 	fds[2] = fcntl(slave, F_DUPFD_CLOEXEC, 3);
 	return 0;
 }
 
+/* Opens the ports and makes the application's ends: fds[0..2] become its
+ * stdin, stdout and stderr (the init closes them once it has forked); with
+ * a terminal, stdio_tty_open makes them. */
 int stdio_ports_open(int fds[3])
 {
 	int out[2] = {-1, -1}, err[2] = {-1, -1}, in[2] = {-1, -1};
@@ -123,8 +126,11 @@ int stdio_ports_open(int fds[3])
 	if (port_out < 0 || (!run.terminal && (port_err = port_open(LUPINE_PORT_STDERR_NR, O_WRONLY)) < 0) ||
 	    (run.stdin_pipe && (port_in = port_open(LUPINE_PORT_STDIN_NR, O_RDONLY)) < 0))
 		return -1;
-	if (run.terminal)
-		return tty_ends(fds, port_in, port_out);
+	if (run.terminal) {
+		relays[0] = (struct relay){.from = port_in, .to = -1};
+		relays[1] = (struct relay){.from = -1, .to = port_out};
+		return 0;
+	}
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || (run.stdin_pipe && pipe2(in, O_CLOEXEC) < 0))
 		return fail("cannot create the application's stdio pipes: %s", strerror(errno));
 	fcntl(out[1], F_SETPIPE_SZ, 1 << 20);

@@ -39,6 +39,8 @@ static void run_for(struct bundle *b, const struct launch_opts *o, const struct 
 		snprintf(size, sizeof(size), "%u %u", o->rows, o->cols);
 		run_config_set(&rc->terminal, size);
 	}
+	for (size_t i = 0; o->mounts && i < o->mounts->n; i++)
+		strlist_add(&rc->mount, o->mounts->v[i]);
 }
 
 /* Opens name in the bundle (checked, kept open in l) and gives the path to reopen it by. */

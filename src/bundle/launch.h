@@ -19,6 +19,8 @@ struct launch_opts {
 	const char *stdin_mode;     /* "pipe": the application reads what lupine forwards (NULL: /dev/null) */
 	int terminal;               /* the application's stdio is a pty in the guest (needs stdio ports) */
 	unsigned rows, cols;        /* ... of this size */
+	const struct strlist *mounts; /* run-config "mount" lines after the bundle's (bundle/volume.h);
+				       * their shares go in the run's vm_config; NULL: none */
 	int record;                 /* boot with lupine_record: the kernel notes every feature used */
 	int describe;               /* only to show the VMM's command line: it names the bundle's own
 				     * files (run --dry-run); they are checked all the same */

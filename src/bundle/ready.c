@@ -77,7 +77,7 @@ static void request(struct ready_run *run, const char *bundle, int mem)
 	run->rq = (struct run_req){.bundle = bundle};
 	run->rq.lo = (struct launch_opts){.env = &run->none, .args = r->args ? r->args : &run->none,
 					  .mem_mib = mem, .record = r->record};
-	run->rq.cfg = (struct vm_config){.accel = VM_ACCEL_AUTO, .init_timeout = 120, .timeout = RUN_LIMIT,
+	run->rq.cfg = (struct vm_config){.accel = VM_ACCEL_AUTO, .init_timeout = RUN_INIT_TIMEOUT, .timeout = RUN_LIMIT,
 					 .stop_timeout = r->stop_timeout > 0 ? r->stop_timeout : 2,
 					 .stop = &run->stop, .echo = run->log_fd >= 0, .echo_fd = run->log_fd};
 }

@@ -186,6 +186,15 @@ static int end_status(const struct vm_result *r, double timeout, struct strbuf *
 {
 	switch (r->end) {
 	case VM_EXITED:
+		if (r->app_error) {
+			/* the guest's words: control characters shown as '?' */
+			char *why = xstrdup(r->app_error);
+			for (char *p = why; *p; p++)
+				if ((unsigned char)*p < 0x20 || *p == 0x7f)
+					*p = '?';
+			sb_addf(msg, "lupine: the application did not start: %s\n", why);
+			free(why);
+		}
 		return r->status;
 	case VM_PANIC:
 		sb_addf(msg, "lupine: the guest kernel panicked:\n%s", r->panic ? r->panic : "");

@@ -14,6 +14,11 @@ enum {
 	RUN_EXIT_LAUNCH = 125,    /* could not start: bad bundle, VMM missing, port in use */
 };
 
+/* Seconds a run waits for the init to say it started before it gives up
+ * (a kernel that hangs in its boot): every run's, lupine run's, lupine-runc's
+ * and the readiness probes'. */
+#define RUN_INIT_TIMEOUT 120
+
 struct run_req {
 	const char *bundle;    /* the bundle directory */
 	struct launch_opts lo; /* lo.vmm NULL: QEMU; lo.tmpdir NULL: a private one, removed after */

@@ -33,6 +33,16 @@ static void *field(const struct run_config *rc, enum run_key k)
 	case RUN_CTL: return &m->ctl;
 	case RUN_STDIN: return &m->stdin_mode;
 	case RUN_STDIO: return &m->stdio;
+	case RUN_RLIMIT: return &m->rlimit;
+	case RUN_CAPS: return &m->caps;
+	case RUN_NNP: return &m->no_new_privs;
+	case RUN_UMASK: return &m->umask;
+	case RUN_OOM: return &m->oom_score_adj;
+	case RUN_SYSCTL: return &m->sysctl;
+	case RUN_MASK: return &m->masked;
+	case RUN_ROPATH: return &m->ropaths;
+	case RUN_ROOT_RO: return &m->root_readonly;
+	case RUN_MOUNT: return &m->mount;
 	case RUN_TERMINAL: return &m->terminal;
 	default: return NULL;
 	}
@@ -41,7 +51,7 @@ static void *field(const struct run_config *rc, enum run_key k)
 void run_config_init(struct run_config *rc)
 {
 	memset(rc, 0, sizeof(*rc));
-	rc->uid = rc->gid = -1;
+	rc->uid = rc->gid = rc->no_new_privs = rc->root_readonly = -1;
 }
 
 void run_config_release(struct run_config *rc)

@@ -19,10 +19,19 @@ struct run_config {
 	char *ctl;                 /* per run: "port" or "console" (NULL: port) */
 	char *stdin_mode;          /* per run: "pipe" or "null" (NULL: null) */
 	char *stdio;               /* per run: "ports" or "console" (NULL: console) */
+	/* the process spec (lupine-runc's config.json; NULL, empty, -1: unchanged) */
+	struct strlist rlimit;     /* "RLIMIT_NAME SOFT HARD" */
+	char *caps;                /* "BND EFF PRM INH AMB", hex masks */
+	long no_new_privs;         /* 1: set */
+	char *umask, *oom_score_adj; /* octal; -1000..1000 */
+	struct strlist sysctl;     /* "name.of.key=VALUE" */
+	struct strlist masked, ropaths; /* paths hidden; paths made read-only */
+	long root_readonly;        /* 1: the init remounts / read-only once set up */
+	struct strlist mount;      /* RUN_MOUNT: "TYPE SOURCE DEST OPTIONS" lines (bundle/volume.h) */
 	char *terminal;            /* per run: "ROWS COLS", the application's stdio a pty (NULL: none) */
 };
 
-/* An empty config: uid and gid not set. Release with run_config_release. */
+/* An empty config: uid, gid, no_new_privs and root_readonly not set. Release with run_config_release. */
 void run_config_init(struct run_config *rc);
 void run_config_release(struct run_config *rc);
 /* Sets KEY=VALUE in rc->env, replacing an entry with the same KEY. */

@@ -3,6 +3,7 @@
 #include "cmd/cmds.h"
 #include "cmd/options.h"
 #include "bundle/run.h"
+#include "bundle/volume.h"
 #include "manifest/features.h"
 #include "manifest/knotes.h"
 
@@ -14,9 +15,10 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"usage: lupine run BUNDLE [-p [IP:]HOSTPORT:GUESTPORT]... [-m MiB] [-e KEY=VAL]...\n"
+	"usage: lupine run BUNDLE [-p [IP:]HOSTPORT:GUESTPORT]... [-v HOST:GUEST[:ro]]...\n"
+	"                  [-m MiB] [-e KEY=VAL]...\n"
 	"                  [-i] [-t] [--accel auto|kvm|tcg] [--vmm qemu|firecracker] [--timeout SEC]\n"
-	"                  [--stop-timeout SEC] [--record-features FILE] [--dry-run] [-v]\n"
+	"                  [--stop-timeout SEC] [--record-features FILE] [--dry-run] [--verbose]\n"
 	"                  [-- ARGS...]\n"
 	"\n"
 	"Boots a bundle made by 'lupine build' in a microVM, streams the console to\n"
@@ -33,6 +35,12 @@ static const char usage[] =
 	"kernel leaves out: it needs CONFIG_SIGNALFD'.\n"
 	"\n"
 	"  -p [IP:]HOST:GUEST  forward a TCP port from the host (IP default 127.0.0.1)\n"
+	"  -v, --volume HOST:GUEST[:ro]\n"
+	"                      bind the host directory HOST at GUEST in the guest\n"
+	"                      (shared with virtio-9p: each side sees the other's\n"
+	"                      writes; :ro refuses the guest's), or a host file (its\n"
+	"                      contents as they are now; the guest's writes stay in\n"
+	"                      the VM); QEMU only\n"
 	"  -m MiB              guest memory (default: the bundle's, normally 128); less\n"
 	"                      than the kernel needs to unpack itself (~16 MiB for\n"
 	"                      Lupine's kernels, 45 for microvm) is refused\n"
@@ -64,7 +72,7 @@ static const char usage[] =
 	"                      FILE gets them (\"used KIND NAME PID COMM\" lines, and\n"
 	"                      \"missing ...\" ones); what 'lupine manifest' reads\n"
 	"  --dry-run           print the VMM command line (and config file) and exit\n"
-	"  -v, --verbose       name missing features after every run, libc's harmless\n"
+	"  --verbose           name missing features after every run, libc's harmless\n"
 	"                      start-up probes (rseq, set_robust_list) included\n"
 	"  -- ARGS             replace the application's arguments\n"
 	"\n"
@@ -75,9 +83,19 @@ struct run_opts {
 	struct run_req rq;
 	struct strlist env, args;
 	struct vm_port *ports;
+	struct volumes vol;   /* -v */
 	const char *features; /* --record-features FILE */
 	int dry_run, verbose;
 };
+
+/* -v HOST:GUEST[:ro] into vol, or die. */
+static void opt_volume(const char *arg, struct volumes *vol)
+{
+	struct strbuf err = {0};
+
+	if (volumes_add_spec(vol, arg, &err) < 0)
+		die("%s", err.buf);
+}
 
 static void parse_option(struct run_opts *o, int c, const char *arg)
 {
@@ -117,7 +135,8 @@ static void parse_option(struct run_opts *o, int c, const char *arg)
 		o->rq.lo.ctl = arg;
 		break;
 	case 'n': o->dry_run = 1; break;
-	case 'v': o->verbose = 1; break;
+	case 'v': opt_volume(arg, &o->vol); break;
+	case 'Y': o->verbose = 1; break;
 	case 'F':
 		o->features = arg;
 		o->rq.lo.record = 1;
@@ -135,12 +154,12 @@ static void parse(struct run_opts *o, int argc, char **argv)
 		{"persist", no_argument, 0, 'P'},       {"ro", no_argument, 0, 'R'},
 		{"ctl", required_argument, 0, 'c'},     {"dry-run", no_argument, 0, 'n'},
 		{"interactive", no_argument, 0, 'i'},   {"stop-timeout", required_argument, 0, 'S'},
-		{"verbose", no_argument, 0, 'v'},       {"record-features", required_argument, 0, 'F'},
-		{"tty", no_argument, 0, 't'},           {"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0}};
+		{"verbose", no_argument, 0, 'Y'},       {"record-features", required_argument, 0, 'F'},
+		{"volume", required_argument, 0, 'v'},  {"help", no_argument, 0, 'h'},
+		{"tty", no_argument, 0, 't'},           {0, 0, 0, 0}};
 	int c, nopts = opt_split(argc, argv, &o->args);
 
-	while ((c = getopt_long(nopts, argv, "p:m:e:ithv", opts, NULL)) != -1) {
+	while ((c = getopt_long(nopts, argv, "p:m:e:v:ith", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
 			exit(0);
@@ -195,7 +214,7 @@ static int describe(struct run_opts *o, struct strbuf *err)
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_opts o = {.rq = {.cfg = {.accel = VM_ACCEL_AUTO, .init_timeout = 120, .echo = 1}}};
+	struct run_opts o = {.rq = {.cfg = {.accel = VM_ACCEL_AUTO, .init_timeout = RUN_INIT_TIMEOUT, .echo = 1}}};
 	struct strbuf err = {0};
 	int ret;
 
@@ -205,6 +224,9 @@ int cmd_run(int argc, char **argv)
 	o.rq.cfg.ctl_console = o.rq.lo.ctl && !strcmp(o.rq.lo.ctl, "console");
 	o.rq.lo.env = &o.env;
 	o.rq.lo.args = &o.args;
+	o.rq.lo.mounts = &o.vol.mounts;
+	o.rq.cfg.shares = o.vol.shares;
+	o.rq.cfg.nshares = o.vol.nshares;
 	ret = o.dry_run ? describe(&o, &err) : boot(&o, &err);
 	if (ret < 0)
 		die("%s", err.buf);
@@ -213,5 +235,6 @@ int cmd_run(int argc, char **argv)
 	for (size_t i = 0; i < o.rq.cfg.nports; i++)
 		vm_port_release(&o.ports[i]);
 	free(o.ports);
+	volumes_release(&o.vol);
 	return ret;
 }

@@ -33,9 +33,13 @@ static const char usage[] =
 	"  ps --format json ID       the monitor's pid as a JSON list\n"
 	"  features, --version\n"
 	"\n"
-	"Containers are recorded under --root (default " OCI_DEFAULT_ROOT "). Not\n"
-	"supported: exec, pause, resume, update, checkpoint, restore, host bind\n"
-	"mounts, hooks, user namespaces.\n";
+	"Containers are recorded under --root (default " OCI_DEFAULT_ROOT "). config.json's\n"
+	"hooks run on the host; the monitor and its QEMU go into linux.cgroupsPath with\n"
+	"the memory, CPU and pids limits of linux.resources. Mounts are made in the VM:\n"
+	"the kernel's filesystems, host directories over virtio-9p, host files copied.\n"
+	"A terminal (process.terminal) is a pty whose master goes to --console-socket.\n"
+	"Not supported: exec, pause, resume, update, checkpoint, restore, user\n"
+	"namespaces.\n";
 
 static const char *log_path;
 static int log_json;
@@ -43,7 +47,19 @@ static int log_json;
 /* What dies goes to --log too, where go-runc reads the shim's error. */
 static void log_error(const char *msg)
 {
-	oci_log_error(log_path, log_json, msg);
+	oci_log(log_path, log_json, "error", msg);
+}
+
+/* A hook's failure that does not stop the lifecycle: on stderr and in --log. */
+static void warn_lines(struct strbuf *warn)
+{
+	char *save = NULL;
+
+	for (char *l = warn->buf ? strtok_r(warn->buf, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
+		fprintf(stderr, "lupine-runc: warning: %s\n", l);
+		oci_log(log_path, log_json, "warning", l);
+	}
+	sb_release(warn);
 }
 
 /* A verb's failure: the library's line is the message (the shim matches some). */
@@ -108,20 +124,29 @@ static int runc_delete(const char *root, int argc, char **argv)
 	struct strbuf err = {0};
 	int force = 0, i = 1;
 
+	struct strbuf warn = {0};
+	int r;
+
 	for (; i < argc && argv[i][0] == '-'; i++)
 		force |= !strcmp(argv[i], "--force") || !strcmp(argv[i], "-f");
-	return check(oci_delete(root, need_id(i < argc ? argv[i] : NULL), force, &err), &err);
+	r = oci_delete(root, need_id(i < argc ? argv[i] : NULL), force, &warn, &err);
+	warn_lines(&warn);
+	return check(r, &err);
 }
 
 /* start, state and ps: the container ID is the last argument; state and ps print JSON. */
 static int runc_one(const char *root, const char *verb, int argc, char **argv)
 {
 	const char *id = need_id(argc > 1 && argv[argc - 1][0] != '-' ? argv[argc - 1] : NULL);
-	struct strbuf err = {0};
+	struct strbuf err = {0}, warn = {0};
 	char *out;
+	int r;
 
-	if (!strcmp(verb, "start"))
-		return check(oci_start(root, id, &err), &err);
+	if (!strcmp(verb, "start")) {
+		r = oci_start(root, id, &warn, &err);
+		warn_lines(&warn);
+		return check(r, &err);
+	}
 	check((!strcmp(verb, "ps") ? oci_ps : oci_state_print)(root, id, &out, &err), &err);
 	puts(out);
 	free(out);
@@ -149,7 +174,7 @@ static int global_flags(int argc, char **argv, const char **root)
 		if (!strcmp(a, "--debug"))
 			continue;
 		if (!strcmp(a, "--systemd-cgroup"))
-			die("--systemd-cgroup: a Lupine VM is not a cgroup of this host's; set SystemdCgroup = false");
+			continue; /* cgroupsPath's form (slice:prefix:name) says it; no systemd unit is made */
 		if (is_flag(a, "--root") && !*val)
 			die("--root needs a directory (runc's default is %s)", OCI_DEFAULT_ROOT);
 		if (is_flag(a, "--root"))

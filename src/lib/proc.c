@@ -63,8 +63,13 @@ pid_t proc_spawn(char *const argv[], const struct proc_opts *o)
 		return pid;
 	if (child_setup(o, parent) < 0)
 		_exit(127);
-	execvp(argv[0], argv);
-	fprintf(stderr, "lupine: cannot run '%s': %s\n", argv[0], strerror(errno));
+	if (o->file)
+		execve(o->file, argv, o->env ? o->env : environ);
+	else if (o->env)
+		execvpe(argv[0], argv, o->env);
+	else
+		execvp(argv[0], argv);
+	fprintf(stderr, "lupine: cannot run '%s': %s\n", o->file ? o->file : argv[0], strerror(errno));
 	_exit(127);
 }
 

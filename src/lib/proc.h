@@ -17,10 +17,13 @@ struct proc_opts {
 	int death_signal;  /* sent to it when lupine dies (0: SIGKILL) */
 	int outlive;       /* no death signal: it must outlive lupine (lupine-runc's monitor) */
 	int keep;          /* > 2: one more descriptor the child keeps open (a readiness pipe) */
+	const char *file;  /* proc_spawn: the program to run, argv[0] only its name (an OCI hook's
+			    * path and args); NULL: argv[0], looked up in PATH */
+	char *const *env;  /* proc_spawn: the whole environment; NULL: lupine's own */
 };
 #define PROC_OPTS_INIT {.in = -1, .out = -1, .err = -1}
 
-/* Starts argv (argv[0] looked up in PATH) as opts says, every descriptor
+/* Starts argv (argv[0] looked up in PATH, or opts->file) as opts says, every descriptor
  * above stderr closed in it. The pid, or -1 with errno when fork failed; an
  * exec that fails ends the child with 127 and a line on its stderr. */
 pid_t proc_spawn(char *const argv[], const struct proc_opts *opts);

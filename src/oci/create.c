@@ -4,6 +4,8 @@
  * nobody calls delete after it. */
 #include "bundle/make.h"
 #include "oci/console.h"
+#include "oci/confine.h"
+#include "oci/hooks.h"
 #include "oci/monitor.h"
 #include "oci/runtime.h"
 
@@ -33,17 +35,21 @@ static void kernel_spec(const struct oci_spec *s, struct kspec *ks)
 	}
 }
 
-/* config.json's hostname, which the build request has no field for, into the built bundle. */
-static int set_hostname(const char *vm, const char *hostname, struct strbuf *err)
+/* What the build request has no field for, into the built bundle's run
+ * config: the hostname, the groups exactly as additionalGids lists them (not
+ * the image's /etc/group), the process spec the guest's init applies. */
+static int set_run(const char *vm, const struct oci_spec *s, struct strbuf *err)
 {
 	struct bundle b;
 	int r;
 
-	if (!hostname)
-		return 0;
 	if (bundle_load(vm, &b, err) < 0)
 		return -1;
-	run_config_set(&b.run.hostname, hostname);
+	run_config_set(&b.run.hostname, s->hostname);
+	strlist_release(&b.run.groups);
+	for (size_t i = 0; i < s->groups.n; i++)
+		strlist_add(&b.run.groups, s->groups.v[i]);
+	oci_confine_copy(&s->confine, &b.run);
 	r = bundle_write_json(vm, &b, err);
 	bundle_release(&b);
 	return r;
@@ -65,7 +71,7 @@ static int make_vm(const struct oci_spec *s, const char *out, struct strbuf *err
 	kernel_spec(s, &ks);
 	if ((r = bundle_build(&req, &res, err)) == 0) {
 		build_res_release(&res);
-		r = set_hostname(out, s->hostname, err);
+		r = set_run(out, s, err);
 	}
 	kspec_release(&ks);
 	free(source);
@@ -127,18 +133,29 @@ fail:
 	return -1;
 }
 
-/* The start FIFO and the VM bundle. */
+/* The start FIFO, config.json's copy (the hooks and annotations later
+ * verbs read, whatever becomes of the bundle) and the VM bundle. */
 static int make_record(const struct oci_spec *spec, struct oci_state *st, struct strbuf *err)
 {
 	char *fifo = oci_state_file(st, "start.fifo"), *vm = oci_state_file(st, "vm");
+	char *cfg = xasprintf("%s/config.json", st->bundle), *copy = oci_state_file(st, "config.json");
+	size_t n;
+	char *text = file_read(cfg, &n);
 	int r = -1;
 
+	if (!text || file_write_atomic(copy, text, n, 0600) < 0) {
+		sb_addf(err, "cannot copy '%s' into '%s': %s", cfg, copy, strerror(errno));
+		goto out;
+	}
 	if (mkfifo(fifo, 0600) < 0) {
 		sb_addf(err, "cannot create '%s': %s", fifo, strerror(errno));
 		goto out;
 	}
 	r = make_vm(spec, vm, err);
 out:
+	free(text);
+	free(copy);
+	free(cfg);
 	free(vm);
 	free(fifo);
 	return r;
@@ -171,13 +188,18 @@ static int check_console(const struct oci_create_req *req, const struct oci_spec
 	return -1;
 }
 
-/* The monitor forked and ready, recorded with its start time; with a
- * terminal, its master sent first and its slave the monitor's. */
+/* The monitor forked and ready, with its start time, in its cgroup, the
+ * create-time hooks run, then recorded: until then the container is
+ * "creating" (no start can reach it), and a create killed midway leaves a
+ * stopped record whose monitor ends by itself (it was never committed).
+ * With a terminal, its master is sent first and its slave is the monitor's. */
 static int start_monitor(const struct oci_create_req *req, const struct oci_spec *spec, struct oci_state *st,
 			 int *link, struct strbuf *err)
 {
+	static const char *const kinds[] = {"prestart", "createRuntime", "createContainer"};
 	struct proc_stat ps;
-	int tty = -1;
+	json_t *cfg;
+	int tty = -1, r = 0;
 
 	if (spec->terminal && oci_console_send(req->console_socket, &tty, err) < 0)
 		return -1;
@@ -194,16 +216,27 @@ static int start_monitor(const struct oci_create_req *req, const struct oci_spec
 		return -1;
 	}
 	st->pid_start = ps.start_time;
-	return oci_state_save(st, err);
+	if (st->cgroup && oci_cgroup_apply(&spec->cgroup, st->cgroup, st->pid, err) < 0)
+		return -1;
+	cfg = oci_state_config(st);
+	for (size_t i = 0; i < ARRAY_SIZE(kinds) && r == 0; i++)
+		r = oci_hooks_run(cfg, kinds[i], st, OCI_CREATING, err);
+	json_decref(cfg);
+	return r < 0 ? -1 : oci_state_save(st, err);
 }
 
-/* After a failure past ROOT/ID's making: no monitor, no record. */
+/* After a failure past ROOT/ID's making: no monitor, no cgroup, no record. */
 static void discard(const struct oci_state *st)
 {
+	struct strbuf ignored = {0};
+
 	if (st->pid > 0) {
 		kill(st->pid, SIGKILL); /* our child, not reaped: the pid is still its own */
 		waitpid(st->pid, NULL, 0);
 	}
+	if (st->cgroup)
+		oci_cgroup_remove(st->cgroup, &ignored);
+	sb_release(&ignored);
 	rm_rf(st->dir);
 }
 
@@ -223,8 +256,10 @@ int oci_create(const struct oci_create_req *req, struct strbuf *err)
 		return -1;
 	}
 	st.id = xstrdup(req->id);
-	if (oci_spec_load(st.bundle, &spec, err) < 0 || check_console(req, &spec, err) < 0 ||
-	    make_dir(req->root, req->id, &st, &made, err) < 0)
+	if (oci_spec_load(st.bundle, &spec, err) < 0 || check_console(req, &spec, err) < 0)
+		goto out;
+	st.cgroup = oci_cgroup_path(&spec.cgroup, req->id); /* recorded first: a delete removes it whatever happens */
+	if (make_dir(req->root, req->id, &st, &made, err) < 0)
 		goto out;
 	if (make_record(&spec, &st, err) < 0 || start_monitor(req, &spec, &st, &link, err) < 0)
 		goto out;

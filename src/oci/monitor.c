@@ -41,15 +41,20 @@ static int enter_netns(const struct oci_spec *s, struct strbuf *err)
 	return 0;
 }
 
-/* The run `lupine run VM -i --stop-timeout 10 -m MEM [--ro] [-p PORT]...` makes. 0, or -1 with err. */
-static int request(const struct oci_spec *s, struct run_req *rq, struct vm_port *ports, struct strbuf *err)
+/* The run `lupine run VM -i --stop-timeout 10 -m MEM [--persist] [-p PORT]...` makes. 0, or -1 with err. */
+static int request(const struct oci_spec *s, struct run_req *rq, struct vm_port *ports, int console_fd,
+		   struct strbuf *err)
 {
 	static const struct strlist none;
 
-	rq->lo = (struct launch_opts){.env = &none, .args = &none, .ro = s->readonly, .stdin_mode = "pipe",
-				      .mem_mib = s->memory_mib ? s->memory_mib : OCI_DEFAULT_MEMORY_MIB};
-	rq->cfg = (struct vm_config){.accel = VM_ACCEL_AUTO, .init_timeout = 120, .echo = 1, .stop_timeout = 10,
-				     .forward_stdin = 1, .ports = ports, .terminal = s->terminal};
+	/* a read-only root is made so by the init once its mount points are made (run.root_readonly);
+	 * the disk needs no fresh copy for the run: nothing else writes it */
+	rq->lo = (struct launch_opts){.env = &none, .args = &none, .persist = s->readonly, .stdin_mode = "pipe",
+				      .mem_mib = s->memory_mib ? s->memory_mib : OCI_DEFAULT_MEMORY_MIB,
+				      .mounts = &s->vol.mounts};
+	rq->cfg = (struct vm_config){.accel = VM_ACCEL_AUTO, .init_timeout = RUN_INIT_TIMEOUT, .echo = 1, .stop_timeout = 10,
+				     .forward_stdin = 1, .ports = ports, .console_fd = console_fd,
+				     .shares = s->vol.shares, .nshares = s->vol.nshares, .terminal = s->terminal};
 	rq->lo.terminal = s->terminal;
 	for (size_t i = 0; i < s->ports.n; i++, rq->cfg.nports++)
 		if (vm_port_parse(s->ports.v[i], &ports[i], err) < 0)
@@ -69,7 +74,13 @@ static int monitor_run_vm(const struct oci_spec *s, const struct oci_state *st)
 	int ret = RUN_EXIT_LAUNCH;
 
 	lupine_quiet = 0; /* create's quiet was for its own stdio; the run's notes are the container's */
-	if (request(s, &rq, ports, &err) == 0) {
+	/* the container's stdout and stderr are the application's alone: the
+	 * kernel's and the init's console goes to ROOT/ID/console.log */
+	char *log = oci_state_file(st, "console.log");
+	int console_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	free(log);
+	if (request(s, &rq, ports, console_fd < 0 ? -1 : console_fd, &err) == 0) {
 		run_signals_install(&rq.cfg);
 		if (bundle_run(&rq, &r, &err) == 0) {
 			knotes_after_run(&r, 0, &msg);
@@ -84,6 +95,8 @@ static int monitor_run_vm(const struct oci_spec *s, const struct oci_state *st)
 		vm_port_release(&ports[i]);
 	free(ports);
 	free((char *)rq.bundle);
+	if (console_fd >= 0)
+		close(console_fd);
 	sb_release(&msg);
 	sb_release(&err);
 	return ret;

@@ -1,6 +1,8 @@
 /* runtime.c: lupine-runc's verbs on a recorded container: start, kill,
  * delete, state, ps, features (create is in create.c). */
 #include "oci/runtime.h"
+#include "oci/cgroup.h"
+#include "oci/hooks.h"
 #include "oci/state.h"
 
 #include <errno.h>
@@ -32,17 +34,23 @@ int oci_signal_parse(const char *arg)
 	return -1;
 }
 
-int oci_start(const char *root, const char *id, struct strbuf *err)
+int oci_start(const char *root, const char *id, struct strbuf *warn, struct strbuf *err)
 {
 	struct oci_state s;
 	char *fifo = NULL, *started = NULL;
 	enum oci_status st;
+	json_t *cfg = NULL;
 	int fd = -1, r = -1;
 
 	if (oci_state_load(root, id, &s, err) < 0)
 		return -1;
 	if ((st = oci_state_status(&s)) != OCI_CREATED) {
 		sb_addf(err, "cannot start container %s: it is %s, not created", id, oci_status_name(st));
+		goto out;
+	}
+	/* a failed startContainer hook stops the container, as the runtime spec says */
+	if (oci_hooks_run((cfg = oci_state_config(&s)), "startContainer", &s, OCI_CREATED, err) < 0) {
+		proc_signal(s.pid, s.pid_start, SIGKILL);
 		goto out;
 	}
 	fifo = oci_state_file(&s, "start.fifo");
@@ -62,10 +70,12 @@ int oci_start(const char *root, const char *id, struct strbuf *err)
 		unlink(started);
 		goto out;
 	}
+	oci_hooks_run_all(cfg, "poststart", &s, OCI_RUNNING, warn);
 	r = 0;
 out:
 	if (fd >= 0)
 		close(fd);
+	json_decref(cfg);
 	free(started);
 	free(fifo);
 	oci_state_release(&s);
@@ -117,10 +127,11 @@ static void stop_late_monitor(const char *root, const char *id)
 	sb_release(&ignored);
 }
 
-int oci_delete(const char *root, const char *id, int force, struct strbuf *err)
+int oci_delete(const char *root, const char *id, int force, struct strbuf *warn, struct strbuf *err)
 {
 	struct oci_state s;
 	enum oci_status st;
+	json_t *cfg = NULL;
 	int r = -1;
 
 	if (oci_state_load(root, id, &s, err) < 0)
@@ -135,12 +146,18 @@ int oci_delete(const char *root, const char *id, int force, struct strbuf *err)
 		stop(&s);
 	if (st == OCI_CREATING)
 		stop_late_monitor(root, id);
+	if (s.cgroup && oci_cgroup_remove(s.cgroup, err) < 0)
+		goto out; /* the record stays, so that delete can be tried again */
+	cfg = oci_state_config(&s);
 	if (rm_rf(s.dir) < 0) {
 		sb_addf(err, "cannot remove '%s': %s", s.dir, strerror(errno));
 		goto out;
 	}
+	/* the VM has ended and the record is gone: poststop, whose failures only warn */
+	oci_hooks_run_all(cfg, "poststop", &s, OCI_STOPPED, warn);
 	r = 0;
 out:
+	json_decref(cfg);
 	oci_state_release(&s);
 	return r;
 }
@@ -151,7 +168,10 @@ int oci_state_print(const char *root, const char *id, char **out, struct strbuf 
 
 	if (oci_state_load(root, id, &s, err) < 0)
 		return -1;
-	*out = oci_state_json(&s);
+	json_t *cfg = oci_state_config(&s);
+
+	*out = oci_state_json(&s, oci_state_status(&s), json_object_get(cfg, "annotations"));
+	json_decref(cfg);
 	oci_state_release(&s);
 	return 0;
 }
@@ -171,11 +191,13 @@ int oci_ps(const char *root, const char *id, char **out, struct strbuf *err)
 
 const char *oci_features(void)
 {
-	return "{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"1.0.2\",\"hooks\":[],\"mountOptions\":[],"
+	return "{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"1.0.2\",\"hooks\":[\"prestart\",\"createRuntime\","
+	       "\"createContainer\",\"startContainer\",\"poststart\",\"poststop\"],\"mountOptions\":[],"
+	       "\"linux\":{\"cgroup\":{\"v1\":true,\"v2\":true,\"systemd\":false}},"
 	       "\"annotations\":{\"org.lupine.runtime\":\"microVM\"}}";
 }
 
-void oci_log_error(const char *path, int json, const char *msg)
+void oci_log(const char *path, int json, const char *level, const char *msg)
 {
 	char ts[32];
 	time_t now = time(NULL);
@@ -185,7 +207,7 @@ void oci_log_error(const char *path, int json, const char *msg)
 		return;
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	if (json) {
-		fputs("{\"level\":\"error\",\"msg\":\"", f);
+		fprintf(f, "{\"level\":\"%s\",\"msg\":\"", level);
 		for (const char *p = msg; *p; p++) {
 			if (*p == '"' || *p == '\\')
 				fprintf(f, "\\%c", *p);
@@ -196,7 +218,7 @@ void oci_log_error(const char *path, int json, const char *msg)
 		}
 		fprintf(f, "\",\"time\":\"%s\"}\n", ts);
 	} else {
-		fprintf(f, "%s error: %s\n", ts, msg);
+		fprintf(f, "%s %s: %s\n", ts, level, msg);
 	}
 	fclose(f);
 }

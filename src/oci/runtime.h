@@ -21,8 +21,10 @@ struct oci_create_req {
 };
 
 /* Records container id under root, builds its VM bundle from the OCI bundle
- * (kernel: org.lupine.kernel, else org.lupine.apps, else lupine-general) and
- * forks its monitor, which waits for oci_start and keeps the caller's stdio.
+ * (kernel: org.lupine.kernel, else org.lupine.apps, else lupine-general),
+ * forks its monitor, which waits for oci_start and keeps the caller's stdio,
+ * puts it in its cgroup and runs the prestart, createRuntime and
+ * createContainer hooks (oci/hooks.h): one failing fails create.
  * Builds take minutes when the kernel is not cached. On failure nothing is
  * left: no record, no monitor. Killed midway, it leaves a record that says
  * so (stopped), which delete removes, and no monitor. */
@@ -33,22 +35,25 @@ int oci_create(const struct oci_create_req *req, struct strbuf *err);
  * Returns the number, or -1 when arg is none of these. */
 int oci_signal_parse(const char *arg);
 
-/* Releases a created container's monitor to boot the VM: opens the start
- * FIFO (the monitor holds it open while it lives), writes ROOT/ID/started,
- * then one byte into the FIFO. Fails when the container is not in the
- * created state or its monitor is gone, and then leaves it not started. */
-int oci_start(const char *root, const char *id, struct strbuf *err);
+/* Releases a created container's monitor to boot the VM: runs the
+ * startContainer hooks (one failing kills the monitor and fails start),
+ * opens the start FIFO (the monitor holds it open while it lives), writes
+ * ROOT/ID/started, then one byte into the FIFO, then runs the poststart
+ * hooks (a failure adds a line to warn). Fails when the container is not in
+ * the created state or its monitor is gone, and then leaves it not started. */
+int oci_start(const char *root, const char *id, struct strbuf *warn, struct strbuf *err);
 /* Sends sig to the container's monitor (its one host process; lupine run
  * passes the signal on to the application), checked by its start time. A
  * stopped container, one whose monitor is gone or whose pid is another
  * process's now, and one still being created, fail with "container not
  * running", nothing signalled. */
 int oci_kill(const char *root, const char *id, int sig, struct strbuf *err);
-/* Removes a stopped container's record and VM bundle. A created container is
+/* Removes a stopped container's cgroup, record and VM bundle, then runs its
+ * poststop hooks (a failure adds a line to warn). A created container is
  * killed first, as runc does; one being created, its create (and a monitor
  * it recorded meanwhile); a running one only with force. A create that died
  * midway left a stopped container: deleted like any other. */
-int oci_delete(const char *root, const char *id, int force, struct strbuf *err);
+int oci_delete(const char *root, const char *id, int force, struct strbuf *warn, struct strbuf *err);
 /* The state JSON `runc state` prints, without a final newline, in *out (caller frees). */
 int oci_state_print(const char *root, const char *id, char **out, struct strbuf *err);
 /* `runc ps --format json`: the monitor's pid as a JSON list ("[123]", or "[]"
@@ -57,9 +62,9 @@ int oci_ps(const char *root, const char *id, char **out, struct strbuf *err);
 /* The JSON `runc features` prints (static; one line, no final newline). */
 const char *oci_features(void);
 
-/* Appends an error line to the runtime's log at path (NULL: none): go-runc
- * reads the last {"level":"error","msg":...} line (json) for the shim's
- * error, else "TIME error: MSG". */
-void oci_log_error(const char *path, int json, const char *msg);
+/* Appends a line of level ("error", "warning") to the runtime's log at path
+ * (NULL: none): go-runc reads the last {"level":"error","msg":...} line
+ * (json) for the shim's error, else "TIME error: MSG". */
+void oci_log(const char *path, int json, const char *level, const char *msg);
 
 #endif

@@ -1,31 +1,26 @@
 /* spec.c: an OCI runtime bundle's config.json, as much as a Lupine microVM can honour.
  *
- * Honoured: process (args, env, cwd, user, terminal: oci/console.h), root (path,
- * readonly), hostname, linux.resources.memory.limit (the guest's memory),
- * linux.namespaces' network entry, the kernel-backed mounts every container
- * gets (proc, sysfs, /dev, devpts, shm, mqueue, /run: the guest's init makes
- * its own), annotations org.lupine.kernel and org.lupine.apps. Refused: host
- * bind mounts (nothing of the host is shared into the VM), hooks, user
- * namespace id maps. Ignored, as a VM makes them moot: the other namespaces,
- * cgroups paths, capabilities, rlimits, seccomp, masked and read-only paths
- * (they confine a process on the host kernel; the guest kernel is the app's own). */
+ * Honoured: process (args, env, cwd, user with its additionalGids exactly;
+ * terminal: oci/console.h), root (path, readonly), hostname,
+ * linux.resources.memory.limit (the guest's memory), linux.namespaces'
+ * network entry, linux.cgroupsPath with the memory, CPU and pids limits
+ * (oci/cgroup.h), hooks (oci/hooks.h), mounts (oci/mounts.c: the kernel's
+ * own filesystems with their options, host directories and files bound
+ * in), annotations org.lupine.kernel and org.lupine.apps; and, applied by
+ * the guest's init (confine.c checks them): process.rlimits, capabilities,
+ * noNewPrivileges, user.umask, oomScoreAdj, linux.sysctl, maskedPaths and
+ * readonlyPaths. Refused: user namespace id maps. Ignored, as a VM makes
+ * them moot: the other namespaces, seccomp (it would confine the app's own
+ * kernel's system calls: not applied yet). */
 #include "oci/spec.h"
+#include "oci/confine.h"
+#include "oci/hooks.h"
+#include "oci/mounts.h"
 #include "lib/json.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Mount types whose contents the guest kernel makes itself. */
-static const char *const guest_types[] = {"proc", "sysfs", "tmpfs", "devpts", "mqueue", "cgroup", "cgroup2", NULL};
-
-static int in_list(const char *s, const char *const *list)
-{
-	for (; *list; list++)
-		if (!strcmp(s, *list))
-			return 1;
-	return 0;
-}
 
 static int load_process(json_t *p, struct oci_spec *s, struct strbuf *err)
 {
@@ -60,6 +55,10 @@ static int load_process(json_t *p, struct oci_spec *s, struct strbuf *err)
 		gids = json_object_get(user, "additionalGids");
 		json_array_foreach(gids, i, g) {
 			char num[24];
+			if (!json_is_integer(g) || json_integer_value(g) < 0 || json_integer_value(g) > 0xfffffffe) {
+				sb_adds(err, "config.json: process.user.additionalGids must be group ids (0 to 4294967294)");
+				return -1;
+			}
 			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(g));
 			strlist_add(&s->groups, num);
 		}
@@ -80,30 +79,6 @@ static int load_root(json_t *root, const char *bundle, struct oci_spec *s, struc
 	if (!is_dir(s->root)) {
 		sb_addf(err, "config.json: root.path '%s' is not a directory", s->root);
 		return -1;
-	}
-	return 0;
-}
-
-static int load_mounts(json_t *mounts, struct oci_spec *s, struct strbuf *err)
-{
-	size_t i;
-	json_t *m;
-
-	json_array_foreach(mounts, i, m) {
-		const char *dst = json_string_value(json_object_get(m, "destination"));
-		const char *type = json_string_value(json_object_get(m, "type"));
-		const char *src = json_string_value(json_object_get(m, "source"));
-		if (!dst || dst[0] != '/') {
-			sb_addf(err, "config.json: mounts[%zu] has no absolute destination", i);
-			return -1;
-		}
-		if (!type || !in_list(type, guest_types)) {
-			sb_addf(err, "config.json: the mount of '%s' on %s (type %s) would share a host path with the "
-				     "VM, which lupine-runc does not do: copy what it holds into the image instead",
-				src ? src : "?", dst, type ? type : "bind");
-			return -1;
-		}
-		strlist_add(&s->mounts, dst);
 	}
 	return 0;
 }
@@ -172,25 +147,24 @@ static int load_annotations(json_t *a, struct oci_spec *s, struct strbuf *err)
 int oci_spec_parse(const char *text, const char *bundle, struct oci_spec *s, struct strbuf *err)
 {
 	json_error_t je;
-	json_t *j = json_loads(text, 0, &je), *hooks;
+	char *fixed = oci_json_unlimited(text);
+	json_t *j = json_loads(fixed, 0, &je), *hooks;
 	const char *host;
 	int ret = -1;
 
 	memset(s, 0, sizeof(*s));
+	run_config_init(&s->confine);
 	if (!json_is_object(j)) {
 		sb_addf(err, "config.json is not a JSON object (line %d: %s)", je.line, je.text);
 		goto out;
 	}
 	hooks = json_object_get(j, "hooks");
-	if (json_object_size(hooks)) {
-		sb_adds(err, "config.json: hooks run programs on the host around the container; lupine-runc does "
-			     "not run them (remove the hooks)");
+	if (oci_hooks_check(hooks, err) < 0 || oci_cgroup_parse(json_object_get(j, "linux"), &s->cgroup, err) < 0)
 		goto out;
-	}
 	if (load_process(json_object_get(j, "process"), s, err) < 0 ||
 	    load_root(json_object_get(j, "root"), bundle, s, err) < 0 ||
-	    load_mounts(json_object_get(j, "mounts"), s, err) < 0 ||
-	    load_linux(json_object_get(j, "linux"), s, err) < 0)
+	    oci_mounts_load(json_object_get(j, "mounts"), bundle, &s->vol, err) < 0 ||
+	    load_linux(json_object_get(j, "linux"), s, err) < 0 || oci_confine_parse(j, &s->confine, err) < 0)
 		goto out;
 	host = json_string_value(json_object_get(j, "hostname"));
 	s->hostname = host && *host ? xstrdup(host) : NULL;
@@ -199,6 +173,7 @@ int oci_spec_parse(const char *text, const char *bundle, struct oci_spec *s, str
 	ret = 0;
 out:
 	json_decref(j);
+	free(fixed);
 	if (ret < 0)
 		oci_spec_release(s);
 	return ret;
@@ -226,7 +201,7 @@ void oci_spec_release(struct oci_spec *s)
 	strlist_release(&s->args);
 	strlist_release(&s->env);
 	strlist_release(&s->groups);
-	strlist_release(&s->mounts);
+	volumes_release(&s->vol);
 	strlist_release(&s->ports);
 	free(s->cwd);
 	free(s->root);
@@ -234,5 +209,7 @@ void oci_spec_release(struct oci_spec *s)
 	free(s->netns_path);
 	free(s->kernel);
 	free(s->apps);
+	run_config_release(&s->confine);
+	oci_cgroup_release(&s->cgroup);
 	memset(s, 0, sizeof(*s));
 }

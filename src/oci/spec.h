@@ -3,7 +3,10 @@
 #ifndef LUPINE_OCI_SPEC_H
 #define LUPINE_OCI_SPEC_H
 
+#include "bundle/runconfig.h"
+#include "bundle/volume.h"
 #include "lib/util.h"
+#include "oci/cgroup.h"
 
 /* Lupine's smallest guest memory (as lupine run's -m). */
 #define OCI_MIN_MEMORY_MIB 16
@@ -27,7 +30,12 @@ struct oci_spec {
 	char *apps;                 /* annotation org.lupine.apps: "nginx,redis" */
 	struct strlist ports;       /* annotation org.lupine.ports: "6379,8080:80" split;
 				     * forwarded in the VM's network namespace */
-	struct strlist mounts;      /* the mount points recreated in the guest */
+	struct volumes vol;         /* mounts: the guest's mount lines, in order, and
+				     * the host directories they share (oci/mounts.c) */
+	struct run_config confine;  /* rlimits, capabilities, no_new_privs, umask,
+				     * oom_score_adj, sysctl, masked and read-only
+				     * paths: the run config's process-spec keys (confine.h) */
+	struct oci_cgroup cgroup;   /* linux.cgroupsPath and the host limits of linux.resources */
 };
 
 /* Reads BUNDLE/config.json into s (zeroed first). Returns 0, or -1 with a

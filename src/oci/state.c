@@ -44,6 +44,7 @@ static void unpack(json_t *j, struct oci_state *s)
 	s->pid_start = (unsigned long long)json_integer_value(json_object_get(j, "pid_start"));
 	s->creator = pid_of(j, "creator");
 	s->creator_start = (unsigned long long)json_integer_value(json_object_get(j, "creator_start"));
+	s->cgroup = *str_or_empty(j, "cgroup") ? xstrdup(str_or_empty(j, "cgroup")) : NULL;
 }
 
 int oci_state_load(const char *root, const char *id, struct oci_state *s, struct strbuf *err)
@@ -78,9 +79,10 @@ int oci_state_load(const char *root, const char *id, struct oci_state *s, struct
 
 int oci_state_save(const struct oci_state *s, struct strbuf *err)
 {
-	json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "id", s->id, "bundle", s->bundle, "created",
+	json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "id", s->id, "bundle", s->bundle, "created",
 			      s->created, "pid", (json_int_t)s->pid, "pid_start", (json_int_t)s->pid_start,
-			      "creator", (json_int_t)s->creator, "creator_start", (json_int_t)s->creator_start);
+			      "creator", (json_int_t)s->creator, "creator_start", (json_int_t)s->creator_start,
+			      "cgroup", s->cgroup ? s->cgroup : "");
 	char *text = json_dumps(j, JSON_INDENT(1)), *path = oci_state_file(s, "state.json");
 	int r = file_write_atomic(path, text, strlen(text), 0600);
 
@@ -98,6 +100,7 @@ void oci_state_release(struct oci_state *s)
 	free(s->bundle);
 	free(s->dir);
 	free(s->created);
+	free(s->cgroup);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -131,16 +134,27 @@ const char *oci_status_name(enum oci_status st)
 	return names[st];
 }
 
-char *oci_state_json(const struct oci_state *s)
+char *oci_state_json(const struct oci_state *s, enum oci_status st, json_t *annotations)
 {
-	enum oci_status st = oci_state_status(s);
 	char *rootfs = oci_state_file(s, "vm");
 	json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s}", "ociVersion", "1.0.2", "id", s->id, "status",
 			      oci_status_name(st), "pid", st == OCI_STOPPED ? 0 : (int)s->pid, "bundle", s->bundle,
 			      "rootfs", rootfs, "created", s->created, "owner", "");
-	char *text = json_dumps(j, JSON_INDENT(2));
+	char *text;
 
+	if (json_is_object(annotations))
+		json_object_set(j, "annotations", annotations);
+	text = json_dumps(j, JSON_INDENT(2));
 	json_decref(j);
 	free(rootfs);
 	return text;
+}
+
+json_t *oci_state_config(const struct oci_state *s)
+{
+	char *path = oci_state_file(s, "config.json");
+	json_t *j = json_load_file(path, 0, NULL);
+
+	free(path);
+	return j;
 }

@@ -1,8 +1,9 @@
 /* state.h: lupine-runc's record of one container: ROOT/ID/ holds state.json
  * (id, bundle, creation time, the monitor's pid and the create that made it,
  * each with its start time), the start FIFO the monitor waits on, "started"
- * once start has released it, and vm/ (the Lupine bundle made from the
- * container's root). Nothing here signals a process: a pid counts only with
+ * once start has released it, config.json (the bundle's, as create read it:
+ * the hooks and annotations the later verbs need) and vm/ (the Lupine bundle
+ * made from the container's root). Nothing here signals a process: a pid counts only with
  * its start time (lib/proc.h proc_signal). */
 #ifndef LUPINE_OCI_STATE_H
 #define LUPINE_OCI_STATE_H
@@ -17,11 +18,14 @@ struct oci_state {
 	unsigned long long pid_start;      /* the monitor's proc_stat start_time */
 	pid_t creator;                     /* the create that records it, and its start_time */
 	unsigned long long creator_start;
+	char *cgroup;                      /* the host cgroup path it has (oci/cgroup.h); NULL: none */
 };
 
 /* creating: no monitor yet, its create alive; created: the monitor waits for
  * start; running: started, the monitor alive; stopped: the monitor gone (or
  * its pid another process's), or a create that died before forking it. */
+struct json_t;
+
 enum oci_status { OCI_CREATING, OCI_CREATED, OCI_RUNNING, OCI_STOPPED };
 
 /* Whether id is a container name lupine-runc accepts, by runc's rule:
@@ -39,7 +43,11 @@ enum oci_status oci_state_status(const struct oci_state *s);
 const char *oci_status_name(enum oci_status st);
 /* A path in the container's directory (caller frees). */
 char *oci_state_file(const struct oci_state *s, const char *name);
-/* The state JSON `runc state` prints (caller frees). */
-char *oci_state_json(const struct oci_state *s);
+/* The state JSON `runc state` prints and hooks read, as status st, with
+ * annotations (config.json's, may be NULL) (caller frees). */
+char *oci_state_json(const struct oci_state *s, enum oci_status st, struct json_t *annotations);
+/* The record's copy of config.json (config.json, as create read it), for
+ * the hooks and annotations after create; NULL when it has none. */
+struct json_t *oci_state_config(const struct oci_state *s);
 
 #endif

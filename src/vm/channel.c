@@ -69,6 +69,9 @@ static void console_out(struct channel *c, const char *buf, size_t n)
 {
 	int fd = echo_to(c, c->cfg->stdio_ports ? STDERR_FILENO : STDOUT_FILENO);
 
+	if (c->cfg->stdio_ports && c->cfg->echo_fd <= 0 && c->cfg->console_fd)
+		fd = c->cfg->echo ? c->cfg->console_fd : -1;
+
 	if (!n)
 		return;
 	if (fd == STDOUT_FILENO)

@@ -62,10 +62,17 @@ static int fc_prepare(const struct vm_config *cfg, int kvm, const char *dir, str
 		      struct strbuf *err)
 {
 	struct vmm_argv a = {0};
-	json_t *j = config_json(cfg, kvm);
-	char *text = json_dumps(j, JSON_INDENT(2));
+	json_t *j;
+	char *text;
 	int ret = -1;
 
+	if (cfg->nshares) {
+		sb_addf(err, "Firecracker has no virtio-9p, so it cannot share '%s' with the guest: run volumes "
+			     "(-v, config.json bind mounts) with --vmm qemu", cfg->shares[0].path);
+		return -1;
+	}
+	j = config_json(cfg, kvm);
+	text = json_dumps(j, JSON_INDENT(2));
 	json_decref(j);
 	l->config_file = xasprintf("%s/firecracker.json", dir);
 	if (file_write_atomic(l->config_file, text, strlen(text), 0600) < 0) {

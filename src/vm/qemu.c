@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 /* QEMU splits option values at commas; a path with one must double it. */
 static char *qemu_escape(const char *s)
@@ -56,6 +57,21 @@ static void add_stdio(struct vmm_argv *a, struct vmm_launch *l)
 	}
 }
 
+/* virtio-9p, one device a directory. passthrough keeps the real owners both
+ * ways (an app's files keep its uid on the host) and needs QEMU to be root;
+ * not root, "none" is the same but lets a chown fail unreported. */
+static void add_shares(struct vmm_argv *a, const struct vm_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nshares; i++) {
+		char *esc = qemu_escape(cfg->shares[i].path);
+		add_pair(a, "-fsdev", xasprintf("local,id=fs%zu,path=%s,security_model=%s,multidevs=remap%s", i, esc,
+						geteuid() == 0 ? "passthrough" : "none",
+						cfg->shares[i].readonly ? ",readonly=on" : ""));
+		add_pair(a, "-device", xasprintf("virtio-9p-device,fsdev=fs%zu,mount_tag=%s", i, cfg->shares[i].tag));
+		free(esc);
+	}
+}
+
 static void add_devices(struct vmm_argv *a, const struct vm_config *cfg, struct vmm_launch *l, const char *fifo)
 {
 	char *esc = qemu_escape(fifo);
@@ -77,6 +93,7 @@ static void add_devices(struct vmm_argv *a, const struct vm_config *cfg, struct 
 		add_pair(a, "-netdev", netdev(cfg));
 		add_pair(a, "-device", xstrdup("virtio-net-device,netdev=n0"));
 	}
+	add_shares(a, cfg);
 }
 
 /* A VM smaller than the kernel's load address + init_size stops before the
@@ -111,12 +128,26 @@ static int check_memory(const struct vm_config *cfg, struct strbuf *err)
 	return -1;
 }
 
+/* microvm has 8 virtio-mmio slots; past them QEMU stops with "No 'virtio-bus' bus found". */
+static int check_slots(const struct vm_config *cfg, struct strbuf *err)
+{
+	/* every virtio device add_devices makes counts */
+	size_t used = (cfg->disk != NULL) + (cfg->net != 0) + (cfg->stdio_ports != 0);
+
+	if (used + cfg->nshares <= 8)
+		return 0;
+	sb_addf(err, "%zu host directories to share, and QEMU's microvm machine has room for %zu more virtio devices "
+		     "(8 in all; the disk, network and stdio ports take theirs): bind fewer directories, or their parent",
+		cfg->nshares, 8 - used);
+	return -1;
+}
+
 static int qemu_prepare(const struct vm_config *cfg, int kvm, const char *dir, struct vmm_launch *l,
 			struct strbuf *err)
 {
 	struct vmm_argv a = {0};
 
-	if (check_memory(cfg, err) < 0)
+	if (check_memory(cfg, err) < 0 || check_slots(cfg, err) < 0)
 		return -1;
 	l->ctl_fifo = xasprintf("%s/ctl", dir);
 	if (mkfifo(l->ctl_fifo, 0600) < 0) {

@@ -19,6 +19,14 @@ struct vm_port {
 	int host_port, guest_port;
 };
 
+/* A host directory shared with the guest (virtio-9p), which the init
+ * mounts by its tag (guest/protocol.h's "9p" mount). */
+struct vm_share {
+	char *path; /* the host directory, absolute */
+	char *tag;  /* LUPINE_9P_PREFIX + a number */
+	int readonly;
+};
+
 struct vmm_ops;
 
 struct vm_config {
@@ -34,6 +42,8 @@ struct vm_config {
 	const char *tap;     /* Firecracker: the host tap device for the NIC */
 	const struct vm_port *ports;
 	size_t nports;
+	const struct vm_share *shares; /* host directories for the guest (QEMU only) */
+	size_t nshares;
 	double timeout;      /* seconds until the VM is stopped; 0 for none */
 	double stop_timeout; /* a stop sends SIGTERM to the application, then kills
 			      * the VM after this many seconds (0: 10) */
@@ -52,6 +62,8 @@ struct vm_config {
 	int echo_fd;         /* > 0: copy it to this descriptor instead */
 	int ctl_console;     /* the init reports on the console even where the VMM
 			      * has a control port (run --ctl console) */
+	int console_fd;      /* with stdio_ports and echo: where the console (the kernel's and
+			      * the init's messages) goes: 0 stderr, -1 nowhere, else this fd */
 	int stdio_ports;     /* the application's stdio on ports of its own (run config
 			      * "stdio ports"; the VMM must have them: ops->stdio_ports) */
 };

@@ -12,19 +12,91 @@
  *   ignore      ignore SIGTERM and sleep (only a kill ends it)
  *   stdin       read standard input to its end, print it and its length
  *   uname       print the kernel's release and the hostname
- *   tty         say whether stdin, stdout and stderr are a terminal, its size and
- *               whether it is the controlling one with this process in front; wait
+ *   confine ... print the process spec it runs under: rlimits, the capability
+ *               lines and NoNewPrivs of /proc/self/status, ids, umask,
+ *               oom_score_adj; then per argument r:PATH (read it), w:PATH
+ *               (create and write it), d:PATH (count its entries)
+ *   tty         say whether stdin, stdout and stderr are a terminal, its size,
+ *               whether it is the controlling one with this process in front and
+ *               its name; wait
  *               for a SIGWINCH and print the new size, read a line and print it,
  *               wait for a SIGINT (the terminal's ^C) and exit 0 */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+
+static const struct {
+	const char *name;
+	int res;
+} limits[] = {
+	{"AS", RLIMIT_AS}, {"CORE", RLIMIT_CORE}, {"CPU", RLIMIT_CPU}, {"DATA", RLIMIT_DATA},
+	{"FSIZE", RLIMIT_FSIZE}, {"LOCKS", RLIMIT_LOCKS}, {"MEMLOCK", RLIMIT_MEMLOCK},
+	{"MSGQUEUE", RLIMIT_MSGQUEUE}, {"NICE", RLIMIT_NICE}, {"NOFILE", RLIMIT_NOFILE},
+	{"NPROC", RLIMIT_NPROC}, {"RSS", RLIMIT_RSS}, {"RTPRIO", RLIMIT_RTPRIO}, {"RTTIME", RLIMIT_RTTIME},
+	{"SIGPENDING", RLIMIT_SIGPENDING}, {"STACK", RLIMIT_STACK},
+};
+
+/* One r:, w: or d: argument of confine. */
+static void confine_path(const char *arg)
+{
+	const char *path = arg + 2;
+	char buf[256];
+	int fd, n = 0;
+	DIR *d;
+
+	if (arg[0] == 'r' && (fd = open(path, O_RDONLY)) >= 0) {
+		n = (int)read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = 0;
+		buf[strcspn(buf, "\n")] = 0;
+		printf("probe: read %s: %d bytes <%s>\n", path, n, buf);
+		close(fd);
+	} else if (arg[0] == 'w' && (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666)) >= 0) {
+		n = (int)write(fd, "x", 1);
+		printf("probe: write %s: %s\n", path, n == 1 ? "ok" : strerror(errno));
+		close(fd);
+	} else if (arg[0] == 'd' && (d = opendir(path))) {
+		while (readdir(d))
+			n++;
+		printf("probe: dir %s: %d entries\n", path, n - 2);
+		closedir(d);
+	} else {
+		printf("probe: %c %s: %s\n", arg[0], path, strerror(errno));
+	}
+}
+
+static void confine(int argc, char **argv)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+	mode_t mask = umask(0);
+	struct rlimit rl;
+
+	umask(mask);
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+		if (getrlimit(limits[i].res, &rl) == 0)
+			printf("probe: rlimit %s %lld %lld\n", limits[i].name, (long long)rl.rlim_cur,
+			       (long long)rl.rlim_max);
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Cap", 3) || !strncmp(line, "NoNewPrivs", 10) || !strncmp(line, "Groups", 6))
+			printf("probe: %s", line);
+	if (f)
+		fclose(f);
+	printf("probe: uid=%d gid=%d umask=%04o\n", (int)getuid(), (int)getgid(), (unsigned)mask);
+	confine_path("r:/proc/self/oom_score_adj");
+	for (int i = 2; i < argc; i++)
+		confine_path(argv[i]);
+}
 
 static void on_term(int sig)
 {
@@ -58,8 +130,8 @@ static int tty(void)
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	ioctl(0, TIOCGWINSZ, &ws);
-	printf("probe: tty in=%d out=%d err=%d size=%dx%d front=%d\n", isatty(0), isatty(1), isatty(2),
-	       ws.ws_row, ws.ws_col, tcgetpgrp(0) == getpgrp());
+	printf("probe: tty in=%d out=%d err=%d size=%dx%d front=%d name=%s\n", isatty(0), isatty(1), isatty(2),
+	       ws.ws_row, ws.ws_col, tcgetpgrp(0) == getpgrp(), ttyname(0) ? ttyname(0) : "none");
 	if (!await(SIGWINCH, "SIGWINCH"))
 		return 3;
 	ioctl(0, TIOCGWINSZ, &ws);
@@ -135,6 +207,8 @@ int main(int argc, char **argv)
 		printf("probe: release %s hostname %s\n", u.release, u.nodename);
 	} else if (!strcmp(mode, "tty")) {
 		return tty();
+	} else if (!strcmp(mode, "confine")) {
+		confine(argc, argv);
 	} else if (!strcmp(mode, "stdin")) {
 		char buf[4096];
 		size_t n = fread(buf, 1, sizeof(buf) - 1, stdin);
