@@ -47,9 +47,7 @@ static int expect(int fd, struct strbuf *seen, const char *text, double secs)
 	return expect_in(fd, seen, text, secs, 0);
 }
 
-/* The probe's dialogue on master: what it says at start (expected), a
- * resize to 50x132, a line and a ^C typed. 0, or -1 when it broke off. */
-static int dialogue(int master, int slave, struct strbuf *seen, const char *start)
+int tty_dialogue(int master, int slave, struct strbuf *seen, const char *start)
 {
 	struct winsize ws = {.ws_row = 50, .ws_col = 132};
 	struct termios t;
@@ -69,8 +67,9 @@ static int dialogue(int master, int slave, struct strbuf *seen, const char *star
 	CHECK_INT(write(master, "hello\r", 6), 6);
 	if (!expect(master, seen, "probe: waiting for SIGINT", 60))
 		return check_fail(__FILE__, __LINE__, "the typed line did not reach the probe"), -1;
-	/* the guest's pty echoed it and made the \r a \n */
-	CHECK_CONTAINS(seen->buf, "hello\r\n");
+	/* the guest's pty echoed it and made the \r a \n (ctr's own terminal
+	 * adds a \r to each \n it prints: the callers check the bytes) */
+	CHECK_CONTAINS(seen->buf, "hello\r");
 	CHECK_CONTAINS(seen->buf, "probe: line=<hello>");
 	/* a ^C that lupine's terminal took as its own would stop the VM instead */
 	CHECK_INT(write(master, "\x03", 1), 1);
@@ -78,8 +77,7 @@ static int dialogue(int master, int slave, struct strbuf *seen, const char *star
 	return 0;
 }
 
-/* pid's status within secs, reading master meanwhile (so it never blocks on a full pty); -1 if none. */
-static int wait_draining(pid_t pid, int master, struct strbuf *seen, double secs)
+int tty_wait(int pid, int master, struct strbuf *seen, double secs)
 {
 	double t0 = now_sec();
 	int st;
@@ -109,8 +107,9 @@ static void test_run_tty(void)
 	/* a descriptor of the terminal lupine runs in, to see its modes */
 	slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
 	CHECK(slave >= 0);
-	dialogue(master, slave, &seen, "probe: tty in=1 out=1 err=1 size=30x100 front=1 name=/dev/pts/0");
-	CHECK_INT(wait_draining(pid, master, &seen, 60), 0);
+	if (tty_dialogue(master, slave, &seen, "probe: tty in=1 out=1 err=1 size=30x100 front=1 name=/dev/pts/0") == 0)
+		CHECK_CONTAINS(seen.buf, "hello\r\nprobe: line=<hello>\r\n"); /* byte for byte */
+	CHECK_INT(tty_wait(pid, master, &seen, 60), 0);
 	/* lupine's terminal as it was */
 	CHECK_INT(tcgetattr(slave, &t), 0);
 	CHECK((t.c_lflag & (ICANON | ECHO | ISIG)) == (ICANON | ECHO | ISIG));
@@ -198,8 +197,10 @@ static void test_runc_console(void)
 	CHECK_INT(o.status, 0);
 	cmd_out_free(&o);
 	if (master >= 0 && monitor > 0) {
-		if (dialogue(master, -1, &seen, "probe: tty in=1 out=1 err=1 size=40x120 front=1 name=/dev/pts/0") == 0)
-			CHECK_INT(wait_draining(monitor, master, &seen, 60), 0);
+		if (tty_dialogue(master, -1, &seen, "probe: tty in=1 out=1 err=1 size=40x120 front=1 name=/dev/pts/0") == 0) {
+			CHECK_CONTAINS(seen.buf, "hello\r\nprobe: line=<hello>\r\n"); /* byte for byte */
+			CHECK_INT(tty_wait(monitor, master, &seen, 60), 0);
+		}
 	}
 	char *del[] = {bin, "--root", root, "--log", log, "delete", "--force", "tty1", NULL};
 	o = run_capture(del, NULL);
