@@ -151,9 +151,10 @@ static void test_tty(void)
 	CHECK(pid > 0);
 	/* a size of 0x0 the pty has anyway, so ctr's first resize changes nothing:
 	 * the probe's SIGWINCH is the test's resize */
+	int status = -1;
 	if (pid > 0 && tty_dialogue(master, -1, &seen, "probe: tty in=1 out=1 err=1 size=0x0 front=1 name=/dev/pts/0") == 0)
-		CHECK_INT(tty_wait(pid, master, &seen, 60), 0);
-	if (pid > 0 && tty_wait(pid, master, &seen, 0.1) < 0) {
+		CHECK_INT((status = tty_wait(pid, master, &seen, 60)), 0);
+	if (pid > 0 && status < 0) { /* not reaped: ctr is ours to end */
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 	}
