@@ -50,6 +50,15 @@ char *probe_bundle(const char *name, const char *rootfs);
 /* Entries of dir whose names start with prefix ("" for all; . and .. never count). */
 int dir_count(const char *dir, const char *prefix);
 
+/* test_tty.c: the probe's "tty" dialogue on a pty master: what it says at
+ * start (start, expected), then a resize to 50x132, a line and a ^C typed;
+ * the terminal on slave (>= 0) must be raw meanwhile (no output processing). 0, or -1 when it
+ * broke off. tty_wait: pid's status within secs, reading master meanwhile
+ * (so nothing blocks on a full pty); -1 if none. */
+struct strbuf;
+int tty_dialogue(int master, int slave, struct strbuf *seen, const char *start);
+int tty_wait(int pid, int master, struct strbuf *seen, double secs);
+
 /* Helpers for tests that run redis in a VM (vmkit.c). */
 #include <sys/types.h>
 struct bg {
@@ -102,6 +111,7 @@ extern const struct test guest_tests[];
 extern const struct test channel_tests[];
 extern const struct test image_tests[];
 extern const struct test hostile_tests[];
+extern const struct test tty_tests[];
 extern const struct test volumes_fast_tests[];
 extern const struct test volumes_vm_tests[];
 extern const struct test hostile_cli_tests[];

@@ -101,6 +101,23 @@ static int parse_root(char *s)
 	return 0;
 }
 
+/* "ROWS COLS", each 0 to 65535. */
+static int parse_size(const char *s)
+{
+	unsigned long v[2];
+
+	for (int i = 0; i < 2; i++) {
+		char *end;
+		if (*s < '0' || *s > '9' || (v[i] = strtoul(s, &end, 10)) > 65535 || *end != (i ? '\0' : ' '))
+			return -1;
+		s = end + 1;
+	}
+	run.terminal = 1;
+	run.rows = (unsigned short)v[0];
+	run.cols = (unsigned short)v[1];
+	return 0;
+}
+
 static int push(char **list, int *n, char *item)
 {
 	if (*n >= LIST_MAX)
@@ -171,6 +188,7 @@ static int run_line(char *key, int lineno)
 	case RUN_STDIO:
 		run.stdio_ports = !strcmp(val, "ports");
 		return run.stdio_ports || !strcmp(val, "console") ? 0 : -1;
+	case RUN_TERMINAL: return parse_size(val);
 	case RUN_CTL:
 		run.ctl_console = !strcmp(val, "console");
 		return run.ctl_console || !strcmp(val, "port") ? 0 : -1;

@@ -2,6 +2,7 @@
 #include "bundle/launch.h"
 #include "bundle/runinit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,6 +46,11 @@ static void run_for(struct bundle *b, const struct launch_opts *o, const struct 
 	run_config_set(&rc->ctl, o->ctl ? o->ctl : o->vmm->ctl);
 	run_config_set(&rc->stdin_mode, o->stdin_mode);
 	run_config_set(&rc->stdio, o->vmm->stdio_ports ? "ports" : "console");
+	if (o->terminal) {
+		char size[32];
+		snprintf(size, sizeof(size), "%u %u", o->rows, o->cols);
+		run_config_set(&rc->terminal, size);
+	}
 	for (size_t i = 0; o->mounts && i < o->mounts->n; i++)
 		strlist_add(&rc->mount, o->mounts->v[i]);
 }

@@ -1,11 +1,13 @@
 /* run.c: a bundle as a running VM: checks, launch, the VM, and its exit status. */
 #include "bundle/run.h"
 #include "lib/guard.h"
+#include "lib/term.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct vmm_ops *vmm_of(const struct run_req *rq)
 {
@@ -20,6 +22,11 @@ static int check_ports(const struct run_req *rq, const struct bundle *b, struct 
 	if (rq->cfg.nports && !b->net) {
 		sb_addf(err, "-p: this bundle's kernel has no network (CONFIG_VIRTIO_NET); build it with an app "
 			     "manifest that has one, e.g. --app redis");
+		return -1;
+	}
+	if (rq->lo.terminal && !vmm->stdio_ports) {
+		sb_addf(err, "-t: %s gives the application no stdio ports of its own, so no terminal; "
+			     "run it on QEMU", vmm->name);
 		return -1;
 	}
 	if (rq->net.mode == VM_NET_TAP || rq->net.mode == VM_NET_BRIDGE) {
@@ -89,6 +96,12 @@ static int launch(struct run_req *rq, struct bundle_vm *bv, struct strbuf *err)
 	}
 	if (bv->b.net && net_up(rq, bv, err) < 0)
 		return -1;
+	/* the pty starts at the size of ours (a resize after this comes as SIGWINCH) */
+	if (rq->lo.terminal && term_size(STDIN_FILENO, &rq->lo.rows, &rq->lo.cols) < 0 &&
+	    term_size(STDOUT_FILENO, &rq->lo.rows, &rq->lo.cols) < 0) {
+		rq->lo.rows = 24;
+		rq->lo.cols = 80;
+	}
 	return bundle_launch(rq->bundle, &bv->b, &rq->lo, &rq->cfg, &bv->l, err);
 }
 
@@ -130,10 +143,17 @@ int bundle_vm_wait(struct bundle_vm *bv, struct vm_result *res, struct strbuf *e
 int bundle_run(struct run_req *rq, struct vm_result *res, struct strbuf *err)
 {
 	struct bundle_vm bv;
+	int ret = -1;
 
-	if (bundle_vm_start(rq, &bv, err) < 0)
+	/* the application's terminal is in the guest: ours only carries bytes */
+	if (rq->lo.terminal && term_raw(STDIN_FILENO) < 0) {
+		sb_addf(err, "cannot put the terminal in raw mode: %s", strerror(errno));
 		return -1;
-	return bundle_vm_wait(&bv, res, err);
+	}
+	if (bundle_vm_start(rq, &bv, err) == 0)
+		ret = bundle_vm_wait(&bv, res, err);
+	term_restore();
+	return ret;
 }
 
 int bundle_run_describe(struct run_req *rq, struct strbuf *out, struct strbuf *err)
@@ -150,11 +170,18 @@ int bundle_run_describe(struct run_req *rq, struct strbuf *out, struct strbuf *e
 	return ret;
 }
 
-static volatile sig_atomic_t stop_signal, forward_signal;
+static volatile sig_atomic_t stop_signal, forward_signal, resized;
 
 static void on_stop(int sig)
 {
 	stop_signal = sig;
+}
+
+/* With a terminal, SIGWINCH says ours changed size: the guest's pty follows. */
+static void on_resize(int sig)
+{
+	(void)sig;
+	resized = 1;
 }
 
 /* Signals that mean something to the application, not to lupine: passed on. */
@@ -172,8 +199,11 @@ void run_signals_install(struct vm_config *cfg)
 		signal(stops[i], on_stop);
 	for (size_t i = 0; i < ARRAY_SIZE(forwards); i++)
 		signal(forwards[i], on_forward);
+	if (cfg->terminal)
+		signal(SIGWINCH, on_resize);
 	cfg->stop = &stop_signal;
 	cfg->forward = &forward_signal;
+	cfg->resize = &resized;
 }
 
 int run_signals_stopped(void)

@@ -47,7 +47,9 @@ int bundle_run_check(const struct run_req *rq, struct bundle *b, struct strbuf *
 int bundle_vm_start(struct run_req *rq, struct bundle_vm *bv, struct strbuf *err);
 /* Waits for it to end (see vm_wait) and releases bv. 0 with res, or -1 with err. */
 int bundle_vm_wait(struct bundle_vm *bv, struct vm_result *res, struct strbuf *err);
-/* bundle_vm_start + bundle_vm_wait. */
+/* bundle_vm_start + bundle_vm_wait; with rq->lo.terminal, lupine's stdin,
+ * when a terminal, is raw for the run (lib/term.h: restored at its end,
+ * at exit and on a fatal signal). */
 int bundle_run(struct run_req *rq, struct vm_result *res, struct strbuf *err);
 /* The VMM's command line (and config file) for rq, without running it (run --dry-run). */
 int bundle_run_describe(struct run_req *rq, struct strbuf *out, struct strbuf *err);
@@ -55,8 +57,9 @@ int bundle_run_describe(struct run_req *rq, struct strbuf *out, struct strbuf *e
 /* A foreground run's signals, as `lupine run` and lupine-runc's monitor
  * take them: SIGINT, SIGTERM and SIGHUP stop the application (SIGTERM to it,
  * the VM killed after the stop timeout), SIGUSR1, SIGUSR2, SIGQUIT and
- * SIGWINCH go to it. Installs the handlers and points cfg->stop and
- * cfg->forward at their flags. */
+ * SIGWINCH go to it (with cfg->terminal, SIGWINCH resizes its terminal
+ * instead). Installs the handlers and points cfg->stop, cfg->forward and
+ * cfg->resize at their flags. */
 void run_signals_install(struct vm_config *cfg);
 /* The stop signal received since (for run_exit_status), or 0. */
 int run_signals_stopped(void);

@@ -30,6 +30,7 @@ struct run_config {
 	struct strlist masked, ropaths; /* paths hidden; paths made read-only */
 	long root_readonly;        /* 1: the init remounts / read-only once set up */
 	struct strlist mount;      /* RUN_MOUNT: "TYPE SOURCE DEST OPTIONS" lines (bundle/volume.h) */
+	char *terminal;            /* per run: "ROWS COLS", the application's stdio a pty (NULL: none) */
 };
 
 /* An empty config: uid, gid, mtu, no_new_privs and root_readonly not set.

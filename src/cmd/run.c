@@ -17,7 +17,7 @@
 static const char usage[] =
 	"usage: lupine run BUNDLE [-p [IP:]HOSTPORT:GUESTPORT]... [-v HOST:GUEST[:ro]]...\n"
 	"                  [-m MiB] [-e KEY=VAL]... [--net user|tap:NAME|bridge:BR|container]\n"
-	"                  [-i] [--accel auto|kvm|tcg] [--vmm qemu|firecracker] [--timeout SEC]\n"
+	"                  [-i] [-t] [--accel auto|kvm|tcg] [--vmm qemu|firecracker] [--timeout SEC]\n"
 	"                  [--stop-timeout SEC] [--record-features FILE] [--dry-run] [--verbose]\n"
 	"                  [-- ARGS...]\n"
 	"\n"
@@ -26,8 +26,8 @@ static const char usage[] =
 	"signal N). SIGTERM or SIGINT (Ctrl-C) to lupine run, or --timeout, stop the\n"
 	"application as 'docker stop' does: SIGTERM to it inside the guest, then the VM\n"
 	"is killed after --stop-timeout; the init syncs and remounts the root read-only\n"
-	"before the VM ends. SIGUSR1, SIGUSR2, SIGQUIT and SIGWINCH to lupine run go\n"
-	"to the application.\n"
+	"before the VM ends. SIGUSR1, SIGUSR2, SIGQUIT and SIGWINCH (with -t: a resize\n"
+	"of its terminal) to lupine run go to the application.\n"
 	"\n"
 	"When the application fails (non-zero exit) or the VM does, lupine names each\n"
 	"kernel feature a process reached for that this kernel leaves out, and the\n"
@@ -62,6 +62,10 @@ static const char usage[] =
 	"  -e KEY=VAL          set an environment variable for the application\n"
 	"  -i, --interactive   send this standard input to the application (default:\n"
 	"                      its stdin is /dev/null)\n"
+	"  -t, --tty           give the application a terminal: a pty in the guest, its\n"
+	"                      stdin, stdout and stderr and controlling terminal, all\n"
+	"                      on lupine's stdout (implies -i); lupine's terminal is\n"
+	"                      raw for the run, and its size and resizes go to the pty\n"
 	"  --accel MODE        auto (KVM if the host has hardware virtualisation, else\n"
 	"                      software emulation), kvm or tcg (default auto)\n"
 	"  --vmm VMM           qemu (default: QEMU's microvm machine) or firecracker\n"
@@ -144,8 +148,12 @@ static void parse_option(struct run_opts *o, int c, const char *arg)
 		free(spec);
 		break;
 	}
-	case 't': o->rq.cfg.timeout = opt_seconds("--timeout", arg); break;
+	case 'O': o->rq.cfg.timeout = opt_seconds("--timeout", arg); break;
 	case 'S': o->rq.cfg.stop_timeout = opt_seconds("--stop-timeout", arg); break;
+	case 't':
+		/* a terminal takes input: -i too */
+		o->rq.lo.terminal = o->rq.cfg.terminal = 1;
+		/* fall through */
 	case 'i':
 		o->rq.cfg.forward_stdin = 1;
 		o->rq.lo.stdin_mode = "pipe";
@@ -174,17 +182,17 @@ static void parse(struct run_opts *o, int argc, char **argv)
 		{"publish", required_argument, 0, 'p'}, {"memory", required_argument, 0, 'm'},
 		{"env", required_argument, 0, 'e'},     {"accel", required_argument, 0, 'a'},
 		{"vmm", required_argument, 0, 'V'},     {"tap", required_argument, 0, 'T'},
-		{"timeout", required_argument, 0, 't'}, {"boot-timeout", required_argument, 0, 'b'},
+		{"timeout", required_argument, 0, 'O'}, {"boot-timeout", required_argument, 0, 'b'},
 		{"persist", no_argument, 0, 'P'},       {"ro", no_argument, 0, 'R'},
 		{"ctl", required_argument, 0, 'c'},     {"dry-run", no_argument, 0, 'n'},
 		{"interactive", no_argument, 0, 'i'},   {"stop-timeout", required_argument, 0, 'S'},
 		{"verbose", no_argument, 0, 'Y'},       {"record-features", required_argument, 0, 'F'},
 		{"volume", required_argument, 0, 'v'},  {"help", no_argument, 0, 'h'},
 		{"net", required_argument, 0, 'N'},
-		{0, 0, 0, 0}};
+		{"tty", no_argument, 0, 't'},           {0, 0, 0, 0}};
 	int c, nopts = opt_split(argc, argv, &o->args);
 
-	while ((c = getopt_long(nopts, argv, "p:m:e:v:ih", opts, NULL)) != -1) {
+	while ((c = getopt_long(nopts, argv, "p:m:e:v:ith", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
 			exit(0);

@@ -1,7 +1,7 @@
 /* spec.c: an OCI runtime bundle's config.json, as much as a Lupine microVM can honour.
  *
  * Honoured: process (args, env, cwd, user with its additionalGids exactly;
- * terminal is refused), root (path, readonly), hostname,
+ * terminal: oci/console.h), root (path, readonly), hostname,
  * linux.resources.memory.limit (the guest's memory), linux.namespaces'
  * network entry (whose interface the VM takes over; the source of the bind
  * mount on /etc/resolv.conf gives the guest's nameserver), linux.cgroupsPath with the memory, CPU and pids limits
@@ -42,11 +42,6 @@ static int load_process(json_t *p, struct oci_spec *s, struct strbuf *err)
 		return -1;
 	}
 	s->terminal = json_is_true(json_object_get(p, "terminal"));
-	if (s->terminal) {
-		sb_adds(err, "config.json: process.terminal is true, and lupine-runc gives no terminal yet: "
-			     "run without -t (stdin, stdout and stderr are passed through)");
-		return -1;
-	}
 	if (json_is_object(user)) {
 		json_int_t uid = json_integer_value(json_object_get(user, "uid"));
 		json_int_t gid = json_integer_value(json_object_get(user, "gid"));

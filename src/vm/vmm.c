@@ -60,6 +60,10 @@ static void watch(struct vm *vm)
 		channel_command(c, cmd);
 		*cfg->forward = 0;
 	}
+	if (cfg->resize && *cfg->resize && c->res->t_init >= 0) {
+		*cfg->resize = 0;
+		channel_winsize(c, STDIN_FILENO);
+	}
 	if (cfg->init_timeout > 0 && c->res->t_init < 0 && t > cfg->init_timeout) {
 		vm->timed_out = vm->killed = 1;
 	} else if (!c->stop_at && (by_timeout || asked)) {

@@ -57,6 +57,10 @@ struct vm_config {
 				      * the VM killed after stop_timeout (at once before the
 				      * init runs); a signal handler's or another thread's flag */
 	volatile sig_atomic_t *forward; /* when nonzero N: signal N goes to the application, and it is reset */
+	int terminal;        /* the application has a pty (run config "terminal"): when *resize
+			      * becomes nonzero, the size of lupine's stdin's terminal goes to
+			      * it ("winsize"), and it is reset */
+	volatile sig_atomic_t *resize;
 	int echo;            /* copy the console to stdout as it comes */
 	int echo_fd;         /* > 0: copy it to this descriptor instead */
 	int ctl_console;     /* the init reports on the console even where the VMM

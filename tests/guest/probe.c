@@ -19,7 +19,12 @@
  *   confine ... print the process spec it runs under: rlimits, the capability
  *               lines and NoNewPrivs of /proc/self/status, ids, umask,
  *               oom_score_adj; then per argument r:PATH (read it), w:PATH
- *               (create and write it), d:PATH (count its entries) */
+ *               (create and write it), d:PATH (count its entries)
+ *   tty         say whether stdin, stdout and stderr are a terminal, its size,
+ *               whether it is the controlling one with this process in front and
+ *               its name; wait
+ *               for a SIGWINCH and print the new size, read a line and print it,
+ *               wait for a SIGINT (the terminal's ^C) and exit 0 */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,9 +32,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -177,6 +185,48 @@ static int serve(int port)
 	return 1;
 }
 
+/* Waits up to a minute for sig (blocked): 1 if it came. */
+static int await(int sig, const char *name)
+{
+	const struct timespec minute = {60, 0};
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	printf("probe: waiting for %s\n", name);
+	fflush(stdout);
+	return sigtimedwait(&set, NULL, &minute) == sig;
+}
+
+static int tty(void)
+{
+	struct winsize ws = {0};
+	char line[256] = "";
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGWINCH);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	ioctl(0, TIOCGWINSZ, &ws);
+	printf("probe: tty in=%d out=%d err=%d size=%dx%d front=%d name=%s\n", isatty(0), isatty(1), isatty(2),
+	       ws.ws_row, ws.ws_col, tcgetpgrp(0) == getpgrp(), ttyname(0) ? ttyname(0) : "none");
+	if (!await(SIGWINCH, "SIGWINCH"))
+		return 3;
+	ioctl(0, TIOCGWINSZ, &ws);
+	printf("probe: resized to %dx%d\n", ws.ws_row, ws.ws_col);
+	printf("probe: type a line\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return 4;
+	line[strcspn(line, "\n")] = 0;
+	printf("probe: line=<%s>\n", line);
+	if (!await(SIGINT, "SIGINT"))
+		return 5;
+	printf("probe: got SIGINT\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "hello";
@@ -234,6 +284,8 @@ int main(int argc, char **argv)
 		struct utsname u;
 		uname(&u);
 		printf("probe: release %s hostname %s\n", u.release, u.nodename);
+	} else if (!strcmp(mode, "tty")) {
+		return tty();
 	} else if (!strcmp(mode, "confine")) {
 		confine(argc, argv);
 	} else if (!strcmp(mode, "serve") && argc > 2) {
