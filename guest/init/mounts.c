@@ -225,6 +225,11 @@ static int mount_fs(struct mnt *m)
 		return -1;
 	if (mount(m->source, m->dest, type, m->flags, data) == 0)
 		return !strcmp(m->dest, "/dev") && !strcmp(type, "tmpfs") ? mounts_dev() : 0;
+	/* sysfs already there (the init's own, on a kernel that has it): one
+	 * superblock per mount point, so the spec's flags go on the mount it has */
+	if (errno == EBUSY && !strcmp(type, "sysfs") &&
+	    mount(NULL, m->dest, NULL, MS_REMOUNT | MS_BIND | (m->flags & ~(unsigned long)MS_REC), NULL) == 0)
+		return 0;
 	if (is9p && (errno == ENOENT || errno == EINVAL))
 		return fail("cannot mount the host directory on '%s' (tag %s): %s (kernel without "
 			    "CONFIG_NET_9P_VIRTIO?)", m->dest, m->source, strerror(errno));
