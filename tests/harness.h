@@ -101,5 +101,6 @@ extern const struct test process_tests[];
 extern const struct test hooks_tests[];
 extern const struct test hooks_runc_tests[];
 extern const struct test docker_tests[];
+extern const struct test cri_tests[];
 
 #endif

@@ -2,6 +2,7 @@
  * (a child subreaper) when create exits, and the container's one process on
  * the host until its VM ends. */
 #include "oci/monitor.h"
+#include "oci/sandbox.h"
 #include "bundle/run.h"
 #include "manifest/knotes.h"
 
@@ -142,7 +143,7 @@ static int monitor(void *arg)
 		_exit(1);
 	close(fd);
 	free(fifo);
-	return monitor_run_vm(a->s, a->st);
+	return a->s->sandbox ? oci_sandbox_hold() : monitor_run_vm(a->s, a->st);
 }
 
 pid_t oci_monitor_start(const struct oci_spec *spec, const struct oci_state *st, int *link, struct strbuf *err)

@@ -1,0 +1,33 @@
+/* crienv.h: a containerd with its CRI plugin for the tests, in a network
+ * namespace of the test's own: config.toml, root, state, socket, CNI config
+ * and host-local IPAM data in a temporary directory; runtime handlers
+ * `runc` (Debian's runc) and `lupine` (./lupine-runc); the sandbox image and
+ * the application image docker-save archives of the probe tree, imported
+ * into the k8s.io namespace. Driven with build/crictl-lite. */
+#ifndef LUPINE_CRIENV_H
+#define LUPINE_CRIENV_H
+
+#include "harness.h"
+
+#include <sys/types.h>
+
+#define CRIENV_PAUSE "docker.io/library/lupine-pause:1"
+#define CRIENV_APP "docker.io/library/lupine-probe:cri"
+
+struct crienv {
+	char *dir, *netns, *sock, *runc, *log;
+	pid_t pid;
+};
+
+/* Everything up and both images imported; 0, or -1 after CHECK failures
+ * (crienv_stop still has to be called). */
+int crienv_start(struct crienv *e);
+/* containerd stopped, shims it left and mounts under the directory gone,
+ * the namespace deleted. */
+void crienv_stop(struct crienv *e);
+/* build/crictl-lite -r SOCK ARGS... (NULL-terminated, at most 30). */
+struct cmd_out cri(struct crienv *e, ...);
+/* sh -c FMT run in the test's namespace (ip netns exec); its status. */
+int crienv_sh(struct crienv *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

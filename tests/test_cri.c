@@ -1,0 +1,201 @@
+/* test_cri.c: pods through containerd's CRI plugin as the kubelet makes
+ * them, with build/crictl-lite (tests/cri/): the sandbox with a CNI bridge
+ * address, an application container started, its CRI log, exec, a graceful
+ * stop, removal. Handler runc (Debian's runc) proves the client and the
+ * environment; handler lupine runs the sandbox natively (no VM) and the
+ * application as a microVM. */
+#include "crienv.h"
+#include "lib/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct pod {
+	const char *handler, *name;
+	char *logdir, *id, *cid, *ip;
+	double start_secs; /* RunPodSandbox to the application's first line in its log */
+};
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* The first line of a call's stdout (caller frees), "" on failure with the
+ * call's stderr reported. */
+static char *first_line(struct cmd_out *o, const char *what)
+{
+	if (o->status != 0)
+		check_fail(__FILE__, __LINE__, "%s: status %d: %s", what, o->status, o->err ? o->err : "");
+	char *s = xstrdup(o->status == 0 && o->out ? o->out : "");
+	s[strcspn(s, "\n")] = 0;
+	cmd_out_free(o);
+	return s;
+}
+
+/* Polls ContainerStatus until its line has want; 1 when it did. */
+static int wait_status(struct crienv *e, const char *cid, const char *want, double secs)
+{
+	for (double end = now() + secs; now() < end; usleep(100000)) {
+		struct cmd_out o = cri(e, "inspect", cid, NULL);
+		int ok = o.status == 0 && o.out && strstr(o.out, want);
+		cmd_out_free(&o);
+		if (ok)
+			return 1;
+	}
+	return 0;
+}
+
+static int log_has(const char *path, const char *want, double secs)
+{
+	for (double end = now() + secs; now() < end; usleep(100000)) {
+		char *t = file_read(path, NULL);
+		int ok = t && strstr(t, want);
+		free(t);
+		if (ok)
+			return 1;
+	}
+	return 0;
+}
+
+/* RunPodSandbox, PodSandboxStatus, CreateContainer, StartContainer: the
+ * probe waiting for SIGTERM in the pod; 0 once its log says so. */
+static int pod_up(struct crienv *e, struct pod *p, double boot_secs)
+{
+	char *handler = xasprintf("--handler=%s", p->handler), *pod = xasprintf("--pod=%s", p->name);
+	char *logdir = xasprintf("--logdir=%s", p->logdir), *log = xasprintf("%s/app.log", p->logdir);
+	double t0 = now();
+	int r = -1;
+
+	p->id = first_line((struct cmd_out[]){cri(e, handler, pod, logdir, "runp", NULL)}, "RunPodSandbox");
+	if (!*p->id)
+		goto out;
+	char *st = first_line((struct cmd_out[]){cri(e, "inspectp", p->id, NULL)}, "PodSandboxStatus");
+	CHECK_CONTAINS(st, "state=SANDBOX_READY ip=10.201.7.");
+	char *ip = strstr(st, "ip=");
+	p->ip = xstrndup(ip ? ip + 3 : "", ip ? strcspn(ip + 3, " ") : 0);
+	free(st);
+	p->cid = first_line((struct cmd_out[]){cri(e, pod, logdir, "--image=" CRIENV_APP, "--log=app.log",
+						   "--env=FOO=hello", "create", p->id, "--", "/bin/probe",
+						   "trap", NULL)}, "CreateContainer");
+	if (!*p->cid)
+		goto out;
+	free(first_line((struct cmd_out[]){cri(e, "start", p->cid, NULL)}, "StartContainer"));
+	CHECK(wait_status(e, p->cid, "state=CONTAINER_RUNNING", boot_secs));
+	if (log_has(log, " stdout F probe: waiting\n", boot_secs)) {
+		p->start_secs = now() - t0;
+		r = 0;
+	}
+	CHECK_INT(r, 0);
+out:
+	free(handler), free(pod), free(logdir), free(log);
+	return r;
+}
+
+/* StopContainer (the probe's SIGTERM handler says so in the log and exits
+ * 0), RemoveContainer, StopPodSandbox, RemovePodSandbox; then the pod is
+ * unknown and its shim gone. */
+static void pod_down(struct crienv *e, struct pod *p)
+{
+	char *log = xasprintf("%s/app.log", p->logdir);
+	if (p->cid && *p->cid) {
+		free(first_line((struct cmd_out[]){cri(e, "--timeout=10", "stop", p->cid, NULL)}, "StopContainer"));
+		CHECK(wait_status(e, p->cid, "state=CONTAINER_EXITED exit=0 reason=Completed", 5));
+		CHECK(log_has(log, " stdout F probe: got SIGTERM\n", 1));
+		free(first_line((struct cmd_out[]){cri(e, "rm", p->cid, NULL)}, "RemoveContainer"));
+	}
+	if (p->id && *p->id) {
+		free(first_line((struct cmd_out[]){cri(e, "stopp", p->id, NULL)}, "StopPodSandbox"));
+		free(first_line((struct cmd_out[]){cri(e, "rmp", p->id, NULL)}, "RemovePodSandbox"));
+		struct cmd_out o = cri(e, "inspectp", p->id, NULL);
+		CHECK(o.status != 0);
+		CHECK_CONTAINS(o.err, "not found");
+		cmd_out_free(&o);
+		char *shim = xasprintf("pgrep -f -- '-i[d] %s' >/dev/null", p->id);
+		CHECK(system(shim) != 0);
+		free(shim);
+	}
+	free(log);
+}
+
+static void pod_release(struct pod *p)
+{
+	free(p->logdir), free(p->id), free(p->cid), free(p->ip);
+}
+
+/* ExecSync: the command's stdout, stderr and exit status come back apart. */
+static void check_exec(struct crienv *e, const char *cid)
+{
+	struct cmd_out o = cri(e, "exec", (char *)cid, "--", "/bin/probe", "show", NULL);
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.out, "probe: FOO=<hello>");
+	cmd_out_free(&o);
+	o = cri(e, "exec", (char *)cid, "--", "/bin/probe", "exit", "3", NULL);
+	CHECK_INT(o.status, 3);
+	cmd_out_free(&o);
+}
+
+/* The runc handler: every call of the client against the real thing. */
+static void test_runc_pod(void)
+{
+	struct crienv e;
+	struct pod p = {.handler = "runc", .name = "runc-pod"};
+	if (crienv_start(&e) == 0) {
+		p.logdir = xasprintf("%s/logs/%s", e.dir, p.name);
+		if (pod_up(&e, &p, 30) == 0) {
+			printf("    runc pod: RunPodSandbox to the application's first log line %.2f s, pod IP %s\n",
+			       p.start_secs, p.ip);
+			/* the pod's veth is on the bridge in the test's namespace */
+			CHECK_INT(crienv_sh(&e, "ip link show master lupcni0 | grep -q veth"), 0);
+			check_exec(&e, p.cid);
+		}
+		pod_down(&e, &p);
+	}
+	crienv_stop(&e);
+	pod_release(&p);
+}
+
+/* QEMU processes whose command line names id (a VM of that container). */
+static int vms_of(const char *id)
+{
+	char *cmd = xasprintf("pgrep -f '[q]emu.*%s' >/dev/null", id);
+	int found = system(cmd) == 0;
+	free(cmd);
+	return found;
+}
+
+/* The lupine handler: the sandbox is a native holder (no VM, no vm/ bundle),
+ * the application a microVM in the pod. */
+static void test_lupine_pod(void)
+{
+	struct crienv e;
+	struct pod p = {.handler = "lupine", .name = "lupine-pod"};
+	if (crienv_start(&e) == 0) {
+		p.logdir = xasprintf("%s/logs/%s", e.dir, p.name);
+		if (pod_up(&e, &p, 240) == 0) {
+			printf("    lupine pod: RunPodSandbox to the application's first log line %.2f s, pod IP %s\n",
+			       p.start_secs, p.ip);
+			char *vm = xasprintf("/run/containerd/runc/k8s.io/%s/vm", p.id);
+			CHECK(!path_exists(vm));
+			CHECK(!vms_of(p.id));
+			CHECK(vms_of(p.cid));
+			free(vm);
+		}
+		pod_down(&e, &p);
+		if (p.cid && *p.cid)
+			CHECK(!vms_of(p.cid));
+	}
+	crienv_stop(&e);
+	pod_release(&p);
+}
+
+const struct test cri_tests[] = {
+	{"cri/runc-pod", test_runc_pod, 1},
+	{"cri/lupine-pod", test_lupine_pod, 1},
+	{0, 0, 0},
+};
