@@ -102,5 +102,6 @@ extern const struct test hooks_tests[];
 extern const struct test hooks_runc_tests[];
 extern const struct test docker_tests[];
 extern const struct test cri_tests[];
+extern const struct test cri_sandbox_tests[];
 
 #endif
