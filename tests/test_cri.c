@@ -100,16 +100,24 @@ out:
 	return r;
 }
 
-/* StopContainer (the probe's SIGTERM handler says so in the log and exits
- * 0), RemoveContainer, StopPodSandbox, RemovePodSandbox; then the pod is
+/* ReopenContainerLog after a rotation, StopContainer (the probe's SIGTERM
+ * handler says so in the new log and exits 0), RemoveContainer, StopPodSandbox, RemovePodSandbox; then the pod is
  * unknown and its shim gone. */
 static void pod_down(struct crienv *e, struct pod *p)
 {
-	char *log = xasprintf("%s/app.log", p->logdir);
+	char *log = xasprintf("%s/app.log", p->logdir), *rotated = xasprintf("%s.1", log);
 	if (p->cid && *p->cid) {
+		/* rotated as the kubelet does: what comes after the reopen is in a new file */
+		CHECK_INT(rename(log, rotated), 0);
+		free(first_line((struct cmd_out[]){cri(e, "reopen", p->cid, NULL)}, "ReopenContainerLog"));
+		CHECK(path_exists(log));
 		free(first_line((struct cmd_out[]){cri(e, "--timeout=10", "stop", p->cid, NULL)}, "StopContainer"));
 		CHECK(wait_status(e, p->cid, "state=CONTAINER_EXITED exit=0 reason=Completed", 5));
 		CHECK(log_has(log, " stdout F probe: got SIGTERM\n", 1));
+		char *before = file_read(rotated, NULL);
+		CHECK_CONTAINS(before, " stdout F probe: waiting\n");
+		CHECK_NOT_CONTAINS(before, "SIGTERM");
+		free(before);
 		free(first_line((struct cmd_out[]){cri(e, "rm", p->cid, NULL)}, "RemoveContainer"));
 	}
 	if (p->id && *p->id) {
@@ -123,7 +131,7 @@ static void pod_down(struct crienv *e, struct pod *p)
 		CHECK(system(shim) != 0);
 		free(shim);
 	}
-	free(log);
+	free(log), free(rotated);
 }
 
 static void pod_release(struct pod *p)

@@ -24,7 +24,7 @@ static void usage(void)
 	fputs("usage: crictl-lite -r SOCK [--timeout S] [--handler H] [--pod NAME] [--logdir DIR]\n"
 	      "         [--name N] [--image IMG] [--log PATH] [--env K=V]... [--ann K=V]... COMMAND [ID] [-- ARGV]\n"
 	      "commands: version, runp, inspectp POD, stopp POD, rmp POD, pull IMG, create POD -- ARGV,\n"
-	      "          start ID, inspect ID, exec ID -- ARGV, stop ID, rm ID\n", stderr);
+	      "          start ID, inspect ID, exec ID -- ARGV, reopen ID, stop ID, rm ID\n", stderr);
 	exit(2);
 }
 
@@ -156,9 +156,10 @@ static int cmd_id(const char *cmd, const char *id, int timeout)
 	Runtime__V1__StartContainerRequest start = RUNTIME__V1__START_CONTAINER_REQUEST__INIT;
 	Runtime__V1__StopContainerRequest stop = RUNTIME__V1__STOP_CONTAINER_REQUEST__INIT;
 	Runtime__V1__RemoveContainerRequest rm = RUNTIME__V1__REMOVE_CONTAINER_REQUEST__INIT;
+	Runtime__V1__ReopenContainerLogRequest reopen = RUNTIME__V1__REOPEN_CONTAINER_LOG_REQUEST__INIT;
 	ProtobufCMessage *r;
 	stopp.pod_sandbox_id = rmp.pod_sandbox_id = (char *)id;
-	start.container_id = stop.container_id = rm.container_id = (char *)id;
+	start.container_id = stop.container_id = rm.container_id = reopen.container_id = (char *)id;
 	stop.timeout = timeout;
 	if (!strcmp(cmd, "stopp"))
 		r = call(RT("StopPodSandbox"), &stopp, &runtime__v1__stop_pod_sandbox_response__descriptor);
@@ -170,6 +171,8 @@ static int cmd_id(const char *cmd, const char *id, int timeout)
 		r = call(RT("StopContainer"), &stop, &runtime__v1__stop_container_response__descriptor);
 	else if (!strcmp(cmd, "rm"))
 		r = call(RT("RemoveContainer"), &rm, &runtime__v1__remove_container_response__descriptor);
+	else if (!strcmp(cmd, "reopen"))
+		r = call(RT("ReopenContainerLog"), &reopen, &runtime__v1__reopen_container_log_response__descriptor);
 	else
 		usage();
 	protobuf_c_message_free_unpacked(r, NULL);
