@@ -76,7 +76,8 @@ static int write_cni(struct crienv *e)
 }
 
 /* restrict_oom_score_adj: the sandbox asks for -998, and lowering a score
- * needs CAP_SYS_RESOURCE, which a host that is itself a container may lack */
+ * needs CAP_SYS_RESOURCE, which a host that is itself a container may lack;
+ * the test's registry is plain HTTP on the namespace's loopback */
 static int write_config(struct crienv *e, const char *cfg)
 {
 	const char *P = "[plugins.\"io.containerd.grpc.v1.cri\"";
@@ -87,8 +88,9 @@ static int write_config(struct crienv *e, const char *cfg)
 		"%s.containerd.runtimes.runc]\n  runtime_type = \"io.containerd.runc.v2\"\n"
 		"%s.containerd.runtimes.lupine]\n  runtime_type = \"io.containerd.runc.v2\"\n"
 		"%s.containerd.runtimes.lupine.options]\n  BinaryName = \"%s\"\n"
-		"%s.cni]\n  bin_dir = \"/usr/lib/cni\"\n  conf_dir = \"%s/cni\"\n",
-		e->dir, e->dir, e->sock, P, P, P, P, P, e->runc, P, e->dir);
+		"%s.cni]\n  bin_dir = \"/usr/lib/cni\"\n  conf_dir = \"%s/cni\"\n"
+		"%s.registry.mirrors.\"" CRIENV_REGISTRY "\"]\n  endpoint = [\"http://" CRIENV_REGISTRY "\"]\n",
+		e->dir, e->dir, e->sock, P, P, P, P, P, e->runc, P, e->dir, P);
 	int r = file_write_atomic(cfg, text, strlen(text), 0644);
 	free(text);
 	return r;
@@ -125,7 +127,8 @@ out:
 /* The probe tree as a docker-save archive tagged tag, with cmd, imported. */
 static int import(struct crienv *e, const char *tree, const char *tag, const char *cmd)
 {
-	char *layer = kit_layer_tree(e->dir, tag, tree), *tar = xasprintf("%s/%s.tar", e->dir, tag);
+	/* the archive named without the tag's ':' (skopeo's docker-archive:PATH:REF) */
+	char *layer = kit_layer_tree(e->dir, tag, tree), *tar = xasprintf("%s/%.*s.tar", e->dir, (int)strcspn(tag, ":"), tag);
 	char *cfg = xasprintf("{\"Cmd\":%s}", cmd);
 	const char *layers[] = {layer};
 	struct kit_image img = {.layers = layers, .nlayers = 1, .config_json = cfg, .tag = tag};
@@ -173,6 +176,34 @@ int crienv_start(struct crienv *e)
 	return r;
 }
 
+int crienv_registry(struct crienv *e)
+{
+	char *conf = xasprintf("%s/registry.yml", e->dir), *log = xasprintf("%s/registry.log", e->dir);
+	char *text = xasprintf("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s/registry\n"
+			       "http:\n  addr: " CRIENV_REGISTRY "\n", e->dir);
+	char *net = xasprintf("--net=/run/netns/%s", e->netns);
+	char *const argv[] = {"nsenter", net, "docker-registry", "serve", conf, NULL};
+	struct proc_opts o = PROC_OPTS_INIT;
+	int r = -1;
+
+	if (file_write_atomic(conf, text, strlen(text), 0644) < 0)
+		goto out;
+	o.out = o.err = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	o.in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	o.death_signal = SIGTERM;
+	e->registry = proc_spawn(argv, &o);
+	close(o.out), close(o.in);
+	for (int i = 0; i < 100 && e->registry > 0 && r != 0; i++)
+		if ((r = crienv_sh(e, "curl -sf -o /dev/null http://" CRIENV_REGISTRY "/v2/")) != 0)
+			usleep(100000);
+	if (r == 0)
+		r = crienv_sh(e, "skopeo copy --quiet --dest-tls-verify=false docker-archive:%s/lupine-probe.tar "
+			      "docker://" CRIENV_PULLED, e->dir);
+out:
+	free(conf), free(log), free(text), free(net);
+	return r;
+}
+
 /* Shims the test's containerd started and left (their command line names
  * its socket), ended by pid. */
 static void kill_shims(struct crienv *e)
@@ -205,6 +236,10 @@ void crienv_stop(struct crienv *e)
 	}
 	if (e->sock)
 		kill_shims(e);
+	if (e->registry > 0) {
+		kill(e->registry, SIGTERM);
+		proc_wait(e->registry);
+	}
 	if (e->dir)
 		sh("grep -o ' %s/[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null", e->dir);
 	if (e->netns)

@@ -13,16 +13,22 @@
 
 #define CRIENV_PAUSE "docker.io/library/lupine-pause:1"
 #define CRIENV_APP "docker.io/library/lupine-probe:cri"
+/* docker-registry on the namespace's loopback, and the application image there */
+#define CRIENV_REGISTRY "127.0.0.1:5000"
+#define CRIENV_PULLED CRIENV_REGISTRY "/lupine/probe:pulled"
 
 struct crienv {
 	char *dir, *netns, *sock, *runc, *log;
-	pid_t pid;
+	pid_t pid, registry;
 };
 
 /* Everything up and both images imported; 0, or -1 after CHECK failures
  * (crienv_stop still has to be called). */
 int crienv_start(struct crienv *e);
-/* containerd stopped, shims it left and mounts under the directory gone,
+/* docker-registry started in the namespace (plain HTTP, the CRI told so)
+ * with the application image pushed to it as CRIENV_PULLED; 0 or -1. */
+int crienv_registry(struct crienv *e);
+/* containerd and the registry stopped, shims it left and mounts under the directory gone,
  * the namespace deleted. */
 void crienv_stop(struct crienv *e);
 /* build/crictl-lite -r SOCK ARGS... (NULL-terminated, at most 30). */

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 struct pod {
-	const char *handler, *name;
+	const char *handler, *name, *image;
 	char *logdir, *id, *cid, *ip;
 	double start_secs; /* RunPodSandbox to the application's first line in its log */
 };
@@ -72,6 +72,7 @@ static int pod_up(struct crienv *e, struct pod *p, double boot_secs)
 {
 	char *handler = xasprintf("--handler=%s", p->handler), *pod = xasprintf("--pod=%s", p->name);
 	char *logdir = xasprintf("--logdir=%s", p->logdir), *log = xasprintf("%s/app.log", p->logdir);
+	char *image = xasprintf("--image=%s", p->image ? p->image : CRIENV_APP);
 	double t0 = now();
 	int r = -1;
 
@@ -83,7 +84,7 @@ static int pod_up(struct crienv *e, struct pod *p, double boot_secs)
 	char *ip = strstr(st, "ip=");
 	p->ip = xstrndup(ip ? ip + 3 : "", ip ? strcspn(ip + 3, " ") : 0);
 	free(st);
-	p->cid = first_line((struct cmd_out[]){cri(e, pod, logdir, "--image=" CRIENV_APP, "--log=app.log",
+	p->cid = first_line((struct cmd_out[]){cri(e, pod, logdir, image, "--log=app.log",
 						   "--env=FOO=hello", "create", p->id, "--", "/bin/probe",
 						   "trap", NULL)}, "CreateContainer");
 	if (!*p->cid)
@@ -96,7 +97,7 @@ static int pod_up(struct crienv *e, struct pod *p, double boot_secs)
 	}
 	CHECK_INT(r, 0);
 out:
-	free(handler), free(pod), free(logdir), free(log);
+	free(handler), free(pod), free(logdir), free(log), free(image);
 	return r;
 }
 
@@ -151,12 +152,23 @@ static void check_exec(struct crienv *e, const char *cid)
 	cmd_out_free(&o);
 }
 
-/* The runc handler: every call of the client against the real thing. */
+/* PullImage from the registry in the namespace: the image's digest. */
+static void check_pull(struct crienv *e)
+{
+	CHECK_INT(crienv_registry(e), 0);
+	char *ref = first_line((struct cmd_out[]){cri(e, "pull", CRIENV_PULLED, NULL)}, "PullImage");
+	CHECK(!strncmp(ref, "sha256:", 7));
+	free(ref);
+}
+
+/* The runc handler: every call of the client against the real thing, the
+ * application's image pulled. */
 static void test_runc_pod(void)
 {
 	struct crienv e;
-	struct pod p = {.handler = "runc", .name = "runc-pod"};
+	struct pod p = {.handler = "runc", .name = "runc-pod", .image = CRIENV_PULLED};
 	if (crienv_start(&e) == 0) {
+		check_pull(&e);
 		p.logdir = xasprintf("%s/logs/%s", e.dir, p.name);
 		if (pod_up(&e, &p, 30) == 0) {
 			printf("    runc pod: RunPodSandbox to the application's first log line %.2f s, pod IP %s\n",
