@@ -152,6 +152,56 @@ static void check_exec(struct crienv *e, const char *cid)
 	cmd_out_free(&o);
 }
 
+/* Another application container in the pod, started: its id ("" when a
+ * call failed). mem: --memory=BYTES or NULL. */
+static char *ctr_start(struct crienv *e, struct pod *p, const char *name, const char *mem, const char *a1,
+		       const char *a2, const char *a3)
+{
+	char *pod = xasprintf("--pod=%s", p->name), *logdir = xasprintf("--logdir=%s", p->logdir);
+	char *nm = xasprintf("--name=%s", name), *log = xasprintf("--log=%s.log", name);
+	char *cid = first_line((struct cmd_out[]){cri(e, pod, logdir, nm, log, "--image=" CRIENV_APP,
+						      mem ? mem : "--timeout=120", "create", p->id, "--", a1, a2, a3,
+						      NULL)}, "CreateContainer");
+	if (*cid)
+		free(first_line((struct cmd_out[]){cri(e, "start", cid, NULL)}, "StartContainer"));
+	free(pod), free(logdir), free(nm), free(log);
+	return cid;
+}
+
+/* ContainerStatus of applications that end (their exit code, reason
+ * Completed or Error), a memory limit, and StopContainer's SIGKILL once the
+ * timeout passes on an application that ignores SIGTERM. vm: the limit is
+ * the guest's memory. Each container is removed. */
+static void check_lifecycle(struct crienv *e, struct pod *p, int vm)
+{
+	char *seven = ctr_start(e, p, "seven", NULL, "/bin/probe", "exit", "7");
+	char *mem = ctr_start(e, p, "mem", "--memory=67108864", "/bin/probe", "cat", "/proc/meminfo");
+	char *stubborn = ctr_start(e, p, "stubborn", NULL, "/bin/probe", "ignore", NULL);
+	CHECK(wait_status(e, seven, "state=CONTAINER_EXITED exit=7 reason=Error", 60));
+	CHECK(wait_status(e, mem, "state=CONTAINER_EXITED exit=0 reason=Completed", 60));
+	char *log = xasprintf("%s/mem.log", p->logdir), *text = file_read(log, NULL);
+	char *total = text ? strstr(text, "MemTotal:") : NULL;
+	CHECK(total != NULL);
+	if (vm && total) { /* the guest's RAM is the limit, less what the kernel keeps */
+		printf("    a 64 MiB limit: the guest's MemTotal %ld kB\n", atol(total + 9));
+		CHECK(atol(total + 9) > 32768 && atol(total + 9) <= 65536);
+	}
+	CHECK(wait_status(e, stubborn, "state=CONTAINER_RUNNING", 60));
+	char *slog = xasprintf("%s/stubborn.log", p->logdir);
+	CHECK(log_has(slog, "probe: waiting", 60));
+	double t0 = now();
+	free(first_line((struct cmd_out[]){cri(e, "--timeout=2", "stop", stubborn, NULL)}, "StopContainer"));
+	CHECK(now() - t0 >= 2);
+	CHECK(wait_status(e, stubborn, "state=CONTAINER_EXITED exit=137 reason=Error", 10));
+	char *ids[] = {seven, mem, stubborn};
+	for (int i = 0; i < 3; i++) {
+		if (*ids[i])
+			free(first_line((struct cmd_out[]){cri(e, "rm", ids[i], NULL)}, "RemoveContainer"));
+		free(ids[i]);
+	}
+	free(log), free(text), free(slog);
+}
+
 /* PullImage from the registry in the namespace: the image's digest. */
 static void check_pull(struct crienv *e)
 {
@@ -176,6 +226,7 @@ static void test_runc_pod(void)
 			/* the pod's veth is on the bridge in the test's namespace */
 			CHECK_INT(crienv_sh(&e, "ip link show master lupcni0 | grep -q veth"), 0);
 			check_exec(&e, p.cid);
+			check_lifecycle(&e, &p, 0);
 		}
 		pod_down(&e, &p);
 	}
@@ -230,6 +281,7 @@ static void test_lupine_pod(void)
 			CHECK(o.status != 0);
 			CHECK_CONTAINS(o.err, "lupine-runc does not support 'exec'");
 			cmd_out_free(&o);
+			check_lifecycle(&e, &p, 1);
 		}
 		pod_down(&e, &p);
 		/* no record, monitor or QEMU left of either */

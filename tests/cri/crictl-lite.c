@@ -13,6 +13,7 @@
 
 struct opts {
 	const char *sock, *handler, *pod, *logdir, *name, *image, *log;
+	long long memory; /* bytes; 0: no limit */
 	char *env[MAXKV], *ann[MAXKV];
 	int nenv, nann, timeout;
 	char **argv; /* after -- */
@@ -22,7 +23,8 @@ struct opts {
 static void usage(void)
 {
 	fputs("usage: crictl-lite -r SOCK [--timeout S] [--handler H] [--pod NAME] [--logdir DIR]\n"
-	      "         [--name N] [--image IMG] [--log PATH] [--env K=V]... [--ann K=V]... COMMAND [ID] [-- ARGV]\n"
+	      "         [--name N] [--image IMG] [--log PATH] [--env K=V]... [--ann K=V]... [--memory BYTES]\n"
+	      "         COMMAND [ID] [-- ARGV]\n"
 	      "commands: version, runp, inspectp POD, stopp POD, rmp POD, pull IMG, create POD -- ARGV,\n"
 	      "          start ID, inspect ID, exec ID -- ARGV, reopen ID, stop ID, rm ID\n", stderr);
 	exit(2);
@@ -42,7 +44,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	static const struct option lo[] = {
 		{"runtime-endpoint", 1, 0, 'r'}, {"timeout", 1, 0, 't'}, {"handler", 1, 0, 'H'},
 		{"pod", 1, 0, 'p'}, {"logdir", 1, 0, 'l'}, {"name", 1, 0, 'n'}, {"image", 1, 0, 'i'},
-		{"log", 1, 0, 'L'}, {"env", 1, 0, 'e'}, {"ann", 1, 0, 'a'}, {0, 0, 0, 0}};
+		{"log", 1, 0, 'L'}, {"env", 1, 0, 'e'}, {"ann", 1, 0, 'a'}, {"memory", 1, 0, 'm'}, {0, 0, 0, 0}};
 	int c;
 	o->pod = "pod", o->name = "app", o->timeout = 120;
 	while ((c = getopt_long(argc, argv, "+r:t:", lo, NULL)) != -1) {
@@ -57,6 +59,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'L': o->log = optarg; break;
 		case 'e': add_kv(o->env, &o->nenv, optarg); break;
 		case 'a': add_kv(o->ann, &o->nann, optarg); break;
+		case 'm': o->memory = atoll(optarg); break;
 		default: usage();
 		}
 	}
@@ -214,6 +217,8 @@ static int cmd_create(const struct opts *o, const char *pod)
 	Runtime__V1__ContainerConfig cfg = RUNTIME__V1__CONTAINER_CONFIG__INIT;
 	Runtime__V1__ContainerMetadata md = RUNTIME__V1__CONTAINER_METADATA__INIT;
 	Runtime__V1__ImageSpec img = RUNTIME__V1__IMAGE_SPEC__INIT;
+	Runtime__V1__LinuxContainerConfig lx = RUNTIME__V1__LINUX_CONTAINER_CONFIG__INIT;
+	Runtime__V1__LinuxContainerResources res = RUNTIME__V1__LINUX_CONTAINER_RESOURCES__INIT;
 
 	if (!o->image || o->argc < 1)
 		usage();
@@ -223,6 +228,9 @@ static int cmd_create(const struct opts *o, const char *pod)
 	cfg.metadata = &md, cfg.image = &img;
 	cfg.command = o->argv, cfg.n_command = o->argc;
 	cfg.log_path = (char *)(o->log ? o->log : "");
+	res.memory_limit_in_bytes = o->memory;
+	lx.resources = &res;
+	cfg.linux = &lx;
 	cfg.n_envs = o->nenv;
 	cfg.envs = (Runtime__V1__KeyValue **)kv_entries((char **)o->env, o->nenv, sizeof(Runtime__V1__KeyValue),
 						       (void (*)(void *))runtime__v1__key_value__init);
