@@ -208,7 +208,7 @@ out:
  * its socket), ended by pid. */
 static void kill_shims(struct crienv *e)
 {
-	char *cmd = xasprintf("pgrep -f -- '-address %s'", e->sock);
+	char *cmd = xasprintf("pgrep -f -- '[-]address %s'", e->sock);
 	char *argv[] = {"sh", "-c", cmd, NULL};
 	struct cmd_out o = run_capture(argv, NULL);
 	for (char *p = o.out, *end; p && *p; p = end) {
