@@ -212,6 +212,11 @@ fuzz: $(addprefix build/fuzz/,$(FUZZERS)) build/fuzz/seeds
 test-apps: lupine
 	./lupine apps test
 
+# the OCI runtime-tools validation suite on runc and lupine-runc (long, VMs under
+# TCG: not part of make test); RUNTIME_TOOLS_GIT names a clone when offline
+conformance: lupine lupine-runc
+	bench/conformance.sh $(CONFORMANCE_OUT)
+
 install: lupine
 	install -D -m 755 lupine $(DESTDIR)$(PREFIX)/bin/lupine
 	ln -sf lupine $(DESTDIR)$(PREFIX)/bin/lupine-runc
@@ -219,4 +224,4 @@ install: lupine
 clean:
 	rm -rf build lupine lupine-runc
 
-.PHONY: all install clean test test-apps fuzz
+.PHONY: all install clean test test-apps fuzz conformance

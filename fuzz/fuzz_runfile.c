@@ -1,7 +1,8 @@
 /* fuzz_runfile.c: the guest init's run file parser (guest/init/runfile.c, run_read),
  * built for the host with stubs of what the rest of the init gives it. What it
  * accepts must be a run the init can start: an argv, KEY=VALUE environment
- * entries, ids it can set, groups it can hold. */
+ * entries, ids it can set, groups it can hold, routes it can add, an MTU a
+ * NIC takes. */
 #include "init.h"
 
 #include <stdarg.h>
@@ -47,6 +48,11 @@ static int startable(void)
 	for (int i = 0; i < run.ngroups; i++)
 		if (run.groups[i] == (gid_t)-1)
 			return 0;
+	if (run.nroutes < 0 || run.nroutes > ROUTES_MAX || (run.mtu && (run.mtu < 68 || run.mtu > 65535)))
+		return 0;
+	for (int i = 0; i < run.nroutes; i++)
+		if (run.routes[i].dst.s_addr & ~run.routes[i].mask.s_addr)
+			return 0; /* the kernel refuses a destination with host bits */
 	return !run.root_dev || (run.root_fs && (run.root_ro == 0 || run.root_ro == 1));
 }
 

@@ -47,7 +47,7 @@ static int honoured(const struct oci_spec *s)
 {
 	if (!s->args.n || !s->cwd || s->cwd[0] != '/' || !s->root || s->root[0] != '/' || !is_dir(s->root))
 		return 0;
-	if (s->uid > 0xfffffffeU || s->gid > 0xfffffffeU || s->terminal || (s->kernel && s->apps))
+	if (s->uid > 0xfffffffeU || s->gid > 0xfffffffeU || (s->kernel && s->apps))
 		return 0;
 	if (s->memory_mib && (s->memory_mib < OCI_MIN_MEMORY_MIB || s->memory_mib > 65536))
 		return 0;

@@ -18,7 +18,11 @@
  * LUPINE_PORT_*, byte-exact; the init relays them and, at the end, sends
  * "stdio OUT ERR" (the bytes each output carried), and the host answers
  * "exit" once it has them all, so nothing queued is lost when the VM ends.
- * The console is then the kernel's and the init's. Without ports
+ * The console is then the kernel's and the init's. With "terminal ROWS
+ * COLS" the application's stdin, stdout and stderr are the slave of a pty
+ * in the guest, its controlling terminal; the master's output travels on
+ * the stdout port (the stderr port carries nothing, as with runc's
+ * terminal) and "winsize ROWS COLS" resizes it. Without ports
  * (Firecracker, "stdio console") the application has the console, as below.
  *
  * Guest -> host: the console (ttyS0) output belongs to the application. Control
@@ -50,6 +54,8 @@
 	X(RUN_IP, "ip", RUN_STR)           /* eth0's address, "A.B.C.D/PREFIX" */         \
 	X(RUN_GW, "gw", RUN_STR)           /* default route */                           \
 	X(RUN_DNS, "dns", RUN_STR)         /* the nameserver for /etc/resolv.conf */     \
+	X(RUN_ROUTE, "route", RUN_LIST)    /* "A.B.C.D/N" on eth0's link, or "A.B.C.D/N via GW" */ \
+	X(RUN_MTU, "mtu", RUN_INT)         /* eth0's MTU (default: the NIC's) */          \
 	X(RUN_ROOT, "root", RUN_STR)       /* "DEV FSTYPE ro|rw": switch to a disk root */ \
 	X(RUN_CTL, "ctl", RUN_STR)         /* "port" (default) or "console" */           \
 	X(RUN_STDIN, "stdin", RUN_STR)     /* "null" (default) or "pipe": host input */  \
@@ -65,7 +71,8 @@
 	X(RUN_MASK, "mask", RUN_LIST)      /* a path hidden: /dev/null or an empty tmpfs */ \
 	X(RUN_ROPATH, "ropath", RUN_LIST)  /* a path made read-only */                  \
 	X(RUN_ROOT_RO, "rootro", RUN_INT)  /* 1: / remounted read-only after the set-up */ \
-	X(RUN_MOUNT, "mount", RUN_LIST)    /* one mount, in order: see below */
+	X(RUN_MOUNT, "mount", RUN_LIST)    /* one mount, in order: see below */          \
+	X(RUN_TERMINAL, "terminal", RUN_STR) /* "ROWS COLS": with ports, the app's stdio is a pty */
 
 /* The most "sysctl", "mask" or "ropath" lines a run file holds (the init keeps them in static memory). */
 #define LUPINE_SPEC_LIST_MAX 64
@@ -121,5 +128,6 @@ enum run_key { LUPINE_RUN_KEYS(LUPINE_RUN_ENUM) RUN_NKEYS };
 #define LUPINE_IN_SIGNAL "signal" /* "signal N": send signal N to the application */
 #define LUPINE_IN_EOF    "eof"    /* the host's stdin ended: close the application's */
 #define LUPINE_IN_EXIT   "exit"   /* the host has all of the application's output: end the VM */
+#define LUPINE_IN_WINSIZE "winsize" /* "winsize ROWS COLS": the application's terminal's new size */
 
 #endif

@@ -50,6 +50,15 @@ char *probe_bundle(const char *name, const char *rootfs);
 /* Entries of dir whose names start with prefix ("" for all; . and .. never count). */
 int dir_count(const char *dir, const char *prefix);
 
+/* test_tty.c: the probe's "tty" dialogue on a pty master: what it says at
+ * start (start, expected), then a resize to 50x132, a line and a ^C typed;
+ * the terminal on slave (>= 0) must be raw meanwhile (no output processing). 0, or -1 when it
+ * broke off. tty_wait: pid's status within secs, reading master meanwhile
+ * (so nothing blocks on a full pty); -1 if none. */
+struct strbuf;
+int tty_dialogue(int master, int slave, struct strbuf *seen, const char *start);
+int tty_wait(int pid, int master, struct strbuf *seen, double secs);
+
 /* Helpers for tests that run redis in a VM (vmkit.c). */
 #include <sys/types.h>
 struct bg {
@@ -71,6 +80,30 @@ int wait_bg(struct bg *b, double secs);
 /* SET then GET key through port. */
 void check_redis(int port, const char *key);
 
+/* Network namespaces for the network tests (netkit.c): ns holds the
+ * "container" end, a veth eth0 with NETPAIR_IP/24, MTU 1400, a default route
+ * via NETPAIR_GW and a route to 10.88.0.0/16 via 10.77.0.9; client holds
+ * its peer cl0 with NETPAIR_GW/24. Nothing outside the two. */
+#define NETPAIR_IP "10.77.0.2"
+#define NETPAIR_GW "10.77.0.1"
+struct netpair {
+	char ns[32], client[32];
+	char mac[18]; /* eth0's MAC */
+};
+/* 0, or -1 (a failure recorded). */
+int netpair_make(struct netpair *p);
+void netpair_remove(struct netpair *p);
+/* `sh -c cmd` inside ns; its stdout (caller frees). */
+char *netns_sh(const char *ns, const char *cmd);
+/* lupine with args, inside ns, in the background (as bg_lupine). */
+struct bg bg_lupine_in(const char *ns, char *const args[]);
+/* A TCP connection to ip:port made from inside ns, tried for secs; -1 if none. */
+int ns_connect(const char *ns, const char *ip, int port, double secs);
+/* One connection to the probe's serve mode from ns: sends line, then up
+ * bytes, and returns the byte count the probe answers (up > 0) or the bytes
+ * it sent back ("down N"); -1 when it could not connect. */
+long long probe_talk(const char *ns, const char *ip, int port, const char *line, long long up);
+
 extern const struct test unit_tests[];
 extern const struct test structure_tests[];
 extern const struct test kconfig_tests[];
@@ -78,6 +111,7 @@ extern const struct test guest_tests[];
 extern const struct test channel_tests[];
 extern const struct test image_tests[];
 extern const struct test hostile_tests[];
+extern const struct test tty_tests[];
 extern const struct test volumes_fast_tests[];
 extern const struct test volumes_vm_tests[];
 extern const struct test hostile_cli_tests[];
@@ -101,6 +135,8 @@ extern const struct test process_tests[];
 extern const struct test hooks_tests[];
 extern const struct test hooks_runc_tests[];
 extern const struct test docker_tests[];
+extern const struct test net_tests[];
+extern const struct test cni_tests[];
 extern const struct test cri_tests[];
 extern const struct test cri_sandbox_tests[];
 

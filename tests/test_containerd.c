@@ -6,6 +6,7 @@
 #include "imagekit.h"
 #include "source/elfdeps.h"
 
+#include <pty.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -125,6 +126,44 @@ static void test_attached(void)
 	free(tree);
 	free(img);
 out:
+	engine_stop(&e);
+}
+
+/* ctr run -t under a pty of the test's: ctr gets a terminal from the shim,
+ * which takes the master lupine-runc sends; a resize of ctr's terminal goes
+ * ctr -> shim -> the master -> the monitor's SIGWINCH -> the guest's pty. */
+static void test_tty(void)
+{
+	struct engine e = {0};
+	struct strbuf seen = {0};
+	int master = -1;
+
+	if (engine_start(&e) < 0)
+		goto out;
+	char *tree = probe_tree(), *img = import_tree(&e, tree, "lupine-probe:tty");
+	pid_t pid = forkpty(&master, NULL, NULL, NULL);
+	if (pid == 0) {
+		execlp("ctr", "ctr", "--address", e.sock, "run", "--snapshotter", "native", "--runtime",
+		       "io.containerd.runc.v2", "--runc-binary", e.runc, "--rm", "-t", img, "t-tty", "/bin/probe",
+		       "tty", (char *)NULL);
+		_exit(127);
+	}
+	CHECK(pid > 0);
+	/* a size of 0x0 the pty has anyway, so ctr's first resize changes nothing:
+	 * the probe's SIGWINCH is the test's resize */
+	int status = -1;
+	if (pid > 0 && tty_dialogue(master, -1, &seen, "probe: tty in=1 out=1 err=1 size=0x0 front=1 name=/dev/pts/0") == 0)
+		CHECK_INT((status = tty_wait(pid, master, &seen, 60)), 0);
+	if (pid > 0 && status < 0) { /* not reaped: ctr is ours to end */
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	free(tree);
+	free(img);
+out:
+	if (master >= 0)
+		close(master);
+	sb_release(&seen);
 	engine_stop(&e);
 }
 
@@ -255,5 +294,6 @@ const struct test containerd_tests[] = {
 	{"containerd/attached-exit-and-kernel", test_attached, 1},
 	{"containerd/detached-kill", test_detached_kill, 1},
 	{"containerd/redis-in-netns", test_redis_netns, 1},
+	{"containerd/tty", test_tty, 1},
 	{0, 0, 0},
 };

@@ -5,7 +5,8 @@
  * would remount /sys, and dockerd would find no cgroups); a docker-save
  * image of the probe loaded; `docker run --runtime lupine` with no network
  * and with Docker's bridge, whose prestart hook (libnetwork-setkey) needs
- * the monitor's network namespace; -m and --pids-limit on the host cgroup;
+ * the monitor's network namespace, and -p reaching the VM, which took the
+ * container's veth over; -m and --pids-limit on the host cgroup;
  * docker rm -f. Everything is torn down at the end. */
 #include "harness.h"
 #include "imagekit.h"
@@ -210,6 +211,36 @@ static void limits_and_rm(struct dk *d)
 	free(dir), free(id);
 }
 
+/* docker run -p: Docker's NAT and docker-proxy to the container's address
+ * reach the application in the VM, which took over the container's veth
+ * (vm/net.h); and the address itself from dockerd's namespace, as another
+ * container on the bridge would. */
+static void publish(struct dk *d)
+{
+	struct cmd_out o = docker(d, "run", "-d", "--runtime", "lupine", "-p", "127.0.0.1:18080:7777", "lupine-probe:dk",
+				  "/bin/probe", "serve", "7777", NULL);
+	char *id = xstrdup(str_trim(o.out ? o.out : "")), *ip;
+
+	CHECK_INT(o.status, 0);
+	cmd_out_free(&o);
+	o = docker(d, "inspect", "-f", "{{.NetworkSettings.IPAddress}}", id, NULL);
+	ip = xstrdup(str_trim(o.out ? o.out : ""));
+	cmd_out_free(&o);
+	CHECK(*ip);
+	/* first the address (connecting is retried until the VM answers; docker-proxy would accept at once) */
+	CHECK_INT(probe_talk(d->netns, ip, 7777, "down 1000", 0), 1000);
+	CHECK_INT(probe_talk(d->netns, "127.0.0.1", 18080, "down 1000", 0), 1000);
+	o = docker(d, "logs", id, NULL);
+	char *want = xasprintf("probe: eth0 ip=%s", ip);
+	CHECK_CONTAINS(o.out, want);
+	cmd_out_free(&o);
+	CHECK_INT(probe_talk(d->netns, ip, 7777, "quit", 0), 0);
+	o = docker(d, "rm", "-f", id, NULL);
+	CHECK_INT(o.status, 0);
+	cmd_out_free(&o);
+	free(want), free(ip), free(id);
+}
+
 static void test_docker_run(void)
 {
 	struct dk d = {0};
@@ -246,6 +277,7 @@ static void test_docker_run(void)
 		if (o.status)
 			report("run on the bridge", &o, &d);
 		cmd_out_free(&o);
+		publish(&d);
 		limits_and_rm(&d);
 		o = docker(&d, "ps", "-aq", NULL);
 		CHECK(o.out && !*o.out); /* --rm removed them all */

@@ -34,7 +34,7 @@ static char *spec_json(const char *process_extra, const char *extra_mount, const
 static void test_honoured(void)
 {
 	const char *bundle = test_tmpdir();
-	char *root = xasprintf("%s/rootfs", bundle), *j = spec_json("", "", "",
+	char *root = xasprintf("%s/rootfs", bundle), *j = spec_json(",\"terminal\":true", "", "",
 		",\"annotations\":{\"org.lupine.apps\":\"redis\"}");
 	struct oci_spec s;
 	struct strbuf err = {0};
@@ -50,6 +50,7 @@ static void test_honoured(void)
 	CHECK(s.groups.n == 2 && !strcmp(s.groups.v[1], "6"));
 	CHECK(s.root && !strcmp(s.root, root));
 	CHECK_INT(s.readonly, 1);
+	CHECK_INT(s.terminal, 1);
 	CHECK(s.hostname && !strcmp(s.hostname, "h1"));
 	CHECK_INT(s.memory_mib, 128);
 	CHECK_INT(s.netns, 1);
@@ -70,7 +71,6 @@ static void test_refused(void)
 		char *json;
 		const char *why;
 	} cases[] = {
-		{spec_json(",\"terminal\":true", "", "", ""), "process.terminal"},
 		{spec_json("", ",{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"/srv/data\",\"options\":[\"rbind\"]}",
 			   "", ""), "cannot bind '/srv/data' at /data"},
 		{spec_json("", "", ",\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1}]", ""), "uidMappings"},

@@ -276,6 +276,45 @@ static void test_create_killed(void)
 	ctr_free(&c);
 }
 
+/* A container in a network namespace with a veth, as Docker or a CNI plugin
+ * leaves it: the VM takes the veth over, the application answers on the
+ * container's address from the peer's namespace, and the veth has its
+ * address back once the container has ended. */
+static void test_netns(void)
+{
+	struct ctr c = {0};
+	struct netpair p;
+
+	if (netpair_make(&p) < 0)
+		return;
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	char *extra = xasprintf(",\"linux\":{\"namespaces\":[{\"type\":\"network\",\"path\":\"/var/run/netns/%s\"}]}",
+				p.ns);
+	make_bundle(&c, "net", "\"/bin/probe\",\"serve\",\"7777\"", extra);
+	CHECK_INT(create(&c), 0);
+	struct cmd_out o = runc(&c, "start", c.id, NULL, NULL);
+	CHECK_INT(o.status, 0);
+	cmd_out_free(&o);
+	CHECK_INT(probe_talk(p.client, NETPAIR_IP, 7777, "down 1000", 0), 1000);
+	char *out = file_read(c.out, NULL), *mac = xasprintf("probe: eth0 mac=%s", p.mac);
+	CHECK_CONTAINS(out, "probe: eth0 ip=" NETPAIR_IP);
+	CHECK_CONTAINS(out, mac);
+	CHECK_INT(probe_talk(p.client, NETPAIR_IP, 7777, "quit", 0), 0);
+	CHECK_INT(reap(&c, 60), 0);
+	free(out);
+	out = netns_sh(p.ns, "ip -4 addr show dev eth0");
+	CHECK_CONTAINS(out, "inet " NETPAIR_IP "/24");
+	o = runc(&c, "delete", c.id, NULL, NULL);
+	CHECK_INT(o.status, 0);
+	cmd_out_free(&o);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	free(out);
+	free(mac);
+	free(extra);
+	ctr_free(&c);
+	netpair_remove(&p);
+}
+
 /* --root with an empty value: refused, naming the flag. */
 static void test_empty_root(void)
 {
@@ -298,5 +337,6 @@ const struct test runc_tests[] = {
 	{"runc/lifecycle", test_lifecycle, 1},
 	{"runc/kill", test_kill, 1},
 	{"runc/create-killed-midway", test_create_killed, 1},
+	{"runc/netns-takeover", test_netns, 1},
 	{0, 0, 0},
 };

@@ -105,6 +105,8 @@ static _Noreturn void app_exec(int errfd, const sigset_t *mask, const int fds[3]
 	for (int i = 0; i <= STDERR_FILENO; i++)
 		if (fds[i] >= 0 && fds[i] != i)
 			dup2(fds[i], i); /* dup2 clears the copy's close-on-exec */
+	if (run.terminal && tty_attach() < 0)
+		child_exit(errfd, EPERM);
 	/* ioperm() access survives fork and exec: take it from the application,
 	 * which must not forge reports. */
 	ioperm(LUPINE_CTL_PORT, 1, 0);

@@ -229,7 +229,7 @@ int main(void)
 	if (run.stdio_ports && stdio_ports_open(fds) < 0)
 		finish(127);
 	/* after the ports are open: a tmpfs on /dev hides them */
-	if (mounts_apply() < 0)
+	if (mounts_apply() < 0 || (run.stdio_ports && run.terminal && stdio_tty_open(fds) < 0))
 		finish(127);
 	/* last before the application: after every mount (config.json's too),
 	 * since the paths it masks or makes read-only, and the root, are theirs */

@@ -5,8 +5,9 @@
  * switches to a root disk, configures lo/eth0 and seeds the entropy pool,
  * mounts.c makes config.json's mounts, confine.c applies the VM-wide process
  * spec (sysctl, masked and read-only paths, a read-only root), exec.c forks
- * the application, which process.c confines (rlimits, capabilities, ids,
- * umask, ...), and init.c waits with every asynchronous
+ * the application (stdio.c gives it its stdio ports, tty.c a terminal when
+ * asked), which process.c confines (rlimits, capabilities, ids, umask,
+ * ...), and init.c waits with every asynchronous
  * signal blocked, forwarding signals and reaping orphans (after tini).
  * Control lines reach the host through an I/O port or the console; at the
  * end klog.c passes on the kernel's notes of missing (or, recording, used)
@@ -24,6 +25,12 @@
 #define RUN_FILE LUPINE_RUN_FILE
 #define LIST_MAX 512 /* arguments; environment entries */
 #define GROUPS_MAX 64 /* supplementary groups */
+#define ROUTES_MAX 32 /* routes on eth0 besides the default one */
+
+struct run_route {
+	struct in_addr dst, mask, gw;
+	int has_gw; /* via gw; else on eth0's link */
+};
 
 /* a list of run file values of the process spec (a key that repeats) */
 struct run_list {
@@ -44,7 +51,12 @@ struct run {
 	char *mounts[LUPINE_MOUNT_MAX]; /* "mount" lines, in order (mounts.c) */
 	int nmounts;
 	int stdio_ports; /* the application's stdio has virtio-console ports (stdio.c) */
+	int terminal;    /* ... and is a pty's slave (tty.c), of rows x cols */
+	unsigned short rows, cols;
 	struct in_addr ip, mask, gw;
+	struct run_route routes[ROUTES_MAX];
+	int nroutes;
+	long mtu; /* 0: the NIC's */
 	/* the process spec, as the host wrote it (checked when applied) */
 	struct run_list rlimits, sysctls, masked, ropaths;
 	char *caps, *umask, *oom_score_adj; /* NULL: unchanged */
@@ -120,7 +132,19 @@ int input_exit_asked(void);
  * -1 (reported); start: the relays, once it has them; finish: after every
  * holder of its ends is gone, wait for the relays, report "stdio OUT ERR". */
 int stdio_ports_open(int fds[3]);
+/* With "terminal", after the ports are open and config.json's mounts made:
+ * the pty (tty.c) whose slave fds[0..2] become. 0, or -1 (reported). */
+int stdio_tty_open(int fds[3]);
 void stdio_ports_start(void);
 void stdio_ports_finish(void);
+
+/* tty.c: with "terminal", a pty for the application. open: devpts mounted
+ * (a new instance), the pair made at run.rows x run.cols: 0 with *master
+ * and *slave (close-on-exec), or -1 (reported); attach: in the child, its
+ * stdin (the slave) becomes its controlling terminal, in a session of its
+ * own; resize: the host's "winsize" (the application gets SIGWINCH). */
+int tty_open(int *master, int *slave);
+int tty_attach(void);
+void tty_resize(unsigned rows, unsigned cols);
 
 #endif

@@ -1,4 +1,4 @@
-/* input.c: the console's input side: commands from the host (signal, eof) and,
+/* input.c: the console's input side: commands from the host (signal, eof, winsize) and,
  * with "stdin pipe", the application's standard input. */
 #include "init.h"
 
@@ -68,6 +68,20 @@ static void data(const char *buf, size_t n)
 	}
 }
 
+/* "ROWS COLS": the terminal's new size; anything else is ignored. */
+static void winsize(const char *p)
+{
+	unsigned v[2] = {0, 0};
+
+	for (int i = 0; i < 2; i++, p++) {
+		for (; *p >= '0' && *p <= '9' && v[i] <= 65535; p++)
+			v[i] = v[i] * 10 + (unsigned)(*p - '0');
+		if (*p != (i ? '\0' : ' '))
+			return;
+	}
+	tty_resize(v[0], v[1]);
+}
+
 static void command(pid_t app)
 {
 	cmd[cmd_len < sizeof(cmd) ? cmd_len : sizeof(cmd) - 1] = '\0';
@@ -79,6 +93,8 @@ static void command(pid_t app)
 			klog_report(); /* the notes so far, in case the stop ends in a kill */
 		if (sig > 0 && sig < 65 && app > 0)
 			kill(app, sig);
+	} else if (!strncmp(cmd, LUPINE_IN_WINSIZE " ", strlen(LUPINE_IN_WINSIZE) + 1)) {
+		winsize(cmd + strlen(LUPINE_IN_WINSIZE) + 1);
 	} else if (!strcmp(cmd, LUPINE_IN_EXIT)) {
 		exit_asked = 1;
 	} else if (!strcmp(cmd, LUPINE_IN_EOF) && pipe_w >= 0) {

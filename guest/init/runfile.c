@@ -48,17 +48,44 @@ static int add_group(const char *s)
 	return 0;
 }
 
-static int parse_cidr(char *s)
+/* "A.B.C.D/N" into addr and mask. */
+static int parse_cidr(char *s, struct in_addr *addr, struct in_addr *mask)
 {
 	char *slash = strchr(s, '/'), *end = NULL;
 	long prefix = slash ? strtol(slash + 1, &end, 10) : -1;
 
-	if (!slash || !slash[1] || *end || prefix < 0 || prefix > 32)
+	if (!slash || !isdigit((unsigned char)slash[1]) || *end || prefix < 0 || prefix > 32)
 		return -1;
 	*slash = '\0';
-	run.mask.s_addr = htonl(prefix ? 0xffffffffU << (32 - prefix) : 0);
-	run.has_ip = inet_pton(AF_INET, s, &run.ip) == 1;
-	return run.has_ip ? 0 : -1;
+	mask->s_addr = htonl(prefix ? 0xffffffffU << (32 - prefix) : 0);
+	return inet_pton(AF_INET, s, addr) == 1 ? 0 : -1;
+}
+
+/* "A.B.C.D/N" or "A.B.C.D/N via GW". */
+static int add_route(char *s)
+{
+	struct run_route *r = &run.routes[run.nroutes];
+	char *via = strstr(s, " via ");
+
+	if (run.nroutes >= ROUTES_MAX)
+		return -1;
+	if (via) {
+		*via = '\0';
+		if (inet_pton(AF_INET, via + 5, &r->gw) != 1)
+			return -1;
+		r->has_gw = 1;
+	}
+	if (parse_cidr(s, &r->dst, &r->mask) < 0)
+		return -1;
+	r->dst.s_addr &= r->mask.s_addr;
+	run.nroutes++;
+	return 0;
+}
+
+static int parse_mtu(const char *s)
+{
+	/* 68: IPv4's least; 65535: what a virtio-net device takes */
+	return parse_id(s, &run.mtu) < 0 || run.mtu < 68 || run.mtu > 65535 ? -1 : 0;
 }
 
 static int parse_root(char *s)
@@ -71,6 +98,23 @@ static int parse_root(char *s)
 	run.root_dev = s;
 	run.root_fs = fs;
 	run.root_ro = !strcmp(mode, "ro");
+	return 0;
+}
+
+/* "ROWS COLS", each 0 to 65535. */
+static int parse_size(const char *s)
+{
+	unsigned long v[2];
+
+	for (int i = 0; i < 2; i++) {
+		char *end;
+		if (*s < '0' || *s > '9' || (v[i] = strtoul(s, &end, 10)) > 65535 || *end != (i ? '\0' : ' '))
+			return -1;
+		s = end + 1;
+	}
+	run.terminal = 1;
+	run.rows = (unsigned short)v[0];
+	run.cols = (unsigned short)v[1];
 	return 0;
 }
 
@@ -116,7 +160,9 @@ static int run_line(char *key, int lineno)
 	case RUN_UID: return parse_id(val, &run.uid);
 	case RUN_GID: return parse_id(val, &run.gid);
 	case RUN_GROUP: return add_group(val);
-	case RUN_IP: return parse_cidr(val);
+	case RUN_IP: return (run.has_ip = parse_cidr(val, &run.ip, &run.mask) == 0) ? 0 : -1;
+	case RUN_ROUTE: return add_route(val);
+	case RUN_MTU: return parse_mtu(val);
 	case RUN_GW: return (run.has_gw = inet_pton(AF_INET, val, &run.gw) == 1) ? 0 : -1;
 	case RUN_DNS: return inet_pton(AF_INET, (run.dns = val), &dns) == 1 ? 0 : -1;
 	case RUN_ROOT: return parse_root(val);
@@ -142,6 +188,7 @@ static int run_line(char *key, int lineno)
 	case RUN_STDIO:
 		run.stdio_ports = !strcmp(val, "ports");
 		return run.stdio_ports || !strcmp(val, "console") ? 0 : -1;
+	case RUN_TERMINAL: return parse_size(val);
 	case RUN_CTL:
 		run.ctl_console = !strcmp(val, "console");
 		return run.ctl_console || !strcmp(val, "port") ? 0 : -1;

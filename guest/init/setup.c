@@ -71,15 +71,49 @@ static int if_up(int s, const char *name, struct in_addr addr, struct in_addr ma
 	return ioctl(s, SIOCSIFFLAGS, &ifr);
 }
 
-static int route_default(int s, struct in_addr gw)
+/* A route to dst/mask via gw, or on eth0's link when gw is NULL. */
+static int route_add(int s, struct in_addr dst, struct in_addr mask, const struct in_addr *gw)
 {
-	struct rtentry rt = { .rt_flags = RTF_UP | RTF_GATEWAY };
-	struct sockaddr_in any = { .sin_family = AF_INET }, via = { .sin_family = AF_INET, .sin_addr = gw };
+	char dev[] = "eth0";
+	struct rtentry rt = { .rt_flags = RTF_UP | (gw ? RTF_GATEWAY : 0), .rt_dev = gw ? NULL : dev };
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = dst };
+	struct sockaddr_in m = { .sin_family = AF_INET, .sin_addr = mask };
+	struct sockaddr_in via = { .sin_family = AF_INET, .sin_addr = gw ? *gw : (struct in_addr){ 0 } };
 
-	memcpy(&rt.rt_dst, &any, sizeof(any));
-	memcpy(&rt.rt_genmask, &any, sizeof(any));
+	if (mask.s_addr == 0xffffffffU)
+		rt.rt_flags |= RTF_HOST;
+	memcpy(&rt.rt_dst, &to, sizeof(to));
+	memcpy(&rt.rt_genmask, &m, sizeof(m));
 	memcpy(&rt.rt_gateway, &via, sizeof(via));
 	return ioctl(s, SIOCADDRT, &rt);
+}
+
+static int if_mtu(int s, const char *name, long mtu)
+{
+	struct ifreq ifr = { .ifr_mtu = (int)mtu };
+
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	return ioctl(s, SIOCSIFMTU, &ifr);
+}
+
+/* eth0's routes: the link ones first, so a gateway outside eth0's subnet
+ * (a /32 pod address, as some CNI plugins give) is reachable when its
+ * routes and the default one are added. */
+static void routes_init(int s)
+{
+	static const struct in_addr any = { 0 };
+
+	for (int link = 1; link >= 0; link--)
+		for (int i = 0; i < run.nroutes; i++) {
+			const struct run_route *r = &run.routes[i];
+			char dst[INET_ADDRSTRLEN];
+			if (r->has_gw == link || route_add(s, r->dst, r->mask, r->has_gw ? &r->gw : NULL) == 0)
+				continue;
+			inet_ntop(AF_INET, &r->dst, dst, sizeof(dst));
+			say("cannot add a route to %s: %s", dst, strerror(errno));
+		}
+	if (run.has_gw && route_add(s, any, any, &run.gw) < 0)
+		say("cannot add a default route via %s: %s", inet_ntoa(run.gw), strerror(errno));
 }
 
 void net_init(void)
@@ -94,13 +128,15 @@ void net_init(void)
 	}
 	if (if_up(s, "lo", lo, lo_mask) < 0)
 		say("cannot bring up lo: %s", strerror(errno));
+	if (run.has_ip && run.mtu && if_mtu(s, "eth0", run.mtu) < 0 && errno != ENODEV)
+		say("cannot set eth0's MTU to %ld: %s", run.mtu, strerror(errno));
 	if (run.has_ip && if_up(s, "eth0", run.ip, run.mask) < 0) {
 		if (errno == ENODEV)
 			say("no eth0 (kernel without CONFIG_VIRTIO_NET?)");
 		else
 			say("cannot bring up eth0: %s", strerror(errno));
-	} else if (run.has_ip && run.has_gw && route_default(s, run.gw) < 0) {
-		say("cannot add a default route via %s: %s", inet_ntoa(run.gw), strerror(errno));
+	} else if (run.has_ip) {
+		routes_init(s);
 	}
 	close(s);
 }

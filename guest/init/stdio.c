@@ -1,7 +1,8 @@
 /* stdio.c: the application's stdin, stdout and stderr on virtio-console ports of their own.
  *
  * The host adds three ports (guest/protocol.h LUPINE_PORT_*). The
- * application gets pipes, as under runc without a terminal, and a thread
+ * application gets pipes, as under runc without a terminal (with one, a
+ * pty's slave: tty.c), and a thread
  * of the init per stream copies the bytes. The relay is what lets the end be exact: a write to a
  * port only queues the bytes, and the VM must not end while the host has
  * not taken them, so the init tells the host how many bytes each stream
@@ -77,6 +78,9 @@ static void *relay_run(void *arg)
 			break;
 		r->bytes += (unsigned long long)n;
 	}
+	/* the end of the host's input is the terminal's: ^D, as typed (VEOF) */
+	if (!n && run.terminal && r == &relays[0])
+		write_full(r->to, "\x04", 1);
 	close(r->to);
 	close(r->from);
 	return NULL;
@@ -90,17 +94,43 @@ static int relay_start(struct relay *r)
 	return 0;
 }
 
+/* With a terminal, the application's three are the pty's slave; the
+ * master carries stdin in and all of its output out on the stdout port
+ * (the stderr port carries nothing, as with runc's terminal). The ports
+ * are open (relays[0].from, relays[1].to); the pty comes after config.json's
+ * mounts, so that it is one of the devpts the application sees. */
+int stdio_tty_open(int fds[3])
+{
+	int master, slave;
+
+	if (tty_open(&master, &slave) < 0)
+		return -1;
+	relays[1].from = master;
+	/* a descriptor of its own: the stdin relay's end closes it, not the pty */
+	if (relays[0].from > 0)
+		relays[0].to = fcntl(master, F_DUPFD_CLOEXEC, 3);
+	fds[0] = slave;
+	fds[1] = fcntl(slave, F_DUPFD_CLOEXEC, 3);
+	fds[2] = fcntl(slave, F_DUPFD_CLOEXEC, 3);
+	return 0;
+}
+
 /* Opens the ports and makes the application's ends: fds[0..2] become its
- * stdin, stdout and stderr (the init closes them once it has forked). */
+ * stdin, stdout and stderr (the init closes them once it has forked); with
+ * a terminal, stdio_tty_open makes them. */
 int stdio_ports_open(int fds[3])
 {
 	int out[2] = {-1, -1}, err[2] = {-1, -1}, in[2] = {-1, -1};
-	int port_out = port_open(LUPINE_PORT_STDOUT_NR, O_WRONLY);
-	int port_err = port_out < 0 ? -1 : port_open(LUPINE_PORT_STDERR_NR, O_WRONLY);
-	int port_in = port_err < 0 || !run.stdin_pipe ? -1 : port_open(LUPINE_PORT_STDIN_NR, O_RDONLY);
+	int port_out = port_open(LUPINE_PORT_STDOUT_NR, O_WRONLY), port_err = -1, port_in = -1;
 
-	if (port_err < 0 || (run.stdin_pipe && port_in < 0))
+	if (port_out < 0 || (!run.terminal && (port_err = port_open(LUPINE_PORT_STDERR_NR, O_WRONLY)) < 0) ||
+	    (run.stdin_pipe && (port_in = port_open(LUPINE_PORT_STDIN_NR, O_RDONLY)) < 0))
 		return -1;
+	if (run.terminal) {
+		relays[0] = (struct relay){.from = port_in, .to = -1};
+		relays[1] = (struct relay){.from = -1, .to = port_out};
+		return 0;
+	}
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || (run.stdin_pipe && pipe2(in, O_CLOEXEC) < 0))
 		return fail("cannot create the application's stdio pipes: %s", strerror(errno));
 	fcntl(out[1], F_SETPIPE_SZ, 1 << 20);

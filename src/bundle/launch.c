@@ -2,9 +2,25 @@
 #include "bundle/launch.h"
 #include "bundle/runinit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The guest's addressing: the VMM's own network's, or what the net set-up found or was given. */
+static void net_for(struct run_config *rc, const struct launch_opts *o)
+{
+	const struct vm_net *n = o->net;
+	int own = n && n->mode != VM_NET_USER;
+
+	run_config_set(&rc->ip, own ? n->ip : o->vmm->guest_ip);
+	run_config_set(&rc->gw, own ? n->gw : o->vmm->guest_gw);
+	run_config_set(&rc->dns, own ? n->dns : o->vmm->guest_dns);
+	strlist_release(&rc->routes);
+	for (size_t i = 0; own && i < n->routes.n; i++)
+		strlist_add(&rc->routes, n->routes.v[i]);
+	rc->mtu = own && n->mtu > 0 ? n->mtu : -1;
+}
 
 /* The bundle's run config, changed for this run. */
 static void run_for(struct bundle *b, const struct launch_opts *o, const struct rootfs_boot *boot)
@@ -24,15 +40,17 @@ static void run_for(struct bundle *b, const struct launch_opts *o, const struct 
 		run_config_setenv(rc, o->env->v[i]);
 	if (!rc->hostname)
 		run_config_set(&rc->hostname, "lupine"); /* a bundle may name its own (lupine-runc) */
-	if (b->net) {
-		run_config_set(&rc->ip, o->vmm->guest_ip);
-		run_config_set(&rc->gw, o->vmm->guest_gw);
-		run_config_set(&rc->dns, o->vmm->guest_dns);
-	}
+	if (b->net)
+		net_for(rc, o);
 	run_config_set(&rc->root, boot->root);
 	run_config_set(&rc->ctl, o->ctl ? o->ctl : o->vmm->ctl);
 	run_config_set(&rc->stdin_mode, o->stdin_mode);
 	run_config_set(&rc->stdio, o->vmm->stdio_ports ? "ports" : "console");
+	if (o->terminal) {
+		char size[32];
+		snprintf(size, sizeof(size), "%u %u", o->rows, o->cols);
+		run_config_set(&rc->terminal, size);
+	}
 	for (size_t i = 0; o->mounts && i < o->mounts->n; i++)
 		strlist_add(&rc->mount, o->mounts->v[i]);
 }
@@ -74,6 +92,11 @@ static void fill(struct vm_config *cfg, const struct bundle *b, const struct lau
 	cfg->mem_mib = o->mem_mib ? o->mem_mib : b->memory_mib;
 	cfg->net = b->net;
 	cfg->stdio_ports = o->vmm->stdio_ports;
+	if (b->net && o->net && o->net->mode != VM_NET_USER) {
+		cfg->tap_fd = o->net->tap_fd;
+		cfg->tap = o->net->tap;
+		cfg->mac = o->net->mac;
+	}
 }
 
 int bundle_launch(const char *dir, struct bundle *b, const struct launch_opts *o, struct vm_config *cfg,

@@ -6,6 +6,7 @@
 
 #include "bundle/bundle.h"
 #include "rootfs/rootfs.h"
+#include "vm/net.h"
 #include "vm/vmm.h"
 
 struct launch_opts {
@@ -17,6 +18,9 @@ struct launch_opts {
 	const char *tmpdir;         /* private directory for this run's files */
 	const char *ctl;            /* how the init reports (NULL: the VMM's way) */
 	const char *stdin_mode;     /* "pipe": the application reads what lupine forwards (NULL: /dev/null) */
+	const struct vm_net *net;   /* the NIC's host side, set up (NULL or user mode: the VMM's own network) */
+	int terminal;               /* the application's stdio is a pty in the guest (needs stdio ports) */
+	unsigned rows, cols;        /* ... of this size */
 	const struct strlist *mounts; /* run-config "mount" lines after the bundle's (bundle/volume.h);
 				       * their shares go in the run's vm_config; NULL: none */
 	int record;                 /* boot with lupine_record: the kernel notes every feature used */

@@ -1,11 +1,13 @@
 /* run.c: a bundle as a running VM: checks, launch, the VM, and its exit status. */
 #include "bundle/run.h"
 #include "lib/guard.h"
+#include "lib/term.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct vmm_ops *vmm_of(const struct run_req *rq)
 {
@@ -22,7 +24,24 @@ static int check_ports(const struct run_req *rq, const struct bundle *b, struct 
 			     "manifest that has one, e.g. --app redis");
 		return -1;
 	}
-	if (rq->cfg.nports && vmm != &vmm_qemu)
+	if (rq->lo.terminal && !vmm->stdio_ports) {
+		sb_addf(err, "-t: %s gives the application no stdio ports of its own, so no terminal; "
+			     "run it on QEMU", vmm->name);
+		return -1;
+	}
+	if (rq->net.mode == VM_NET_TAP || rq->net.mode == VM_NET_BRIDGE) {
+		if (!b->net) {
+			sb_adds(err, "--net: this bundle's kernel has no network (CONFIG_VIRTIO_NET); build it with an "
+				     "app manifest that has one, e.g. --app redis");
+			return -1;
+		}
+		if (rq->cfg.nports) {
+			sb_adds(err, "-p forwards ports through user-mode networking; with --net tap or bridge the "
+				     "guest is reached at its own address instead");
+			return -1;
+		}
+	}
+	if (rq->cfg.nports && vmm != &vmm_qemu && rq->net.mode == VM_NET_USER)
 		note("firecracker: lupine does not forward ports; route them to %s on tap '%s' yourself",
 		     vmm->guest_ip, rq->cfg.tap ? rq->cfg.tap : "lupine0");
 	return 0;
@@ -47,6 +66,20 @@ fail:
 	return -1;
 }
 
+/* The NIC's host side (vm/net.h), in this process's network namespace. */
+static int net_up(struct run_req *rq, struct bundle_vm *bv, struct strbuf *err)
+{
+	unsigned flags = (rq->lo.vmm != &vmm_qemu ? VM_NET_BY_NAME : 0) | (rq->lo.describe ? VM_NET_DRY : 0);
+
+	if (vm_net_setup(&rq->net, flags, &bv->net, err) < 0)
+		return -1;
+	rq->lo.net = &bv->net;
+	if (bv->net.mode == VM_NET_CONTAINER && rq->cfg.nports)
+		note("the VM has the container's own address %s on '%s'; the ports asked for are not forwarded",
+		     bv->net.ip, bv->net.iface ? bv->net.iface : bv->net.tap);
+	return 0;
+}
+
 /* The run's files in their private directory, and cfg filled from the bundle. */
 static int launch(struct run_req *rq, struct bundle_vm *bv, struct strbuf *err)
 {
@@ -61,12 +94,22 @@ static int launch(struct run_req *rq, struct bundle_vm *bv, struct strbuf *err)
 		}
 		rq->lo.tmpdir = bv->tmpdir;
 	}
+	if (bv->b.net && net_up(rq, bv, err) < 0)
+		return -1;
+	/* the pty starts at the size of ours (a resize after this comes as SIGWINCH) */
+	if (rq->lo.terminal && term_size(STDIN_FILENO, &rq->lo.rows, &rq->lo.cols) < 0 &&
+	    term_size(STDOUT_FILENO, &rq->lo.rows, &rq->lo.cols) < 0) {
+		rq->lo.rows = 24;
+		rq->lo.cols = 80;
+	}
 	return bundle_launch(rq->bundle, &bv->b, &rq->lo, &rq->cfg, &bv->l, err);
 }
 
 static void release(struct bundle_vm *bv)
 {
 	launch_release(&bv->l);
+	vm_net_release(&bv->net);
+	bv->rq->lo.net = NULL;
 	bundle_release(&bv->b);
 	if (bv->tmpdir) {
 		rm_rf(bv->tmpdir);
@@ -100,10 +143,17 @@ int bundle_vm_wait(struct bundle_vm *bv, struct vm_result *res, struct strbuf *e
 int bundle_run(struct run_req *rq, struct vm_result *res, struct strbuf *err)
 {
 	struct bundle_vm bv;
+	int ret = -1;
 
-	if (bundle_vm_start(rq, &bv, err) < 0)
+	/* the application's terminal is in the guest: ours only carries bytes */
+	if (rq->lo.terminal && term_raw(STDIN_FILENO) < 0) {
+		sb_addf(err, "cannot put the terminal in raw mode: %s", strerror(errno));
 		return -1;
-	return bundle_vm_wait(&bv, res, err);
+	}
+	if (bundle_vm_start(rq, &bv, err) == 0)
+		ret = bundle_vm_wait(&bv, res, err);
+	term_restore();
+	return ret;
 }
 
 int bundle_run_describe(struct run_req *rq, struct strbuf *out, struct strbuf *err)
@@ -120,11 +170,18 @@ int bundle_run_describe(struct run_req *rq, struct strbuf *out, struct strbuf *e
 	return ret;
 }
 
-static volatile sig_atomic_t stop_signal, forward_signal;
+static volatile sig_atomic_t stop_signal, forward_signal, resized;
 
 static void on_stop(int sig)
 {
 	stop_signal = sig;
+}
+
+/* With a terminal, SIGWINCH says ours changed size: the guest's pty follows. */
+static void on_resize(int sig)
+{
+	(void)sig;
+	resized = 1;
 }
 
 /* Signals that mean something to the application, not to lupine: passed on. */
@@ -142,8 +199,11 @@ void run_signals_install(struct vm_config *cfg)
 		signal(stops[i], on_stop);
 	for (size_t i = 0; i < ARRAY_SIZE(forwards); i++)
 		signal(forwards[i], on_forward);
+	if (cfg->terminal)
+		signal(SIGWINCH, on_resize);
 	cfg->stop = &stop_signal;
 	cfg->forward = &forward_signal;
+	cfg->resize = &resized;
 }
 
 int run_signals_stopped(void)

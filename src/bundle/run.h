@@ -22,6 +22,7 @@ enum {
 struct run_req {
 	const char *bundle;    /* the bundle directory */
 	struct launch_opts lo; /* lo.vmm NULL: QEMU; lo.tmpdir NULL: a private one, removed after */
+	struct vm_net_opts net; /* the NIC's host side (zero: user mode, or the VMM's own) */
 	struct vm_config cfg;  /* accel, ports, timeouts, echo, stop: the run's own; the
 				* kernel, initrd, disk, command line, memory and NIC
 				* are filled from the bundle by bundle_vm_start */
@@ -32,6 +33,7 @@ struct bundle_vm {
 	struct run_req *rq;
 	struct bundle b;
 	struct launch l;
+	struct vm_net net; /* what rq->net set up, released after the VM */
 	struct vm *vm;
 	char *tmpdir; /* made here when rq->lo.tmpdir was NULL */
 };
@@ -45,7 +47,9 @@ int bundle_run_check(const struct run_req *rq, struct bundle *b, struct strbuf *
 int bundle_vm_start(struct run_req *rq, struct bundle_vm *bv, struct strbuf *err);
 /* Waits for it to end (see vm_wait) and releases bv. 0 with res, or -1 with err. */
 int bundle_vm_wait(struct bundle_vm *bv, struct vm_result *res, struct strbuf *err);
-/* bundle_vm_start + bundle_vm_wait. */
+/* bundle_vm_start + bundle_vm_wait; with rq->lo.terminal, lupine's stdin,
+ * when a terminal, is raw for the run (lib/term.h: restored at its end,
+ * at exit and on a fatal signal). */
 int bundle_run(struct run_req *rq, struct vm_result *res, struct strbuf *err);
 /* The VMM's command line (and config file) for rq, without running it (run --dry-run). */
 int bundle_run_describe(struct run_req *rq, struct strbuf *out, struct strbuf *err);
@@ -53,8 +57,9 @@ int bundle_run_describe(struct run_req *rq, struct strbuf *out, struct strbuf *e
 /* A foreground run's signals, as `lupine run` and lupine-runc's monitor
  * take them: SIGINT, SIGTERM and SIGHUP stop the application (SIGTERM to it,
  * the VM killed after the stop timeout), SIGUSR1, SIGUSR2, SIGQUIT and
- * SIGWINCH go to it. Installs the handlers and points cfg->stop and
- * cfg->forward at their flags. */
+ * SIGWINCH go to it (with cfg->terminal, SIGWINCH resizes its terminal
+ * instead). Installs the handlers and points cfg->stop, cfg->forward and
+ * cfg->resize at their flags. */
 void run_signals_install(struct vm_config *cfg);
 /* The stop signal received since (for run_exit_status), or 0. */
 int run_signals_stopped(void);

@@ -29,6 +29,8 @@ static void *field(const struct run_config *rc, enum run_key k)
 	case RUN_IP: return &m->ip;
 	case RUN_GW: return &m->gw;
 	case RUN_DNS: return &m->dns;
+	case RUN_ROUTE: return &m->routes;
+	case RUN_MTU: return &m->mtu;
 	case RUN_ROOT: return &m->root;
 	case RUN_CTL: return &m->ctl;
 	case RUN_STDIN: return &m->stdin_mode;
@@ -43,6 +45,7 @@ static void *field(const struct run_config *rc, enum run_key k)
 	case RUN_ROPATH: return &m->ropaths;
 	case RUN_ROOT_RO: return &m->root_readonly;
 	case RUN_MOUNT: return &m->mount;
+	case RUN_TERMINAL: return &m->terminal;
 	default: return NULL;
 	}
 }
@@ -50,7 +53,7 @@ static void *field(const struct run_config *rc, enum run_key k)
 void run_config_init(struct run_config *rc)
 {
 	memset(rc, 0, sizeof(*rc));
-	rc->uid = rc->gid = rc->no_new_privs = rc->root_readonly = -1;
+	rc->uid = rc->gid = rc->no_new_privs = rc->root_readonly = rc->mtu = -1;
 }
 
 void run_config_release(struct run_config *rc)

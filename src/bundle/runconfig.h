@@ -15,6 +15,8 @@ struct run_config {
 	long uid, gid;             /* -1: not set */
 	struct strlist groups;     /* supplementary gids, decimal */
 	char *ip, *gw, *dns;       /* per run: network set-up (NULL: none) */
+	struct strlist routes;     /* per run: eth0's other routes, "A.B.C.D/N [via GW]" */
+	long mtu;                  /* per run: eth0's MTU; -1: the NIC's */
 	char *root;                /* per run: "DEV FSTYPE ro|rw" (NULL: stay in the initramfs) */
 	char *ctl;                 /* per run: "port" or "console" (NULL: port) */
 	char *stdin_mode;          /* per run: "pipe" or "null" (NULL: null) */
@@ -28,9 +30,11 @@ struct run_config {
 	struct strlist masked, ropaths; /* paths hidden; paths made read-only */
 	long root_readonly;        /* 1: the init remounts / read-only once set up */
 	struct strlist mount;      /* RUN_MOUNT: "TYPE SOURCE DEST OPTIONS" lines (bundle/volume.h) */
+	char *terminal;            /* per run: "ROWS COLS", the application's stdio a pty (NULL: none) */
 };
 
-/* An empty config: uid, gid, no_new_privs and root_readonly not set. Release with run_config_release. */
+/* An empty config: uid, gid, mtu, no_new_privs and root_readonly not set.
+ * Release with run_config_release. */
 void run_config_init(struct run_config *rc);
 void run_config_release(struct run_config *rc);
 /* Sets KEY=VALUE in rc->env, replacing an entry with the same KEY. */

@@ -71,8 +71,8 @@ static char *join(const struct strlist *opts)
 	return sb.buf ? sb_detach(&sb) : xstrdup("");
 }
 
-int volumes_add_fs(struct volumes *v, const char *type, const char *dest, const struct strlist *opts,
-		   struct strbuf *err)
+int volumes_add_fs(struct volumes *v, const char *type, const char *source, const char *dest,
+		   const struct strlist *opts, struct strbuf *err)
 {
 	static const char *const types[] = {"proc", "sysfs", "tmpfs", "devpts", "mqueue", "cgroup2"};
 	char *o;
@@ -94,7 +94,8 @@ int volumes_add_fs(struct volumes *v, const char *type, const char *dest, const 
 		free(o);
 		return -1;
 	}
-	add_line(v, type, type, dest, o);
+	/* the source is only a name here, but /proc/mounts shows it (runtime-tools compares it) */
+	add_line(v, type, source && *source && strlen(source) < 64 ? source : type, dest, o);
 	free(o);
 	return 0;
 }

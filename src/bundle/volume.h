@@ -21,10 +21,11 @@ struct volumes {
 };
 
 /* A filesystem the guest kernel makes (proc, sysfs, tmpfs, devpts, mqueue,
- * cgroup2) at dest with the options opts (flags and its own data). 0, or -1
- * with a one-line err. */
-int volumes_add_fs(struct volumes *v, const char *type, const char *dest, const struct strlist *opts,
-		   struct strbuf *err);
+ * cgroup2) at dest with the options opts (flags and its own data); source
+ * (NULL: the type) is the name /proc/mounts shows. 0, or -1 with a
+ * one-line err. */
+int volumes_add_fs(struct volumes *v, const char *type, const char *source, const char *dest,
+		   const struct strlist *opts, struct strbuf *err);
 /* The host path host bound at dest, read-only when ro; flags holds what
  * else applies ("nosuid", "nodev", "noexec"). A directory is shared
  * (virtio-9p); a regular file's contents, mode and owner are read now and

@@ -16,8 +16,8 @@
 
 static const char usage[] =
 	"usage: lupine run BUNDLE [-p [IP:]HOSTPORT:GUESTPORT]... [-v HOST:GUEST[:ro]]...\n"
-	"                  [-m MiB] [-e KEY=VAL]...\n"
-	"                  [-i] [--accel auto|kvm|tcg] [--vmm qemu|firecracker] [--timeout SEC]\n"
+	"                  [-m MiB] [-e KEY=VAL]... [--net user|tap:NAME|bridge:BR|container]\n"
+	"                  [-i] [-t] [--accel auto|kvm|tcg] [--vmm qemu|firecracker] [--timeout SEC]\n"
 	"                  [--stop-timeout SEC] [--record-features FILE] [--dry-run] [--verbose]\n"
 	"                  [-- ARGS...]\n"
 	"\n"
@@ -26,15 +26,30 @@ static const char usage[] =
 	"signal N). SIGTERM or SIGINT (Ctrl-C) to lupine run, or --timeout, stop the\n"
 	"application as 'docker stop' does: SIGTERM to it inside the guest, then the VM\n"
 	"is killed after --stop-timeout; the init syncs and remounts the root read-only\n"
-	"before the VM ends. SIGUSR1, SIGUSR2, SIGQUIT and SIGWINCH to lupine run go\n"
-	"to the application.\n"
+	"before the VM ends. SIGUSR1, SIGUSR2, SIGQUIT and SIGWINCH (with -t: a resize\n"
+	"of its terminal) to lupine run go to the application.\n"
 	"\n"
 	"When the application fails (non-zero exit) or the VM does, lupine names each\n"
 	"kernel feature a process reached for that this kernel leaves out, and the\n"
 	"option that builds it, e.g. 'postgres (pid 31) called signalfd4(), which this\n"
 	"kernel leaves out: it needs CONFIG_SIGNALFD'.\n"
 	"\n"
-	"  -p [IP:]HOST:GUEST  forward a TCP port from the host (IP default 127.0.0.1)\n"
+	"  -p [IP:]HOST:GUEST  forward a TCP port from the host (IP default 127.0.0.1;\n"
+	"                      user-mode networking only)\n"
+	"  --net user          QEMU's user-mode NAT: no privilege needed (the default)\n"
+	"  --net tap:NAME[,ip=A.B.C.D/N][,gw=A.B.C.D]\n"
+	"                      the NIC on the tap NAME (root): one you made is used as\n"
+	"                      it is; else lupine makes it, gives it the gateway's\n"
+	"                      address and removes it after (default guest address\n"
+	"                      172.16.0.2/30, gateway 172.16.0.1)\n"
+	"  --net bridge:BR,ip=A.B.C.D/N[,gw=A.B.C.D]\n"
+	"                      the NIC on a tap lupine joins to the bridge BR (root)\n"
+	"                      with the guest's address ip on it\n"
+	"  --net container     take over this network namespace's interface as Kata\n"
+	"                      does (root): its MAC, IPv4 address, routes and MTU go\n"
+	"                      to the guest, tc redirects its traffic to a tap, and it\n"
+	"                      gets its address back after; user mode when it has none;\n"
+	"                      never in the machine's own namespace\n"
 	"  -v, --volume HOST:GUEST[:ro]\n"
 	"                      bind the host directory HOST at GUEST in the guest\n"
 	"                      (shared with virtio-9p: each side sees the other's\n"
@@ -47,12 +62,17 @@ static const char usage[] =
 	"  -e KEY=VAL          set an environment variable for the application\n"
 	"  -i, --interactive   send this standard input to the application (default:\n"
 	"                      its stdin is /dev/null)\n"
+	"  -t, --tty           give the application a terminal: a pty in the guest, its\n"
+	"                      stdin, stdout and stderr and controlling terminal, all\n"
+	"                      on lupine's stdout (implies -i); lupine's terminal is\n"
+	"                      raw for the run, and its size and resizes go to the pty\n"
 	"  --accel MODE        auto (KVM if the host has hardware virtualisation, else\n"
 	"                      software emulation), kvm or tcg (default auto)\n"
 	"  --vmm VMM           qemu (default: QEMU's microvm machine) or firecracker\n"
-	"                      (needs KVM and the firecracker binary on PATH; its NIC is\n"
-	"                      the tap named by --tap, which you set up and forward)\n"
-	"  --tap NAME          firecracker: the host tap device for the NIC (default lupine0)\n"
+	"                      (needs KVM and the firecracker binary on PATH; it has no\n"
+	"                      user mode: without --net its NIC is the tap lupine0,\n"
+	"                      which you set up and forward)\n"
+	"  --tap NAME          the same as --net tap:NAME\n"
 	"  --timeout SEC       stop the application after SEC seconds (default: never)\n"
 	"  --stop-timeout SEC  after a stop, kill the VM if the application has not\n"
 	"                      ended within SEC seconds (default 10)\n"
@@ -84,6 +104,16 @@ struct run_opts {
 	int dry_run, verbose;
 };
 
+/* --net SPEC (the last one counts) */
+static void parse_net(struct run_opts *o, const char *spec)
+{
+	struct strbuf err = {0};
+
+	vm_net_opts_release(&o->rq.net);
+	if (vm_net_parse(spec, &o->rq.net, &err) < 0)
+		die("%s", err.buf);
+}
+
 /* -v HOST:GUEST[:ro] into vol, or die. */
 static void opt_volume(const char *arg, struct volumes *vol)
 {
@@ -111,9 +141,19 @@ static void parse_option(struct run_opts *o, int c, const char *arg)
 		if (!(o->rq.lo.vmm = vmm_find(arg)))
 			die("--vmm '%s': expected qemu or firecracker", arg);
 		break;
-	case 'T': o->rq.cfg.tap = arg; break;
-	case 't': o->rq.cfg.timeout = opt_seconds("--timeout", arg); break;
+	case 'N': parse_net(o, arg); break;
+	case 'T': {
+		char *spec = xasprintf("tap:%s", arg);
+		parse_net(o, spec);
+		free(spec);
+		break;
+	}
+	case 'O': o->rq.cfg.timeout = opt_seconds("--timeout", arg); break;
 	case 'S': o->rq.cfg.stop_timeout = opt_seconds("--stop-timeout", arg); break;
+	case 't':
+		/* a terminal takes input: -i too */
+		o->rq.lo.terminal = o->rq.cfg.terminal = 1;
+		/* fall through */
 	case 'i':
 		o->rq.cfg.forward_stdin = 1;
 		o->rq.lo.stdin_mode = "pipe";
@@ -142,16 +182,17 @@ static void parse(struct run_opts *o, int argc, char **argv)
 		{"publish", required_argument, 0, 'p'}, {"memory", required_argument, 0, 'm'},
 		{"env", required_argument, 0, 'e'},     {"accel", required_argument, 0, 'a'},
 		{"vmm", required_argument, 0, 'V'},     {"tap", required_argument, 0, 'T'},
-		{"timeout", required_argument, 0, 't'}, {"boot-timeout", required_argument, 0, 'b'},
+		{"timeout", required_argument, 0, 'O'}, {"boot-timeout", required_argument, 0, 'b'},
 		{"persist", no_argument, 0, 'P'},       {"ro", no_argument, 0, 'R'},
 		{"ctl", required_argument, 0, 'c'},     {"dry-run", no_argument, 0, 'n'},
 		{"interactive", no_argument, 0, 'i'},   {"stop-timeout", required_argument, 0, 'S'},
 		{"verbose", no_argument, 0, 'Y'},       {"record-features", required_argument, 0, 'F'},
 		{"volume", required_argument, 0, 'v'},  {"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0}};
+		{"net", required_argument, 0, 'N'},
+		{"tty", no_argument, 0, 't'},           {0, 0, 0, 0}};
 	int c, nopts = opt_split(argc, argv, &o->args);
 
-	while ((c = getopt_long(nopts, argv, "p:m:e:v:ih", opts, NULL)) != -1) {
+	while ((c = getopt_long(nopts, argv, "p:m:e:v:ith", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
 			exit(0);
@@ -227,6 +268,7 @@ int cmd_run(int argc, char **argv)
 	for (size_t i = 0; i < o.rq.cfg.nports; i++)
 		vm_port_release(&o.ports[i]);
 	free(o.ports);
+	vm_net_opts_release(&o.rq.net);
 	volumes_release(&o.vol);
 	return ret;
 }

@@ -22,8 +22,10 @@ static const char usage[] =
 	"org.lupine.apps=NAME[,NAME] or org.lupine.kernel=SPEC (as 'lupine bench'\n"
 	"takes it: redis, redis+kml, microvm) picks another kernel.\n"
 	"\n"
-	"  create --bundle DIR --pid-file FILE ID   prepare the VM; a monitor process\n"
-	"                                           (the pid) waits for start\n"
+	"  create --bundle DIR --pid-file FILE [--console-socket SOCK] ID\n"
+	"                            prepare the VM; a monitor process (the pid) waits\n"
+	"                            for start; with process.terminal, the master of a\n"
+	"                            pty goes to SOCK, as runc sends it\n"
 	"  start ID                  boot it\n"
 	"  kill [--all] ID [SIGNAL]  send SIGNAL (default 15) to the application\n"
 	"  delete [--force] ID       remove a stopped container (--force: kill it first)\n"
@@ -35,8 +37,9 @@ static const char usage[] =
 	"hooks run on the host; the monitor and its QEMU go into linux.cgroupsPath with\n"
 	"the memory, CPU and pids limits of linux.resources. Mounts are made in the VM:\n"
 	"the kernel's filesystems, host directories over virtio-9p, host files copied.\n"
-	"Not supported: exec, pause, resume, update, checkpoint, restore, a terminal\n"
-	"(process.terminal), user namespaces.\n";
+	"A terminal (process.terminal) is a pty whose master goes to --console-socket.\n"
+	"Not supported: exec, pause, resume, update, checkpoint, restore, user\n"
+	"namespaces.\n";
 
 static const char *log_path;
 static int log_json;
@@ -90,7 +93,7 @@ static int runc_create(const char *root, int argc, char **argv)
 		switch (c) {
 		case 'b': req.bundle = optarg; break;
 		case 'p': req.pid_file = optarg; break;
-		case 'c': die("--console-socket: lupine-runc gives no terminal yet; run without -t");
+		case 'c': req.console_socket = optarg; break;
 		case 'n': break; /* nothing on the host to pivot, key or preserve: the VM is apart */
 		default: die("create: bad arguments; see 'lupine-runc --help'");
 		}

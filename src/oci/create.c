@@ -3,6 +3,7 @@
  * monitor (monitor.c) waits for start. A failed create leaves nothing behind:
  * nobody calls delete after it. */
 #include "bundle/make.h"
+#include "oci/console.h"
 #include "oci/confine.h"
 #include "oci/hooks.h"
 #include "oci/monitor.h"
@@ -174,18 +175,39 @@ static int write_pid_file(const char *path, pid_t pid, struct strbuf *err)
 	return 0;
 }
 
+/* process.terminal and --console-socket go together, as runc has them. */
+static int check_console(const struct oci_create_req *req, const struct oci_spec *spec, struct strbuf *err)
+{
+	if (spec->terminal && !req->console_socket)
+		sb_adds(err, "config.json: process.terminal is true, but no --console-socket was given to send "
+			     "the terminal to");
+	else if (!spec->terminal && req->console_socket)
+		sb_adds(err, "--console-socket: config.json's process.terminal is not true, so there is no "
+			     "terminal to send");
+	else
+		return 0;
+	return -1;
+}
+
 /* The monitor forked and ready, with its start time, in its cgroup, the
  * create-time hooks run, then recorded: until then the container is
  * "creating" (no start can reach it), and a create killed midway leaves a
- * stopped record whose monitor ends by itself (it was never committed). */
-static int start_monitor(const struct oci_spec *spec, struct oci_state *st, int *link, struct strbuf *err)
+ * stopped record whose monitor ends by itself (it was never committed).
+ * With a terminal, its master is sent first and its slave is the monitor's. */
+static int start_monitor(const struct oci_create_req *req, const struct oci_spec *spec, struct oci_state *st,
+			 int *link, struct strbuf *err)
 {
 	static const char *const kinds[] = {"prestart", "createRuntime", "createContainer"};
 	struct proc_stat ps;
 	json_t *cfg;
-	int r = 0;
+	int tty = -1, r = 0;
 
-	if ((st->pid = oci_monitor_start(spec, st, link, err)) < 0) {
+	if (spec->terminal && oci_console_send(req->console_socket, &tty, err) < 0)
+		return -1;
+	st->pid = oci_monitor_start(spec, st, tty, link, err);
+	if (tty >= 0)
+		close(tty);
+	if (st->pid < 0) {
 		st->pid = 0;
 		return -1;
 	}
@@ -235,12 +257,12 @@ int oci_create(const struct oci_create_req *req, struct strbuf *err)
 		return -1;
 	}
 	st.id = xstrdup(req->id);
-	if (oci_spec_load(st.bundle, &spec, err) < 0)
+	if (oci_spec_load(st.bundle, &spec, err) < 0 || check_console(req, &spec, err) < 0)
 		goto out;
 	st.cgroup = oci_cgroup_path(&spec.cgroup, req->id); /* recorded first: a delete removes it whatever happens */
 	if (make_dir(req->root, req->id, &st, &made, err) < 0)
 		goto out;
-	if (make_record(&spec, &st, err) < 0 || start_monitor(&spec, &st, &link, err) < 0)
+	if (make_record(&spec, &st, err) < 0 || start_monitor(req, &spec, &st, &link, err) < 0)
 		goto out;
 	if (write_pid_file(req->pid_file, st.pid, err) < 0)
 		goto out;

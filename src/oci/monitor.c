@@ -2,6 +2,7 @@
  * (a child subreaper) when create exits, and the container's one process on
  * the host until its VM ends. */
 #include "oci/monitor.h"
+#include "oci/console.h"
 #include "oci/sandbox.h"
 #include "bundle/run.h"
 #include "manifest/knotes.h"
@@ -17,7 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The network namespace the VM's user-mode network lives in. */
+/* The container's network namespace: the VM takes its interface over (vm/net.h), or
+ * with none there (a new one, --network none) its user-mode network lives in it. */
 static int enter_netns(const struct oci_spec *s, struct strbuf *err)
 {
 	int fd;
@@ -41,7 +43,8 @@ static int enter_netns(const struct oci_spec *s, struct strbuf *err)
 	return 0;
 }
 
-/* The run `lupine run VM -i --stop-timeout 10 -m MEM [--persist] [-p PORT]...` makes. 0, or -1 with err. */
+/* The run `lupine run VM -i --stop-timeout 10 -m MEM [--persist] [--net container] [-p PORT]...`
+ * makes. 0, or -1 with err. */
 static int request(const struct oci_spec *s, struct run_req *rq, struct vm_port *ports, int console_fd,
 		   struct strbuf *err)
 {
@@ -54,7 +57,13 @@ static int request(const struct oci_spec *s, struct run_req *rq, struct vm_port 
 				      .mounts = &s->vol.mounts};
 	rq->cfg = (struct vm_config){.accel = VM_ACCEL_AUTO, .init_timeout = RUN_INIT_TIMEOUT, .echo = 1, .stop_timeout = 10,
 				     .forward_stdin = 1, .ports = ports, .console_fd = console_fd,
-				     .shares = s->vol.shares, .nshares = s->vol.nshares};
+				     .shares = s->vol.shares, .nshares = s->vol.nshares, .terminal = s->terminal};
+	rq->lo.terminal = s->terminal;
+	if (s->netns) {
+		/* never the host's own interface: only a container's namespace is taken over */
+		rq->net.mode = VM_NET_CONTAINER;
+		rq->net.resolv = s->resolv_conf;
+	}
 	for (size_t i = 0; i < s->ports.n; i++, rq->cfg.nports++)
 		if (vm_port_parse(s->ports.v[i], &ports[i], err) < 0)
 			return -1;
@@ -124,7 +133,7 @@ static int monitor(void *arg)
 	struct strbuf err = {0};
 	int fd;
 
-	if (enter_netns(a->s, &err) < 0)
+	if (enter_netns(a->s, &err) < 0 || (a->s->terminal && oci_console_attach(&err) < 0))
 		not_ready(a->link, err.buf);
 	/* open before ready, and read-write so that it neither waits for a
 	 * writer nor sees one leave: start finds a reader whenever we live */
@@ -146,7 +155,8 @@ static int monitor(void *arg)
 	return a->s->sandbox ? oci_sandbox_hold() : monitor_run_vm(a->s, a->st);
 }
 
-pid_t oci_monitor_start(const struct oci_spec *spec, const struct oci_state *st, int *link, struct strbuf *err)
+pid_t oci_monitor_start(const struct oci_spec *spec, const struct oci_state *st, int tty, int *link,
+			struct strbuf *err)
 {
 	char buf[512];
 	pid_t pid;
@@ -159,9 +169,10 @@ pid_t oci_monitor_start(const struct oci_spec *spec, const struct oci_state *st,
 	}
 	/* no death signal: the monitor must outlive create, which exits once it
 	 * is ready and recorded; the shim adopts it and takes its exit status as
-	 * the container's. It keeps create's stdio: the application's. */
+	 * the container's. It keeps create's stdio, the application's, or has
+	 * the terminal's slave for all three (create's own must not be held). */
 	struct monitor_args a = {spec, st, sv[1]};
-	struct proc_opts o = {.in = -1, .out = -1, .err = -1, .outlive = 1, .keep = sv[1]};
+	struct proc_opts o = {.in = tty, .out = tty, .err = tty, .outlive = 1, .keep = sv[1]};
 	if ((pid = proc_fork(monitor, &a, &o)) < 0) {
 		sb_addf(err, "cannot start the container's monitor: %s", strerror(errno));
 		close(sv[0]);

@@ -16,8 +16,12 @@
  * descriptor to commit it by: until oci_monitor_commit, a monitor whose
  * create dies ends too, so no monitor outlives a create that did not record
  * it. Or -1 with err: why it could not be forked, or the monitor's own
- * reason (it could not enter the network namespace), the monitor reaped. */
-pid_t oci_monitor_start(const struct oci_spec *spec, const struct oci_state *st, int *link, struct strbuf *err);
+ * reason (it could not enter the network namespace), the monitor reaped.
+ * tty >= 0 (process.terminal): the slave of the container's terminal
+ * (oci/console.h), the monitor's stdin, stdout, stderr and controlling
+ * terminal; -1: it keeps the caller's stdio. */
+pid_t oci_monitor_start(const struct oci_spec *spec, const struct oci_state *st, int tty, int *link,
+			struct strbuf *err);
 /* Tells the monitor it is recorded (state.json, the pid file): from here it
  * outlives create, which gives it its stdio (the application's stdin,
  * stdout and stderr). Closes link. 0, or -1 with err when it is gone. */

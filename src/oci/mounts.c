@@ -38,6 +38,10 @@ static int load_bind(size_t i, const char *src, const char *dst, const struct st
 	int ro = 0, r;
 
 	for (size_t k = 0; k < opts->n; k++) {
+		/* "mode=755" and the like are a filesystem's data, which a bind
+		 * mount takes no notice of (runc passes them; the kernel drops them) */
+		if (strchr(opts->v[k], '='))
+			continue;
 		if (!in_list(opts->v[k], bind_opts)) {
 			sb_addf(err, "config.json: mounts[%zu] (%s): option '%s' cannot apply to a host directory or "
 				     "file in a VM", i, dst, opts->v[k]);
@@ -88,7 +92,7 @@ static int load_one(size_t i, json_t *m, const char *bundle, struct volumes *v, 
 		r = load_bind(i, src, dst, &opts, bundle, v, err);
 	} else if (!type || !*type) {
 		sb_addf(err, "config.json: mounts[%zu] (%s) has no type and is no bind mount", i, dst);
-	} else if ((r = volumes_add_fs(v, !strcmp(type, "cgroup") ? "cgroup2" : type, dst, &opts, err)) < 0) {
+	} else if ((r = volumes_add_fs(v, !strcmp(type, "cgroup") ? "cgroup2" : type, src, dst, &opts, err)) < 0) {
 		char *why = sb_detach(err);
 		sb_addf(err, "config.json: mounts[%zu]: %s", i, why);
 		free(why);

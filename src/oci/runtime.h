@@ -16,6 +16,8 @@ struct oci_create_req {
 	const char *id;       /* the container's name (checked: oci_id_valid) */
 	const char *bundle;   /* the OCI bundle: config.json and the root it names */
 	const char *pid_file; /* where the monitor's pid goes (NULL: nowhere) */
+	const char *console_socket; /* process.terminal: where the terminal's master goes
+				     * (oci/console.h); required with it, refused without */
 };
 
 /* Records container id under root, builds its VM bundle from the OCI bundle

@@ -1,9 +1,10 @@
 /* spec.c: an OCI runtime bundle's config.json, as much as a Lupine microVM can honour.
  *
  * Honoured: process (args, env, cwd, user with its additionalGids exactly;
- * terminal is refused), root (path, readonly), hostname,
+ * terminal: oci/console.h), root (path, readonly), hostname,
  * linux.resources.memory.limit (the guest's memory), linux.namespaces'
- * network entry, linux.cgroupsPath with the memory, CPU and pids limits
+ * network entry (whose interface the VM takes over; the source of the bind
+ * mount on /etc/resolv.conf gives the guest's nameserver), linux.cgroupsPath with the memory, CPU and pids limits
  * (oci/cgroup.h), hooks (oci/hooks.h), mounts (oci/mounts.c: the kernel's
  * own filesystems with their options, host directories and files bound
  * in), annotations org.lupine.kernel and org.lupine.apps; and, applied by
@@ -42,11 +43,6 @@ static int load_process(json_t *p, struct oci_spec *s, struct strbuf *err)
 		return -1;
 	}
 	s->terminal = json_is_true(json_object_get(p, "terminal"));
-	if (s->terminal) {
-		sb_adds(err, "config.json: process.terminal is true, and lupine-runc gives no terminal yet: "
-			     "run without -t (stdin, stdout and stderr are passed through)");
-		return -1;
-	}
 	if (json_is_object(user)) {
 		json_int_t uid = json_integer_value(json_object_get(user, "uid"));
 		json_int_t gid = json_integer_value(json_object_get(user, "gid"));
@@ -102,6 +98,22 @@ static void load_netns(json_t *lx, struct oci_spec *s)
 			s->netns = 1;
 			free(s->netns_path);
 			s->netns_path = path && *path ? xstrdup(path) : NULL;
+		}
+	}
+}
+
+/* The file the engine means as the container's resolv.conf. */
+static void find_resolv(json_t *mounts, struct oci_spec *s)
+{
+	size_t i;
+	json_t *m;
+
+	json_array_foreach(mounts, i, m) {
+		const char *dst = json_string_value(json_object_get(m, "destination"));
+		const char *src = json_string_value(json_object_get(m, "source"));
+		if (dst && src && src[0] == '/' && !strcmp(dst, "/etc/resolv.conf")) {
+			free(s->resolv_conf);
+			s->resolv_conf = xstrdup(src);
 		}
 	}
 }
@@ -182,6 +194,7 @@ int oci_spec_parse(const char *text, const char *bundle, struct oci_spec *s, str
 		ret = 0;
 		goto out;
 	}
+	find_resolv(json_object_get(j, "mounts"), s);
 	if (load_process(json_object_get(j, "process"), s, err) < 0 ||
 	    load_root(json_object_get(j, "root"), bundle, s, err) < 0 ||
 	    oci_mounts_load(json_object_get(j, "mounts"), bundle, &s->vol, err) < 0 ||
@@ -228,6 +241,7 @@ void oci_spec_release(struct oci_spec *s)
 	free(s->root);
 	free(s->hostname);
 	free(s->netns_path);
+	free(s->resolv_conf);
 	free(s->kernel);
 	free(s->apps);
 	run_config_release(&s->confine);

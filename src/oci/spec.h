@@ -25,6 +25,8 @@ struct oci_spec {
 	int memory_mib;             /* linux.resources.memory.limit in MiB; 0: none given */
 	int netns;                  /* a network namespace is asked for */
 	char *netns_path;           /* ... an existing one (NULL: a new one) */
+	char *resolv_conf;          /* the source of a bind mount on /etc/resolv.conf (Docker's, the
+				     * kubelet's): where the guest's nameserver comes from */
 	char *kernel;               /* annotation org.lupine.kernel: a kernel SPEC as
 				     * lupine bench takes it ("redis+kml", "microvm") */
 	char *apps;                 /* annotation org.lupine.apps: "nginx,redis" */

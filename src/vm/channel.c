@@ -1,6 +1,7 @@
 /* channel.c: the guest's console (echoed, recorded, scanned for panics) and its control lines. */
 #include "vm/channel.h"
 #include "guest/protocol.h"
+#include "lib/term.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,6 +265,17 @@ void channel_command(struct channel *c, const char *cmd)
 	sb_adds(&c->to_guest, line);
 	channel_flush(c);
 	free(line);
+}
+
+void channel_winsize(struct channel *c, int fd)
+{
+	unsigned rows, cols;
+	char cmd[64];
+
+	if (term_size(fd, &rows, &cols) < 0)
+		return;
+	snprintf(cmd, sizeof(cmd), LUPINE_IN_WINSIZE " %u %u", rows, cols);
+	channel_command(c, cmd);
 }
 
 void channel_release(struct channel *c)

@@ -55,6 +55,8 @@ void channel_release(struct channel *c);
 void channel_send(struct channel *c, const char *buf, size_t n);
 /* Queues a command for the init ("signal 15", "eof"), behind the mark. */
 void channel_command(struct channel *c, const char *cmd);
+/* Queues "winsize ROWS COLS" with the size of the terminal on fd, if it is one. */
+void channel_winsize(struct channel *c, int fd);
 /* Writes what is queued, as far as the VMM takes it now. */
 void channel_flush(struct channel *c);
 

@@ -54,7 +54,7 @@ static json_t *config_json(const struct vm_config *cfg, int kvm)
 	if (cfg->net)
 		json_array_append_new(json_object_get(o, "network-interfaces"),
 				      json_pack("{s:s, s:s, s:s}", "iface_id", "eth0", "host_dev_name",
-						cfg->tap ? cfg->tap : "lupine0", "guest_mac", FC_GUEST_MAC));
+						cfg->tap ? cfg->tap : "lupine0", "guest_mac", cfg->mac ? cfg->mac : FC_GUEST_MAC));
 	return o;
 }
 

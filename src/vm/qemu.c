@@ -25,6 +25,15 @@ static char *netdev(const struct vm_config *cfg)
 {
 	struct strbuf sb = {0};
 
+	/* vhost=off: no /dev/vhost-net needed, and TCG gains nothing from it */
+	if (cfg->tap_fd > 2)
+		return xasprintf("tap,id=n0,fd=%d,vhost=off", cfg->tap_fd);
+	if (cfg->tap) {
+		char *esc = qemu_escape(cfg->tap);
+		sb_addf(&sb, "tap,id=n0,ifname=%s,script=no,downscript=no,vhost=off", esc);
+		free(esc);
+		return sb_detach(&sb);
+	}
 	sb_adds(&sb, "user,id=n0");
 	for (size_t i = 0; i < cfg->nports; i++) {
 		const struct vm_port *p = &cfg->ports[i];
@@ -91,7 +100,8 @@ static void add_devices(struct vmm_argv *a, const struct vm_config *cfg, struct 
 	}
 	if (cfg->net) {
 		add_pair(a, "-netdev", netdev(cfg));
-		add_pair(a, "-device", xstrdup("virtio-net-device,netdev=n0"));
+		add_pair(a, "-device", xasprintf("virtio-net-device,netdev=n0%s%s", cfg->mac ? ",mac=" : "",
+						  cfg->mac ? cfg->mac : ""));
 	}
 	add_shares(a, cfg);
 }

@@ -18,9 +18,10 @@
 
 /* The VMM dies with lupine however lupine ends (proc_spawn's death signal),
  * and a terminal's Ctrl-C is lupine's to handle (a graceful stop), not its. */
-static pid_t spawn(char **argv, int in_fd, int out_fd, int err_fd)
+static pid_t spawn(char **argv, int in_fd, int out_fd, int err_fd, int tap_fd)
 {
-	struct proc_opts o = {.in = in_fd, .out = out_fd, .err = err_fd, .own_pgrp = 1};
+	/* the tap's descriptor, if any, is the one QEMU's command line names */
+	struct proc_opts o = {.in = in_fd, .out = out_fd, .err = err_fd, .own_pgrp = 1, .keep = tap_fd};
 
 	return proc_spawn(argv, &o);
 }
@@ -58,6 +59,10 @@ static void watch(struct vm *vm)
 		snprintf(cmd, sizeof(cmd), LUPINE_IN_SIGNAL " %d", (int)*cfg->forward);
 		channel_command(c, cmd);
 		*cfg->forward = 0;
+	}
+	if (cfg->resize && *cfg->resize && c->res->t_init >= 0) {
+		*cfg->resize = 0;
+		channel_winsize(c, STDIN_FILENO);
 	}
 	if (cfg->init_timeout > 0 && c->res->t_init < 0 && t > cfg->init_timeout) {
 		vm->timed_out = vm->killed = 1;
@@ -275,7 +280,7 @@ static int launch(struct vm *vm, struct strbuf *err)
 	vm->c.t0 = now_sec();
 	/* SIGPIPE if the VMM is gone while we write its input: an EPIPE is enough */
 	signal(SIGPIPE, SIG_IGN);
-	vm->pid = spawn(vm->l.argv, inp[0], outp[1], errp[1]);
+	vm->pid = spawn(vm->l.argv, inp[0], outp[1], errp[1], vm->cfg->tap_fd);
 	close(inp[0]);
 	close(outp[1]);
 	close(errp[1]);

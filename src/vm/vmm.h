@@ -39,7 +39,10 @@ struct vm_config {
 	int mem_mib;
 	enum vm_accel accel;
 	int net;             /* attach a virtio-net device */
-	const char *tap;     /* Firecracker: the host tap device for the NIC */
+	const char *tap;     /* the host tap device for the NIC: Firecracker's (NULL:
+			      * lupine0), QEMU's when tap_fd is not given (NULL: user mode) */
+	int tap_fd;          /* > 2: QEMU's NIC is this open tap (vm/net.h); ports are not forwarded */
+	const char *mac;     /* the guest NIC's MAC (NULL: the VMM's default) */
 	const struct vm_port *ports;
 	size_t nports;
 	const struct vm_share *shares; /* host directories for the guest (QEMU only) */
@@ -54,6 +57,10 @@ struct vm_config {
 				      * the VM killed after stop_timeout (at once before the
 				      * init runs); a signal handler's or another thread's flag */
 	volatile sig_atomic_t *forward; /* when nonzero N: signal N goes to the application, and it is reset */
+	int terminal;        /* the application has a pty (run config "terminal"): when *resize
+			      * becomes nonzero, the size of lupine's stdin's terminal goes to
+			      * it ("winsize"), and it is reset */
+	volatile sig_atomic_t *resize;
 	int echo;            /* copy the console to stdout as it comes */
 	int echo_fd;         /* > 0: copy it to this descriptor instead */
 	int ctl_console;     /* the init reports on the console even where the VMM

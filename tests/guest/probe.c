@@ -12,10 +12,19 @@
  *   ignore      ignore SIGTERM and sleep (only a kill ends it)
  *   stdin       read standard input to its end, print it and its length
  *   uname       print the kernel's release and the hostname
+ *   serve PORT  print eth0's address, MAC, MTU and routes, then serve TCP on
+ *               PORT, one connection at a time, by its first line: "up"
+ *               reads to the end and answers the byte count, "down N" sends
+ *               N bytes, "quit" ends the probe (status 0)
  *   confine ... print the process spec it runs under: rlimits, the capability
  *               lines and NoNewPrivs of /proc/self/status, ids, umask,
  *               oom_score_adj; then per argument r:PATH (read it), w:PATH
- *               (create and write it), d:PATH (count its entries) */
+ *               (create and write it), d:PATH (count its entries)
+ *   tty         say whether stdin, stdout and stderr are a terminal, its size,
+ *               whether it is the controlling one with this process in front and
+ *               its name; wait
+ *               for a SIGWINCH and print the new size, read a line and print it,
+ *               wait for a SIGINT (the terminal's ^C) and exit 0 */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,10 +32,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 static const struct {
 	const char *name;
@@ -98,6 +115,118 @@ static void on_term(int sig)
 	_exit(0);
 }
 
+/* eth0 as the guest sees it, and its routes (/proc/net/route's lines). */
+static void show_net(void)
+{
+	struct ifreq ifr = {0};
+	char line[256];
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	FILE *f;
+
+	strcpy(ifr.ifr_name, "eth0");
+	if (ioctl(s, SIOCGIFADDR, &ifr) == 0)
+		printf("probe: eth0 ip=%s\n", inet_ntoa(((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr));
+	if (ioctl(s, SIOCGIFHWADDR, &ifr) == 0) {
+		unsigned char *m = (unsigned char *)ifr.ifr_hwaddr.sa_data;
+		printf("probe: eth0 mac=%02x:%02x:%02x:%02x:%02x:%02x\n", m[0], m[1], m[2], m[3], m[4], m[5]);
+	}
+	if (ioctl(s, SIOCGIFMTU, &ifr) == 0)
+		printf("probe: eth0 mtu=%d\n", ifr.ifr_mtu);
+	close(s);
+	if ((f = fopen("/proc/net/route", "r"))) {
+		while (fgets(line, sizeof(line), f))
+			printf("probe: route %s", line);
+		fclose(f);
+	}
+}
+
+/* One connection of serve. 1 when it asked to quit. */
+static int serve_one(int c)
+{
+	static char buf[65536];
+	char line[64] = {0};
+	unsigned long long n = 0, want;
+	ssize_t k;
+	size_t i = 0;
+
+	while (i < sizeof(line) - 1 && read(c, line + i, 1) == 1 && line[i] != '\n')
+		i++;
+	if (!strncmp(line, "up", 2)) {
+		while ((k = read(c, buf, sizeof(buf))) > 0)
+			n += (unsigned long long)k;
+		k = snprintf(line, sizeof(line), "%llu\n", n);
+		write(c, line, (size_t)k);
+	} else if (sscanf(line, "down %llu", &want) == 1) {
+		for (; n < want; n += (unsigned long long)k)
+			if ((k = write(c, buf, want - n < sizeof(buf) ? want - n : sizeof(buf))) <= 0)
+				break;
+	}
+	close(c);
+	return !strncmp(line, "quit", 4);
+}
+
+static int serve(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
+	int one = 1, s = socket(AF_INET, SOCK_STREAM, 0), c;
+
+	show_net();
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 8) < 0) {
+		perror("probe: serve");
+		return 1;
+	}
+	printf("probe: serving on %d\n", port);
+	fflush(stdout);
+	while ((c = accept(s, NULL, NULL)) >= 0)
+		if (serve_one(c))
+			return 0;
+	perror("probe: accept");
+	return 1;
+}
+
+/* Waits up to a minute for sig (blocked): 1 if it came. */
+static int await(int sig, const char *name)
+{
+	const struct timespec minute = {60, 0};
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	printf("probe: waiting for %s\n", name);
+	fflush(stdout);
+	return sigtimedwait(&set, NULL, &minute) == sig;
+}
+
+static int tty(void)
+{
+	struct winsize ws = {0};
+	char line[256] = "";
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGWINCH);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	ioctl(0, TIOCGWINSZ, &ws);
+	printf("probe: tty in=%d out=%d err=%d size=%dx%d front=%d name=%s\n", isatty(0), isatty(1), isatty(2),
+	       ws.ws_row, ws.ws_col, tcgetpgrp(0) == getpgrp(), ttyname(0) ? ttyname(0) : "none");
+	if (!await(SIGWINCH, "SIGWINCH"))
+		return 3;
+	ioctl(0, TIOCGWINSZ, &ws);
+	printf("probe: resized to %dx%d\n", ws.ws_row, ws.ws_col);
+	printf("probe: type a line\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return 4;
+	line[strcspn(line, "\n")] = 0;
+	printf("probe: line=<%s>\n", line);
+	if (!await(SIGINT, "SIGINT"))
+		return 5;
+	printf("probe: got SIGINT\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "hello";
@@ -155,8 +284,12 @@ int main(int argc, char **argv)
 		struct utsname u;
 		uname(&u);
 		printf("probe: release %s hostname %s\n", u.release, u.nodename);
+	} else if (!strcmp(mode, "tty")) {
+		return tty();
 	} else if (!strcmp(mode, "confine")) {
 		confine(argc, argv);
+	} else if (!strcmp(mode, "serve") && argc > 2) {
+		return serve(atoi(argv[2]));
 	} else if (!strcmp(mode, "stdin")) {
 		char buf[4096];
 		size_t n = fread(buf, 1, sizeof(buf) - 1, stdin);
