@@ -77,7 +77,8 @@ static int write_cni(struct crienv *e)
 
 /* restrict_oom_score_adj: the sandbox asks for -998, and lowering a score
  * needs CAP_SYS_RESOURCE, which a host that is itself a container may lack;
- * the test's registry is plain HTTP on the namespace's loopback */
+ * the test's registry is plain HTTP on the namespace's loopback; Lupine's
+ * annotations reach lupine-runc only when the runtime lets them through */
 static int write_config(struct crienv *e, const char *cfg)
 {
 	const char *P = "[plugins.\"io.containerd.grpc.v1.cri\"";
@@ -87,6 +88,7 @@ static int write_config(struct crienv *e, const char *cfg)
 		"%s.containerd]\n  snapshotter = \"native\"\n  default_runtime_name = \"runc\"\n"
 		"%s.containerd.runtimes.runc]\n  runtime_type = \"io.containerd.runc.v2\"\n"
 		"%s.containerd.runtimes.lupine]\n  runtime_type = \"io.containerd.runc.v2\"\n"
+		"  pod_annotations = [\"org.lupine.*\"]\n  container_annotations = [\"org.lupine.*\"]\n"
 		"%s.containerd.runtimes.lupine.options]\n  BinaryName = \"%s\"\n"
 		"%s.cni]\n  bin_dir = \"/usr/lib/cni\"\n  conf_dir = \"%s/cni\"\n"
 		"%s.registry.mirrors.\"" CRIENV_REGISTRY "\"]\n  endpoint = [\"http://" CRIENV_REGISTRY "\"]\n",

@@ -265,6 +265,23 @@ static int has_vm(int monitor)
 	return found;
 }
 
+/* A container's org.lupine.* annotations reach lupine-runc (the runtime's
+ * container_annotations let them through): a bad one is its refusal, at
+ * StartContainer (CreateContainer runs no runtime). */
+static void check_annotations(struct crienv *e, struct pod *p)
+{
+	char *pod = xasprintf("--pod=%s", p->name), *logdir = xasprintf("--logdir=%s", p->logdir);
+	char *cid = first_line((struct cmd_out[]){cri(e, pod, logdir, "--name=annotated", "--image=" CRIENV_APP,
+						      "--ann=org.lupine.ports=80x", "create", p->id, "--",
+						      "/bin/probe", NULL)}, "CreateContainer");
+	struct cmd_out o = cri(e, "start", cid, NULL);
+	CHECK(o.status != 0);
+	CHECK_CONTAINS(o.err, "annotation org.lupine.ports '80x'");
+	cmd_out_free(&o);
+	free(first_line((struct cmd_out[]){cri(e, "rm", cid, NULL)}, "RemoveContainer"));
+	free(pod), free(logdir), free(cid);
+}
+
 /* The lupine handler: the sandbox is a native holder (no VM, no vm/ bundle),
  * the application a microVM in the pod. */
 static void test_lupine_pod(void)
@@ -291,6 +308,7 @@ static void test_lupine_pod(void)
 			CHECK_CONTAINS(o.err, "lupine-runc does not support 'exec'");
 			cmd_out_free(&o);
 			check_lifecycle(&e, &p, 1);
+			check_annotations(&e, &p);
 		}
 		pod_down(&e, &p);
 		/* no record, monitor or QEMU left of either */
