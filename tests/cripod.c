@@ -1,0 +1,183 @@
+/* cripod.c: a pod through the CRI as the kubelet makes one (cripod.h). */
+#include "cripod.h"
+#include "lib/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+double pod_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* The first line of a call's stdout (caller frees), "" on failure with the
+ * call's stderr reported. */
+char *pod_line(struct cmd_out *o, const char *what)
+{
+	if (o->status != 0)
+		check_fail(__FILE__, __LINE__, "%s: status %d: %s", what, o->status, o->err ? o->err : "");
+	char *s = xstrdup(o->status == 0 && o->out ? o->out : "");
+	s[strcspn(s, "\n")] = 0;
+	cmd_out_free(o);
+	return s;
+}
+
+/* Polls ContainerStatus until its line has want; 1 when it did. */
+int pod_wait_status(struct crienv *e, const char *cid, const char *want, double secs)
+{
+	for (double end = pod_now() + secs; pod_now() < end; usleep(100000)) {
+		struct cmd_out o = cri(e, "inspect", cid, NULL);
+		int ok = o.status == 0 && o.out && strstr(o.out, want);
+		cmd_out_free(&o);
+		if (ok)
+			return 1;
+	}
+	return 0;
+}
+
+int pod_log_has(const char *path, const char *want, double secs)
+{
+	for (double end = pod_now() + secs; pod_now() < end; usleep(100000)) {
+		char *t = file_read(path, NULL);
+		int ok = t && strstr(t, want);
+		free(t);
+		if (ok)
+			return 1;
+	}
+	return 0;
+}
+
+/* RunPodSandbox, PodSandboxStatus, CreateContainer, StartContainer: the
+ * probe waiting for SIGTERM in the pod; 0 once its log says so. */
+int pod_up(struct crienv *e, struct pod *p, double boot_secs)
+{
+	char *handler = xasprintf("--handler=%s", p->handler), *pod = xasprintf("--pod=%s", p->name);
+	char *logdir = xasprintf("--logdir=%s", p->logdir), *log = xasprintf("%s/app.log", p->logdir);
+	char *image = xasprintf("--image=%s", p->image ? p->image : CRIENV_APP);
+	double t0 = pod_now();
+	int r = -1;
+
+	p->id = pod_line((struct cmd_out[]){cri(e, handler, pod, logdir, "runp", NULL)}, "RunPodSandbox");
+	if (!*p->id)
+		goto out;
+	char *st = pod_line((struct cmd_out[]){cri(e, "inspectp", p->id, NULL)}, "PodSandboxStatus");
+	CHECK_CONTAINS(st, "state=SANDBOX_READY ip=10.201.7.");
+	char *ip = strstr(st, "ip=");
+	p->ip = xstrndup(ip ? ip + 3 : "", ip ? strcspn(ip + 3, " ") : 0);
+	free(st);
+	p->cid = pod_line((struct cmd_out[]){cri(e, pod, logdir, image, "--log=app.log",
+						   "--env=FOO=hello", "create", p->id, "--", "/bin/probe",
+						   p->mode ? p->mode : "trap", p->port, NULL)}, "CreateContainer");
+	if (!*p->cid)
+		goto out;
+	free(pod_line((struct cmd_out[]){cri(e, "start", p->cid, NULL)}, "StartContainer"));
+	CHECK(pod_wait_status(e, p->cid, "state=CONTAINER_RUNNING", boot_secs));
+	if (pod_log_has(log, p->ready ? p->ready : " stdout F probe: waiting\n", boot_secs)) {
+		p->start_secs = pod_now() - t0;
+		r = 0;
+	}
+	CHECK_INT(r, 0);
+out:
+	free(handler), free(pod), free(logdir), free(log), free(image);
+	return r;
+}
+
+/* ReopenContainerLog after a rotation, StopContainer (the probe's SIGTERM
+ * handler says so in the new log and exits 0), RemoveContainer, StopPodSandbox, RemovePodSandbox; then the pod is
+ * unknown and its shim gone. */
+void pod_down(struct crienv *e, struct pod *p)
+{
+	char *log = xasprintf("%s/app.log", p->logdir), *rotated = xasprintf("%s.1", log);
+	if (p->cid && *p->cid) {
+		/* rotated as the kubelet does: what comes after the reopen is in a new file */
+		CHECK_INT(rename(log, rotated), 0);
+		free(pod_line((struct cmd_out[]){cri(e, "reopen", p->cid, NULL)}, "ReopenContainerLog"));
+		CHECK(path_exists(log));
+		free(pod_line((struct cmd_out[]){cri(e, "--timeout=10", "stop", p->cid, NULL)}, "StopContainer"));
+		CHECK(pod_wait_status(e, p->cid, "state=CONTAINER_EXITED exit=0 reason=Completed", 5));
+		CHECK(pod_log_has(log, " stdout F probe: got SIGTERM\n", 1));
+		char *before = file_read(rotated, NULL);
+		CHECK_CONTAINS(before, " stdout F probe: waiting\n");
+		CHECK_NOT_CONTAINS(before, "SIGTERM");
+		free(before);
+		free(pod_line((struct cmd_out[]){cri(e, "rm", p->cid, NULL)}, "RemoveContainer"));
+	}
+	pod_remove(e, p);
+	free(log), free(rotated);
+}
+
+/* StopPodSandbox, RemovePodSandbox: then the pod is unknown and its shim gone. */
+void pod_remove(struct crienv *e, struct pod *p)
+{
+	if (p->id && *p->id) {
+		free(pod_line((struct cmd_out[]){cri(e, "stopp", p->id, NULL)}, "StopPodSandbox"));
+		free(pod_line((struct cmd_out[]){cri(e, "rmp", p->id, NULL)}, "RemovePodSandbox"));
+		struct cmd_out o = cri(e, "inspectp", p->id, NULL);
+		CHECK(o.status != 0);
+		CHECK_CONTAINS(o.err, "not found");
+		cmd_out_free(&o);
+		char *shim = xasprintf("pgrep -f -- '-i[d] %s' >/dev/null", p->id);
+		CHECK(system(shim) != 0);
+		free(shim);
+	}
+}
+
+void pod_release(struct pod *p)
+{
+	free(p->logdir), free(p->id), free(p->cid), free(p->ip);
+}
+
+/* Another application container in the pod, started: its id ("" when a
+ * call failed). mem: --memory=BYTES or NULL. */
+char *pod_ctr_start(struct crienv *e, struct pod *p, const char *name, const char *mem, const char *a1,
+		       const char *a2, const char *a3)
+{
+	char *pod = xasprintf("--pod=%s", p->name), *logdir = xasprintf("--logdir=%s", p->logdir);
+	char *nm = xasprintf("--name=%s", name), *log = xasprintf("--log=%s.log", name);
+	char *cid = pod_line((struct cmd_out[]){cri(e, pod, logdir, nm, log, "--image=" CRIENV_APP,
+						      mem ? mem : "--timeout=120", "create", p->id, "--", a1, a2, a3,
+						      NULL)}, "CreateContainer");
+	if (*cid)
+		free(pod_line((struct cmd_out[]){cri(e, "start", cid, NULL)}, "StartContainer"));
+	free(pod), free(logdir), free(nm), free(log);
+	return cid;
+}
+
+/* ContainerStatus of applications that end (their exit code, reason
+ * Completed or Error), a memory limit, and StopContainer's SIGKILL once the
+ * timeout passes on an application that ignores SIGTERM. vm: the limit is
+ * the guest's memory. Each container is removed. */
+void pod_lifecycle(struct crienv *e, struct pod *p, int vm)
+{
+	char *seven = pod_ctr_start(e, p, "seven", NULL, "/bin/probe", "exit", "7");
+	char *mem = pod_ctr_start(e, p, "mem", "--memory=67108864", "/bin/probe", "cat", "/proc/meminfo");
+	char *stubborn = pod_ctr_start(e, p, "stubborn", NULL, "/bin/probe", "ignore", NULL);
+	CHECK(pod_wait_status(e, seven, "state=CONTAINER_EXITED exit=7 reason=Error", 60));
+	CHECK(pod_wait_status(e, mem, "state=CONTAINER_EXITED exit=0 reason=Completed", 60));
+	char *log = xasprintf("%s/mem.log", p->logdir), *text = file_read(log, NULL);
+	char *total = text ? strstr(text, "MemTotal:") : NULL;
+	CHECK(total != NULL);
+	if (vm && total) { /* the guest's RAM is the limit, less what the kernel keeps */
+		printf("    a 64 MiB limit: the guest's MemTotal %ld kB\n", atol(total + 9));
+		CHECK(atol(total + 9) > 32768 && atol(total + 9) <= 65536);
+	}
+	CHECK(pod_wait_status(e, stubborn, "state=CONTAINER_RUNNING", 60));
+	char *slog = xasprintf("%s/stubborn.log", p->logdir);
+	CHECK(pod_log_has(slog, "probe: waiting", 60));
+	double t0 = pod_now();
+	free(pod_line((struct cmd_out[]){cri(e, "--timeout=2", "stop", stubborn, NULL)}, "StopContainer"));
+	CHECK(pod_now() - t0 >= 2);
+	CHECK(pod_wait_status(e, stubborn, "state=CONTAINER_EXITED exit=137 reason=Error", 10));
+	char *ids[] = {seven, mem, stubborn};
+	for (int i = 0; i < 3; i++) {
+		if (*ids[i])
+			free(pod_line((struct cmd_out[]){cri(e, "rm", ids[i], NULL)}, "RemoveContainer"));
+		free(ids[i]);
+	}
+	free(log), free(text), free(slog);
+}
