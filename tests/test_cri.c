@@ -72,14 +72,22 @@ static int monitor_of(const char *id)
 	return pid;
 }
 
-/* 1 when the monitor has a QEMU child: the container is a VM. (QEMU's own
+/* The monitor's QEMU child (the container's VM): its pid, or 0. (QEMU's own
  * command line names the sandbox's shm directory, not the container.) */
+static int vm_of(int monitor)
+{
+	char *cmd = xasprintf("pgrep -P %d '^qemu-system'", monitor);
+	char *argv[] = {"sh", "-c", cmd, NULL};
+	struct cmd_out o = monitor > 0 ? run_capture(argv, NULL) : (struct cmd_out){0};
+	int pid = o.status == 0 && o.out ? atoi(o.out) : 0;
+	cmd_out_free(&o);
+	free(cmd);
+	return pid;
+}
+
 static int has_vm(int monitor)
 {
-	char *cmd = xasprintf("pgrep -P %d '^qemu-system' >/dev/null", monitor);
-	int found = monitor > 0 && system(cmd) == 0;
-	free(cmd);
-	return found;
+	return vm_of(monitor) > 0;
 }
 
 /* What the sandbox costs beside the application's monitor (QEMU apart). */
@@ -151,8 +159,9 @@ static void test_lupine_pod(void)
 
 /* A second application container while the first owns the pod's interface:
  * it runs, never with the pod's IP (today: QEMU's user-mode network, which
- * reaches nothing of the pod's; what it gets is printed). */
-static void second_container(struct crienv *e, struct pod *p)
+ * reaches nothing of the pod's; what it gets is printed). Left running:
+ * its id (caller frees). */
+static char *second_container(struct crienv *e, struct pod *p)
 {
 	char *cid = pod_ctr_start(e, p, "second", NULL, "/bin/probe", "serve", "7778");
 	char *log = xasprintf("%s/second.log", p->logdir);
@@ -168,9 +177,8 @@ static void second_container(struct crienv *e, struct pod *p)
 	free(ip);
 	cmd_out_free(&o);
 	free(text);
-	free(pod_line((struct cmd_out[]){cri(e, "--timeout=2", "stop", cid, NULL)}, "StopContainer"));
-	free(pod_line((struct cmd_out[]){cri(e, "rm", cid, NULL)}, "RemoveContainer"));
-	free(cid), free(log);
+	free(log);
+	return cid;
 }
 
 /* 1 once the probe's server at ip:port sends the 5 bytes asked of it, from
@@ -191,6 +199,7 @@ static void test_lupine_pod_ip(void)
 	struct crienv e;
 	struct pod p = {.handler = "lupine", .name = "ip-pod", .mode = "serve", .port = "7777",
 			.ready = " stdout F probe: serving on 7777\n"};
+	char *second = NULL;
 	if (crienv_start(&e) == 0) {
 		p.logdir = xasprintf("%s/logs/%s", e.dir, p.name);
 		double t0 = pod_now();
@@ -201,13 +210,20 @@ static void test_lupine_pod_ip(void)
 			char *log = xasprintf("%s/app.log", p.logdir), *text = file_read(log, NULL);
 			char *want = xasprintf("stdout F probe: eth0 ip=%s\n", p.ip);
 			CHECK_CONTAINS(text, want);
-			second_container(&e, &p);
+			second = second_container(&e, &p);
 			CHECK_INT(crienv_sh(&e, "printf 'quit\\n' | nc -w 3 %s 7777 >/dev/null", p.ip), 0);
 			CHECK(pod_wait_status(&e, p.cid, "state=CONTAINER_EXITED exit=0 reason=Completed", 30));
 			free(pod_line((struct cmd_out[]){cri(&e, "rm", p.cid, NULL)}, "RemoveContainer"));
 			free(log), free(text), free(want);
 		}
+		/* the pod stopped and removed with the second application still running */
+		int mon = second ? monitor_of(second) : 0, qemu = vm_of(mon);
+		CHECK(!second || qemu > 0);
 		pod_remove(&e, &p);
+		CHECK(!second || !monitor_of(second));
+		CHECK(mon <= 0 || kill(mon, 0) != 0);
+		CHECK(qemu <= 0 || kill(qemu, 0) != 0);
+		free(second);
 	}
 	crienv_stop(&e);
 	pod_release(&p);
