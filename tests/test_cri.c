@@ -193,7 +193,8 @@ static int answers(struct crienv *e, const char *ip, const char *port, double se
 
 /* The application owns the pod's IP (the CNI veth taken over): the probe's
  * server answers on it from the node's namespace; a second application
- * container in the pod is reported; the server told to quit ends Completed. */
+ * container in the pod is reported; the server told to quit ends Completed,
+ * and a third takes the pod's IP over again. */
 static void test_lupine_pod_ip(void)
 {
 	struct crienv e;
@@ -214,6 +215,10 @@ static void test_lupine_pod_ip(void)
 			CHECK_INT(crienv_sh(&e, "printf 'quit\\n' | nc -w 3 %s 7777 >/dev/null", p.ip), 0);
 			CHECK(pod_wait_status(&e, p.cid, "state=CONTAINER_EXITED exit=0 reason=Completed", 30));
 			free(pod_line((struct cmd_out[]){cri(&e, "rm", p.cid, NULL)}, "RemoveContainer"));
+			/* the interface given back: the next application takes the pod's IP again */
+			char *third = pod_ctr_start(&e, &p, "third", NULL, "/bin/probe", "serve", "7779");
+			CHECK(answers(&e, p.ip, "7779", 60));
+			free(third);
 			free(log), free(text), free(want);
 		}
 		/* the pod stopped and removed with the second application still running */
