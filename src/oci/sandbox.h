@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-/* containerd's CRI plugin (and CRI-O) set it to "sandbox" on the pause
+/* containerd's CRI plugin sets it to "sandbox" on the pause
  * container and to "container" on an application's. */
 #define OCI_SANDBOX_ANNOTATION "io.kubernetes.cri.container-type"
 
