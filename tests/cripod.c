@@ -149,15 +149,19 @@ char *pod_ctr_start(struct crienv *e, struct pod *p, const char *name, const cha
 }
 
 /* ContainerStatus of applications that end (their exit code, reason
- * Completed or Error), a memory limit, and StopContainer's SIGKILL once the
+ * Completed or Error), stderr's tag in the CRI log, a memory limit, and StopContainer's SIGKILL once the
  * timeout passes on an application that ignores SIGTERM. vm: the limit is
  * the guest's memory. Each container is removed. */
 void pod_lifecycle(struct crienv *e, struct pod *p, int vm)
 {
-	char *seven = pod_ctr_start(e, p, "seven", NULL, "/bin/probe", "exit", "7");
+	char *bad = pod_ctr_start(e, p, "bad", NULL, "/bin/probe", "no-such-mode", NULL);
 	char *mem = pod_ctr_start(e, p, "mem", "--memory=67108864", "/bin/probe", "cat", "/proc/meminfo");
 	char *stubborn = pod_ctr_start(e, p, "stubborn", NULL, "/bin/probe", "ignore", NULL);
-	CHECK(pod_wait_status(e, seven, "state=CONTAINER_EXITED exit=7 reason=Error", 60));
+	CHECK(pod_wait_status(e, bad, "state=CONTAINER_EXITED exit=2 reason=Error", 60));
+	/* stderr tagged as such in the CRI log */
+	char *blog = xasprintf("%s/bad.log", p->logdir);
+	CHECK(pod_log_has(blog, " stderr F probe: unknown mode 'no-such-mode'\n", 5));
+	free(blog);
 	CHECK(pod_wait_status(e, mem, "state=CONTAINER_EXITED exit=0 reason=Completed", 60));
 	char *log = xasprintf("%s/mem.log", p->logdir), *text = file_read(log, NULL);
 	char *total = text ? strstr(text, "MemTotal:") : NULL;
@@ -173,7 +177,7 @@ void pod_lifecycle(struct crienv *e, struct pod *p, int vm)
 	free(pod_line((struct cmd_out[]){cri(e, "--timeout=2", "stop", stubborn, NULL)}, "StopContainer"));
 	CHECK(pod_now() - t0 >= 2);
 	CHECK(pod_wait_status(e, stubborn, "state=CONTAINER_EXITED exit=137 reason=Error", 10));
-	char *ids[] = {seven, mem, stubborn};
+	char *ids[] = {bad, mem, stubborn};
 	for (int i = 0; i < 3; i++) {
 		if (*ids[i])
 			free(pod_line((struct cmd_out[]){cri(e, "rm", ids[i], NULL)}, "RemoveContainer"));

@@ -39,8 +39,9 @@ void pod_release(struct pod *p);
  * failed (caller frees). */
 char *pod_ctr_start(struct crienv *e, struct pod *p, const char *name, const char *mem, const char *a1,
 		    const char *a2, const char *a3);
-/* Exit codes and reasons, a memory limit (vm: the guest's RAM is checked),
- * StopContainer's SIGKILL after the timeout; each container removed. */
+/* Exit codes and reasons, stderr tagged in the CRI log, a memory limit (vm:
+ * the guest's RAM is checked), StopContainer's SIGKILL after the timeout;
+ * each container removed. */
 void pod_lifecycle(struct crienv *e, struct pod *p, int vm);
 
 #endif
