@@ -148,6 +148,21 @@ static int import(struct crienv *e, const char *tree, const char *tag, const cha
 	return r;
 }
 
+char *crienv_log_data(size_t *n)
+{
+	struct strbuf b = {0};
+	char c;
+	for (int v = 0; v < 256; v++) /* every byte value but the newline */
+		if (v != '\n')
+			c = (char)v, sb_add(&b, &c, 1);
+	sb_adds(&b, "\n");
+	for (int i = 0; i < 40000; i++) /* longer than the CRI's 16 KiB line: split as partial lines */
+		c = (char)('a' + i % 26), sb_add(&b, &c, 1);
+	sb_adds(&b, "\ntail\n");
+	*n = b.len;
+	return sb_detach(&b);
+}
+
 int crienv_start(struct crienv *e)
 {
 	char cwd[4096], *tree;
@@ -170,6 +185,10 @@ int crienv_start(struct crienv *e)
 		return -1;
 	}
 	tree = probe_tree();
+	size_t n;
+	char *data = crienv_log_data(&n), *path = xasprintf("%s%s", tree, CRIENV_LOG_DATA);
+	CHECK_INT(file_write_atomic(path, data, n, 0644), 0);
+	free(data), free(path);
 	int r = import(e, tree, "lupine-pause:1", "[\"/bin/probe\",\"wait\"]");
 	if (r == 0)
 		r = import(e, tree, "lupine-probe:cri", "[\"/bin/probe\"]");

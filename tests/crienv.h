@@ -16,6 +16,8 @@
 /* docker-registry on the namespace's loopback, and the application image there */
 #define CRIENV_REGISTRY "127.0.0.1:5000"
 #define CRIENV_PULLED CRIENV_REGISTRY "/lupine/probe:pulled"
+/* In the application image: crienv_log_data's bytes, for `probe dump`. */
+#define CRIENV_LOG_DATA "/work/log-data"
 
 struct crienv {
 	char *dir, *netns, *sock, *runc, *log;
@@ -28,6 +30,9 @@ int crienv_start(struct crienv *e);
 /* docker-registry started in the namespace (plain HTTP, the CRI told so)
  * with the application image pushed to it as CRIENV_PULLED; 0 or -1. */
 int crienv_registry(struct crienv *e);
+/* What CRIENV_LOG_DATA holds (caller frees): every byte value but '\n' on a
+ * line, a 40000-byte line, a short one; each line ended. */
+char *crienv_log_data(size_t *n);
 /* containerd and the registry stopped, shims it left and mounts under the directory gone,
  * the namespace deleted. */
 void crienv_stop(struct crienv *e);

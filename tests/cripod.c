@@ -148,6 +148,53 @@ char *pod_ctr_start(struct crienv *e, struct pod *p, const char *name, const cha
 	return cid;
 }
 
+/* The stdout a CRI log file holds: each line "TIME STREAM TAG TEXT", TAG F
+ * ending the output's line and P a part of one, counted in *partial
+ * (caller frees). */
+static char *log_stdout(const char *path, size_t *n, int *partial)
+{
+	size_t len = 0;
+	char *text = file_read(path, &len);
+	struct strbuf b = {0};
+	for (char *p = text, *end = text + (text ? len : 0); p && p < end;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p)), *s1 = memchr(p, ' ', (size_t)(end - p));
+		nl = nl ? nl : end;
+		char *s2 = s1 && s1 < nl ? memchr(s1 + 1, ' ', (size_t)(nl - s1 - 1)) : NULL;
+		if (s2 && s2 + 3 <= nl && !strncmp(s1 + 1, "stdout ", 7)) {
+			sb_add(&b, s2 + 3, (size_t)(nl - s2 - 3));
+			if (s2[1] == 'F')
+				sb_adds(&b, "\n");
+			*partial += s2[1] == 'P';
+		}
+		p = nl + 1;
+	}
+	free(text);
+	*n = b.len;
+	return sb_detach(&b);
+}
+
+/* The application's stdout, rebuilt from its CRI log, is byte for byte what
+ * it wrote (crienv_log_data: every byte value, a line split in parts). */
+static void check_log_bytes(struct crienv *e, struct pod *p)
+{
+	char *cid = pod_ctr_start(e, p, "dump", NULL, "/bin/probe", "dump", CRIENV_LOG_DATA);
+	char *log = xasprintf("%s/dump.log", p->logdir);
+	size_t nwant, ngot;
+	int partial = 0;
+	CHECK(pod_wait_status(e, cid, "state=CONTAINER_EXITED exit=0 reason=Completed", 60));
+	char *want = crienv_log_data(&nwant), *got = log_stdout(log, &ngot, &partial);
+	size_t at = 0;
+	while (at < nwant && at < ngot && want[at] == got[at])
+		at++;
+	if (nwant != ngot || at != nwant)
+		check_fail(__FILE__, __LINE__, "%s: %zu bytes rebuilt, %zu written; first difference at %zu", log, ngot,
+			   nwant, at);
+	CHECK_INT(partial, 2); /* 40000 bytes: 16384, 16384, then the rest ends the line */
+	if (*cid)
+		free(pod_line((struct cmd_out[]){cri(e, "rm", cid, NULL)}, "RemoveContainer"));
+	free(cid), free(log), free(want), free(got);
+}
+
 /* ContainerStatus of applications that end (their exit code, reason
  * Completed or Error), stderr's tag in the CRI log, a memory limit, and StopContainer's SIGKILL once the
  * timeout passes on an application that ignores SIGTERM. vm: the limit is
@@ -177,6 +224,7 @@ void pod_lifecycle(struct crienv *e, struct pod *p, int vm)
 	free(pod_line((struct cmd_out[]){cri(e, "--timeout=2", "stop", stubborn, NULL)}, "StopContainer"));
 	CHECK(pod_now() - t0 >= 2);
 	CHECK(pod_wait_status(e, stubborn, "state=CONTAINER_EXITED exit=137 reason=Error", 10));
+	check_log_bytes(e, p);
 	char *ids[] = {bad, mem, stubborn};
 	for (int i = 0; i < 3; i++) {
 		if (*ids[i])
