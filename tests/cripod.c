@@ -134,13 +134,13 @@ void pod_release(struct pod *p)
 
 /* Another application container in the pod, started: its id ("" when a
  * call failed). mem: --memory=BYTES or NULL. */
-char *pod_ctr_start(struct crienv *e, struct pod *p, const char *name, const char *mem, const char *a1,
-		       const char *a2, const char *a3)
+char *pod_ctr_start(struct crienv *e, struct pod *p, const char *name, const char *opt, const char *a1,
+		       const char *a2, const char *a3, const char *a4)
 {
 	char *pod = xasprintf("--pod=%s", p->name), *logdir = xasprintf("--logdir=%s", p->logdir);
 	char *nm = xasprintf("--name=%s", name), *log = xasprintf("--log=%s.log", name);
 	char *cid = pod_line((struct cmd_out[]){cri(e, pod, logdir, nm, log, "--image=" CRIENV_APP,
-						      mem ? mem : "--timeout=120", "create", p->id, "--", a1, a2, a3,
+						      opt ? opt : "--timeout=120", "create", p->id, "--", a1, a2, a3, a4,
 						      NULL)}, "CreateContainer");
 	if (*cid)
 		free(pod_line((struct cmd_out[]){cri(e, "start", cid, NULL)}, "StartContainer"));
@@ -177,7 +177,7 @@ static char *log_stdout(const char *path, size_t *n, int *partial)
  * it wrote (crienv_log_data: every byte value, a line split in parts). */
 static void check_log_bytes(struct crienv *e, struct pod *p)
 {
-	char *cid = pod_ctr_start(e, p, "dump", NULL, "/bin/probe", "dump", CRIENV_LOG_DATA);
+	char *cid = pod_ctr_start(e, p, "dump", NULL, "/bin/probe", "dump", CRIENV_LOG_DATA, NULL);
 	char *log = xasprintf("%s/dump.log", p->logdir);
 	size_t nwant, ngot;
 	int partial = 0;
@@ -195,15 +195,39 @@ static void check_log_bytes(struct crienv *e, struct pod *p)
 	free(cid), free(log), free(want), free(got);
 }
 
+/* A host directory (an emptyDir, configMap or secret is one to the CRI)
+ * mounted read-only: the application reads its file and cannot write. */
+static void check_volume(struct crienv *e, struct pod *p)
+{
+	char *dir = xasprintf("%s/vol-%s", e->dir, p->name), *key = xasprintf("%s/key", dir);
+	char *opt = xasprintf("--mount=%s:/data/cm:ro", dir), *log = xasprintf("%s/vol.log", p->logdir);
+	CHECK_INT(mkdir_p(dir, 0755), 0);
+	CHECK_INT(file_write_atomic(key, "value-1", 7, 0644), 0);
+	char *reader = pod_ctr_start(e, p, "vol", opt, "/bin/probe", "cat", "/data/cm/key", NULL);
+	char *writer = pod_ctr_start(e, p, "volw", opt, "/bin/probe", "write", "/data/cm/new", "x");
+	CHECK(pod_wait_status(e, reader, "state=CONTAINER_EXITED exit=0 reason=Completed", 60));
+	CHECK(pod_log_has(log, " stdout F probe: /data/cm/key=<value-1>\n", 1));
+	CHECK(pod_wait_status(e, writer, "state=CONTAINER_EXITED exit=1 reason=Error", 60));
+	char *created = xasprintf("%s/new", dir);
+	CHECK(!path_exists(created));
+	char *ids[] = {reader, writer};
+	for (int i = 0; i < 2; i++) {
+		if (*ids[i])
+			free(pod_line((struct cmd_out[]){cri(e, "rm", ids[i], NULL)}, "RemoveContainer"));
+		free(ids[i]);
+	}
+	free(dir), free(key), free(opt), free(log), free(created);
+}
+
 /* ContainerStatus of applications that end (their exit code, reason
  * Completed or Error), stderr's tag in the CRI log, a memory limit, and StopContainer's SIGKILL once the
  * timeout passes on an application that ignores SIGTERM. vm: the limit is
  * the guest's memory. Each container is removed. */
 void pod_lifecycle(struct crienv *e, struct pod *p, int vm)
 {
-	char *bad = pod_ctr_start(e, p, "bad", NULL, "/bin/probe", "no-such-mode", NULL);
-	char *mem = pod_ctr_start(e, p, "mem", "--memory=67108864", "/bin/probe", "cat", "/proc/meminfo");
-	char *stubborn = pod_ctr_start(e, p, "stubborn", NULL, "/bin/probe", "ignore", NULL);
+	char *bad = pod_ctr_start(e, p, "bad", NULL, "/bin/probe", "no-such-mode", NULL, NULL);
+	char *mem = pod_ctr_start(e, p, "mem", "--memory=67108864", "/bin/probe", "cat", "/proc/meminfo", NULL);
+	char *stubborn = pod_ctr_start(e, p, "stubborn", NULL, "/bin/probe", "ignore", NULL, NULL);
 	CHECK(pod_wait_status(e, bad, "state=CONTAINER_EXITED exit=2 reason=Error", 60));
 	/* stderr tagged as such in the CRI log */
 	char *blog = xasprintf("%s/bad.log", p->logdir);
@@ -225,6 +249,7 @@ void pod_lifecycle(struct crienv *e, struct pod *p, int vm)
 	CHECK(pod_now() - t0 >= 2);
 	CHECK(pod_wait_status(e, stubborn, "state=CONTAINER_EXITED exit=137 reason=Error", 10));
 	check_log_bytes(e, p);
+	check_volume(e, p);
 	char *ids[] = {bad, mem, stubborn};
 	for (int i = 0; i < 3; i++) {
 		if (*ids[i])

@@ -35,13 +35,15 @@ void pod_down(struct crienv *e, struct pod *p);
 void pod_remove(struct crienv *e, struct pod *p);
 void pod_release(struct pod *p);
 /* Another application container of the probe in the pod, started (args
- * a1..a3, NULL-ended; mem "--memory=BYTES" or NULL); its id, "" when a call
- * failed (caller frees). */
-char *pod_ctr_start(struct crienv *e, struct pod *p, const char *name, const char *mem, const char *a1,
-		    const char *a2, const char *a3);
-/* Exit codes and reasons, stderr tagged in the CRI log, a memory limit (vm:
- * the guest's RAM is checked), StopContainer's SIGKILL after the timeout;
- * each container removed. */
+ * a1..a4, NULL-ended; opt one more crictl-lite option, "--memory=BYTES",
+ * "--mount=HOST:PATH[:ro]", or NULL); its id, "" when a call failed (caller
+ * frees). */
+char *pod_ctr_start(struct crienv *e, struct pod *p, const char *name, const char *opt, const char *a1,
+		    const char *a2, const char *a3, const char *a4);
+/* Exit codes and reasons, stderr tagged in the CRI log, the log byte-exact,
+ * a read-only host directory mount, a memory limit (vm: the guest's RAM is
+ * checked), StopContainer's SIGKILL after the timeout; each container
+ * removed. */
 void pod_lifecycle(struct crienv *e, struct pod *p, int vm);
 
 #endif

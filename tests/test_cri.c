@@ -163,7 +163,7 @@ static void test_lupine_pod(void)
  * its id (caller frees). */
 static char *second_container(struct crienv *e, struct pod *p)
 {
-	char *cid = pod_ctr_start(e, p, "second", NULL, "/bin/probe", "serve", "7778");
+	char *cid = pod_ctr_start(e, p, "second", NULL, "/bin/probe", "serve", "7778", NULL);
 	char *log = xasprintf("%s/second.log", p->logdir);
 	pod_log_has(log, "probe: serving on 7778", 60);
 	struct cmd_out o = cri(e, "inspect", cid, NULL);
@@ -216,7 +216,7 @@ static void test_lupine_pod_ip(void)
 			CHECK(pod_wait_status(&e, p.cid, "state=CONTAINER_EXITED exit=0 reason=Completed", 30));
 			free(pod_line((struct cmd_out[]){cri(&e, "rm", p.cid, NULL)}, "RemoveContainer"));
 			/* the interface given back: the next application takes the pod's IP again */
-			char *third = pod_ctr_start(&e, &p, "third", NULL, "/bin/probe", "serve", "7779");
+			char *third = pod_ctr_start(&e, &p, "third", NULL, "/bin/probe", "serve", "7779", NULL);
 			CHECK(answers(&e, p.ip, "7779", 60));
 			free(third);
 			free(log), free(text), free(want);

@@ -14,8 +14,8 @@
 struct opts {
 	const char *sock, *handler, *pod, *logdir, *name, *image, *log;
 	long long memory; /* bytes; 0: no limit */
-	char *env[MAXKV], *ann[MAXKV];
-	int nenv, nann, timeout;
+	char *env[MAXKV], *ann[MAXKV], *mounts[MAXKV];
+	int nenv, nann, nmounts, timeout;
 	char **argv; /* after -- */
 	int argc, end; /* argv[end] is "--", or end is argc */
 };
@@ -24,16 +24,17 @@ static void usage(void)
 {
 	fputs("usage: crictl-lite -r SOCK [--timeout S] [--handler H] [--pod NAME] [--logdir DIR]\n"
 	      "         [--name N] [--image IMG] [--log PATH] [--env K=V]... [--ann K=V]... [--memory BYTES]\n"
+	      "         [--mount HOST:PATH[:ro]]...\n"
 	      "         COMMAND [ID] [-- ARGV]\n"
 	      "commands: version, runp, inspectp POD, stopp POD, rmp POD, pull IMG, create POD -- ARGV,\n"
 	      "          start ID, inspect ID, exec ID -- ARGV, reopen ID, stop ID, rm ID\n", stderr);
 	exit(2);
 }
 
-static void add_kv(char **list, int *n, char *kv)
+static void add_kv(char **list, int *n, char *kv, char sep)
 {
-	if (*n == MAXKV || !strchr(kv, '=')) {
-		fprintf(stderr, "crictl-lite: bad K=V '%s' (at most %d of each)\n", kv, MAXKV);
+	if (*n == MAXKV || !strchr(kv, sep)) {
+		fprintf(stderr, "crictl-lite: bad '%s': K%cV expected (at most %d of each)\n", kv, sep, MAXKV);
 		exit(2);
 	}
 	list[(*n)++] = kv;
@@ -44,7 +45,8 @@ static int parse(int argc, char **argv, struct opts *o)
 	static const struct option lo[] = {
 		{"runtime-endpoint", 1, 0, 'r'}, {"timeout", 1, 0, 't'}, {"handler", 1, 0, 'H'},
 		{"pod", 1, 0, 'p'}, {"logdir", 1, 0, 'l'}, {"name", 1, 0, 'n'}, {"image", 1, 0, 'i'},
-		{"log", 1, 0, 'L'}, {"env", 1, 0, 'e'}, {"ann", 1, 0, 'a'}, {"memory", 1, 0, 'm'}, {0, 0, 0, 0}};
+		{"log", 1, 0, 'L'}, {"env", 1, 0, 'e'}, {"ann", 1, 0, 'a'}, {"memory", 1, 0, 'm'}, {"mount", 1, 0, 'M'},
+		{0, 0, 0, 0}};
 	int c;
 	o->pod = "pod", o->name = "app", o->timeout = 120;
 	while ((c = getopt_long(argc, argv, "+r:t:", lo, NULL)) != -1) {
@@ -57,9 +59,10 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'n': o->name = optarg; break;
 		case 'i': o->image = optarg; break;
 		case 'L': o->log = optarg; break;
-		case 'e': add_kv(o->env, &o->nenv, optarg); break;
-		case 'a': add_kv(o->ann, &o->nann, optarg); break;
+		case 'e': add_kv(o->env, &o->nenv, optarg, '='); break;
+		case 'a': add_kv(o->ann, &o->nann, optarg, '='); break;
 		case 'm': o->memory = atoll(optarg); break;
+		case 'M': add_kv(o->mounts, &o->nmounts, optarg, ':'); break;
 		default: usage();
 		}
 	}
@@ -210,6 +213,22 @@ static void **kv_entries(char **kv, int n, size_t size, void (*init)(void *))
 	return list;
 }
 
+/* --mount HOST:PATH[:ro] as CRI mounts (cut at ':' in place; caller frees). */
+static Runtime__V1__Mount **mounts(char **spec, int n)
+{
+	Runtime__V1__Mount **list = calloc(n + 1, sizeof(*list));
+	for (int i = 0; i < n; i++) {
+		Runtime__V1__Mount *m = list[i] = calloc(1, sizeof(*m));
+		runtime__v1__mount__init(m);
+		char *c = strchr(spec[i], ':'), *ro = strchr(c + 1, ':');
+		*c = 0;
+		if (ro)
+			*ro = 0;
+		m->host_path = spec[i], m->container_path = c + 1, m->readonly = ro && !strcmp(ro + 1, "ro");
+	}
+	return list;
+}
+
 static int cmd_create(const struct opts *o, const char *pod)
 {
 	struct podcfg p;
@@ -238,6 +257,8 @@ static int cmd_create(const struct opts *o, const char *pod)
 	cfg.annotations = (Runtime__V1__ContainerConfig__AnnotationsEntry **)kv_entries(
 		(char **)o->ann, o->nann, sizeof(Runtime__V1__ContainerConfig__AnnotationsEntry),
 		(void (*)(void *))runtime__v1__container_config__annotations_entry__init);
+	cfg.n_mounts = o->nmounts;
+	cfg.mounts = mounts((char **)o->mounts, o->nmounts);
 	req.pod_sandbox_id = (char *)pod, req.config = &cfg, req.sandbox_config = &p.cfg;
 	Runtime__V1__CreateContainerResponse *r = call(RT("CreateContainer"), &req,
 						       &runtime__v1__create_container_response__descriptor);
@@ -247,7 +268,9 @@ static int cmd_create(const struct opts *o, const char *pod)
 		free(cfg.envs[i]);
 	for (int i = 0; i < o->nann; i++)
 		free(cfg.annotations[i]);
-	free(cfg.envs), free(cfg.annotations);
+	for (int i = 0; i < o->nmounts; i++)
+		free(cfg.mounts[i]);
+	free(cfg.envs), free(cfg.annotations), free(cfg.mounts);
 	return 0;
 }
 
