@@ -1,6 +1,7 @@
 /* cripod.c: a pod through the CRI as the kubelet makes one (cripod.h). */
 #include "cripod.h"
 #include "lib/util.h"
+#include "oci/cgroup.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,6 +220,20 @@ static void check_volume(struct crienv *e, struct pod *p)
 	free(dir), free(key), free(opt), free(log), free(created);
 }
 
+/* The container's host cgroup (containerd's /k8s.io/ID) holds the memory
+ * limit: the application's under runc, the guest's RAM and QEMU's headroom
+ * under lupine. */
+static void check_cgroup(const char *cid, int vm)
+{
+	int v2 = path_exists("/sys/fs/cgroup/cgroup.controllers");
+	char *path = xasprintf("/sys/fs/cgroup/%sk8s.io/%s/%s", v2 ? "" : "memory/", cid,
+			       v2 ? "memory.max" : "memory.limit_in_bytes");
+	char *text = file_read(path, NULL), want[32];
+	snprintf(want, sizeof(want), "%lld\n", (64LL + (vm ? OCI_VMM_HEADROOM_MIB : 0)) << 20);
+	CHECK_CONTAINS(text, want);
+	free(path), free(text);
+}
+
 /* ContainerStatus of applications that end (their exit code, reason
  * Completed or Error), stderr's tag in the CRI log, a memory limit, and StopContainer's SIGKILL once the
  * timeout passes on an application that ignores SIGTERM. vm: the limit is
@@ -227,7 +242,7 @@ void pod_lifecycle(struct crienv *e, struct pod *p, int vm)
 {
 	char *bad = pod_ctr_start(e, p, "bad", NULL, "/bin/probe", "no-such-mode", NULL, NULL);
 	char *mem = pod_ctr_start(e, p, "mem", "--memory=67108864", "/bin/probe", "cat", "/proc/meminfo", NULL);
-	char *stubborn = pod_ctr_start(e, p, "stubborn", NULL, "/bin/probe", "ignore", NULL, NULL);
+	char *stubborn = pod_ctr_start(e, p, "stubborn", "--memory=67108864", "/bin/probe", "ignore", NULL, NULL);
 	CHECK(pod_wait_status(e, bad, "state=CONTAINER_EXITED exit=2 reason=Error", 60));
 	/* stderr tagged as such in the CRI log */
 	char *blog = xasprintf("%s/bad.log", p->logdir);
@@ -244,6 +259,7 @@ void pod_lifecycle(struct crienv *e, struct pod *p, int vm)
 	CHECK(pod_wait_status(e, stubborn, "state=CONTAINER_RUNNING", 60));
 	char *slog = xasprintf("%s/stubborn.log", p->logdir);
 	CHECK(pod_log_has(slog, "probe: waiting", 60));
+	check_cgroup(stubborn, vm);
 	double t0 = pod_now();
 	free(pod_line((struct cmd_out[]){cri(e, "--timeout=2", "stop", stubborn, NULL)}, "StopContainer"));
 	CHECK(pod_now() - t0 >= 2);
