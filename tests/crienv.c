@@ -176,9 +176,13 @@ int crienv_start(struct crienv *e)
 	e->runc = lupine_bin()[0] == '/' ? xasprintf("%s-runc", lupine_bin()) :
 		xasprintf("%s/%s-runc", getcwd(cwd, sizeof(cwd)) ? cwd : ".", lupine_bin());
 	mkdir_p(e->dir, 0755);
-	CHECK(path_exists(CRICTL));
+	if (!path_exists(CRICTL)) {
+		check_fail(__FILE__, __LINE__, "no %s: make build/crictl-lite (scripts/setup.sh installs what it needs)",
+			   CRICTL);
+		return -1;
+	}
 	CHECK_INT(sh("ip netns add %s && ip -n %s link set lo up", e->netns, e->netns), 0);
-	if (!path_exists(CRICTL) || start_containerd(e) < 0) {
+	if (start_containerd(e) < 0) {
 		char *log = file_read(e->log, NULL);
 		check_fail(__FILE__, __LINE__, "containerd's CRI did not answer; its log: %s", log ? log : "(none)");
 		free(log);
