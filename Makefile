@@ -116,6 +116,19 @@ build/san/tests/%.o: tests/%.c $(wildcard tests/*.h) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) $(XCFLAGS) -Itests -c -o $@ $<
 
+# the tests' CRI client: gRPC's C core and protobuf-c, the messages generated
+# from tests/cri/api.proto (cri-api v0.25.0) less its gogoproto options
+build/cri/api.pb-c.c: tests/cri/api.proto
+	@mkdir -p build/cri
+	grep -v gogo $< >build/cri/api.proto
+	protoc-c --c_out=build/cri --proto_path=build/cri build/cri/api.proto
+
+build/cri/api.pb-c.h: build/cri/api.pb-c.c
+
+build/crictl-lite: tests/cri/crictl-lite.c tests/cri/cri.c tests/cri/cri.h build/cri/api.pb-c.c build/cri/api.pb-c.h
+	$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE $(WARN) -Ibuild/cri -Itests/cri -o $@ \
+		tests/cri/crictl-lite.c tests/cri/cri.c build/cri/api.pb-c.c $$(pkg-config --libs grpc libprotobuf-c)
+
 # static programs the tests run inside VMs
 build/testguest/%: tests/guest/%.c
 	@mkdir -p build/testguest
@@ -134,7 +147,7 @@ build/kml/cplprobe.so: tests/kml/cplprobe.c
 	@mkdir -p build/kml
 	$(CC) -shared -fPIC -O2 $(WARN) -o $@ $<
 
-test: lupine lupine-runc build/test-runner build/testguest/probe build/testguest/features build/testguest/steps $(KMLTESTS) build/kml/cplprobe.so
+test: lupine lupine-runc build/test-runner build/crictl-lite build/testguest/probe build/testguest/features build/testguest/steps $(KMLTESTS) build/kml/cplprobe.so
 	build/test-runner $(TESTS)
 
 # fuzzing: libFuzzer harnesses over the library, built with clang (fuzz/README.md)

@@ -137,5 +137,7 @@ extern const struct test hooks_runc_tests[];
 extern const struct test docker_tests[];
 extern const struct test net_tests[];
 extern const struct test cni_tests[];
+extern const struct test cri_tests[];
+extern const struct test cri_sandbox_tests[];
 
 #endif

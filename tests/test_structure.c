@@ -98,7 +98,7 @@ static void test_sizes(void)
 {
 	static const char *const dirs[] = {"src", "src/apps", "src/bench", "src/bundle", "src/cmd", "src/kernel",
 					   "src/lib", "src/manifest", "src/oci", "src/rootfs", "src/source",
-					   "src/stage", "src/vm", "guest", "guest/init", "tests"};
+					   "src/stage", "src/vm", "guest", "guest/init", "tests", "tests/cri"};
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		DIR *d = opendir(dirs[i]);
 		struct dirent *de;

@@ -151,7 +151,8 @@ static int make_record(const struct oci_spec *spec, struct oci_state *st, struct
 		sb_addf(err, "cannot create '%s': %s", fifo, strerror(errno));
 		goto out;
 	}
-	r = make_vm(spec, vm, err);
+	/* a pod's sandbox runs no VM (sandbox.h) */
+	r = spec->sandbox ? 0 : make_vm(spec, vm, err);
 out:
 	free(text);
 	free(copy);

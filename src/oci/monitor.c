@@ -3,6 +3,7 @@
  * the host until its VM ends. */
 #include "oci/monitor.h"
 #include "oci/console.h"
+#include "oci/sandbox.h"
 #include "bundle/run.h"
 #include "manifest/knotes.h"
 
@@ -151,7 +152,7 @@ static int monitor(void *arg)
 		_exit(1);
 	close(fd);
 	free(fifo);
-	return monitor_run_vm(a->s, a->st);
+	return a->s->sandbox ? oci_sandbox_hold() : monitor_run_vm(a->s, a->st);
 }
 
 pid_t oci_monitor_start(const struct oci_spec *spec, const struct oci_state *st, int tty, int *link,

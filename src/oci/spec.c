@@ -17,6 +17,7 @@
 #include "oci/confine.h"
 #include "oci/hooks.h"
 #include "oci/mounts.h"
+#include "oci/sandbox.h"
 #include "lib/json.h"
 
 #include <errno.h>
@@ -84,6 +85,23 @@ static int load_root(json_t *root, const char *bundle, struct oci_spec *s, struc
 	return 0;
 }
 
+/* linux.namespaces' network one: a new namespace, or the one at its path. */
+static void load_netns(json_t *lx, struct oci_spec *s)
+{
+	json_t *ns;
+	size_t i;
+
+	json_array_foreach(json_object_get(lx, "namespaces"), i, ns) {
+		const char *type = json_string_value(json_object_get(ns, "type"));
+		const char *path = json_string_value(json_object_get(ns, "path"));
+		if (type && !strcmp(type, "network")) {
+			s->netns = 1;
+			free(s->netns_path);
+			s->netns_path = path && *path ? xstrdup(path) : NULL;
+		}
+	}
+}
+
 /* The file the engine means as the container's resolv.conf. */
 static void find_resolv(json_t *mounts, struct oci_spec *s)
 {
@@ -102,8 +120,7 @@ static void find_resolv(json_t *mounts, struct oci_spec *s)
 
 static int load_linux(json_t *lx, struct oci_spec *s, struct strbuf *err)
 {
-	json_t *ns, *mem = json_object_get(json_object_get(json_object_get(lx, "resources"), "memory"), "limit");
-	size_t i;
+	json_t *mem = json_object_get(json_object_get(json_object_get(lx, "resources"), "memory"), "limit");
 
 	if (json_array_size(json_object_get(lx, "uidMappings")) || json_array_size(json_object_get(lx, "gidMappings"))) {
 		sb_adds(err, "config.json: linux.uidMappings/gidMappings (a user namespace) cannot be honoured: the "
@@ -120,14 +137,7 @@ static int load_linux(json_t *lx, struct oci_spec *s, struct strbuf *err)
 		}
 		s->memory_mib = mib > 65536 ? 65536 : (int)mib;
 	}
-	json_array_foreach(json_object_get(lx, "namespaces"), i, ns) {
-		const char *type = json_string_value(json_object_get(ns, "type"));
-		const char *path = json_string_value(json_object_get(ns, "path"));
-		if (type && !strcmp(type, "network")) {
-			s->netns = 1;
-			s->netns_path = path && *path ? xstrdup(path) : NULL;
-		}
-	}
+	load_netns(lx, s);
 	return 0;
 }
 
@@ -178,6 +188,12 @@ int oci_spec_parse(const char *text, const char *bundle, struct oci_spec *s, str
 	hooks = json_object_get(j, "hooks");
 	if (oci_hooks_check(hooks, err) < 0 || oci_cgroup_parse(json_object_get(j, "linux"), &s->cgroup, err) < 0)
 		goto out;
+	if ((s->sandbox = oci_sandbox_is(json_object_get(j, "annotations")))) {
+		/* the holder runs nothing of the image: its mounts and process are moot */
+		load_netns(json_object_get(j, "linux"), s);
+		ret = 0;
+		goto out;
+	}
 	find_resolv(json_object_get(j, "mounts"), s);
 	if (load_process(json_object_get(j, "process"), s, err) < 0 ||
 	    load_root(json_object_get(j, "root"), bundle, s, err) < 0 ||

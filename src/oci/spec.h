@@ -38,6 +38,8 @@ struct oci_spec {
 				     * oom_score_adj, sysctl, masked and read-only
 				     * paths: the run config's process-spec keys (confine.h) */
 	struct oci_cgroup cgroup;   /* linux.cgroupsPath and the host limits of linux.resources */
+	int sandbox;                /* a pod's sandbox (pause) container: no VM, only
+				     * netns and cgroup read (oci/sandbox.h) */
 };
 
 /* Reads BUNDLE/config.json into s (zeroed first). Returns 0, or -1 with a

@@ -7,6 +7,7 @@
  *   id          print uid, gid and supplementary groups
  *   write F T   write text T to file F
  *   cat F       print file F
+ *   dump F      copy file F to stdout byte for byte
  *   wait        sleep until a signal (SIGTERM kills it: 143)
  *   trap        sleep until SIGTERM, then say so and exit 0
  *   ignore      ignore SIGTERM and sleep (only a kill ends it)
@@ -227,6 +228,25 @@ static int tty(void)
 	return 0;
 }
 
+/* dump: the file's bytes on stdout, nothing added. */
+static int dump(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0) {
+		perror(path);
+		return 1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t o = 0, k; o < n; o += k)
+			if ((k = write(1, buf + o, (size_t)(n - o))) <= 0)
+				return 1;
+	close(fd);
+	return n < 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "hello";
@@ -234,6 +254,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(mode, "hello")) {
 		printf("probe: hello from pid %d\n", (int)getpid());
+	} else if (!strcmp(mode, "dump") && argc > 2) {
+		return dump(argv[2]);
 	} else if (!strcmp(mode, "exit") && argc > 2) {
 		return atoi(argv[2]);
 	} else if (!strcmp(mode, "segv")) {

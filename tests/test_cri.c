@@ -1,0 +1,242 @@
+/* test_cri.c: pods through containerd's CRI plugin as the kubelet makes
+ * them, with build/crictl-lite (tests/cri/): the sandbox with a CNI bridge
+ * address, an application container started, its CRI log, exec, a graceful
+ * stop, removal. Handler runc (Debian's runc) proves the client and the
+ * environment; handler lupine runs the sandbox natively (no VM) and the
+ * application as a microVM. */
+#include "cripod.h"
+#include "lib/util.h"
+
+#include <jansson.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ExecSync: the command's stdout, stderr and exit status come back apart. */
+static void check_exec(struct crienv *e, const char *cid)
+{
+	struct cmd_out o = cri(e, "exec", (char *)cid, "--", "/bin/probe", "show", NULL);
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.out, "probe: FOO=<hello>");
+	cmd_out_free(&o);
+	o = cri(e, "exec", (char *)cid, "--", "/bin/probe", "exit", "3", NULL);
+	CHECK_INT(o.status, 3);
+	cmd_out_free(&o);
+}
+
+/* PullImage from the registry in the namespace: the image's digest. */
+static void check_pull(struct crienv *e)
+{
+	CHECK_INT(crienv_registry(e), 0);
+	char *ref = pod_line((struct cmd_out[]){cri(e, "pull", CRIENV_PULLED, NULL)}, "PullImage");
+	CHECK(!strncmp(ref, "sha256:", 7));
+	free(ref);
+}
+
+/* The runc handler: every call of the client against the real thing, the
+ * application's image pulled. */
+static void test_runc_pod(void)
+{
+	struct crienv e;
+	struct pod p = {.handler = "runc", .name = "runc-pod", .image = CRIENV_PULLED};
+	if (crienv_start(&e) == 0) {
+		check_pull(&e);
+		p.logdir = xasprintf("%s/logs/%s", e.dir, p.name);
+		if (pod_up(&e, &p, 30) == 0) {
+			printf("    runc pod: RunPodSandbox to the application's first log line %.2f s, pod IP %s\n",
+			       p.start_secs, p.ip);
+			/* the pod's veth is on the bridge in the test's namespace */
+			CHECK_INT(crienv_sh(&e, "ip link show master lupcni0 | grep -q veth"), 0);
+			check_exec(&e, p.cid);
+			pod_lifecycle(&e, &p, 0);
+		}
+		pod_down(&e, &p);
+	}
+	crienv_stop(&e);
+	pod_release(&p);
+}
+
+/* The pid of a container's monitor as its lupine-runc record holds it; 0
+ * when there is no record. */
+static int monitor_of(const char *id)
+{
+	char *path = xasprintf("/run/containerd/runc/k8s.io/%s/state.json", id);
+	json_t *j = json_load_file(path, 0, NULL);
+	int pid = (int)json_integer_value(json_object_get(j, "pid"));
+	json_decref(j);
+	free(path);
+	return pid;
+}
+
+/* The monitor's QEMU child (the container's VM): its pid, or 0. (QEMU's own
+ * command line names the sandbox's shm directory, not the container.) */
+static int vm_of(int monitor)
+{
+	char *cmd = xasprintf("pgrep -P %d '^qemu-system'", monitor);
+	char *argv[] = {"sh", "-c", cmd, NULL};
+	struct cmd_out o = monitor > 0 ? run_capture(argv, NULL) : (struct cmd_out){0};
+	int pid = o.status == 0 && o.out ? atoi(o.out) : 0;
+	cmd_out_free(&o);
+	free(cmd);
+	return pid;
+}
+
+static int has_vm(int monitor)
+{
+	return vm_of(monitor) > 0;
+}
+
+/* What the sandbox costs beside the application's monitor (QEMU apart). */
+static void print_rss(int holder, int app)
+{
+	char *a = xasprintf("/proc/%d/status", holder), *b = xasprintf("/proc/%d/status", app);
+	char *ta = file_read(a, NULL), *tb = file_read(b, NULL);
+	char *ra = ta ? strstr(ta, "VmRSS:") : NULL, *rb = tb ? strstr(tb, "VmRSS:") : NULL;
+	printf("    the sandbox's holder: VmRSS %ld kB (the application's monitor: %ld kB)\n", ra ? atol(ra + 6) : -1L,
+	       rb ? atol(rb + 6) : -1L);
+	free(a), free(b), free(ta), free(tb);
+}
+
+/* A container's org.lupine.* annotations reach lupine-runc (the runtime's
+ * container_annotations let them through): a bad one is its refusal, at
+ * StartContainer (CreateContainer runs no runtime). */
+static void check_annotations(struct crienv *e, struct pod *p)
+{
+	char *pod = xasprintf("--pod=%s", p->name), *logdir = xasprintf("--logdir=%s", p->logdir);
+	char *cid = pod_line((struct cmd_out[]){cri(e, pod, logdir, "--name=annotated", "--image=" CRIENV_APP,
+						      "--ann=org.lupine.ports=80x", "create", p->id, "--",
+						      "/bin/probe", NULL)}, "CreateContainer");
+	struct cmd_out o = cri(e, "start", cid, NULL);
+	CHECK(o.status != 0);
+	CHECK_CONTAINS(o.err, "annotation org.lupine.ports '80x'");
+	cmd_out_free(&o);
+	free(pod_line((struct cmd_out[]){cri(e, "rm", cid, NULL)}, "RemoveContainer"));
+	free(pod), free(logdir), free(cid);
+}
+
+/* The lupine handler: the sandbox is a native holder (no VM, no vm/ bundle),
+ * the application a microVM in the pod. */
+static void test_lupine_pod(void)
+{
+	struct crienv e;
+	struct pod p = {.handler = "lupine", .name = "lupine-pod"};
+	int holder = 0, app = 0;
+	if (crienv_start(&e) == 0) {
+		p.logdir = xasprintf("%s/logs/%s", e.dir, p.name);
+		if (pod_up(&e, &p, 240) == 0) {
+			printf("    lupine pod: RunPodSandbox to the application's first log line %.2f s, pod IP %s\n",
+			       p.start_secs, p.ip);
+			/* the sandbox: a record with a live monitor, no VM bundle, no QEMU */
+			char *vm = xasprintf("/run/containerd/runc/k8s.io/%s/vm", p.id);
+			CHECK(!path_exists(vm));
+			holder = monitor_of(p.id), app = monitor_of(p.cid);
+			CHECK(holder > 0 && kill(holder, 0) == 0);
+			CHECK(!has_vm(holder));
+			print_rss(holder, app);
+			CHECK(has_vm(app));
+			free(vm);
+			/* no exec in a VM yet (issue 23): ExecSync fails with lupine-runc's reason */
+			struct cmd_out o = cri(&e, "exec", p.cid, "--", "/bin/probe", "show", NULL);
+			CHECK(o.status != 0);
+			CHECK_CONTAINS(o.err, "lupine-runc does not support 'exec'");
+			cmd_out_free(&o);
+			pod_lifecycle(&e, &p, 1);
+			check_annotations(&e, &p);
+		}
+		pod_down(&e, &p);
+		/* no record, monitor or QEMU left of either */
+		CHECK(!monitor_of(p.id) && !monitor_of(p.cid));
+		CHECK(holder <= 0 || kill(holder, 0) != 0);
+		CHECK(app <= 0 || kill(app, 0) != 0);
+	}
+	crienv_stop(&e);
+	pod_release(&p);
+}
+
+/* A second application container while the first owns the pod's interface:
+ * it runs, never with the pod's IP (today: QEMU's user-mode network, which
+ * reaches nothing of the pod's; what it gets is printed). Left running:
+ * its id (caller frees). */
+static char *second_container(struct crienv *e, struct pod *p)
+{
+	char *cid = pod_ctr_start(e, p, "second", NULL, "/bin/probe", "serve", "7778", NULL);
+	char *log = xasprintf("%s/second.log", p->logdir);
+	pod_log_has(log, "probe: serving on 7778", 60);
+	struct cmd_out o = cri(e, "inspect", cid, NULL);
+	char *text = file_read(log, NULL);
+	char *ip = xasprintf("probe: eth0 ip=%s\n", p->ip);
+	CHECK_CONTAINS(o.out, "state=CONTAINER_RUNNING");
+	CHECK_CONTAINS(text, "probe: eth0 ip=");
+	CHECK_NOT_CONTAINS(text, ip);
+	char *eth0 = text ? strstr(text, "probe: eth0 ip=") : NULL;
+	printf("    second container in the pod: %.*s\n", eth0 ? (int)strcspn(eth0, "\n") : 0, eth0 ? eth0 : "");
+	free(ip);
+	cmd_out_free(&o);
+	free(text);
+	free(log);
+	return cid;
+}
+
+/* 1 once the probe's server at ip:port sends the 5 bytes asked of it, from
+ * the node's namespace (the test's). */
+static int answers(struct crienv *e, const char *ip, const char *port, double secs)
+{
+	for (double end = pod_now() + secs; pod_now() < end; usleep(200000))
+		if (crienv_sh(e, "printf 'down 5\\n' | nc -w 3 %s %s | wc -c | grep -qx 5", ip, port) == 0)
+			return 1;
+	return 0;
+}
+
+/* The application owns the pod's IP (the CNI veth taken over): the probe's
+ * server answers on it from the node's namespace; a second application
+ * container in the pod is reported; the server told to quit ends Completed,
+ * and a third takes the pod's IP over again. */
+static void test_lupine_pod_ip(void)
+{
+	struct crienv e;
+	struct pod p = {.handler = "lupine", .name = "ip-pod", .mode = "serve", .port = "7777",
+			.ready = " stdout F probe: serving on 7777\n"};
+	char *second = NULL;
+	if (crienv_start(&e) == 0) {
+		p.logdir = xasprintf("%s/logs/%s", e.dir, p.name);
+		double t0 = pod_now();
+		if (pod_up(&e, &p, 240) == 0) {
+			CHECK(answers(&e, p.ip, "7777", 60));
+			printf("    lupine pod: RunPodSandbox to the application answering on the pod IP %s: %.2f s\n", p.ip,
+			       pod_now() - t0);
+			char *log = xasprintf("%s/app.log", p.logdir), *text = file_read(log, NULL);
+			char *want = xasprintf("stdout F probe: eth0 ip=%s\n", p.ip);
+			CHECK_CONTAINS(text, want);
+			second = second_container(&e, &p);
+			CHECK_INT(crienv_sh(&e, "printf 'quit\\n' | nc -w 3 %s 7777 >/dev/null", p.ip), 0);
+			CHECK(pod_wait_status(&e, p.cid, "state=CONTAINER_EXITED exit=0 reason=Completed", 30));
+			free(pod_line((struct cmd_out[]){cri(&e, "rm", p.cid, NULL)}, "RemoveContainer"));
+			/* the interface given back: the next application takes the pod's IP again */
+			char *third = pod_ctr_start(&e, &p, "third", NULL, "/bin/probe", "serve", "7779", NULL);
+			CHECK(answers(&e, p.ip, "7779", 60));
+			free(third);
+			free(log), free(text), free(want);
+		}
+		/* the pod stopped and removed with the second application still running */
+		int mon = second ? monitor_of(second) : 0, qemu = vm_of(mon);
+		CHECK(!second || qemu > 0);
+		pod_remove(&e, &p);
+		CHECK(!second || !monitor_of(second));
+		CHECK(mon <= 0 || kill(mon, 0) != 0);
+		CHECK(qemu <= 0 || kill(qemu, 0) != 0);
+		free(second);
+	}
+	crienv_stop(&e);
+	pod_release(&p);
+}
+
+const struct test cri_tests[] = {
+	{"cri/runc-pod", test_runc_pod, 1},
+	{"cri/lupine-pod", test_lupine_pod, 1},
+	{"cri/lupine-pod-ip", test_lupine_pod_ip, 1},
+	{0, 0, 0},
+};
