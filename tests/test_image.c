@@ -167,7 +167,7 @@ static void check_image_config(int docker)
 	o = build_and_run(src, NULL, NULL, "--", "id");
 	CHECK_INT(o.status, 0);
 	/* with the supplementary group that /etc/group lists it in */
-	CHECK_CONTAINS(o.out, "probe: uid=1000 gid=1001 groups=108\r");
+	CHECK_CONTAINS(o.out, "probe: uid=1000 gid=1001 groups=108\n");
 	cmd_out_free(&o);
 	free(src);
 }
@@ -217,7 +217,7 @@ static void test_ext4_persist(void)
 	char *const ro[] = {"run", out, "--ro", "--timeout", "120", "--", "write", "/work/other", "x", NULL};
 	o = run_lupine(ro);
 	CHECK_INT(o.status, 1);
-	CHECK_CONTAINS(o.out, "Read-only file system");
+	CHECK_CONTAINS(o.err, "Read-only file system"); /* perror: the application's stderr */
 	cmd_out_free(&o);
 	free(before);
 	free(after);
