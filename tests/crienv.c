@@ -15,20 +15,6 @@
 
 #define CRICTL "build/crictl-lite"
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	va_list ap;
-	char *cmd;
-	va_start(ap, fmt);
-	if (vasprintf(&cmd, fmt, ap) < 0)
-		cmd = NULL;
-	va_end(ap);
-	int r = cmd ? system(cmd) : -1;
-	free(cmd);
-	return r;
-}
-
 int crienv_sh(struct crienv *e, const char *fmt, ...)
 {
 	va_list ap;
@@ -181,7 +167,7 @@ int crienv_start(struct crienv *e)
 			   CRICTL);
 		return -1;
 	}
-	CHECK_INT(sh("ip netns add %s && ip -n %s link set lo up", e->netns, e->netns), 0);
+	CHECK_INT(test_sh("ip netns add %s && ip -n %s link set lo up", e->netns, e->netns), 0);
 	if (start_containerd(e) < 0) {
 		char *log = file_read(e->log, NULL);
 		check_fail(__FILE__, __LINE__, "containerd's CRI did not answer; its log: %s", log ? log : "(none)");
@@ -266,9 +252,9 @@ void crienv_stop(struct crienv *e)
 		proc_wait(e->registry);
 	}
 	if (e->dir)
-		sh("grep -o ' %s/[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null", e->dir);
+		test_sh("grep -o ' %s/[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null", e->dir);
 	if (e->netns)
-		sh("ip netns del %s 2>/dev/null", e->netns);
+		test_sh("ip netns del %s 2>/dev/null", e->netns);
 	free(e->dir), free(e->netns), free(e->sock), free(e->runc), free(e->log);
 	memset(e, 0, sizeof(*e));
 }

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,4 +111,19 @@ char *probe_bundle(const char *name, const char *rootfs)
 	free(root);
 	free(src);
 	return out;
+}
+
+int test_sh(const char *fmt, ...)
+{
+	va_list ap;
+	char *cmd;
+	int r;
+
+	va_start(ap, fmt);
+	if (vasprintf(&cmd, fmt, ap) < 0)
+		cmd = NULL;
+	va_end(ap);
+	r = cmd ? system(cmd) : -1;
+	free(cmd);
+	return r;
 }

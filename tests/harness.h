@@ -36,6 +36,8 @@ struct cmd_out {
  * NULL), capturing output. */
 struct cmd_out run_capture(char *const argv[], char *const env[]);
 void cmd_out_free(struct cmd_out *o);
+/* A shell command made from fmt, run with system(): its wait status, -1 if it could not be made. */
+int test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Path of the lupine binary under test ($LUPINE_BIN, else ./lupine). */
 const char *lupine_bin(void);
 /* Runs lupine with args (NULL-terminated, at most 30). */

@@ -42,20 +42,6 @@ static struct cmd_out docker(struct dk *d, ...)
 	return run_capture(argv, NULL);
 }
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	va_list ap;
-	char *cmd;
-	va_start(ap, fmt);
-	if (vasprintf(&cmd, fmt, ap) < 0)
-		cmd = NULL;
-	va_end(ap);
-	int r = cmd ? system(cmd) : -1;
-	free(cmd);
-	return r;
-}
-
 /* The namespace, then dockerd in it; 0 once `docker info` answers. */
 static int dk_start(struct dk *d)
 {
@@ -71,7 +57,7 @@ static int dk_start(struct dk *d)
 	struct proc_opts o = PROC_OPTS_INIT;
 	int r = -1;
 
-	if (sh("ip netns add %s && ip -n %s link set lo up", d->netns, d->netns) != 0)
+	if (test_sh("ip netns add %s && ip -n %s link set lo up", d->netns, d->netns) != 0)
 		goto out;
 	o.out = o.err = open(d->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	o.in = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -126,8 +112,8 @@ static void dk_stop(struct dk *d)
 		}
 	}
 	stop_containerd(d);
-	sh("grep -o ' %s/[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null", d->dir);
-	sh("ip netns del %s 2>/dev/null", d->netns);
+	test_sh("grep -o ' %s/[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null", d->dir);
+	test_sh("ip netns del %s 2>/dev/null", d->netns);
 	oci_cgroup_remove(d->cgparent, &ignored);
 	sb_release(&ignored);
 }
@@ -207,7 +193,7 @@ static void limits_and_rm(struct dk *d)
 	char *dir = xasprintf("/sys/fs/cgroup/%s%s/%s", v2 ? "" : "memory", d->cgparent, id);
 	CHECK(!path_exists(dir));
 	/* [c]: the pattern must not match the shell running pgrep */
-	CHECK(*id && sh("sleep 1; pgrep -f '[%c]%s/vm' >/dev/null", id[0], id + 1) != 0);
+	CHECK(*id && test_sh("sleep 1; pgrep -f '[%c]%s/vm' >/dev/null", id[0], id + 1) != 0);
 	free(dir), free(id);
 }
 
@@ -284,11 +270,11 @@ static void test_docker_run(void)
 		cmd_out_free(&o);
 	}
 	dk_stop(&d);
-	CHECK(sh("ip netns list | grep -q '^%s'", d.netns) != 0);
+	CHECK(test_sh("ip netns list | grep -q '^%s'", d.netns) != 0);
 	/* [d], [x]: the patterns must not match the shell that runs pgrep */
-	CHECK(sh("pgrep -f '[d]ockerd --data-root %s/' >/dev/null", d.dir) != 0);
-	CHECK(sh("pgrep -f '%s/[x]/' >/dev/null", d.dir) != 0); /* no containerd, no shim */
-	CHECK(sh("grep -q ' %s/' /proc/self/mountinfo", d.dir) != 0);
+	CHECK(test_sh("pgrep -f '[d]ockerd --data-root %s/' >/dev/null", d.dir) != 0);
+	CHECK(test_sh("pgrep -f '%s/[x]/' >/dev/null", d.dir) != 0); /* no containerd, no shim */
+	CHECK(test_sh("grep -q ' %s/' /proc/self/mountinfo", d.dir) != 0);
 	free(d.dir), free(d.netns), free(d.sock), free(d.host), free(d.cgparent), free(d.log);
 }
 
