@@ -3,6 +3,7 @@
  * the host until its VM ends. */
 #include "oci/monitor.h"
 #include "oci/console.h"
+#include "oci/execmux.h"
 #include "oci/sandbox.h"
 #include "bundle/run.h"
 #include "manifest/knotes.h"
@@ -79,6 +80,7 @@ static int monitor_run_vm(const struct oci_spec *s, const struct oci_state *st)
 	struct run_req rq = {.bundle = oci_state_file(st, "vm")};
 	struct strbuf err = {0}, msg = {0};
 	struct vm_result r;
+	struct oci_execmux *mux = NULL;
 	int ret = RUN_EXIT_LAUNCH;
 
 	lupine_quiet = 0; /* create's quiet was for its own stdio; the run's notes are the container's */
@@ -88,7 +90,11 @@ static int monitor_run_vm(const struct oci_spec *s, const struct oci_state *st)
 	int console_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 
 	free(log);
-	if (request(s, &rq, ports, console_fd < 0 ? -1 : console_fd, &err) == 0) {
+	if (request(s, &rq, ports, console_fd < 0 ? -1 : console_fd, &err) == 0 &&
+	    (mux = oci_execmux_start(st, &err))) {
+		/* lupine-runc exec's way in: the VM's exec port, served beside it */
+		rq.cfg.exec_sock = oci_execmux_vm_sock(mux);
+		rq.lo.exec = 1;
 		run_signals_install(&rq.cfg);
 		if (bundle_run(&rq, &r, &err) == 0) {
 			knotes_after_run(&r, 0, &msg);
@@ -96,6 +102,7 @@ static int monitor_run_vm(const struct oci_spec *s, const struct oci_state *st)
 			vm_result_release(&r);
 		}
 	}
+	oci_execmux_stop(mux);
 	if (err.len)
 		sb_addf(&msg, "lupine: %s\n", err.buf);
 	fputs(msg.buf ? msg.buf : "", stderr);
