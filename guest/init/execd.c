@@ -335,6 +335,11 @@ static void *execd_run(void *arg)
 	return NULL;
 }
 
+void execd_open(void)
+{
+	port = port_open(LUPINE_PORT_EXEC_NR, O_RDWR);
+}
+
 void execd_start(const sigset_t *orig)
 {
 	pthread_t t;
@@ -342,7 +347,7 @@ void execd_start(const sigset_t *orig)
 	child_mask = *orig;
 	for (int i = 0; i < LUPINE_EXEC_MAX; i++)
 		sess[i] = (struct sess){.in = -1, .out = -1, .err = -1, .master = -1};
-	if ((port = port_open(LUPINE_PORT_EXEC_NR, O_RDWR)) < 0)
+	if (port < 0)
 		return;
 	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) < 0 || pthread_create(&t, NULL, execd_run, NULL) != 0)
 		say("cannot serve exec: %s", strerror(errno));

@@ -231,6 +231,8 @@ int main(void)
 	int fds[3] = {stdin_fd, -1, -1};
 	if (run.stdio_ports && stdio_ports_open(fds) < 0)
 		finish(127);
+	if (run.exec_port)
+		execd_open();
 	/* after the ports are open: a tmpfs on /dev hides them */
 	if (mounts_apply() < 0 || (run.stdio_ports && run.terminal && stdio_tty_open(fds) < 0))
 		finish(127);

@@ -113,9 +113,12 @@ pid_t app_start(const sigset_t *orig, const int fds[3]);
  * written to errfd, and the child exits 126 or 127. */
 _Noreturn void app_become(int errfd);
 
-/* execd.c: with "exec port", lupine-runc exec: start serves the exec port
- * in a thread of its own (its processes get the signal mask orig); reaped
- * tells it that pid, one of its processes or not, ended with wait status st. */
+/* execd.c: with "exec port", lupine-runc exec: open opens the exec port
+ * (with the stdio ports: before config.json's mounts, as a tmpfs on /dev
+ * hides it), start serves it in a thread of its own (its processes get the
+ * signal mask orig); reaped tells it that pid, one of its processes or
+ * not, ended with wait status st. */
+void execd_open(void);
 void execd_start(const sigset_t *orig);
 void execd_reaped(pid_t pid, int st);
 

@@ -10,7 +10,10 @@
 #include "oci/state.h"
 #include "lib/json.h"
 
+#include "bundle/run.h"
+
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +189,11 @@ static int start(int fd, const char *text, struct strbuf *err)
 	oci_frame_put(&q, EXEC_START, 0, text, strlen(text));
 	ok = write_all(fd, q.buf, q.len) == 0;
 	sb_release(&q);
+	/* a VM still booting answers once its init runs: as long as a run waits for that */
+	if (ok && poll(&(struct pollfd){fd, POLLIN, 0}, 1, RUN_INIT_TIMEOUT * 1000) == 0) {
+		sb_addf(err, "the container's init did not answer the exec in %d s", RUN_INIT_TIMEOUT);
+		return -1;
+	}
 	if (!ok || read_full(fd, h, sizeof(h)) < 0) {
 		sb_adds(err, "container not running: its monitor ended the exec");
 		return -1;

@@ -40,6 +40,9 @@ void vm_stdio_pollfds(const struct vm_stdio *s, struct pollfd *p)
 		p[i] = (struct pollfd){s->conn[i] >= 0 ? s->conn[i] : s->listen[i], POLLIN, 0};
 		if (i == STDIO_IN && s->conn[i] >= 0)
 			p[i].events = s->to_in.len || (s->in_eof && !s->in_shut) ? POLLOUT : 0;
+		/* nothing more to send: QEMU's close of it would poll as POLLHUP forever */
+		if (i == STDIO_IN && s->in_shut)
+			p[i].fd = -1;
 	}
 }
 

@@ -1,0 +1,202 @@
+/* test_exec.c: lupine-runc exec into a running container's VM, as runc's
+ * exec is used (in the foreground, and detached with a pid file as the
+ * shim runs it): output byte for byte, exit statuses, environment, working
+ * directory, user, stdin, a terminal, signals, several at once, and the
+ * refusal once the container has stopped. One VM. */
+#include "harness.h"
+#include "lib/util.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct ex {
+	char bin[512], *root, *bundle, *out, *blob;
+	pid_t monitor;
+};
+
+/* lupine-runc --root R exec ARGS... (NULL-terminated, at most 12), output captured. */
+static struct cmd_out ex(struct ex *x, ...)
+{
+	char *argv[20] = {x->bin, "--root", x->root, "exec"};
+	int n = 4;
+	va_list ap;
+	va_start(ap, x);
+	for (char *a; n < 18 && (a = va_arg(ap, char *));)
+		argv[n++] = a;
+	va_end(ap);
+	return run_capture(argv, NULL);
+}
+
+/* The probe tree with /work/blob (every byte value, then 64 KiB more: past
+ * one window) and a config.json that waits. */
+static void make_bundle(struct ex *x)
+{
+	char *tree = probe_tree(), *rootfs, *cfg, *path;
+	struct strbuf b = {0};
+
+	snprintf(x->bin, sizeof(x->bin), "%s-runc", lupine_bin());
+	x->root = xasprintf("%s/exec-root", test_tmpdir());
+	x->bundle = xasprintf("%s/exec-bundle", test_tmpdir());
+	x->out = xasprintf("%s/exec-ctr.out", test_tmpdir());
+	x->blob = xasprintf("%s/work/blob", tree);
+	for (int i = 0; i < 256 + 65536; i++)
+		sb_add(&b, (char[]){(char)(i * 7 + i / 256)}, 1);
+	CHECK_INT(file_write_atomic(x->blob, b.buf, b.len, 0644), 0);
+	sb_release(&b);
+	rootfs = xasprintf("%s/rootfs", x->bundle);
+	CHECK_INT(mkdir_p(x->bundle, 0755), 0);
+	CHECK_INT(rename(tree, rootfs), 0);
+	free(x->blob);
+	x->blob = xasprintf("%s/work/blob", rootfs);
+	cfg = "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"/bin/probe\",\"wait\"],\"env\":[\"FOO=from-config\","
+	      "\"PATH=/bin\"],\"cwd\":\"/work\",\"user\":{\"uid\":0,\"gid\":0}},\"root\":{\"path\":\"rootfs\"},"
+	      "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}]}";
+	path = xasprintf("%s/config.json", x->bundle);
+	CHECK_INT(file_write_atomic(path, cfg, strlen(cfg), 0644), 0);
+	free(path), free(rootfs), free(tree);
+}
+
+/* create (stdout and stderr a file, as the shim's) and start; 0 once the application waits. */
+static int up(struct ex *x)
+{
+	char *pidfile = xasprintf("%s/init.pid", x->bundle);
+	char *argv[] = {x->bin, "--root", x->root, "create", "--bundle", x->bundle, "--pid-file", pidfile, "ex", NULL};
+	int out = open(x->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), null = open("/dev/null", O_RDONLY);
+	struct proc_opts o = {.in = null, .out = out, .err = out, .outlive = 1};
+	int r = proc_wait(proc_spawn(argv, &o)), ok = 0;
+	char *num = file_read(pidfile, NULL);
+	x->monitor = num ? atoi(num) : -1;
+	close(out), close(null);
+	free(num), free(pidfile);
+	struct cmd_out s = run_capture((char *[]){x->bin, "--root", x->root, "start", "ex", NULL}, NULL);
+	CHECK_INT(r, 0);
+	CHECK_INT(s.status, 0);
+	cmd_out_free(&s);
+	for (double end = now_sec() + 120; !ok && now_sec() < end; usleep(100000)) {
+		char *text = file_read(x->out, NULL);
+		ok = text && strstr(text, "probe: waiting");
+		free(text);
+	}
+	CHECK(ok);
+	return ok ? 0 : -1;
+}
+
+/* The foreground exec: its output, status, environment, cwd, user and stdin. */
+static void check_foreground(struct ex *x)
+{
+	struct cmd_out o = ex(x, "ex", "/bin/probe", "show", "a b", NULL);
+	CHECK_INT(o.status, 0);
+	CHECK(o.out && !strcmp(o.out, "probe: argv[0]=</bin/probe>\nprobe: argv[1]=<show>\nprobe: argv[2]=<a b>\n"
+				       "probe: FOO=<from-config> EXTRA=<>\nprobe: cwd=</work>\n"));
+	cmd_out_free(&o);
+	o = ex(x, "-e", "EXTRA=e1", "--cwd", "/", "ex", "/bin/probe", "show", NULL);
+	CHECK_CONTAINS(o.out, "probe: FOO=<from-config> EXTRA=<e1>\nprobe: cwd=</>\n");
+	cmd_out_free(&o);
+	o = ex(x, "ex", "/bin/probe", "exit", "7", NULL);
+	CHECK_INT(o.status, 7);
+	cmd_out_free(&o);
+	o = ex(x, "ex", "/bin/probe", "nosuch", NULL);
+	CHECK_INT(o.status, 2);
+	CHECK(o.out && !*o.out);
+	CHECK(o.err && !strcmp(o.err, "probe: unknown mode 'nosuch'\n"));
+	cmd_out_free(&o);
+	o = ex(x, "ex", "/bin/probe", "kill", "9", NULL);
+	CHECK_INT(o.status, 137);
+	cmd_out_free(&o);
+	o = ex(x, "ex", "/bin/no-such", NULL);
+	CHECK_INT(o.status, 1);
+	CHECK_CONTAINS(o.err, "exec failed: cannot run '/bin/no-such': not found");
+	cmd_out_free(&o);
+	o = ex(x, "-u", "1000:1001", "-g", "5", "ex", "/bin/probe", "id", NULL);
+	CHECK_CONTAINS(o.out, "probe: uid=1000 gid=1001 groups=5\n");
+	cmd_out_free(&o);
+	CHECK_INT(test_sh("printf 'in put' | %s --root %s exec ex /bin/probe stdin | grep -qx 'probe: stdin=<in put> 6 bytes'",
+			  x->bin, x->root), 0);
+	/* every byte value, and more than a window, four at once */
+	CHECK_INT(test_sh("f=0; for i in 1 2 3 4; do (%s --root %s exec ex /bin/probe dump /work/blob | cmp - %s) & done; "
+			  "for p in $(jobs -p); do wait $p || f=1; done; exit $f", x->bin, x->root, x->blob), 0);
+}
+
+/* --process FILE, and --detach with a pid file: the shim's way (this process a subreaper, as it is). */
+static void check_detached(struct ex *x)
+{
+	char *proc = xasprintf("%s/process.json", test_tmpdir()), *pidf = xasprintf("%s/exec.pid", test_tmpdir());
+	char *outf = xasprintf("%s/exec.out", test_tmpdir());
+	const char *js = "{\"args\":[\"/bin/probe\",\"show\",\"p\"],\"env\":[\"FOO=proc\"],\"cwd\":\"/\","
+			 "\"user\":{\"uid\":0,\"gid\":0,\"additionalGids\":[0]}}";
+	CHECK_INT(file_write_atomic(proc, js, strlen(js), 0644), 0);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	CHECK_INT(test_sh("%s --root %s exec --process %s --detach --pid-file %s ex >%s 2>&1", x->bin, x->root, proc,
+			  pidf, outf), 0);
+	char *num = file_read(pidf, NULL);
+	pid_t pid = num ? atoi(num) : -1;
+	int st = -1;
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid); /* the host process the shim waits on */
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	char *text = file_read(outf, NULL);
+	CHECK_CONTAINS(text, "probe: argv[2]=<p>\nprobe: FOO=<proc> EXTRA=<>\nprobe: cwd=</>\n");
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	free(proc), free(pidf), free(outf), free(num), free(text);
+}
+
+/* A terminal (our own, from script), and signals to the host process. */
+static void check_tty_signals(struct ex *x)
+{
+	/* in the guest's pty "hi" and ^D are a line and its end, echoed, with \r\n line ends */
+	char *tty = xasprintf("%s/exec-tty.out", test_tmpdir()), *text;
+	CHECK_INT(test_sh("(sleep 1; printf 'hi\\n\\004'; sleep 3) | script -qec '%s --root %s exec -t ex /bin/probe stdin' "
+			  "/dev/null >%s", x->bin, x->root, tty), 0);
+	CHECK_CONTAINS(text = file_read(tty, NULL), "probe: stdin=<hi\r\n> 3 bytes\r\n");
+	free(tty), free(text);
+	char *argv[] = {x->bin, "--root", x->root, "exec", "ex", "/bin/probe", "wait", NULL};
+	struct proc_opts o = PROC_OPTS_INIT;
+	int null = open("/dev/null", O_WRONLY);
+	o.out = null;
+	pid_t pid = proc_spawn(argv, &o);
+	usleep(1500000);
+	kill(pid, SIGTERM); /* to the guest's process: its status 143 */
+	CHECK_INT(proc_wait(pid), 143);
+	pid = proc_spawn(argv, &o);
+	usleep(1500000);
+	kill(pid, SIGKILL); /* its guest process killed with it: the session free again */
+	CHECK_INT(proc_wait(pid), 137);
+	close(null);
+}
+
+static void test_exec(void)
+{
+	struct ex x = {0};
+	make_bundle(&x);
+	if (up(&x) == 0) {
+		check_foreground(&x);
+		check_detached(&x);
+		check_tty_signals(&x);
+		/* an exec still running when the container stops ends with 137 */
+		char *argv[] = {x.bin, "--root", x.root, "exec", "ex", "/bin/probe", "wait", NULL};
+		struct proc_opts o = PROC_OPTS_INIT;
+		pid_t pid = proc_spawn(argv, &o);
+		usleep(1500000);
+		CHECK_INT(test_sh("%s --root %s kill ex 15", x.bin, x.root), 0);
+		CHECK_INT(proc_wait(pid), 137);
+		for (double end = now_sec() + 30; kill(x.monitor, 0) == 0 && now_sec() < end;)
+			usleep(100000);
+		struct cmd_out r = ex(&x, "ex", "/bin/probe", "show", NULL);
+		CHECK_INT(r.status, 1);
+		CHECK_CONTAINS(r.err, "cannot exec in a stopped container");
+		cmd_out_free(&r);
+	}
+	CHECK_INT(test_sh("%s --root %s delete --force ex", x.bin, x.root), 0);
+	free(x.root), free(x.bundle), free(x.out), free(x.blob);
+}
+
+const struct test exec_tests[] = {
+	{"exec/runc", test_exec, 1},
+	{0, 0, 0},
+};
