@@ -181,10 +181,12 @@ static void test_exec(void)
 		/* an exec still running when the container stops ends with 137 */
 		char *argv[] = {x.bin, "--root", x.root, "exec", "ex", "/bin/probe", "wait", NULL};
 		struct proc_opts o = PROC_OPTS_INIT;
+		o.out = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		pid_t pid = proc_spawn(argv, &o);
 		usleep(1500000);
 		CHECK_INT(test_sh("%s --root %s kill ex 15", x.bin, x.root), 0);
 		CHECK_INT(proc_wait(pid), 137);
+		close(o.out);
 		for (double end = now_sec() + 30; kill(x.monitor, 0) == 0 && now_sec() < end;)
 			usleep(100000);
 		struct cmd_out r = ex(&x, "ex", "/bin/probe", "show", NULL);
