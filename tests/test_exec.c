@@ -124,6 +124,26 @@ static void check_foreground(struct ex *x)
 			  "for p in $(jobs -p); do wait $p || f=1; done; exit $f", x->bin, x->root, x->blob), 0);
 }
 
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* lupine-runc exec's own latency: the median of 9 of a command that exits at once. */
+static void check_latency(struct ex *x)
+{
+	double t[9];
+	for (int i = 0; i < 9; i++) {
+		struct cmd_out o = ex(x, "ex", "/bin/probe", "exit", "0", NULL);
+		CHECK_INT(o.status, 0);
+		t[i] = o.secs;
+		cmd_out_free(&o);
+	}
+	qsort(t, 9, sizeof(t[0]), by_value);
+	printf("    lupine-runc exec latency: median %.1f ms of 9 (%.1f-%.1f ms)\n", t[4] * 1000, t[0] * 1000, t[8] * 1000);
+}
+
 /* --process FILE, and --detach with a pid file: the shim's way (this process a subreaper, as it is). */
 static void check_detached(struct ex *x)
 {
@@ -176,6 +196,7 @@ static void test_exec(void)
 	make_bundle(&x);
 	if (up(&x) == 0) {
 		check_foreground(&x);
+		check_latency(&x);
 		check_detached(&x);
 		check_tty_signals(&x);
 		/* an exec still running when the container stops ends with 137 */

@@ -205,8 +205,12 @@ static int start(int fd, const char *text, struct strbuf *err)
 		sb_adds(err, "container not running: its VM ended");
 	else if (h[0] != EXEC_ERROR || read_full(fd, msg, n) < 0)
 		sb_adds(err, "the container's monitor answered the exec with something else");
-	else
+	else {
+		/* the guest's words: untrusted, one printable line */
+		for (size_t i = 0; i < n; i++)
+			msg[i] = msg[i] >= ' ' && msg[i] < 0x7f ? msg[i] : '?';
 		sb_addf(err, "exec failed: %.*s", (int)n, msg);
+	}
 	return -1;
 }
 

@@ -75,6 +75,24 @@ static void output(struct relay *r, int fd, const char *d, size_t n)
 	put_u32(&r->tx, EXEC_ACK, (unsigned)n);
 }
 
+/* Why the exec ended (the monitor's words, or the guest's: untrusted, printed as one printable line). */
+static void say_error(const char *d, size_t n)
+{
+	char line[1100];
+
+	n = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
+	for (size_t i = 0; i < n; i++)
+		line[i] = d[i] >= ' ' && d[i] < 0x7f ? d[i] : '?';
+	line[n] = 0;
+	fprintf(stderr, "lupine-runc: exec: %s\n", line);
+}
+
+/* The guest took n bytes of stdin: room for as much again, never past the window. */
+static void ack(struct relay *r, unsigned n)
+{
+	r->credit = n > LUPINE_EXEC_WINDOW - r->credit ? LUPINE_EXEC_WINDOW : r->credit + n;
+}
+
 /* The frames the monitor passed on. -1 once the connection has ended. */
 static int from_sock(struct relay *r)
 {
@@ -94,12 +112,11 @@ static int from_sock(struct relay *r)
 		if (type == EXEC_STDOUT || type == EXEC_STDERR)
 			output(r, type == EXEC_STDOUT ? STDOUT_FILENO : STDERR_FILENO, d, n);
 		else if (type == EXEC_ACK && n == 4)
-			r->credit += (unsigned char)d[0] | (unsigned)(unsigned char)d[1] << 8 |
-				     (unsigned)(unsigned char)d[2] << 16 | (unsigned)(unsigned char)d[3] << 24;
+			ack(r, (unsigned char)d[0] | (unsigned)(unsigned char)d[1] << 8 | (unsigned)(unsigned char)d[2] << 16);
 		else if (type == EXEC_EXIT && n == 1)
 			r->status = (unsigned char)d[0];
 		else if (type == EXEC_ERROR)
-			fprintf(stderr, "lupine-runc: exec: %.*s\n", (int)n, d), r->status = EXIT_GONE;
+			say_error(d, n), r->status = EXIT_GONE;
 	}
 	memmove(r->rx.buf, r->rx.buf + off, r->rx.len - off);
 	r->rx.len -= off;

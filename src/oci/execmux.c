@@ -31,6 +31,7 @@
 struct mclient {
 	int fd, slot, closing; /* closing: close once tx is written */
 	struct strbuf rx, tx;
+	size_t unacked;        /* output passed on that the client has not acknowledged */
 };
 
 struct oci_execmux {
@@ -83,6 +84,14 @@ static void client_start(struct oci_execmux *m, struct mclient *c, const char *d
 	oci_frame_put(&m->vtx, EXEC_START, s, d, n);
 }
 
+/* The client has written out this much of its output. */
+static void client_acked(struct mclient *c, const unsigned char *d)
+{
+	size_t a = d[0] | (size_t)d[1] << 8 | (size_t)d[2] << 16;
+
+	c->unacked -= a < c->unacked ? a : c->unacked;
+}
+
 /* A client's frames: its START first, then its stdin, signals, sizes and acknowledgements. */
 static void client_read(struct oci_execmux *m, struct mclient *c)
 {
@@ -106,6 +115,8 @@ static void client_read(struct oci_execmux *m, struct mclient *c)
 			oci_frame_put(&m->vtx, type, c->slot, d, n);
 		else
 			return client_close(m, c); /* not the protocol: lupine-runc's own mistake */
+		if (type == EXEC_ACK && n == 4)
+			client_acked(c, (const unsigned char *)d);
 	}
 	memmove(c->rx.buf, c->rx.buf + off, c->rx.len - off);
 	c->rx.len -= off;
@@ -159,10 +170,12 @@ static void guest_frame(struct oci_execmux *m, int type, int id, const char *d, 
 			m->slot[id] = SLOT_FREE;
 		return;
 	}
-	if (c->tx.len > LUPINE_EXEC_WINDOW + 4096) /* output its client has not acknowledged */
-		return guest_broke(m, "the guest sent exec output past its window");
 	if (type == EXEC_EXIT || type == EXEC_ERROR)
 		return client_end(m, c, type, d, n);
+	if (type == EXEC_STDOUT || type == EXEC_STDERR)
+		c->unacked += n;
+	if (c->unacked > LUPINE_EXEC_WINDOW) /* more than its client has room for */
+		return guest_broke(m, "the guest sent exec output past its window");
 	oci_frame_put(&c->tx, type, 0, d, n);
 }
 
