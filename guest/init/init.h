@@ -7,7 +7,8 @@
  * spec (sysctl, masked and read-only paths, a read-only root), exec.c forks
  * the application (stdio.c gives it its stdio ports, tty.c a terminal when
  * asked), which process.c confines (rlimits, capabilities, ids, umask,
- * ...), and init.c waits with every asynchronous
+ * ...), execd.c serves lupine-runc exec (processes beside the application,
+ * with "exec port"), and init.c waits with every asynchronous
  * signal blocked, forwarding signals and reaping orphans (after tini).
  * Control lines reach the host through an I/O port or the console; at the
  * end klog.c passes on the kernel's notes of missing (or, recording, used)
