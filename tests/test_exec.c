@@ -4,7 +4,9 @@
  * directory, user, stdin, a terminal, signals, several at once, and the
  * refusal once the container has stopped. One VM. */
 #include "harness.h"
+#include "guest/protocol.h"
 #include "lib/util.h"
+#include "oci/execmux.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -13,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -219,7 +223,121 @@ static void test_exec(void)
 	free(x.root), free(x.bundle), free(x.out), free(x.blob);
 }
 
+/* One frame from fd (blocking): its type, session and payload; -1 at the end. */
+static int frame_read(int fd, int *id, char *d, size_t *n)
+{
+	unsigned char h[LUPINE_EXEC_HDR];
+	if (recv(fd, h, sizeof(h), MSG_WAITALL) != sizeof(h))
+		return -1;
+	*n = h[2] | (size_t)h[3] << 8;
+	*id = h[1];
+	if (*n && recv(fd, d, *n, MSG_WAITALL) != (ssize_t)*n)
+		return -1;
+	d[*n] = 0;
+	return h[0];
+}
+
+static void frame_send(int fd, int type, int id, const char *d, size_t n)
+{
+	struct strbuf q = {0};
+	oci_frame_put(&q, type, id, d, n);
+	CHECK_INT(write_all(fd, q.buf, q.len), 0);
+	sb_release(&q);
+}
+
+/* A relay for a container directory of the test's, and a socket standing
+ * for the VM's exec port connected to it (in *vm); NULL after a CHECK. */
+static struct oci_execmux *relay_up(struct oci_state *st, const char *name, int *vm)
+{
+	struct strbuf err = {0};
+	*st = (struct oci_state){.id = (char *)name, .dir = xasprintf("%s/%s", test_tmpdir(), name)};
+	CHECK_INT(mkdir_p(st->dir, 0700), 0);
+	signal(SIGPIPE, SIG_IGN); /* the relay closes what it stops serving */
+	struct oci_execmux *m = oci_execmux_start(st, &err);
+	CHECK(m != NULL);
+	sb_release(&err);
+	if (!m)
+		return NULL;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", oci_execmux_vm_sock(m));
+	*vm = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK_INT(connect(*vm, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return m;
+}
+
+/* A client started on a session: its id as the guest sees it. */
+static int client_started(struct oci_state *st, int vm, int *c, char *d)
+{
+	struct strbuf err = {0};
+	size_t n;
+	int id, s;
+	*c = oci_exec_connect(st, &err);
+	CHECK(*c >= 0);
+	sb_release(&err);
+	frame_send(*c, EXEC_START, 0, "arg x", 5);
+	CHECK_INT(frame_read(vm, &s, d, &n), EXEC_START);
+	CHECK(!strcmp(d, "arg x"));
+	frame_send(vm, EXEC_STARTED, s, NULL, 0);
+	CHECK_INT(frame_read(*c, &id, d, &n), EXEC_STARTED);
+	return s;
+}
+
+/* The monitor's relay against a guest that breaks the rules: a session is
+ * relayed, a client gone has its process killed, output past the window
+ * ends exec for the container with an error to every client, present and
+ * to come; so does a frame for a session never started. */
+static void test_hostile_guest(void)
+{
+	static char d[65536];
+	struct oci_state st;
+	size_t n;
+	int id, vm, c1, c2, c3, type;
+	struct oci_execmux *m = relay_up(&st, "hostile-1", &vm);
+	if (!m)
+		return;
+	int s1 = client_started(&st, vm, &c1, d), s2 = client_started(&st, vm, &c2, d);
+	CHECK(s1 != s2);
+	frame_send(vm, EXEC_STDOUT, s1, "hi", 2);
+	CHECK_INT(frame_read(c1, &id, d, &n), EXEC_STDOUT);
+	CHECK(n == 2 && !memcmp(d, "hi", 2));
+	close(c2); /* its process is killed */
+	CHECK_INT(frame_read(vm, &id, d, &n), EXEC_SIGNAL);
+	CHECK(id == s2 && n == 1 && d[0] == SIGKILL);
+	/* output past what c1 acknowledged (it acknowledged nothing): the relay
+	 * closes the port at the frame that passes the window (the rest may be refused) */
+	struct strbuf flood = {0};
+	memset(d, 'x', LUPINE_EXEC_DATA_MAX);
+	for (int i = 0; i < LUPINE_EXEC_WINDOW / LUPINE_EXEC_DATA_MAX + 1; i++)
+		oci_frame_put(&flood, EXEC_STDOUT, s1, d, LUPINE_EXEC_DATA_MAX);
+	write_all(vm, flood.buf, flood.len);
+	sb_release(&flood);
+	while ((type = frame_read(c1, &id, d, &n)) == EXEC_STDOUT)
+		;
+	CHECK_INT(type, EXEC_ERROR);
+	CHECK_CONTAINS(d, "exec channel failed");
+	struct strbuf err = {0};
+	c3 = oci_exec_connect(&st, &err);
+	frame_send(c3, EXEC_START, 0, "arg z", 5);
+	CHECK_INT(frame_read(c3, &id, d, &n), EXEC_ERROR);
+	close(c1), close(c3), close(vm);
+	oci_execmux_stop(m);
+	char *sock = xasprintf("%s/exec.sock", st.dir);
+	CHECK(!path_exists(sock)); /* removed with the relay */
+	free(sock), free(st.dir);
+	/* a frame for a session that was never started */
+	if ((m = relay_up(&st, "hostile-2", &vm))) {
+		client_started(&st, vm, &c1, d);
+		frame_send(vm, EXEC_STDOUT, LUPINE_EXEC_MAX - 1, "x", 1);
+		CHECK_INT(frame_read(c1, &id, d, &n), EXEC_ERROR);
+		close(c1), close(vm);
+		oci_execmux_stop(m);
+		free(st.dir);
+	}
+	sb_release(&err);
+}
+
 const struct test exec_tests[] = {
+	{"exec/hostile-guest", test_hostile_guest, 0},
 	{"exec/runc", test_exec, 1},
 	{0, 0, 0},
 };

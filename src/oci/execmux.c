@@ -25,6 +25,7 @@
 
 #define MUX_CLIENTS (2 * LUPINE_EXEC_MAX)
 #define MUX_QUEUE_MAX (1 << 20) /* to the VM: past this, clients are not read */
+#define MUX_STALL_MAX (8 << 20) /* ... past this, the guest is not reading its port at all */
 #define SLOT_FREE (-1)
 #define SLOT_ORPHAN (-2) /* its client is gone; the init has not said it ended */
 
@@ -155,6 +156,8 @@ static void guest_broke(struct oci_execmux *m, const char *why)
 	end_all(m, EXEC_ERROR, m->down);
 	close(m->vfd);
 	m->vfd = -1;
+	sb_release(&m->vtx);
+	sb_release(&m->vrx);
 }
 
 /* One frame from the guest, checked, to its client (or acknowledged and dropped). */
@@ -203,6 +206,11 @@ static void vm_read(struct oci_execmux *m)
 			return guest_broke(m, "the guest sent a bad exec frame");
 		guest_frame(m, type, id, d, n);
 	}
+	if (m->vfd < 0)
+		return; /* it broke the protocol: all dropped */
+	/* what it is sent (acknowledgements of its own output) it must take */
+	if (m->vtx.len > MUX_STALL_MAX)
+		return guest_broke(m, "the guest does not read its exec port");
 	memmove(m->vrx.buf, m->vrx.buf + off, m->vrx.len - off);
 	m->vrx.len -= off;
 }
