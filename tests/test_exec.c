@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <pty.h>
 #include <unistd.h>
 
 struct ex {
@@ -170,15 +171,24 @@ static void check_detached(struct ex *x)
 	free(proc), free(pidf), free(outf), free(num), free(text);
 }
 
-/* A terminal (our own, from script), and signals to the host process. */
+/* A terminal (a pty of the test's, lupine-runc exec's own), and signals to the host process. */
 static void check_tty_signals(struct ex *x)
 {
-	/* in the guest's pty "hi" and ^D are a line and its end, echoed, with \r\n line ends */
-	char *tty = xasprintf("%s/exec-tty.out", test_tmpdir()), *text;
-	CHECK_INT(test_sh("(sleep 1; printf 'hi\\n\\004'; sleep 3) | script -qec '%s --root %s exec -t ex /bin/probe stdin' "
-			  "/dev/null >%s", x->bin, x->root, tty), 0);
-	CHECK_CONTAINS(text = file_read(tty, NULL), "probe: stdin=<hi\r\n> 3 bytes\r\n");
-	free(tty), free(text);
+	/* the probe's terminal dialogue: the size from the start, a resize, a typed line, ^C */
+	struct winsize ws = {.ws_row = 30, .ws_col = 100};
+	struct strbuf seen = {0};
+	int master;
+	pid_t tp = forkpty(&master, NULL, NULL, &ws);
+	if (tp == 0) {
+		execl(x->bin, x->bin, "--root", x->root, "exec", "-t", "ex", "/bin/probe", "tty", (char *)NULL);
+		_exit(127);
+	}
+	int slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (tty_dialogue(master, slave, &seen, "probe: tty in=1 out=1 err=1 size=30x100 front=1 name=/dev/pts/") == 0)
+		CHECK_CONTAINS(seen.buf, "hello\r\nprobe: line=<hello>\r\n"); /* byte for byte */
+	CHECK_INT(tty_wait(tp, master, &seen, 60), 0);
+	close(slave), close(master);
+	sb_release(&seen);
 	char *argv[] = {x->bin, "--root", x->root, "exec", "ex", "/bin/probe", "wait", NULL};
 	struct proc_opts o = PROC_OPTS_INIT;
 	int null = open("/dev/null", O_WRONLY);

@@ -9,6 +9,7 @@
 #include "oci/spec.h"
 #include "oci/state.h"
 #include "lib/json.h"
+#include "lib/term.h"
 
 #include "bundle/run.h"
 
@@ -125,7 +126,7 @@ static json_t *process_of(const struct oci_exec_req *rq, const struct oci_state 
 }
 
 /* The process as the init's run config text (guest/protocol.h EXEC_START). */
-static char *start_text(json_t *p, const char *what, int *tty, struct strbuf *err)
+static char *start_text(json_t *p, const char *what, const char *size, int *tty, struct strbuf *err)
 {
 	struct oci_spec s;
 	struct run_config rc;
@@ -147,9 +148,8 @@ static char *start_text(json_t *p, const char *what, int *tty, struct strbuf *er
 		run_config_set(&rc.cwd, s.cwd);
 		rc.uid = s.uid;
 		rc.gid = s.gid;
-		/* the size comes with the first resize (the shim's, or our own terminal's) */
 		if ((*tty = s.terminal))
-			run_config_set(&rc.terminal, "24 80");
+			run_config_set(&rc.terminal, size);
 		text = run_config_render(&rc);
 	}
 	if (text && strlen(text) > 65535) {
@@ -287,11 +287,15 @@ int oci_exec(const struct oci_exec_req *rq, int *status, struct strbuf *err)
 {
 	struct oci_state st = {0};
 	json_t *p = NULL;
-	char *text = NULL;
+	char *text = NULL, size[32] = "24 80";
+	unsigned rows, cols;
 	int tty = 0, slave = -1, sock = -1, r = -1;
 
+	/* our own terminal's size from the start; a console socket's pty gets the shim's with its first resize */
+	if (!rq->console_socket && term_size(STDIN_FILENO, &rows, &cols) == 0 && rows && cols)
+		snprintf(size, sizeof(size), "%u %u", rows, cols);
 	if (check_running(rq, &st, err) < 0 || !(p = process_of(rq, &st, err)) ||
-	    !(text = start_text(p, rq->process ? rq->process : "exec", &tty, err)))
+	    !(text = start_text(p, rq->process ? rq->process : "exec", size, &tty, err)))
 		goto out;
 	if (tty && rq->detach && !rq->console_socket) {
 		sb_adds(err, "cannot allocate tty if runc will detach without setting console socket");
