@@ -124,6 +124,9 @@ static void check_foreground(struct ex *x)
 	cmd_out_free(&o);
 	CHECK_INT(test_sh("printf 'in put' | %s --root %s exec ex /bin/probe stdin | grep -qx 'probe: stdin=<in put> 6 bytes'",
 			  x->bin, x->root), 0);
+	/* 1 MiB of every byte value through stdin and back: both windows, many times over */
+	CHECK_INT(test_sh("head -c 1048576 /dev/urandom >%s/exec-in && %s --root %s exec ex /bin/probe dump /proc/self/fd/0 "
+			  "<%s/exec-in | cmp - %s/exec-in", test_tmpdir(), x->bin, x->root, test_tmpdir(), test_tmpdir()), 0);
 	/* every byte value, and more than a window, four at once */
 	CHECK_INT(test_sh("f=0; for i in 1 2 3 4; do (%s --root %s exec ex /bin/probe dump /work/blob | cmp - %s) & done; "
 			  "for p in $(jobs -p); do wait $p || f=1; done; exit $f", x->bin, x->root, x->blob), 0);
