@@ -7,6 +7,7 @@
 #include "oci/confine.h"
 #include "oci/hooks.h"
 #include "oci/monitor.h"
+#include "oci/pod.h"
 #include "oci/runtime.h"
 
 #include <errno.h>
@@ -245,7 +246,7 @@ int oci_create(const struct oci_create_req *req, struct strbuf *err)
 {
 	struct oci_spec spec = {0};
 	struct oci_state st = {0};
-	int made = 0, link = -1, r = -1;
+	int made = 0, link = -1, pod_lock = -1, r = -1;
 
 	if (!oci_id_valid(req->id)) {
 		sb_addf(err, "invalid container id '%s': letters, digits, '_', '+', '-' and '.' only, "
@@ -258,6 +259,9 @@ int oci_create(const struct oci_create_req *req, struct strbuf *err)
 	}
 	st.id = xstrdup(req->id);
 	if (oci_spec_load(st.bundle, &spec, err) < 0 || check_console(req, &spec, err) < 0)
+		goto out;
+	/* held until this record is whole: two creates in one pod do not both pass */
+	if (spec.pod && (pod_lock = oci_pod_claim(req->root, spec.pod, req->id, err)) == -2)
 		goto out;
 	st.cgroup = oci_cgroup_path(&spec.cgroup, req->id); /* recorded first: a delete removes it whatever happens */
 	if (make_dir(req->root, req->id, &st, &made, err) < 0)
@@ -272,6 +276,8 @@ int oci_create(const struct oci_create_req *req, struct strbuf *err)
 out:
 	if (link >= 0)
 		close(link);
+	if (pod_lock >= 0)
+		close(pod_lock);
 	if (r < 0 && made)
 		discard(&st);
 	oci_spec_release(&spec);
