@@ -209,7 +209,8 @@ static void check_log_bytes(struct crienv *e, struct pod *p)
 }
 
 /* A host directory (an emptyDir, configMap or secret is one to the CRI)
- * mounted read-only: the application reads its file and cannot write. */
+ * mounted read-only: the application reads its file and cannot write; the
+ * same read-write: its write reaches the host. */
 static void check_volume(struct crienv *e, struct pod *p)
 {
 	char *dir = xasprintf("%s/vol-%s", e->dir, p->name), *key = xasprintf("%s/key", dir);
@@ -223,8 +224,15 @@ static void check_volume(struct crienv *e, struct pod *p)
 	CHECK(pod_wait_status(e, writer, "state=CONTAINER_EXITED exit=1 reason=Error", 60));
 	char *created = xasprintf("%s/new", dir);
 	CHECK(!path_exists(created));
-	char *ids[] = {reader, writer};
-	for (int i = 0; i < 2; i++) {
+	/* read-write (an emptyDir): the application's file is on the host */
+	char *rw = xasprintf("--mount=%s:/data/empty", dir);
+	char *filler = pod_ctr_start(e, p, "volrw", rw, "/bin/probe", "write", "/data/empty/new", "from-pod");
+	CHECK(pod_wait_status(e, filler, "state=CONTAINER_EXITED exit=0 reason=Completed", 60));
+	char *got = file_read(created, NULL);
+	CHECK(got && !strcmp(got, "from-pod"));
+	free(got), free(rw);
+	char *ids[] = {reader, writer, filler};
+	for (int i = 0; i < 3; i++) {
 		if (*ids[i])
 			free(pod_line((struct cmd_out[]){cri(e, "rm", ids[i], NULL)}, "RemoveContainer"));
 		free(ids[i]);
