@@ -6,6 +6,7 @@
 #include "oci/console.h"
 #include "oci/confine.h"
 #include "oci/hooks.h"
+#include "oci/kernel.h"
 #include "oci/monitor.h"
 #include "oci/pod.h"
 #include "oci/runtime.h"
@@ -20,21 +21,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-/* The kernel: org.lupine.kernel (a bench SPEC), org.lupine.apps, else lupine-general. */
-static void kernel_spec(const struct oci_spec *s, struct kspec *ks)
-{
-	if (s->kernel) {
-		kspec_parse(ks, s->kernel);
-	} else if (s->apps) {
-		char *copy = xstrdup(s->apps), *save = NULL;
-		for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save))
-			kspec_add_app(ks, w);
-		free(copy);
-	} else {
-		ks->general = 1;
-	}
-}
 
 /* What the build request has no field for, into the built bundle's run
  * config: the hostname, the groups exactly as additionalGids lists them (not
@@ -69,7 +55,8 @@ static int make_vm(const struct oci_spec *s, const char *out, struct strbuf *err
 	struct build_res res;
 	int r;
 
-	kernel_spec(s, &ks);
+	oci_kernel_spec(s, &ks);
+	oci_kernel_ahead(&ks);
 	if ((r = bundle_build(&req, &res, err)) == 0) {
 		build_res_release(&res);
 		r = set_run(out, s, err);
