@@ -125,9 +125,12 @@ static void test_lupine_pod(void)
 	struct crienv e;
 	struct pod p = {.handler = "lupine", .name = "lupine-pod"};
 	int holder = 0, app = 0;
+	char *cid = NULL;
 	if (crienv_start(&e) == 0) {
 		p.logdir = xasprintf("%s/logs/%s", e.dir, p.name);
-		if (pod_up(&e, &p, 240) == 0) {
+		int up = pod_up(&e, &p, 240);
+		cid = xstrdup(p.cid ? p.cid : "");
+		if (up == 0) {
 			printf("    lupine pod: RunPodSandbox to the application's first log line %.2f s, pod IP %s\n",
 			       p.start_secs, p.ip);
 			/* the sandbox: a record with a live monitor, no VM bundle, no QEMU */
@@ -150,13 +153,20 @@ static void test_lupine_pod(void)
 			check_annotations(&e, &p);
 		}
 		pod_down(&e, &p);
-		/* no record, monitor or QEMU left of either */
-		CHECK(!monitor_of(p.id) && !monitor_of(p.cid));
+		/* no record, monitor, QEMU or host cgroup left of either */
+		CHECK(!monitor_of(p.id) && !monitor_of(cid));
 		CHECK(holder <= 0 || kill(holder, 0) != 0);
 		CHECK(app <= 0 || kill(app, 0) != 0);
+		int v2 = path_exists("/sys/fs/cgroup/cgroup.controllers");
+		for (int i = 0; i < 2; i++) {
+			char *cg = xasprintf("/sys/fs/cgroup/%sk8s.io/%s", v2 ? "" : "memory/", i ? cid : p.id);
+			CHECK(!path_exists(cg));
+			free(cg);
+		}
 	}
 	crienv_stop(&e);
 	pod_release(&p);
+	free(cid);
 }
 
 /* A second application container while the first owns the pod's interface:
