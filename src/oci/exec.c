@@ -6,6 +6,7 @@
 #include "oci/console.h"
 #include "oci/confine.h"
 #include "oci/execmux.h"
+#include "oci/sandbox.h"
 #include "oci/spec.h"
 #include "oci/state.h"
 #include "lib/json.h"
@@ -219,8 +220,18 @@ static int check_running(const struct oci_exec_req *rq, struct oci_state *st, st
 {
 	enum oci_status status;
 
+	json_t *cfg;
+	int sandbox;
+
 	if (oci_state_load(rq->root, rq->id, st, err) < 0)
 		return -1;
+	cfg = oci_state_config(st);
+	sandbox = cfg && oci_sandbox_is(json_object_get(cfg, "annotations"));
+	json_decref(cfg);
+	if (sandbox) {
+		sb_addf(err, "container %s is a pod's sandbox, held natively: there is no VM to exec in", st->id);
+		return -1;
+	}
 	if ((status = oci_state_status(st)) == OCI_RUNNING)
 		return 0;
 	if (status == OCI_STOPPED)

@@ -74,13 +74,12 @@ static int request(const struct oci_spec *s, struct run_req *rq, struct vm_port 
 /* Runs the container's VM to its end, in this process, as `lupine run` does
  * (the same signals, diagnosis and exit status); the application's status
  * becomes the monitor's, and so the container's. */
-static int monitor_run_vm(const struct oci_spec *s, const struct oci_state *st)
+static int monitor_run_vm(const struct oci_spec *s, const struct oci_state *st, struct oci_execmux *mux)
 {
 	struct vm_port *ports = xcalloc(s->ports.n + 1, sizeof(*ports));
 	struct run_req rq = {.bundle = oci_state_file(st, "vm")};
 	struct strbuf err = {0}, msg = {0};
 	struct vm_result r;
-	struct oci_execmux *mux = NULL;
 	int ret = RUN_EXIT_LAUNCH;
 
 	lupine_quiet = 0; /* create's quiet was for its own stdio; the run's notes are the container's */
@@ -90,8 +89,7 @@ static int monitor_run_vm(const struct oci_spec *s, const struct oci_state *st)
 	int console_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 
 	free(log);
-	if (request(s, &rq, ports, console_fd < 0 ? -1 : console_fd, &err) == 0 &&
-	    (mux = oci_execmux_start(st, &err))) {
+	if (request(s, &rq, ports, console_fd < 0 ? -1 : console_fd, &err) == 0) {
 		/* lupine-runc exec's way in: the VM's exec port, served beside it */
 		rq.cfg.exec_sock = oci_execmux_vm_sock(mux);
 		rq.lo.exec = 1;
@@ -138,9 +136,13 @@ static int monitor(void *arg)
 	const struct monitor_args *a = arg;
 	char *fifo = oci_state_file(a->st, "start.fifo"), c;
 	struct strbuf err = {0};
+	struct oci_execmux *mux = NULL;
 	int fd;
 
 	if (enter_netns(a->s, &err) < 0 || (a->s->terminal && oci_console_attach(&err) < 0))
+		not_ready(a->link, err.buf);
+	/* exec's socket before ready: an exec as soon as start returns finds it */
+	if (!a->s->sandbox && !(mux = oci_execmux_start(a->st, &err)))
 		not_ready(a->link, err.buf);
 	/* open before ready, and read-write so that it neither waits for a
 	 * writer nor sees one leave: start finds a reader whenever we live */
@@ -159,7 +161,7 @@ static int monitor(void *arg)
 		_exit(1);
 	close(fd);
 	free(fifo);
-	return a->s->sandbox ? oci_sandbox_hold() : monitor_run_vm(a->s, a->st);
+	return a->s->sandbox ? oci_sandbox_hold() : monitor_run_vm(a->s, a->st, mux);
 }
 
 pid_t oci_monitor_start(const struct oci_spec *spec, const struct oci_state *st, int tty, int *link,
