@@ -150,19 +150,6 @@ out:
 	return r;
 }
 
-static int write_pid_file(const char *path, pid_t pid, struct strbuf *err)
-{
-	char num[24];
-	int n = snprintf(num, sizeof(num), "%d", (int)pid); /* no newline: go-runc's Atoi takes no space */
-
-	/* file_write_atomic: a new temporary name (O_EXCL|O_NOFOLLOW), renamed over path */
-	if (path && file_write_atomic(path, num, (size_t)n, 0644) < 0) {
-		sb_addf(err, "cannot write the pid file '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /* process.terminal and --console-socket go together, as runc has them. */
 static int check_console(const struct oci_create_req *req, const struct oci_spec *spec, struct strbuf *err)
 {
@@ -255,7 +242,7 @@ int oci_create(const struct oci_create_req *req, struct strbuf *err)
 		goto out;
 	if (make_record(&spec, &st, err) < 0 || start_monitor(req, &spec, &st, &link, err) < 0)
 		goto out;
-	if (write_pid_file(req->pid_file, st.pid, err) < 0)
+	if (oci_pid_file_write(req->pid_file, st.pid, err) < 0)
 		goto out;
 	if ((r = oci_monitor_commit(link, err)) < 0 && req->pid_file)
 		unlink(req->pid_file);

@@ -257,18 +257,6 @@ static int holder(void *arg)
 	return oci_exec_relay(h->sock, h->tty);
 }
 
-static int write_pid(const char *path, pid_t pid, struct strbuf *err)
-{
-	char num[24];
-	int n = snprintf(num, sizeof(num), "%d", (int)pid); /* no newline: go-runc's Atoi takes no space */
-
-	if (path && file_write_atomic(path, num, (size_t)n, 0644) < 0) {
-		sb_addf(err, "cannot write the pid file '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /* The process that stands for the exec: a child left running (detach), or this one. */
 static int stand_in(const struct oci_exec_req *rq, int sock, int tty, int slave, int *status, struct strbuf *err)
 {
@@ -277,7 +265,7 @@ static int stand_in(const struct oci_exec_req *rq, int sock, int tty, int slave,
 	pid_t pid;
 
 	if (!rq->detach) {
-		if (write_pid(rq->pid_file, getpid(), err) < 0)
+		if (oci_pid_file_write(rq->pid_file, getpid(), err) < 0)
 			return -1;
 		*status = oci_exec_relay(sock, tty);
 		return 0;
@@ -286,7 +274,7 @@ static int stand_in(const struct oci_exec_req *rq, int sock, int tty, int slave,
 		sb_addf(err, "cannot start the exec's host process: %s", strerror(errno));
 		return -1;
 	}
-	if (write_pid(rq->pid_file, pid, err) < 0) {
+	if (oci_pid_file_write(rq->pid_file, pid, err) < 0) {
 		kill(pid, SIGKILL); /* its end kills the guest's process too */
 		return -1;
 	}

@@ -42,6 +42,9 @@ void oci_state_release(struct oci_state *s);
  * only while its pid has the start time recorded, so a reused pid is stopped. */
 enum oci_status oci_state_status(const struct oci_state *s);
 const char *oci_status_name(enum oci_status st);
+/* --pid-file: pid written to path (NULL: nothing) as go-runc reads it,
+ * atomically. 0 or -1 with err. */
+int oci_pid_file_write(const char *path, pid_t pid, struct strbuf *err);
 /* A path in the container's directory (caller frees). */
 char *oci_state_file(const struct oci_state *s, const char *name);
 /* The state JSON `runc state` prints and hooks read, as status st, with
