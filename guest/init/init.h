@@ -137,6 +137,14 @@ int stdio_ports_open(int fds[3]);
 int stdio_tty_open(int fds[3]);
 void stdio_ports_start(void);
 void stdio_ports_finish(void);
+/* For a snapshot: 1 while the output relays have bytes to pass on; bytes
+ * gets what stdout and stderr carried. restart: the counts start again. */
+int stdio_ports_pending(unsigned long long bytes[2]);
+void stdio_ports_restart(void);
+
+/* restore.c: warm start's commands from the host ("freeze", "thaw ...",
+ * guest/protocol.h). 1 when cmd was one of them (and was done), else 0. */
+int warm_command(const char *cmd);
 
 /* tty.c: with "terminal", a pty for the application. open: devpts mounted
  * (a new instance), the pair made at run.rows x run.cols: 0 with *master

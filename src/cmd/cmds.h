@@ -11,5 +11,6 @@ int cmd_build(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
 int cmd_manifest(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
 
 #endif
