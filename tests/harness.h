@@ -141,5 +141,6 @@ extern const struct test net_tests[];
 extern const struct test cni_tests[];
 extern const struct test cri_tests[];
 extern const struct test cri_sandbox_tests[];
+extern const struct test warm_tests[];
 
 #endif
