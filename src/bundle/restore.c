@@ -91,9 +91,13 @@ int bundle_restore_start(struct run_req *rq, struct bundle_vm *bv, struct strbuf
 	bv->snap = xcalloc(1, sizeof(*bv->snap));
 	if (refuse(rq, err) < 0 || snapshot_load(rq->from, bv->snap, err) < 0)
 		goto fail;
-	rq->bundle = bv->snap->bundle;
 	rq->lo.vmm = &vmm_qemu;
-	if (bundle_run_check(rq, &bv->b, err) < 0)
+	/* the snapshot's bundle, checked as a run's; rq->bundle stays the caller's */
+	const char *caller = rq->bundle;
+	rq->bundle = bv->snap->bundle;
+	int checked = bundle_run_check(rq, &bv->b, err);
+	rq->bundle = caller;
+	if (checked < 0)
 		goto fail;
 	if (snapshot_matches(bv->snap, &bv->b, err) < 0)
 		goto fail;

@@ -4,6 +4,7 @@
 #include "oci/monitor.h"
 #include "oci/console.h"
 #include "oci/sandbox.h"
+#include "oci/warm.h"
 #include "bundle/run.h"
 #include "manifest/knotes.h"
 
@@ -50,6 +51,8 @@ static int request(const struct oci_spec *s, struct run_req *rq, struct vm_port 
 {
 	static const struct strlist none;
 
+	if (s->snapshot)
+		return oci_warm_request(s, rq, ports, console_fd, err);
 	/* a read-only root is made so by the init once its mount points are made (run.root_readonly);
 	 * the disk needs no fresh copy for the run: nothing else writes it */
 	rq->lo = (struct launch_opts){.env = &none, .args = &none, .persist = s->readonly, .stdin_mode = "pipe",

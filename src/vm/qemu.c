@@ -35,7 +35,9 @@ static char *netdev(const struct vm_config *cfg)
 		return sb_detach(&sb);
 	}
 	sb_adds(&sb, "user,id=n0");
-	for (size_t i = 0; i < cfg->nports; i++) {
+	/* a restore forwards its ports once the guest runs (vm/snapshot.c): a
+	 * connection made while it loads would stall for seconds of retransmits */
+	for (size_t i = 0; !cfg->warm.incoming && i < cfg->nports; i++) {
 		const struct vm_port *p = &cfg->ports[i];
 		sb_addf(&sb, ",hostfwd=tcp:%s:%d-:%d", p->host_ip ? p->host_ip : "127.0.0.1", p->host_port,
 			p->guest_port);

@@ -136,6 +136,27 @@ static int await_load(struct qmp *q, struct strbuf *err)
 	}
 }
 
+/* The ports, forwarded now that the guest runs (HMP's hostfwd_add: QMP has none). */
+static int forward_ports(struct qmp *q, const struct vm_config *cfg, struct strbuf *err)
+{
+	for (size_t i = 0; !cfg->tap && cfg->tap_fd <= 2 && i < cfg->nports; i++) {
+		const struct vm_port *p = &cfg->ports[i];
+		char *line = xasprintf("hostfwd_add n0 tcp:%s:%d-:%d", p->host_ip ? p->host_ip : "127.0.0.1",
+				       p->host_port, p->guest_port);
+		json_t *r = qmp_call(q, "human-monitor-command", json_pack("{s:s}", "command-line", line), -1, err);
+		const char *said = json_string_value(r);
+		/* HMP answers "" when it worked, else why not */
+		if (r && said && *said)
+			sb_addf(err, "QEMU could not forward port %d: %s", p->host_port, str_trim((char *)said));
+		int ok = r && said && !*said;
+		json_decref(r);
+		free(line);
+		if (!ok)
+			return -1;
+	}
+	return 0;
+}
+
 /* "thaw GEN SEC NSEC HEX" for the restored guest: fresh entropy and the time now. */
 static int thaw(struct channel *c, unsigned generation, struct strbuf *err)
 {
@@ -182,7 +203,8 @@ int vm_warm_restore(const char *qmp, pid_t pid, const struct vm_config *cfg, str
 		goto out;
 	/* the init runs from here on: commands may go to it at once */
 	c->res->t_init = c->res->t_app = now_sec() - c->t0;
-	ret = thaw(c, cfg->warm.generation, err);
+	if (thaw(c, cfg->warm.generation, err) == 0 && (!cfg->net || forward_ports(&q, cfg, err) == 0))
+		ret = 0;
 out:
 	if (fd >= 0)
 		close(fd);
