@@ -24,6 +24,20 @@ static int keep_disk(const char *disk, const char *dst, struct strbuf *err)
 	return -1;
 }
 
+/* Zero blocks of a saved file become holes (util-linux's fallocate): the
+ * run's disk copy was written whole, and pages the guest touched may be
+ * zero again. What reads back is the same; what it takes on disk is less. */
+static void dig_holes(const char *path)
+{
+	char *const argv[] = {"fallocate", "--dig-holes", (char *)path, NULL};
+	struct proc_opts o = PROC_OPTS_INIT;
+
+	o.out = o.err = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	proc_run(argv, &o);
+	if (o.out >= 0)
+		close(o.out);
+}
+
 /* The VM, frozen, saved with its disk; QEMU ends after. */
 static int save(struct ready_run *run, struct snapshot *s, struct strbuf *err)
 {
@@ -40,6 +54,11 @@ static int save(struct ready_run *run, struct snapshot *s, struct strbuf *err)
 		ret = 0;
 	vm_quit(vm, &ignored);
 	sb_release(&ignored);
+	if (ret == 0) {
+		dig_holes(s->ram);
+		if (s->disk)
+			dig_holes(s->disk_path);
+	}
 	return ret;
 }
 
