@@ -154,6 +154,11 @@ int snapshot_load(const char *dir, struct snapshot *s, struct strbuf *err)
 		goto out;
 	}
 	snapshot_set_paths(s);
+	if (!path_exists(s->ram) || !path_exists(s->state) || (s->disk_path && !path_exists(s->disk_path))) {
+		sb_addf(err, "'%s' is an incomplete snapshot (its ram, state or disk.ext4 is missing); take it again", dir);
+		snapshot_release(s);
+		goto out;
+	}
 	ret = 0;
 out:
 	json_decref(j);

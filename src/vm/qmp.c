@@ -8,14 +8,18 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define QMP_LINE_MAX (1 << 20) /* a reply longer than this is an error, not memory */
 #define QMP_WAIT 30.0          /* seconds any one reply may take */
 
+/* Whether QEMU still runs: an exited one is a zombie until its owner reaps it (WNOWAIT leaves that to it). */
 static int alive(pid_t pid)
 {
-	return pid <= 0 || kill(pid, 0) == 0;
+	siginfo_t si = {0};
+
+	return pid <= 0 || (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == 0);
 }
 
 /* One line from QEMU into a new JSON value; NULL with err. */

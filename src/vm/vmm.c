@@ -296,8 +296,16 @@ int vm_start(const struct vm_config *cfg, struct vm **out, struct strbuf *err)
 		return -1;
 	}
 	if (launch(vm, err) < 0 || (cfg->warm.incoming && vm_warm_restore(vm->l.qmp, vm->pid, cfg, &vm->c, err) < 0)) {
+		char why[2048];
+		ssize_t n;
 		if (vm->pid > 0 && !kill(vm->pid, SIGKILL))
 			waitpid(vm->pid, NULL, 0);
+		/* what QEMU said before it ended is the reason (a missing file, a refused option) */
+		if (vm->err_r >= 0 && (n = read(vm->err_r, why, sizeof(why) - 1)) > 0 && (why[n] = 0, 1)) {
+			for (char *p = why; *p; p++)
+				*p = *p == '\n' ? ' ' : *p;
+			sb_addf(err, "; QEMU said: %s", str_trim(why));
+		}
 		vm_free(vm);
 		return -1;
 	}
