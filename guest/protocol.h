@@ -138,6 +138,9 @@ enum run_key { LUPINE_RUN_KEYS(LUPINE_RUN_ENUM) RUN_NKEYS };
  * clock to SEC.NSEC, writes GEN to LUPINE_GENERATION_FILE, and lets the
  * processes go on (SIGCONT). */
 #define LUPINE_IN_FREEZE "freeze"
+/* "net MAC A.B.C.D/N GW" (GW "-": none), before "thaw" on a restore whose
+ * NIC is a tap: eth0 takes the new MAC and address, and the default route */
+#define LUPINE_IN_NET    "net"
 #define LUPINE_IN_THAW   "thaw"
 #define LUPINE_GENERATION_FILE "/run/lupine/generation" /* how many restores this VM is from its boot */
 

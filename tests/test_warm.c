@@ -208,6 +208,36 @@ static void check_runc(const char *snap)
 	free(cfg), free(dir), free(path), free(rootfs);
 }
 
+/* A restore on a tap (in a namespace of the test's): the guest takes the
+ * tap's address and a MAC of its own, not the snapshot's (QEMU's default). */
+static void check_tap(const char *snap)
+{
+	struct netpair p;
+	char *const args[] = {"run", "--from", (char *)snap, "--net", "tap:wt0", "--timeout", "120", NULL};
+	char *r = NULL, *neigh;
+
+	if (netpair_make(&p) < 0)
+		return;
+	struct bg g = bg_lupine_in(p.ns, args);
+	double t0 = now_sec();
+	while (!strchr((r = netns_sh(p.ns, "echo rand | nc -q1 -w2 172.16.0.2 7777")), ' ') && now_sec() - t0 < 30)
+		free(r), usleep(100000);
+	CHECK_CONTAINS(r, " 1 ");
+	neigh = netns_sh(p.ns, "ip neigh show 172.16.0.2");
+	CHECK_CONTAINS(neigh, "lladdr");
+	CHECK_NOT_CONTAINS(neigh, "52:54:00:12:34:56");
+	free(netns_sh(p.ns, "echo quit | nc -q1 -w2 172.16.0.2 7777"));
+	int st = wait_bg(&g, 60);
+	CHECK_INT(st, 0);
+	if (st) {
+		char *log = file_read(g.log, NULL);
+		fprintf(stderr, "%s\n", log ? log : "");
+		free(log);
+	}
+	free(g.log), free(r), free(neigh);
+	netpair_remove(&p);
+}
+
 static void test_clones(void)
 {
 	char *b = probe_bundle("wprobe.lupine", "ext4");
@@ -219,6 +249,7 @@ static void test_clones(void)
 		check_clones(s);
 		check_signal(s);
 		check_runc(s);
+		check_tap(s);
 		check_refused(s, b);
 	}
 	free(s);

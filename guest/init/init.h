@@ -90,6 +90,8 @@ int root_switch(void);
 void net_init(void);
 void names_init(void);
 void entropy_seed(void);
+/* A restore on a tap (restore.c): eth0's new MAC, address and default route (gw may be NULL). 0, or -1 (said). */
+int net_readdress(const unsigned char mac[6], struct in_addr ip, struct in_addr mask, const struct in_addr *gw);
 
 /* confine.c: in PID 1 after the mounts, for the whole VM: the sysctls, then
  * the masked and read-only paths. -1 (reported, naming a missing kernel

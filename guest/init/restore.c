@@ -11,6 +11,7 @@
  * states and keys (it can watch LUPINE_GENERATION_FILE to renew them). */
 #include "init.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -116,12 +117,36 @@ static void thaw(const char *arg)
 	kill(-1, SIGCONT);
 }
 
+/* "MAC A.B.C.D/N GW": ignored whole when any part is malformed. */
+static void renet(const char *arg)
+{
+	unsigned char mac[6];
+	char ip[16], gw[16];
+	unsigned prefix;
+	struct in_addr a, g, mask;
+
+	for (int i = 0; i < 6; i++, arg += 3) {
+		int hi = hexval(arg[0]), lo = hexval(arg[1]);
+		if (hi < 0 || lo < 0 || arg[2] != (i < 5 ? ':' : ' '))
+			return;
+		mac[i] = (unsigned char)(hi << 4 | lo);
+	}
+	if (sscanf(arg, "%15[0-9.]/%u %15[0-9.-]", ip, &prefix, gw) != 3 || prefix > 32 || !inet_aton(ip, &a))
+		return;
+	mask.s_addr = htonl(prefix ? 0xffffffffU << (32 - prefix) : 0);
+	if (strcmp(gw, "-") && !inet_aton(gw, &g))
+		return;
+	net_readdress(mac, a, mask, strcmp(gw, "-") ? &g : NULL);
+}
+
 int warm_command(const char *cmd)
 {
 	size_t n = strlen(LUPINE_IN_THAW);
 
 	if (!strcmp(cmd, LUPINE_IN_FREEZE))
 		freeze();
+	else if (!strncmp(cmd, LUPINE_IN_NET " ", strlen(LUPINE_IN_NET) + 1))
+		renet(cmd + strlen(LUPINE_IN_NET) + 1);
 	else if (!strncmp(cmd, LUPINE_IN_THAW " ", n + 1))
 		thaw(cmd + n + 1);
 	else

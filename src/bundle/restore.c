@@ -24,7 +24,7 @@ static int refuse(const struct run_req *rq, struct strbuf *err)
 			   : o->record		      ? "--record-features"
 			   : o->ctl		      ? "--ctl"
 			   : o->vmm && o->vmm != &vmm_qemu ? "--vmm"
-			   : rq->net.mode != VM_NET_USER ? "--net"
+			   : rq->net.mode == VM_NET_CONTAINER ? "--net container"
 							 : NULL;
 
 	if (!what)
@@ -84,6 +84,34 @@ static int fill(struct run_req *rq, struct bundle_vm *bv, struct strbuf *err)
 	return 0;
 }
 
+/* A tap or a bridge: the NIC's host side, and the guest's new MAC and
+ * address (the init's "net", before the processes go on). */
+static int net_for(struct run_req *rq, struct bundle_vm *bv, struct strbuf *err)
+{
+	struct vm_config *cfg = &rq->cfg;
+
+	if (rq->net.mode == VM_NET_USER)
+		return 0;
+	if (!bv->snap->net) {
+		sb_adds(err, "--net: the snapshot's VM has no network (its kernel has no CONFIG_VIRTIO_NET)");
+		return -1;
+	}
+	if (cfg->nports) {
+		sb_adds(err, "-p forwards ports through user-mode networking; with --net tap or bridge the guest is "
+			     "reached at its own address instead");
+		return -1;
+	}
+	/* the NIC was saved on user-mode networking, without virtio-net headers */
+	if (vm_net_setup(&rq->net, VM_NET_PLAIN, &bv->net, err) < 0)
+		return -1;
+	cfg->tap_fd = bv->net.tap_fd;
+	cfg->tap = bv->net.tap;
+	cfg->mac = bv->net.mac;
+	cfg->warm.ip = bv->net.ip;
+	cfg->warm.gw = bv->net.gw;
+	return 0;
+}
+
 int bundle_restore_start(struct run_req *rq, struct bundle_vm *bv, struct strbuf *err)
 {
 	memset(bv, 0, sizeof(*bv));
@@ -109,7 +137,7 @@ int bundle_restore_start(struct run_req *rq, struct bundle_vm *bv, struct strbuf
 		}
 		rq->lo.tmpdir = bv->tmpdir;
 	}
-	if (fill(rq, bv, err) < 0 || vm_start(&rq->cfg, &bv->vm, err) < 0)
+	if (fill(rq, bv, err) < 0 || net_for(rq, bv, err) < 0 || vm_start(&rq->cfg, &bv->vm, err) < 0)
 		goto fail;
 	return 0;
 fail:

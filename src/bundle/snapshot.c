@@ -1,6 +1,7 @@
 /* snapshot.c: take a snapshot of a bundle's ready application; snapshot.json read and written. */
 #include "bundle/snapshot.h"
 #include "vm/snapshot.h"
+#include "lib/embedded.h"
 #include "lib/hash.h"
 #include "lib/json.h"
 
@@ -16,7 +17,7 @@
 
 void snapshot_release(struct snapshot *s)
 {
-	char *fields[] = {s->dir, s->bundle, s->bundle_sha, s->kernel_sha, s->qemu, s->probe, s->port,
+	char *fields[] = {s->dir, s->bundle, s->bundle_sha, s->kernel_sha, s->init_sha, s->qemu, s->probe, s->port,
 			  s->ram, s->state, s->disk_path};
 
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
@@ -51,6 +52,16 @@ int snapshot_identify(const char *dir, const struct bundle *b, struct snapshot *
 	struct stat st;
 	int ret = -1;
 
+	const struct embedded_file *init = embedded_find(embedded_guest, "init");
+	char hex[65];
+	struct hash h;
+
+	/* the init in the guest's memory speaks this lupine's protocol: another lupine's may not */
+	hash_init(&h);
+	if (init)
+		hash_add(&h, init->data, (size_t)init->size);
+	hash_final_hex(&h, hex);
+	s->init_sha = xstrdup(hex);
 	if (!(s->bundle_sha = bundle_file_sha(dir, "lupine.json", err)) ||
 	    !(s->kernel_sha = bundle_file_sha(dir, b->kernel, err)))
 		goto out;
@@ -79,6 +90,12 @@ int snapshot_matches(const struct snapshot *s, const struct bundle *b, struct st
 		what = "its lupine.json";
 	else if (now.rootfs_size != s->rootfs_size || now.rootfs_mtime_ns != s->rootfs_mtime_ns)
 		what = "its root filesystem";
+	if (!what && (!s->init_sha || strcmp(now.init_sha, s->init_sha))) {
+		sb_addf(err, "the snapshot '%s' was taken by another lupine (its guest init differs from this one's); "
+			     "take it again with 'lupine snapshot'", s->dir);
+		snapshot_release(&now);
+		return -1;
+	}
 	if (what)
 		sb_addf(err, "the snapshot '%s' is out of date: the bundle '%s' changed since (%s); take it again with "
 			     "'lupine snapshot'", s->dir, s->bundle, what);
@@ -95,8 +112,8 @@ void snapshot_set_paths(struct snapshot *s)
 
 int snapshot_write_json(const char *dir, const struct snapshot *s, struct strbuf *err)
 {
-	json_t *j = json_pack("{s:i,s:s,s:s,s:s,s:I,s:I,s:s,s:i,s:b,s:b,s:i,s:f}", "lupine_snapshot", SNAPSHOT_VERSION,
-			      "bundle", s->bundle, "bundle_sha256", s->bundle_sha, "kernel_sha256", s->kernel_sha,
+	json_t *j = json_pack("{s:i,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:i,s:b,s:b,s:i,s:f}", "lupine_snapshot", SNAPSHOT_VERSION,
+			      "bundle", s->bundle, "bundle_sha256", s->bundle_sha, "kernel_sha256", s->kernel_sha, "init_sha256", s->init_sha,
 			      "rootfs_size", (json_int_t)s->rootfs_size, "rootfs_mtime_ns",
 			      (json_int_t)s->rootfs_mtime_ns, "qemu", s->qemu, "memory_mib", s->mem_mib, "net", s->net,
 			      "disk", s->disk, "generation", (int)s->generation, "ready_seconds", s->ready_s);
@@ -140,6 +157,7 @@ int snapshot_load(const char *dir, struct snapshot *s, struct strbuf *err)
 	abs = NULL;
 	s->bundle = jstr(j, "bundle"), s->bundle_sha = jstr(j, "bundle_sha256");
 	s->kernel_sha = jstr(j, "kernel_sha256"), s->qemu = jstr(j, "qemu");
+	s->init_sha = jstr(j, "init_sha256");
 	s->probe = jstr(j, "ready_check"), s->port = jstr(j, "port");
 	s->rootfs_size = json_integer_value(json_object_get(j, "rootfs_size"));
 	s->rootfs_mtime_ns = json_integer_value(json_object_get(j, "rootfs_mtime_ns"));

@@ -6,7 +6,8 @@
  * (the disk as it was at that instant, for ext4 bundles) and
  * snapshot.json: the bundle it came from (absolute path, the SHA-256 of
  * its lupine.json and of its kernel, its root filesystem's size and
- * modification time), the QEMU version that saved it, the VM's memory and
+ * modification time), the SHA-256 of the guest init (this lupine's), the
+ * QEMU version that saved it, the VM's memory and
  * devices, and the readiness check. A restore refuses, in one line, a
  * bundle or kernel that changed and another QEMU. Each restore is a new VM
  * (vm/snapshot.h): the RAM file mapped copy-on-write, a disk of its own
@@ -25,6 +26,7 @@ struct snapshot {
 	char *dir;                 /* absolute */
 	char *bundle;              /* the bundle it was taken of, absolute */
 	char *bundle_sha, *kernel_sha; /* SHA-256 of its lupine.json and kernel */
+	char *init_sha;            /* ... of the guest init (lupine's own) it runs */
 	long long rootfs_size, rootfs_mtime_ns;
 	char *qemu;                /* the QEMU version that saved it */
 	int mem_mib, net, disk;    /* the VM's memory; a NIC; a disk (disk.ext4) */

@@ -173,6 +173,10 @@ static void add_warm(struct vmm_argv *a, const struct vm_config *cfg, const char
 	free(qmp);
 	if (cfg->warm.incoming)
 		add_pair(a, "-incoming", xstrdup("defer"));
+	/* a snapshot taken on user-mode networking carries its slirp state: a
+	 * restore on a tap needs somewhere to load it, unattached and cut off */
+	if (cfg->warm.incoming && cfg->net && (cfg->tap_fd > 2 || cfg->tap))
+		add_pair(a, "-netdev", xstrdup("user,id=slirp0,restrict=on"));
 	if (!cfg->warm.disk_overlay)
 		return;
 	for (char **e = environ; *e; e++)

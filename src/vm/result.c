@@ -57,7 +57,7 @@ int vm_launch_failed(const struct vmm_ops *ops, const char *bin, int wstatus, st
 		sb_addf(err, "cannot run '%s': %s", bin, ops->install);
 		return 1;
 	}
-	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 1 && !c->console.len && verr->len) {
+	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 1 && !c->console.len && verr->len && c->res->t_init < 0) {
 		sb_addf(err, "%s refused to start: %s", ops->name, str_trim(verr->buf));
 		return 1;
 	}

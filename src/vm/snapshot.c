@@ -203,6 +203,11 @@ int vm_warm_restore(const char *qmp, pid_t pid, const struct vm_config *cfg, str
 		goto out;
 	/* the init runs from here on: commands may go to it at once */
 	c->res->t_init = c->res->t_app = now_sec() - c->t0;
+	if (cfg->warm.ip && cfg->mac) {
+		char *net = xasprintf(LUPINE_IN_NET " %s %s %s", cfg->mac, cfg->warm.ip, cfg->warm.gw ? cfg->warm.gw : "-");
+		channel_command(c, net);
+		free(net);
+	}
 	if (thaw(c, cfg->warm.generation, err) == 0 && (!cfg->net || forward_ports(&q, cfg, err) == 0))
 		ret = 0;
 out:
