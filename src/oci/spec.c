@@ -18,6 +18,7 @@
 #include "oci/confine.h"
 #include "oci/hooks.h"
 #include "oci/mounts.h"
+#include "oci/pod.h"
 #include "oci/sandbox.h"
 #include "lib/json.h"
 
@@ -147,11 +148,14 @@ static int load_annotations(json_t *a, struct oci_spec *s, struct strbuf *err)
 	const char *k = json_string_value(json_object_get(a, "org.lupine.kernel"));
 	const char *apps = json_string_value(json_object_get(a, "org.lupine.apps"));
 	const char *ports = json_string_value(json_object_get(a, "org.lupine.ports"));
+	const char *type = json_string_value(json_object_get(a, OCI_SANDBOX_ANNOTATION));
+	const char *pod = json_string_value(json_object_get(a, OCI_POD_ANNOTATION));
 
 	s->kernel = k && *k ? xstrdup(k) : NULL;
 	s->apps = apps && *apps ? xstrdup(apps) : NULL;
 	if (oci_warm_annotation(a, s, err) < 0)
 		return -1;
+	s->pod = type && !strcmp(type, "container") && pod && *pod ? xstrdup(pod) : NULL;
 	if (s->kernel && s->apps) {
 		sb_adds(err, "config.json: annotations org.lupine.kernel and org.lupine.apps both pick the kernel; give one");
 		return -1;
@@ -248,6 +252,7 @@ void oci_spec_release(struct oci_spec *s)
 	free(s->kernel);
 	free(s->apps);
 	free(s->snapshot);
+	free(s->pod);
 	run_config_release(&s->confine);
 	oci_cgroup_release(&s->cgroup);
 	memset(s, 0, sizeof(*s));

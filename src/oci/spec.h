@@ -42,6 +42,8 @@ struct oci_spec {
 	struct oci_cgroup cgroup;   /* linux.cgroupsPath and the host limits of linux.resources */
 	int sandbox;                /* a pod's sandbox (pause) container: no VM, only
 				     * netns and cgroup read (oci/sandbox.h) */
+	char *pod;                  /* an application container's pod (its sandbox's id,
+				     * oci/pod.h); NULL outside a CRI pod */
 };
 
 /* Reads BUNDLE/config.json into s (zeroed first). Returns 0, or -1 with a
