@@ -12,9 +12,10 @@
 #include <string.h>
 
 static const char usage[] =
-	"usage: lupine bench warm [-n N] [--apps LIST] [-o DIR]\n"
+	"usage: lupine bench warm [-n N] [--apps LIST] [--general] [-o DIR]\n"
 	"\n"
-	"For each application (recipes, default redis,nginx) on its own kernel:\n"
+	"For each application (recipes, default redis,nginx) on its own kernel\n"
+	"(--general: on lupine-general):\n"
 	"builds it, takes a snapshot once its client check passes ('lupine snapshot'),\n"
 	"then N times (default 5) alternates a cold run and a restore ('lupine run\n"
 	"--from'), each timed from its start until the check passes. Prints one row\n"
@@ -35,15 +36,15 @@ static void split_list(const char *list, struct strlist *out)
 }
 
 /* One app: its bundle, then the measurement; its row or a line saying why not. */
-static void one(const char *dir, const char *app, int n, struct strbuf *md, struct strbuf *csv)
+static void one(const char *dir, const char *app, int n, enum apps_kernel k, struct strbuf *md, struct strbuf *csv)
 {
 	char *bundle = xasprintf("%s/%s.lupine", dir, app), *snap = xasprintf("%s/%s.snap", dir, app);
 	char *log = xasprintf("%s/%s.log", dir, app);
 	struct strbuf err = {0};
 	struct warm_row row;
 
-	note("bench warm: building %s on its own kernel ...", app);
-	if (apps_build(app, bundle, APPS_OWN, log, &err) < 0 ||
+	note("bench warm: building %s on its %s kernel ...", app, apps_kernel_name(k));
+	if (apps_build(app, bundle, k, log, &err) < 0 ||
 	    bench_warm_app(app, bundle, snap, n, log, &row, &err) < 0) {
 		sb_addf(md, "| %s | %s |\n", app, err.buf);
 	} else {
@@ -59,7 +60,8 @@ static void one(const char *dir, const char *app, int n, struct strbuf *md, stru
 int cmd_bench_warm(int argc, char **argv)
 {
 	static const struct option opts[] = {{"apps", required_argument, 0, 'a'}, {"help", no_argument, 0, 'h'},
-					     {0, 0, 0, 0}};
+					     {"general", no_argument, 0, 'g'}, {0, 0, 0, 0}};
+	enum apps_kernel k = APPS_OWN;
 	const char *apps = "redis,nginx", *out = NULL;
 	struct strbuf md = {0}, csv = {0};
 	struct strlist list = {0};
@@ -71,6 +73,7 @@ int cmd_bench_warm(int argc, char **argv)
 		case 'n': n = (int)opt_long("-n", optarg, 1, WARM_MAX_REPS); break;
 		case 'a': apps = optarg; break;
 		case 'o': out = optarg; break;
+		case 'g': k = APPS_GENERAL; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;
 		}
@@ -87,7 +90,7 @@ int cmd_bench_warm(int argc, char **argv)
 	sb_adds(&md, bench_warm_header);
 	sb_adds(&csv, "app,kind,run,seconds\n");
 	for (size_t i = 0; i < list.n; i++)
-		one(dir, list.v[i], n, &md, &csv);
+		one(dir, list.v[i], n, k, &md, &csv);
 	fputs(md.buf, stdout);
 	if (out) {
 		char *path = xasprintf("%s/warm.csv", dir);
