@@ -13,7 +13,7 @@ PKGS="build-essential make gcc pkg-config musl-tools dpkg-dev patch
  skopeo docker-registry
  postgresql-client mariadb-client netcat-openbsd amqp-tools
  gnuplot-nox wrk containerd iproute2 ccache docker.io zstd
- runc containernetworking-plugins libgrpc-dev libprotobuf-c-dev protobuf-c-compiler"
+ runc containernetworking-plugins libgrpc-dev libprotobuf-c-dev protobuf-c-compiler qemu-utils"
 
 # KML's libc: Debian's musl source with kernel/musl-kml.patch, built once here.
 MUSL_PREFIX=/opt/lupine-musl

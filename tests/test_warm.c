@@ -97,7 +97,13 @@ static char *file_sha(const char *path)
  * now, generation 1, and disks of their own; the snapshot's disk is untouched. */
 static void check_clones(const char *snap)
 {
-	char *disk = xasprintf("%s/disk.ext4", snap), *before = file_sha(disk), *after;
+	/* the snapshot's disk: its delta over the bundle's rootfs (qemu-img), else whole */
+	char *disk = xasprintf("%s/disk.qcow2", snap), *before, *after;
+	if (!path_exists(disk)) {
+		free(disk);
+		disk = xasprintf("%s/disk.ext4", snap);
+	}
+	before = file_sha(disk);
 	int port[2] = {free_port(), free_port()};
 	struct bg g[2];
 	char *r[2];

@@ -78,7 +78,11 @@ static int fill(struct run_req *rq, struct bundle_vm *bv, struct strbuf *err)
 	cfg->warm = (struct vm_warm){.mem_path = s->ram, .incoming = s->state, .qemu = s->qemu,
 				     .generation = s->generation + 1, .freeze = cfg->warm.freeze};
 	if (s->disk) {
-		bv->l.boot.disk = disk_for(s, rq->lo.tmpdir, &cfg->warm.disk_overlay);
+		/* a qcow2 delta is only read: its overlay takes the writes */
+		cfg->warm.disk_overlay = s->disk_qcow2;
+		cfg->warm.disk_qcow2 = s->disk_qcow2;
+		bv->l.boot.disk = s->disk_qcow2 ? xstrdup(s->disk_path)
+						: disk_for(s, rq->lo.tmpdir, &cfg->warm.disk_overlay);
 		cfg->disk = bv->l.boot.disk;
 	}
 	return 0;

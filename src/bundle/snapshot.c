@@ -107,7 +107,7 @@ void snapshot_set_paths(struct snapshot *s)
 {
 	s->ram = xasprintf("%s/ram", s->dir);
 	s->state = xasprintf("%s/state", s->dir);
-	s->disk_path = s->disk ? xasprintf("%s/disk.ext4", s->dir) : NULL;
+	s->disk_path = s->disk ? xasprintf("%s/%s", s->dir, s->disk_qcow2 ? "disk.qcow2" : "disk.ext4") : NULL;
 }
 
 int snapshot_write_json(const char *dir, const struct snapshot *s, struct strbuf *err)
@@ -120,6 +120,7 @@ int snapshot_write_json(const char *dir, const struct snapshot *s, struct strbuf
 	char *path = xasprintf("%s/" SNAPSHOT_JSON, dir), *text;
 	int ret = -1;
 
+	json_object_set_new(j, "disk_format", json_string(s->disk_qcow2 ? "qcow2" : "raw"));
 	if (s->probe)
 		json_object_set_new(j, "ready_check", json_string(s->probe));
 	if (s->port)
@@ -163,6 +164,8 @@ int snapshot_load(const char *dir, struct snapshot *s, struct strbuf *err)
 	s->rootfs_mtime_ns = json_integer_value(json_object_get(j, "rootfs_mtime_ns"));
 	s->mem_mib = (int)json_integer_value(json_object_get(j, "memory_mib"));
 	s->net = json_is_true(json_object_get(j, "net")), s->disk = json_is_true(json_object_get(j, "disk"));
+	const char *fmt = json_string_value(json_object_get(j, "disk_format"));
+	s->disk_qcow2 = fmt && !strcmp(fmt, "qcow2");
 	s->generation = (unsigned)json_integer_value(json_object_get(j, "generation"));
 	s->ready_s = json_number_value(json_object_get(j, "ready_seconds"));
 	if (json_integer_value(json_object_get(j, "lupine_snapshot")) != SNAPSHOT_VERSION || !s->bundle ||
@@ -173,7 +176,7 @@ int snapshot_load(const char *dir, struct snapshot *s, struct strbuf *err)
 	}
 	snapshot_set_paths(s);
 	if (!path_exists(s->ram) || !path_exists(s->state) || (s->disk_path && !path_exists(s->disk_path))) {
-		sb_addf(err, "'%s' is an incomplete snapshot (its ram, state or disk.ext4 is missing); take it again", dir);
+		sb_addf(err, "'%s' is an incomplete snapshot (its ram, state or disk is missing); take it again", dir);
 		snapshot_release(s);
 		goto out;
 	}

@@ -2,8 +2,10 @@
  * restored as new VMs (`lupine snapshot`, `lupine run --from`).
  *
  * A snapshot is a directory: ram (the guest's RAM, a sparse file holding
- * the pages the guest touched), state (QEMU's device state), disk.ext4
- * (the disk as it was at that instant, for ext4 bundles) and
+ * the pages the guest touched), state (QEMU's device state), the disk as
+ * it was at that instant, for ext4 bundles (disk.qcow2: only the clusters
+ * that differ from the bundle's rootfs, its backing file, made with
+ * qemu-img; disk.ext4, whole, where qemu-img is missing) and
  * snapshot.json: the bundle it came from (absolute path, the SHA-256 of
  * its lupine.json and of its kernel, its root filesystem's size and
  * modification time), the SHA-256 of the guest init (this lupine's), the
@@ -29,7 +31,9 @@ struct snapshot {
 	char *init_sha;            /* ... of the guest init (lupine's own) it runs */
 	long long rootfs_size, rootfs_mtime_ns;
 	char *qemu;                /* the QEMU version that saved it */
-	int mem_mib, net, disk;    /* the VM's memory; a NIC; a disk (disk.ext4) */
+	int mem_mib, net, disk;    /* the VM's memory; a NIC; a disk (disk.ext4 or disk.qcow2) */
+	int disk_qcow2;            /* the disk is disk.qcow2: what differs from the bundle's root
+				    * filesystem, which is its backing file */
 	unsigned generation;       /* restores before this snapshot (0: it was booted) */
 	char *probe, *port;        /* the readiness check it was taken with (NULL: none) */
 	double ready_s;            /* seconds the cold boot took to be ready */

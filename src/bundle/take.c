@@ -38,6 +38,39 @@ static void dig_holes(const char *path)
 		close(o.out);
 }
 
+static int qemu_img(char *const argv[])
+{
+	struct proc_opts o = PROC_OPTS_INIT;
+	int st;
+
+	o.out = o.err = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	st = proc_run(argv, &o);
+	if (o.out >= 0)
+		close(o.out);
+	return st;
+}
+
+/* disk.ext4 becomes disk.qcow2: only what differs from the bundle's rootfs,
+ * its backing file (an overlay on disk.ext4, rebased onto the rootfs:
+ * qemu-img writes into it every cluster where the two differ). Where
+ * qemu-img is missing or fails, disk.ext4 stays, whole. */
+static void delta(struct snapshot *s, const char *rootfs)
+{
+	char *q = xasprintf("%s/disk.qcow2", s->dir);
+	char *const create[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-b", s->disk_path, "-F", "raw", q, NULL};
+	char *const rebase[] = {"qemu-img", "rebase", "-q", "-b", (char *)rootfs, "-F", "raw", q, NULL};
+
+	if (qemu_img(create) == 0 && qemu_img(rebase) == 0) {
+		unlink(s->disk_path);
+		free(s->disk_path);
+		s->disk_path = q;
+		s->disk_qcow2 = 1;
+		return;
+	}
+	unlink(q);
+	free(q);
+}
+
 /* The VM, frozen, saved with its disk; QEMU ends after. */
 static int save(struct ready_run *run, struct snapshot *s, struct strbuf *err)
 {
@@ -119,8 +152,14 @@ int bundle_snapshot(const struct snapshot_req *rq, struct snapshot *info, struct
 	s.probe = rq->ready->probe ? xstrdup(rq->ready->probe) : NULL;
 	s.port = rq->ready->port ? xstrdup(rq->ready->port) : NULL;
 	snapshot_set_paths(&s);
-	if (snapshot_identify(s.bundle, &b, &s, err) < 0 || take(rq, &s, err) < 0 ||
-	    snapshot_write_json(s.dir, &s, err) < 0)
+	if (snapshot_identify(s.bundle, &b, &s, err) < 0 || take(rq, &s, err) < 0)
+		goto out;
+	if (s.disk) {
+		char *rootfs = xasprintf("%s/%s", s.bundle, b.rootfs);
+		delta(&s, rootfs);
+		free(rootfs);
+	}
+	if (snapshot_write_json(s.dir, &s, err) < 0)
 		goto out;
 	/* at every instant one whole snapshot is at rq->out: swap the new one in, then drop the old */
 	if (renameat2(AT_FDCWD, staging, AT_FDCWD, rq->out, path_exists(rq->out) ? RENAME_EXCHANGE : RENAME_NOREPLACE) < 0) {

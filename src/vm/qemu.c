@@ -96,7 +96,8 @@ static void add_devices(struct vmm_argv *a, const struct vm_config *cfg, struct 
 	if (cfg->disk) {
 		esc = qemu_escape(cfg->disk);
 		/* snapshot=on: writes go to a temporary qcow2 overlay (in TMPDIR: the VM's directory) */
-		add_pair(a, "-drive", xasprintf("id=d0,file=%s,format=raw,if=none%s%s", esc,
+		add_pair(a, "-drive", xasprintf("id=d0,file=%s,format=%s,if=none%s%s", esc,
+						 cfg->warm.disk_qcow2 ? "qcow2" : "raw",
 						 cfg->disk_readonly ? ",readonly=on" : "",
 						 cfg->warm.disk_overlay ? ",snapshot=on" : ""));
 		free(esc);

@@ -39,6 +39,7 @@ struct vm_warm {
 	const char *qemu;     /* ... the QEMU version it was saved by; another one is refused */
 	unsigned generation;  /* ... the restored guest's generation (the init's "thaw") */
 	int disk_overlay;     /* the disk's writes go to a temporary overlay, never to cfg->disk */
+	int disk_qcow2;       /* cfg->disk is a qcow2 image (a snapshot's delta), not raw */
 	const char *ip, *gw;  /* restore on a tap: the guest's new address "A.B.C.D/N" and gateway
 			       * (the init's "net", with cfg->mac) */
 	volatile sig_atomic_t *freeze; /* set to 1: the init stops the application for a snapshot;
