@@ -208,6 +208,34 @@ static void check_log_bytes(struct crienv *e, struct pod *p)
 	free(cid), free(log), free(want), free(got);
 }
 
+/* A configMap as the kubelet lays it out (key -> ..data/key, ..data -> a
+ * timestamped directory) and updates it (a new link renamed over ..data):
+ * a running application sees the new value, read through ExecSync. */
+static void check_configmap_update(struct crienv *e, struct pod *p)
+{
+	char *dir = xasprintf("%s/cm-%s", e->dir, p->name), *v1 = xasprintf("%s/..v1", dir);
+	char *v2 = xasprintf("%s/..v2", dir), *k1 = xasprintf("%s/key", v1), *k2 = xasprintf("%s/key", v2);
+	char *data = xasprintf("%s/..data", dir), *tmp = xasprintf("%s/..data_tmp", dir), *key = xasprintf("%s/key", dir);
+	char *opt = xasprintf("--mount=%s:/etc/cfg:ro", dir);
+	CHECK_INT(mkdir_p(v1, 0755) | mkdir_p(v2, 0755), 0);
+	CHECK_INT(file_write_atomic(k1, "one", 3, 0644) | file_write_atomic(k2, "two", 3, 0644), 0);
+	CHECK_INT(symlink("..v1", data) | symlink("..data/key", key), 0);
+	char *cid = pod_ctr_start(e, p, "cm", opt, "/bin/probe", "trap", NULL, NULL);
+	CHECK(pod_wait_status(e, cid, "state=CONTAINER_RUNNING", 60));
+	struct cmd_out o = cri(e, "exec", cid, "--", "/bin/probe", "cat", "/etc/cfg/key", NULL);
+	CHECK_CONTAINS(o.out, "probe: /etc/cfg/key=<one>");
+	cmd_out_free(&o);
+	CHECK_INT(symlink("..v2", tmp) | rename(tmp, data), 0);
+	o = cri(e, "exec", cid, "--", "/bin/probe", "cat", "/etc/cfg/key", NULL);
+	CHECK_CONTAINS(o.out, "probe: /etc/cfg/key=<two>");
+	cmd_out_free(&o);
+	free(pod_line((struct cmd_out[]){cri(e, "--timeout=10", "stop", cid, NULL)}, "StopContainer"));
+	CHECK(pod_wait_status(e, cid, "state=CONTAINER_EXITED exit=0 reason=Completed", 10));
+	if (*cid)
+		free(pod_line((struct cmd_out[]){cri(e, "rm", cid, NULL)}, "RemoveContainer"));
+	free(cid), free(dir), free(v1), free(v2), free(k1), free(k2), free(data), free(tmp), free(key), free(opt);
+}
+
 /* A host directory (an emptyDir, configMap or secret is one to the CRI)
  * mounted read-only: the application reads its file and cannot write; the
  * same read-write: its write reaches the host. */
@@ -293,6 +321,7 @@ void pod_lifecycle(struct crienv *e, struct pod *p, int vm)
 	CHECK(pod_wait_status(e, stubborn, "state=CONTAINER_EXITED exit=137 reason=Error", 10));
 	check_log_bytes(e, p);
 	check_volume(e, p);
+	check_configmap_update(e, p);
 	char *ids[] = {bad, mem, stubborn};
 	for (int i = 0; i < 3; i++) {
 		if (*ids[i])

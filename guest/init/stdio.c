@@ -32,7 +32,7 @@ static struct relay relays[3]; /* stdin, stdout, stderr */
  * has no names to look them up by. The host's messages that add ports are
  * handled after the driver's probe: give them a moment (in practice they
  * are there long before the init). */
-static int port_open(int nr, int flags)
+int port_open(int nr, int flags)
 {
 	const struct timespec tick = {0, 2 * 1000000L};
 	char dev[32];
@@ -47,7 +47,7 @@ static int port_open(int nr, int flags)
 	return fail("no virtio-console port %s: %s (kernel without CONFIG_VIRTIO_CONSOLE?)", dev, strerror(errno));
 }
 
-static int write_full(int fd, const char *buf, size_t n)
+int write_full(int fd, const char *buf, size_t n)
 {
 	while (n) {
 		ssize_t w = write(fd, buf, n);

@@ -52,5 +52,10 @@ int oci_spec_load(const char *bundle, struct oci_spec *s, struct strbuf *err);
 /* The same from JSON text; bundle resolves a relative root.path. */
 int oci_spec_parse(const char *json, const char *bundle, struct oci_spec *s, struct strbuf *err);
 void oci_spec_release(struct oci_spec *s);
+/* An OCI process object into s's args, env, cwd, uid, gid, groups and
+ * terminal (config.json's, or an exec's process.json: what names it in a
+ * message). 0, or -1 with err. */
+struct json_t;
+int oci_process_parse(struct json_t *p, const char *what, struct oci_spec *s, struct strbuf *err);
 
 #endif

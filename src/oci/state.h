@@ -2,8 +2,9 @@
  * (id, bundle, creation time, the monitor's pid and the create that made it,
  * each with its start time), the start FIFO the monitor waits on, "started"
  * once start has released it, config.json (the bundle's, as create read it:
- * the hooks and annotations the later verbs need) and vm/ (the Lupine bundle
- * made from the container's root). Nothing here signals a process: a pid counts only with
+ * the hooks and annotations the later verbs need), vm/ (the Lupine bundle
+ * made from the container's root) and, while its VM runs, exec.sock (the
+ * monitor's, for lupine-runc exec: oci/execmux.h). Nothing here signals a process: a pid counts only with
  * its start time (lib/proc.h proc_signal). */
 #ifndef LUPINE_OCI_STATE_H
 #define LUPINE_OCI_STATE_H

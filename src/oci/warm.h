@@ -8,7 +8,9 @@
  * process, root and mounts are not used), its stdin is not forwarded, and
  * the VM is on QEMU's user-mode network inside the container's network
  * namespace, with org.lupine.ports forwarded on all of that namespace's
- * addresses (so the pod's or container's IP reaches them). */
+ * addresses (so the pod's or container's IP reaches them). It has no exec
+ * port (the snapshot's VM was saved without one): lupine-runc exec does
+ * not reach it. */
 #ifndef LUPINE_OCI_WARM_H
 #define LUPINE_OCI_WARM_H
 

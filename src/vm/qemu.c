@@ -53,17 +53,24 @@ static void add_pair(struct vmm_argv *a, const char *opt, char *value)
 
 /* The application's stdin, stdout and stderr: a virtio-serial device with
  * a named port each, whose chardev connects to a socket of lupine's. */
-static void add_stdio(struct vmm_argv *a, struct vmm_launch *l)
+static void add_stdio(struct vmm_argv *a, const struct vm_config *cfg, struct vmm_launch *l)
 {
 	static const char *const names[] = {LUPINE_PORT_STDIN, LUPINE_PORT_STDOUT, LUPINE_PORT_STDERR};
 	static const int nr[] = {LUPINE_PORT_STDIN_NR, LUPINE_PORT_STDOUT_NR, LUPINE_PORT_STDERR_NR};
 
-	add_pair(a, "-device", xstrdup("virtio-serial-device,id=vs0,max_ports=4"));
+	add_pair(a, "-device", xstrdup("virtio-serial-device,id=vs0,max_ports=8"));
 	for (int i = 0; i < 3; i++) {
 		char *esc = qemu_escape(l->stdio_socks[i]);
 		add_pair(a, "-chardev", xasprintf("socket,id=std%d,path=%s,server=off", i, esc));
 		add_pair(a, "-device", xasprintf("virtserialport,bus=vs0.0,nr=%d,chardev=std%d,name=%s", nr[i], i,
 						 names[i]));
+		free(esc);
+	}
+	if (cfg->exec_sock) { /* lupine-runc's monitor serves it (oci/execmux.c) */
+		char *esc = qemu_escape(cfg->exec_sock);
+		add_pair(a, "-chardev", xasprintf("socket,id=exec,path=%s,server=off", esc));
+		add_pair(a, "-device", xasprintf("virtserialport,bus=vs0.0,nr=%d,chardev=exec,name=%s",
+						 LUPINE_PORT_EXEC_NR, LUPINE_PORT_EXEC));
 		free(esc);
 	}
 }
@@ -92,7 +99,7 @@ static void add_devices(struct vmm_argv *a, const struct vm_config *cfg, struct 
 	add_pair(a, "-device", xasprintf("isa-debugcon,iobase=0x%x,chardev=ctl", LUPINE_CTL_PORT));
 	add_pair(a, "-device", xasprintf("isa-debug-exit,iobase=0x%x,iosize=4", LUPINE_EXIT_PORT));
 	if (cfg->stdio_ports)
-		add_stdio(a, l);
+		add_stdio(a, cfg, l);
 	if (cfg->disk) {
 		esc = qemu_escape(cfg->disk);
 		/* snapshot=on: writes go to a temporary qcow2 overlay (in TMPDIR: the VM's directory) */

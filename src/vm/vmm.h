@@ -86,6 +86,8 @@ struct vm_config {
 			      * the init's messages) goes: 0 stderr, -1 nowhere, else this fd */
 	int stdio_ports;     /* the application's stdio on ports of its own (run config
 			      * "stdio ports"; the VMM must have them: ops->stdio_ports) */
+	const char *exec_sock; /* with stdio_ports: a unix socket someone listens on, which the
+				* VMM connects the exec port (guest/protocol.h) to; NULL: none */
 	struct vm_warm warm; /* snapshots and restores (vm/snapshot.h; QEMU only) */
 };
 
