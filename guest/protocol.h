@@ -150,6 +150,8 @@ enum exec_frame {
 #define LUPINE_CTL_STATUS "status" /* "status N": the application ended with N (0-255) */
 #define LUPINE_CTL_ERROR  "error"  /* "error TEXT": why the application could not start */
 #define LUPINE_CTL_STDIO  "stdio"  /* "stdio OUT ERR": bytes the stdout and stderr ports carried */
+#define LUPINE_CTL_FROZEN "frozen" /* "frozen OUT ERR": every process stopped for a snapshot
+				    * ("freeze"), and the bytes the ports carried so far */
 /* "missing KIND NAME TGID COMM": a process reached for a feature the kernel
  * leaves out (KIND syscall, family, fs or option; see kernel/missing.patch);
  * "used ...": with lupine_record on the command line, its first use */
@@ -161,5 +163,17 @@ enum exec_frame {
 #define LUPINE_IN_EOF    "eof"    /* the host's stdin ended: close the application's */
 #define LUPINE_IN_EXIT   "exit"   /* the host has all of the application's output: end the VM */
 #define LUPINE_IN_WINSIZE "winsize" /* "winsize ROWS COLS": the application's terminal's new size */
+/* Warm start (src/vm/snapshot.h): "freeze" stops every process but the init
+ * (SIGSTOP) and drains the application's output before a snapshot; a VM
+ * restored from one gets "thaw GEN SEC NSEC HEX": the init mixes the host's
+ * entropy HEX (64 hex digits) into the pool and reseeds the CRNG, sets the
+ * clock to SEC.NSEC, writes GEN to LUPINE_GENERATION_FILE, and lets the
+ * processes go on (SIGCONT). */
+#define LUPINE_IN_FREEZE "freeze"
+/* "net MAC A.B.C.D/N GW" (GW "-": none), before "thaw" on a restore whose
+ * NIC is a tap: eth0 takes the new MAC and address, and the default route */
+#define LUPINE_IN_NET    "net"
+#define LUPINE_IN_THAW   "thaw"
+#define LUPINE_GENERATION_FILE "/run/lupine/generation" /* how many restores this VM is from its boot */
 
 #endif

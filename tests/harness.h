@@ -145,6 +145,7 @@ extern const struct test cni_tests[];
 extern const struct test cri_tests[];
 extern const struct test exec_tests[];
 extern const struct test cri_sandbox_tests[];
+extern const struct test warm_tests[];
 extern const struct test cri_cold_tests[];
 
 #endif

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const struct test *const tables[] = {unit_tests, structure_tests, kconfig_tests, guest_tests, channel_tests, kfeature_tests, manifest_tests, cache_tests, kernel_tests, diagnose_tests, run_tests, stdio_tests, vmm_tests, image_tests, registry_tests, hostile_tests, hostile_cli_tests, lifecycle_tests, apps_tests, kml_tests, bench_tests, oci_tests, volumes_fast_tests, runc_tests, volumes_vm_tests, containerd_tests, process_tests, hooks_tests, hooks_runc_tests, docker_tests, net_tests, cni_tests, tty_tests, cri_tests, cri_sandbox_tests, cri_cold_tests, exec_tests};
+static const struct test *const tables[] = {unit_tests, structure_tests, kconfig_tests, guest_tests, channel_tests, kfeature_tests, manifest_tests, cache_tests, kernel_tests, diagnose_tests, run_tests, stdio_tests, vmm_tests, image_tests, registry_tests, hostile_tests, hostile_cli_tests, lifecycle_tests, apps_tests, kml_tests, bench_tests, oci_tests, volumes_fast_tests, runc_tests, volumes_vm_tests, containerd_tests, process_tests, hooks_tests, hooks_runc_tests, docker_tests, net_tests, cni_tests, tty_tests, cri_tests, cri_sandbox_tests, cri_cold_tests, exec_tests, warm_tests};
 
 static int failures, skipped;
 static char *skip_reason, *tmpdir;

@@ -95,6 +95,8 @@ int root_switch(void);
 void net_init(void);
 void names_init(void);
 void entropy_seed(void);
+/* A restore on a tap (restore.c): eth0's new MAC, address and default route (gw may be NULL). 0, or -1 (said). */
+int net_readdress(const unsigned char mac[6], struct in_addr ip, struct in_addr mask, const struct in_addr *gw);
 
 /* confine.c: in PID 1 after the mounts, for the whole VM: the sysctls, then
  * the masked and read-only paths. -1 (reported, naming a missing kernel
@@ -155,6 +157,14 @@ int stdio_ports_open(int fds[3]);
 int stdio_tty_open(int fds[3]);
 void stdio_ports_start(void);
 void stdio_ports_finish(void);
+/* For a snapshot: 1 while the output relays have bytes to pass on; bytes
+ * gets what stdout and stderr carried. restart: the counts start again. */
+int stdio_ports_pending(unsigned long long bytes[2]);
+void stdio_ports_restart(void);
+
+/* restore.c: warm start's commands from the host ("freeze", "thaw ...",
+ * guest/protocol.h). 1 when cmd was one of them (and was done), else 0. */
+int warm_command(const char *cmd);
 /* The port numbered nr, opened with flags (waiting a moment for it to
  * appear), or -1 (reported); write all of buf to fd: 0 or -1. */
 int port_open(int nr, int flags);

@@ -10,6 +10,7 @@
 #include "oci/monitor.h"
 #include "oci/pod.h"
 #include "oci/runtime.h"
+#include "oci/warm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -139,8 +140,8 @@ static int make_record(const struct oci_spec *spec, struct oci_state *st, struct
 		sb_addf(err, "cannot create '%s': %s", fifo, strerror(errno));
 		goto out;
 	}
-	/* a pod's sandbox runs no VM (sandbox.h) */
-	r = spec->sandbox ? 0 : make_vm(spec, vm, err);
+	/* a pod's sandbox runs no VM (sandbox.h); a snapshot's VM is made (oci/warm.h) */
+	r = spec->sandbox ? 0 : spec->snapshot ? oci_warm_check(spec, err) : make_vm(spec, vm, err);
 out:
 	free(text);
 	free(copy);

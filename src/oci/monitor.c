@@ -5,6 +5,7 @@
 #include "oci/console.h"
 #include "oci/execmux.h"
 #include "oci/sandbox.h"
+#include "oci/warm.h"
 #include "bundle/run.h"
 #include "manifest/knotes.h"
 
@@ -51,6 +52,8 @@ static int request(const struct oci_spec *s, struct run_req *rq, struct vm_port 
 {
 	static const struct strlist none;
 
+	if (s->snapshot)
+		return oci_warm_request(s, rq, ports, console_fd, err);
 	/* a read-only root is made so by the init once its mount points are made (run.root_readonly);
 	 * the disk needs no fresh copy for the run: nothing else writes it */
 	rq->lo = (struct launch_opts){.env = &none, .args = &none, .persist = s->readonly, .stdin_mode = "pipe",
@@ -90,9 +93,10 @@ static int monitor_run_vm(const struct oci_spec *s, const struct oci_state *st, 
 
 	free(log);
 	if (request(s, &rq, ports, console_fd < 0 ? -1 : console_fd, &err) == 0) {
-		/* lupine-runc exec's way in: the VM's exec port, served beside it */
-		rq.cfg.exec_sock = oci_execmux_vm_sock(mux);
-		rq.lo.exec = 1;
+		/* lupine-runc exec's way in: the VM's exec port, served beside it
+		 * (not in a snapshot's VM: it was saved without one) */
+		rq.cfg.exec_sock = s->snapshot ? NULL : oci_execmux_vm_sock(mux);
+		rq.lo.exec = !s->snapshot;
 		run_signals_install(&rq.cfg);
 		if (bundle_run(&rq, &r, &err) == 0) {
 			knotes_after_run(&r, 0, &msg);

@@ -14,6 +14,7 @@
  * them moot: the other namespaces, seccomp (it would confine the app's own
  * kernel's system calls: not applied yet). */
 #include "oci/spec.h"
+#include "oci/warm.h"
 #include "oci/confine.h"
 #include "oci/hooks.h"
 #include "oci/mounts.h"
@@ -152,6 +153,8 @@ static int load_annotations(json_t *a, struct oci_spec *s, struct strbuf *err)
 
 	s->kernel = k && *k ? xstrdup(k) : NULL;
 	s->apps = apps && *apps ? xstrdup(apps) : NULL;
+	if (oci_warm_annotation(a, s, err) < 0)
+		return -1;
 	s->pod = type && !strcmp(type, "container") && pod && *pod ? xstrdup(pod) : NULL;
 	if (s->kernel && s->apps) {
 		sb_adds(err, "config.json: annotations org.lupine.kernel and org.lupine.apps both pick the kernel; give one");
@@ -248,6 +251,7 @@ void oci_spec_release(struct oci_spec *s)
 	free(s->resolv_conf);
 	free(s->kernel);
 	free(s->apps);
+	free(s->snapshot);
 	free(s->pod);
 	run_config_release(&s->confine);
 	oci_cgroup_release(&s->cgroup);

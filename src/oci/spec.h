@@ -30,6 +30,8 @@ struct oci_spec {
 	char *kernel;               /* annotation org.lupine.kernel: a kernel SPEC as
 				     * lupine bench takes it ("redis+kml", "microvm") */
 	char *apps;                 /* annotation org.lupine.apps: "nginx,redis" */
+	char *snapshot;             /* annotation org.lupine.snapshot: start by restoring this
+				     * snapshot (oci/warm.h), absolute */
 	struct strlist ports;       /* annotation org.lupine.ports: "6379,8080:80" split;
 				     * forwarded in the VM's network namespace */
 	struct volumes vol;         /* mounts: the guest's mount lines, in order, and
