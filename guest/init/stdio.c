@@ -20,7 +20,7 @@
 
 struct relay {
 	int from, to;
-	unsigned long long bytes;
+	_Atomic unsigned long long bytes; /* read by PID 1 while the relay may still run (a timed-out join) */
 	pthread_t thread;
 	int started;
 };
@@ -166,7 +166,7 @@ void stdio_ports_finish(void)
 	for (int i = 1; i < 3; i++)
 		if (relays[i].started && pthread_timedjoin_np(relays[i].thread, NULL, &until) != 0)
 			say("the application's %s did not drain in time", i == 1 ? "stdout" : "stderr");
-	ctl(LUPINE_CTL_STDIO " %llu %llu", relays[1].bytes, relays[2].bytes);
+	ctl(LUPINE_CTL_STDIO " %llu %llu", (unsigned long long)relays[1].bytes, (unsigned long long)relays[2].bytes);
 }
 
 /* Warm start (restore.c): whether the output relays have passed on all the
