@@ -87,7 +87,8 @@ static void command(pid_t app)
 	cmd[cmd_len < sizeof(cmd) ? cmd_len : sizeof(cmd) - 1] = '\0';
 	if (!strncmp(cmd, LUPINE_IN_SIGNAL " ", strlen(LUPINE_IN_SIGNAL) + 1)) {
 		int sig = 0;
-		for (const char *p = cmd + strlen(LUPINE_IN_SIGNAL) + 1; *p >= '0' && *p <= '9'; p++)
+		/* capped: a long run of digits must not overflow into a valid number */
+		for (const char *p = cmd + strlen(LUPINE_IN_SIGNAL) + 1; *p >= '0' && *p <= '9' && sig < 1000; p++)
 			sig = sig * 10 + (*p - '0');
 		if (sig == SIGTERM)
 			klog_report(); /* the notes so far, in case the stop ends in a kill */
