@@ -108,6 +108,27 @@ static void add_opt(struct build_opts *o, const char *arg)
 	free(host);
 }
 
+/* What the options say together. */
+static void check_opts(struct build_opts *o)
+{
+	struct build_req *r = &o->req;
+
+	if (!r->source)
+		die("no source given; see 'lupine build --help'");
+	if (o->args.n && o->cmd.n)
+		die("give the command either with --cmd or after --, not both");
+	if (r->workdir && r->workdir[0] != '/')
+		die("--workdir '%s': the directory must be absolute", r->workdir);
+	if (o->autom && (o->spec.napps || o->spec.nfiles || o->spec.general || o->spec.baseline))
+		die("--auto derives the kernel options: give it without --app, --config, --general or --baseline");
+	if (o->snap && !str_starts(r->source, "app:"))
+		die("--snapshot waits for a recipe's client check: build app:NAME, or snapshot this bundle "
+		    "with 'lupine snapshot BUNDLE --ready CMD --port GUEST'");
+	if (o->autom && (o->cmd.n || o->env.n || o->add_host.n || r->workdir))
+		die("--auto derives from SOURCE and the arguments after -- alone; for --cmd, -e, --add or "
+		    "--workdir run 'lupine manifest' yourself and build with --config");
+}
+
 static void parse(struct build_opts *o, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -142,7 +163,10 @@ static void parse(struct build_opts *o, int argc, char **argv)
 		case 'q': lupine_quiet = 1; break;
 		case 'a': o->autom = 1; break;
 		case 'S':
+			if (optarg && !*optarg)
+				die("--snapshot=: give the snapshot's path, or --snapshot alone for BUNDLE.snap");
 			o->snap = 1;
+			free(o->snap_out);
 			o->snap_out = optarg ? xstrdup(optarg) : NULL;
 			break;
 		case 'r':
@@ -158,21 +182,9 @@ static void parse(struct build_opts *o, int argc, char **argv)
 		r->source = argv[optind++];
 	if (optind < nopts)
 		die("unexpected argument '%s'; the application's arguments go after --", argv[optind]);
-	if (!r->source)
-		die("no source given; see 'lupine build --help'");
-	if (o->args.n && o->cmd.n)
-		die("give the command either with --cmd or after --, not both");
-	if (r->workdir && r->workdir[0] != '/')
-		die("--workdir '%s': the directory must be absolute", r->workdir);
-	if (o->autom && (o->spec.napps || o->spec.nfiles || o->spec.general || o->spec.baseline))
-		die("--auto derives the kernel options: give it without --app, --config, --general or --baseline");
-	if (o->snap && !str_starts(r->source, "app:"))
-		die("--snapshot waits for a recipe's client check: build app:NAME, or snapshot this bundle "
-		    "with 'lupine snapshot BUNDLE --ready CMD --port GUEST'");
-	if (o->autom && (o->cmd.n || o->env.n || o->add_host.n || r->workdir))
-		die("--auto derives from SOURCE and the arguments after -- alone; for --cmd, -e, --add or "
-		    "--workdir run 'lupine manifest' yourself and build with --config");
+	check_opts(o);
 }
+
 
 /* --auto: the manifest derived from a recording run of SOURCE (for app:NAME
  * with its client check as the workload), then the bundle on base + it. */
