@@ -49,7 +49,8 @@ static void test_redis(void)
 {
 	char *b = xasprintf("%s/wredis.lupine", test_tmpdir());
 	char *s = xasprintf("%s.snap", b);
-	char *const build[] = {"build", "app:redis", "-q", "--snapshot", "-o", b, NULL};
+	char *bslash = xasprintf("%s/", b); /* -o DIR/ is DIR (it once left an empty DIR behind) */
+	char *const build[] = {"build", "app:redis", "-q", "--snapshot", "-o", bslash, NULL};
 	struct cmd_out o = run_lupine(build);
 	CHECK_INT(o.status, 0);
 	CHECK_CONTAINS(o.out, "snapshot ");
@@ -57,6 +58,7 @@ static void test_redis(void)
 	if (o.status)
 		fprintf(stderr, "%s", o.err);
 	cmd_out_free(&o);
+	free(bslash);
 	if (!path_exists(s)) {
 		CHECK(!"build --snapshot left no snapshot");
 		free(s), free(b);

@@ -212,12 +212,8 @@ static void snapshot_after(struct build_opts *o)
 	struct snapshot s;
 	unsigned long long alloc, size;
 
-	if (!o->snap_out) {
-		size_t n = strlen(o->out);
-		while (n > 1 && o->out[n - 1] == '/')
-			n--;
-		o->snap_out = xasprintf("%.*s.snap", (int)n, o->out);
-	}
+	if (!o->snap_out)
+		o->snap_out = xasprintf("%s.snap", o->out);
 	note("snapshot: booting %s until its check passes ...", o->out);
 	if (apps_snapshot(&o->recipe.recipe, o->out, o->snap_out, &s, &err) < 0)
 		die("--snapshot: %s (the bundle %s is built; nothing was saved)", err.buf, o->out);
@@ -241,6 +237,9 @@ int cmd_build(int argc, char **argv)
 	o.out = o.req.out ? xstrdup(o.req.out)
 	      : str_starts(o.req.source, "app:") ? xasprintf("%s.lupine", o.req.source + 4)
 						  : source_default_name(o.req.source);
+	/* "DIR/" would stage inside DIR (making it) and then find it no bundle */
+	for (size_t n = strlen(o.out); n > 1 && o.out[n - 1] == '/'; n--)
+		o.out[n - 1] = 0;
 	o.req.out = o.out;
 	o.req.spec = &o.spec;
 	o.req.add_host = &o.add_host;
