@@ -43,17 +43,27 @@ static struct bg restore(const char *snap, int port, const char *guest)
 	return g;
 }
 
-/* redis built from its recipe, snapshotted at its recipe's check, restored: it answers, writes, ends with 0. */
+/* redis built from its recipe and snapshotted at its recipe's check (build --snapshot),
+ * restored: it answers, writes, ends with 0. */
 static void test_redis(void)
 {
 	char *b = xasprintf("%s/wredis.lupine", test_tmpdir());
-	char *const build[] = {"build", "app:redis", "-q", "-o", b, NULL};
+	char *s = xasprintf("%s.snap", b);
+	char *bslash = xasprintf("%s/", b); /* -o DIR/ is DIR (it once left an empty DIR behind) */
+	char *const build[] = {"build", "app:redis", "-q", "--snapshot", "-o", bslash, NULL};
 	struct cmd_out o = run_lupine(build);
 	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.out, "snapshot ");
+	CHECK_CONTAINS(o.out, "ready after");
+	if (o.status)
+		fprintf(stderr, "%s", o.err);
 	cmd_out_free(&o);
-	char *s = snapshot(b, "redis.snap", NULL);
-	if (!s)
+	free(bslash);
+	if (!path_exists(s)) {
+		CHECK(!"build --snapshot left no snapshot");
+		free(s), free(b);
 		return;
+	}
 	int port = free_port();
 	double t0 = now_sec();
 	struct bg g = restore(s, port, "6379");
@@ -285,6 +295,18 @@ static void test_refusals(void)
 	o = run_lupine(nocheck);
 	CHECK(o.status != 0);
 	CHECK_CONTAINS(o.err, "say when the application is ready");
+	cmd_out_free(&o);
+	/* build --snapshot needs a recipe with a check, and says so before building */
+	char *const nonrecipe[] = {"build", "dir:/nonexistent", "--snapshot", "-o", b, NULL};
+	o = run_lupine(nonrecipe);
+	CHECK(o.status != 0);
+	CHECK_CONTAINS(o.err, "--snapshot waits for a recipe's client check");
+	cmd_out_free(&o);
+	char *const oneshot[] = {"build", "app:hello-world", "--snapshot", "-o", b, NULL};
+	o = run_lupine(oneshot);
+	CHECK(o.status != 0);
+	CHECK_CONTAINS(o.err, "has no client check");
+	CHECK(!path_exists(b));
 	cmd_out_free(&o);
 	free(b);
 }

@@ -129,3 +129,30 @@ int apps_build(const char *name, const char *out, enum apps_kernel k, const char
 	kspec_release(&spec);
 	return ret;
 }
+
+int apps_snapshot(const struct recipe *r, const char *bundle, const char *out, struct snapshot *info,
+		  struct strbuf *err)
+{
+	struct readiness rd = {.probe = r->check, .expect = r->expect, .stop_timeout = 2};
+	struct snapshot_req rq = {.bundle = bundle, .out = out, .ready = &rd};
+	char *port = NULL;
+	int ret;
+
+	if (!r->check) {
+		sb_addf(err, "recipe '%s' has no client check (a one-shot application): nothing to snapshot it at",
+			r->name);
+		return -1;
+	}
+	if (r->ports.n) {
+		if ((rd.host_port = vm_port_unused()) < 0) {
+			sb_adds(err, "cannot find a free TCP port on 127.0.0.1 for the check");
+			return -1;
+		}
+		rd.port = port = xasprintf("%d:%s", rd.host_port, r->ports.v[0]);
+	}
+	rq.limit = r->check_timeout > 0 ? r->check_timeout : 300;
+	ret = bundle_snapshot(&rq, info, err);
+	readiness_release(&rd);
+	free(port);
+	return ret;
+}

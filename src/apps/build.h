@@ -6,6 +6,7 @@
 
 #include "apps/recipe.h"
 #include "bundle/make.h"
+#include "bundle/snapshot.h"
 #include "manifest/record.h"
 
 /* What a recipe adds to a build request; release after the build. */
@@ -39,5 +40,13 @@ const char *apps_kernel_name(enum apps_kernel k);
  * as lupine_quiet says); a failure's reason goes to log too (may be NULL).
  * 0, or -1 with a one-line err. */
 int apps_build(const char *name, const char *out, enum apps_kernel k, const char *log, struct strbuf *err);
+
+/* `lupine snapshot bundle -o out` with recipe r's client check (its first
+ * port forwarded to a free host port; its check timeout, else 300 s),
+ * in this process: what `lupine build app:NAME --snapshot` does after the
+ * build. 0 with *info (release it), or -1 with a one-line err (r has no
+ * check: a one-shot application has no ready state to save). */
+int apps_snapshot(const struct recipe *r, const char *bundle, const char *out, struct snapshot *info,
+		  struct strbuf *err);
 
 #endif

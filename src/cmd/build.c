@@ -66,6 +66,10 @@ static const char usage[] =
 	"                     above 10 MiB of content, where it boots faster in less memory)\n"
 	"  -o BUNDLE          output directory (default: NAME.lupine); an existing bundle\n"
 	"                     there is replaced, anything else is an error\n"
+	"  --snapshot[=SNAP]  app:NAME only: then boot the bundle, wait for the recipe's\n"
+	"                     client check and save the ready VM into SNAP (default\n"
+	"                     BUNDLE.snap), as 'lupine snapshot BUNDLE' does; start it\n"
+	"                     with 'lupine run --from SNAP'\n"
 	"  --source PATH      kernel source tree or tarball (see 'lupine kernel --help')\n"
 	"  -q                 no progress output\n"
 	"\n"
@@ -77,8 +81,8 @@ struct build_opts {
 	struct kspec spec;
 	struct strlist add_host, add_guest, env, cmd, args;
 	struct recipe_build recipe; /* SOURCE app:NAME */
-	int mem_given, autom;
-	char *out;
+	int mem_given, autom, snap;
+	char *out, *snap_out;
 };
 
 static void on_signal(int sig)
@@ -104,6 +108,27 @@ static void add_opt(struct build_opts *o, const char *arg)
 	free(host);
 }
 
+/* What the options say together. */
+static void check_opts(struct build_opts *o)
+{
+	struct build_req *r = &o->req;
+
+	if (!r->source)
+		die("no source given; see 'lupine build --help'");
+	if (o->args.n && o->cmd.n)
+		die("give the command either with --cmd or after --, not both");
+	if (r->workdir && r->workdir[0] != '/')
+		die("--workdir '%s': the directory must be absolute", r->workdir);
+	if (o->autom && (o->spec.napps || o->spec.nfiles || o->spec.general || o->spec.baseline))
+		die("--auto derives the kernel options: give it without --app, --config, --general or --baseline");
+	if (o->snap && !str_starts(r->source, "app:"))
+		die("--snapshot waits for a recipe's client check: build app:NAME, or snapshot this bundle "
+		    "with 'lupine snapshot BUNDLE --ready CMD --port GUEST'");
+	if (o->autom && (o->cmd.n || o->env.n || o->add_host.n || r->workdir))
+		die("--auto derives from SOURCE and the arguments after -- alone; for --cmd, -e, --add or "
+		    "--workdir run 'lupine manifest' yourself and build with --config");
+}
+
 static void parse(struct build_opts *o, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -114,7 +139,7 @@ static void parse(struct build_opts *o, int argc, char **argv)
 		{"source", required_argument, 0, 's'},  {"jobs", required_argument, 0, 'j'},
 		{"quiet", no_argument, 0, 'q'},         {"rootfs", required_argument, 0, 'r'},
 		{"auto", no_argument, 0, 'a'},          {"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0}};
+		{"snapshot", optional_argument, 0, 'S'}, {0, 0, 0, 0}};
 	struct build_req *r = &o->req;
 	int c, nopts = opt_split(argc, argv, &o->args);
 
@@ -137,6 +162,13 @@ static void parse(struct build_opts *o, int argc, char **argv)
 		case 'j': r->jobs = (int)opt_long("-j", optarg, 1, 1024); break;
 		case 'q': lupine_quiet = 1; break;
 		case 'a': o->autom = 1; break;
+		case 'S':
+			if (optarg && !*optarg)
+				die("--snapshot=: give the snapshot's path, or --snapshot alone for BUNDLE.snap");
+			o->snap = 1;
+			free(o->snap_out);
+			o->snap_out = optarg ? xstrdup(optarg) : NULL;
+			break;
 		case 'r':
 			if (!rootfs_choose(optarg, 0))
 				die("--rootfs '%s': expected %s", optarg, rootfs_names());
@@ -150,18 +182,9 @@ static void parse(struct build_opts *o, int argc, char **argv)
 		r->source = argv[optind++];
 	if (optind < nopts)
 		die("unexpected argument '%s'; the application's arguments go after --", argv[optind]);
-	if (!r->source)
-		die("no source given; see 'lupine build --help'");
-	if (o->args.n && o->cmd.n)
-		die("give the command either with --cmd or after --, not both");
-	if (r->workdir && r->workdir[0] != '/')
-		die("--workdir '%s': the directory must be absolute", r->workdir);
-	if (o->autom && (o->spec.napps || o->spec.nfiles || o->spec.general || o->spec.baseline))
-		die("--auto derives the kernel options: give it without --app, --config, --general or --baseline");
-	if (o->autom && (o->cmd.n || o->env.n || o->add_host.n || r->workdir))
-		die("--auto derives from SOURCE and the arguments after -- alone; for --cmd, -e, --add or "
-		    "--workdir run 'lupine manifest' yourself and build with --config");
+	check_opts(o);
 }
+
 
 /* --auto: the manifest derived from a recording run of SOURCE (for app:NAME
  * with its client check as the workload), then the bundle on base + it. */
@@ -182,6 +205,24 @@ static int build_auto(struct build_opts *o, const char *source, struct build_res
 	return ret;
 }
 
+/* --snapshot: the bundle just built, saved once its recipe's check passes. */
+static void snapshot_after(struct build_opts *o)
+{
+	struct strbuf err = {0};
+	struct snapshot s;
+	unsigned long long alloc, size;
+
+	if (!o->snap_out)
+		o->snap_out = xasprintf("%s.snap", o->out);
+	note("snapshot: booting %s until its check passes ...", o->out);
+	if (apps_snapshot(&o->recipe.recipe, o->out, o->snap_out, &s, &err) < 0)
+		die("--snapshot: %s (the bundle %s is built; nothing was saved)", err.buf, o->out);
+	snapshot_size(&s, &alloc, &size);
+	printf("snapshot %s: ready after %.2f s; %.1f MiB on disk\n", o->snap_out, s.ready_s, alloc / 1048576.0);
+	printf("restore  lupine run --from %s%s%s\n", o->snap_out, o->recipe.recipe.ports.n ? " -p HOSTPORT:" : "",
+	       o->recipe.recipe.ports.n ? o->recipe.recipe.ports.v[0] : "");
+	snapshot_release(&s);
+}
 
 int cmd_build(int argc, char **argv)
 {
@@ -196,6 +237,9 @@ int cmd_build(int argc, char **argv)
 	o.out = o.req.out ? xstrdup(o.req.out)
 	      : str_starts(o.req.source, "app:") ? xasprintf("%s.lupine", o.req.source + 4)
 						  : source_default_name(o.req.source);
+	/* "DIR/" would stage inside DIR (making it) and then find it no bundle */
+	for (size_t n = strlen(o.out); n > 1 && o.out[n - 1] == '/'; n--)
+		o.out[n - 1] = 0;
 	o.req.out = o.out;
 	o.req.spec = &o.spec;
 	o.req.add_host = &o.add_host;
@@ -208,6 +252,9 @@ int cmd_build(int argc, char **argv)
 	if (str_starts(o.req.source, "app:") &&
 	    recipe_build_fill(&o.recipe, o.req.source + 4, &o.req, &o.spec, o.mem_given, &err) < 0)
 		die("%s", err.buf);
+	if (o.snap && !o.recipe.recipe.check)
+		die("--snapshot: recipe '%s' has no client check (a one-shot application): nothing to snapshot it at",
+		    o.recipe.recipe.name);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
@@ -219,6 +266,8 @@ int cmd_build(int argc, char **argv)
 	fputs(summary.buf, stdout);
 	if (o.autom)
 		printf("manifest %s/manifest.config (derived by --auto)\n", o.out);
+	if (o.snap)
+		snapshot_after(&o);
 	build_res_release(&res);
 	sb_release(&summary);
 	kspec_release(&o.spec);
@@ -229,5 +278,6 @@ int cmd_build(int argc, char **argv)
 	strlist_release(&o.args);
 	recipe_build_release(&o.recipe);
 	free(o.out);
+	free(o.snap_out);
 	return 0;
 }

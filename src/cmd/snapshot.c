@@ -145,6 +145,9 @@ static void resolve(struct snap_opts *o)
 			n--;
 		o->out = xasprintf("%.*s.snap", (int)n, o->rq.bundle);
 	}
+	/* "SNAP/" is SNAP: it is staged beside it, then swapped in */
+	for (size_t n = strlen(o->out); n > 1 && o->out[n - 1] == '/'; n--)
+		o->out[n - 1] = 0;
 	if (!o->rq.limit)
 		o->rq.limit = 300;
 }
