@@ -341,6 +341,12 @@ static void test_tampered_kernel(void)
 	CHECK(why && !strchr(why, '\n'));
 	write_file(dir, "bzImage", "bzImage");
 	CHECK_INT(open_entry(&req, res.hash, dir, &why), 1);
+	/* the vmlinux boots too (PVH): swapped, refused the same way */
+	write_file(dir, "vmlinux", "another kernel");
+	CHECK_INT(open_entry(&req, res.hash, dir, &why), -1);
+	CHECK_CONTAINS(why, "vmlinux's SHA-256");
+	write_file(dir, "vmlinux", "vmlinux");
+	CHECK_INT(open_entry(&req, res.hash, dir, &why), 1);
 	/* a config that is not the one the entry is named after */
 	write_file(dir, "config", "CONFIG_B=y\n");
 	CHECK_INT(open_entry(&req, res.hash, dir, &why), -1);
@@ -359,8 +365,8 @@ static void test_tampered_kernel(void)
 	free(dir);
 }
 
-/* Entries built before bzImage hashes were recorded are taken on their
- * config hash and get their bzImage's recorded then; from there on a change is caught. */
+/* Entries built before bzImage (and vmlinux) hashes were recorded are taken
+ * on their config hash and get their images' recorded then; from there on a change is caught. */
 static void test_old_entry(void)
 {
 	struct ksource src = {.tree = "/nonexistent", .version = "6.1.0", .identity = "test-source"};
@@ -374,6 +380,11 @@ static void test_old_entry(void)
 	CHECK_INT(open_entry(&req, res.hash, dir, &why), 1);
 	char *info = kcache_file(dir, "info.json"), *text = file_read(info, NULL);
 	CHECK_CONTAINS(text, "bzimage_sha256");
+	CHECK_CONTAINS(text, "vmlinux_sha256");
+	write_file(dir, "vmlinux", "another kernel");
+	CHECK_INT(open_entry(&req, res.hash, dir, &why), -1);
+	CHECK_CONTAINS(why, "vmlinux's SHA-256");
+	write_file(dir, "vmlinux", "vmlinux");
 	write_file(dir, "bzImage", "another kernel");
 	CHECK_INT(open_entry(&req, res.hash, dir, &why), -1);
 	CHECK_CONTAINS(why, "was changed after it was built");
