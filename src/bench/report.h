@@ -18,6 +18,7 @@ struct report {
 	struct strlist apps;    /* applications with recipes: redis, nginx */
 	struct strlist kernels; /* bench SPECs for sizes and boots */
 	struct strlist baselines; /* microvm, debian (those asked for) */
+	int cached_baselines;   /* and every other baseline already in the cache (--quick) */
 	const char *ref;        /* the SPEC ratios are against: microvm when measured */
 	struct strbuf md;       /* report.md, assembled */
 	char how[640];          /* how everything was measured: VMM, accel, machine, date */
