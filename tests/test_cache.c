@@ -341,12 +341,6 @@ static void test_tampered_kernel(void)
 	CHECK(why && !strchr(why, '\n'));
 	write_file(dir, "bzImage", "bzImage");
 	CHECK_INT(open_entry(&req, res.hash, dir, &why), 1);
-	/* the vmlinux boots too (PVH): swapped, refused the same way */
-	write_file(dir, "vmlinux", "another kernel");
-	CHECK_INT(open_entry(&req, res.hash, dir, &why), -1);
-	CHECK_CONTAINS(why, "vmlinux's SHA-256");
-	write_file(dir, "vmlinux", "vmlinux");
-	CHECK_INT(open_entry(&req, res.hash, dir, &why), 1);
 	/* a config that is not the one the entry is named after */
 	write_file(dir, "config", "CONFIG_B=y\n");
 	CHECK_INT(open_entry(&req, res.hash, dir, &why), -1);
@@ -381,13 +375,9 @@ static void test_old_entry(void)
 	char *info = kcache_file(dir, "info.json"), *text = file_read(info, NULL);
 	CHECK_CONTAINS(text, "bzimage_sha256");
 	CHECK_CONTAINS(text, "vmlinux_sha256");
-	write_file(dir, "vmlinux", "another kernel");
+	write_file(dir, "vmlinux", "another kernel"); /* it boots too (PVH): checked as the bzImage is */
 	CHECK_INT(open_entry(&req, res.hash, dir, &why), -1);
-	CHECK_CONTAINS(why, "vmlinux's SHA-256");
-	write_file(dir, "vmlinux", "vmlinux");
-	write_file(dir, "bzImage", "another kernel");
-	CHECK_INT(open_entry(&req, res.hash, dir, &why), -1);
-	CHECK_CONTAINS(why, "was changed after it was built");
+	CHECK_CONTAINS(why, "was changed after it was built (its vmlinux's SHA-256");
 	/* a build killed before its info.json: incomplete, to be made again */
 	unlink(info);
 	CHECK_INT(open_entry(&req, res.hash, dir, &why), 0);

@@ -201,6 +201,7 @@ void report_kernels(struct report *r)
 	boot_all(r, ks, bs);
 	boot_table(r, ks);
 	phase_tables(r, ks);
+	report_app_phases(r);
 	for (size_t i = 0; i < r->kernels.n; i++) {
 		kbuild_result_release(&ks[i].k);
 		boot_series_release(&bs[i]);
