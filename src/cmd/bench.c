@@ -30,7 +30,7 @@ static const char usage[] =
 	"optional '+tiny' or '+kml' (e.g. base, redis, redis+nginx, general+tiny,\n"
 	"redis+kml), a baseline (microvm: Firecracker's 6.1 guest config; debian:\n"
 	"Debian's amd64 config; see 'lupine kernel --help'), or\n"
-	"image:PATH for a prebuilt bzImage (boot time only).\n"
+	"image:PATH for a prebuilt bzImage (boot time only; 'bench boot': or a vmlinux).\n"
 	"\n"
 	"'bench boot' boots each kernel's bzImage and its vmlinux (through the PVH\n"
 	"entry) N times each, round-robin, twice a time: a plain boot, timed to init,\n"
