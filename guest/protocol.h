@@ -72,7 +72,8 @@
 	X(RUN_ROPATH, "ropath", RUN_LIST)  /* a path made read-only */                  \
 	X(RUN_ROOT_RO, "rootro", RUN_INT)  /* 1: / remounted read-only after the set-up */ \
 	X(RUN_MOUNT, "mount", RUN_LIST)    /* one mount, in order: see below */          \
-	X(RUN_TERMINAL, "terminal", RUN_STR) /* "ROWS COLS": with ports, the app's stdio is a pty */
+	X(RUN_TERMINAL, "terminal", RUN_STR) /* "ROWS COLS": with ports, the app's stdio is a pty */ \
+	X(RUN_EXEC, "exec", RUN_STR)       /* "port": serve exec requests on LUPINE_PORT_EXEC */
 
 /* The most "sysctl", "mask" or "ropath" lines a run file holds (the init keeps them in static memory). */
 #define LUPINE_SPEC_LIST_MAX 64
@@ -112,12 +113,45 @@ enum run_key { LUPINE_RUN_KEYS(LUPINE_RUN_ENUM) RUN_NKEYS };
 #define LUPINE_PORT_STDOUT "org.lupine.stdout"
 #define LUPINE_PORT_STDERR "org.lupine.stderr"
 
+/* lupine-runc exec: processes started beside the application. With run
+ * config "exec port" the VM has one more port, LUPINE_PORT_EXEC, on which
+ * the host and the init exchange frames: a header of LUPINE_EXEC_HDR bytes
+ * (type, session 0..LUPINE_EXEC_MAX-1, payload length as 16-bit little
+ * endian) and the payload. lupine-runc's exec socket (ROOT/ID/exec.sock)
+ * carries the same frames between `lupine-runc exec` and the monitor,
+ * which picks the session. Each direction of data has a window: at most
+ * LUPINE_EXEC_WINDOW bytes of stdin, and of stdout + stderr, are sent that
+ * the other side has not acknowledged (EXEC_ACK), so no side buffers more
+ * and one stalled reader holds up only its own session. */
+#define LUPINE_PORT_EXEC_NR 4
+#define LUPINE_PORT_EXEC "org.lupine.exec"
+#define LUPINE_EXEC_HDR 4
+#define LUPINE_EXEC_MAX 16         /* sessions at once */
+#define LUPINE_EXEC_DATA_MAX 16384 /* the most bytes of one data frame */
+#define LUPINE_EXEC_WINDOW 65536
+enum exec_frame {
+	EXEC_START = 1, /* host: the process, as run config text (arg, env, cwd, uid, gid, group,
+			 * rlimit, caps, nonewprivs, umask, terminal "ROWS COLS") */
+	EXEC_STDIN,     /* host: bytes for its stdin */
+	EXEC_EOF,       /* host: its stdin ended */
+	EXEC_SIGNAL,    /* host: 1 byte, a signal for it */
+	EXEC_WINSIZE,   /* host: rows and cols, 16-bit little endian each */
+	EXEC_ACK,       /* both: 4 bytes little endian, data bytes the sender has passed on */
+	EXEC_STARTED,   /* init: it runs (exec succeeded) */
+	EXEC_ERROR,     /* init or monitor: why it could not start (text); the session ends */
+	EXEC_STDOUT,    /* init: its output (with a terminal, all of it) */
+	EXEC_STDERR,
+	EXEC_EXIT,      /* init: 1 byte, its status (128+N: signal N); the session ends */
+};
+
 /* Control lines the init writes. */
 #define LUPINE_CTL_INIT   "init"   /* "init BOOTTIME_NS": PID 1 started */
 #define LUPINE_CTL_APP    "app"    /* "app BOOTTIME_NS": the application is being started */
 #define LUPINE_CTL_STATUS "status" /* "status N": the application ended with N (0-255) */
 #define LUPINE_CTL_ERROR  "error"  /* "error TEXT": why the application could not start */
 #define LUPINE_CTL_STDIO  "stdio"  /* "stdio OUT ERR": bytes the stdout and stderr ports carried */
+#define LUPINE_CTL_FROZEN "frozen" /* "frozen OUT ERR": every process stopped for a snapshot
+				    * ("freeze"), and the bytes the ports carried so far */
 /* "missing KIND NAME TGID COMM": a process reached for a feature the kernel
  * leaves out (KIND syscall, family, fs or option; see kernel/missing.patch);
  * "used ...": with lupine_record on the command line, its first use */
@@ -129,5 +163,17 @@ enum run_key { LUPINE_RUN_KEYS(LUPINE_RUN_ENUM) RUN_NKEYS };
 #define LUPINE_IN_EOF    "eof"    /* the host's stdin ended: close the application's */
 #define LUPINE_IN_EXIT   "exit"   /* the host has all of the application's output: end the VM */
 #define LUPINE_IN_WINSIZE "winsize" /* "winsize ROWS COLS": the application's terminal's new size */
+/* Warm start (src/vm/snapshot.h): "freeze" stops every process but the init
+ * (SIGSTOP) and drains the application's output before a snapshot; a VM
+ * restored from one gets "thaw GEN SEC NSEC HEX": the init mixes the host's
+ * entropy HEX (64 hex digits) into the pool and reseeds the CRNG, sets the
+ * clock to SEC.NSEC, writes GEN to LUPINE_GENERATION_FILE, and lets the
+ * processes go on (SIGCONT). */
+#define LUPINE_IN_FREEZE "freeze"
+/* "net MAC A.B.C.D/N GW" (GW "-": none), before "thaw" on a restore whose
+ * NIC is a tap: eth0 takes the new MAC and address, and the default route */
+#define LUPINE_IN_NET    "net"
+#define LUPINE_IN_THAW   "thaw"
+#define LUPINE_GENERATION_FILE "/run/lupine/generation" /* how many restores this VM is from its boot */
 
 #endif

@@ -12,8 +12,8 @@ PKGS="build-essential make gcc pkg-config musl-tools dpkg-dev patch
  clang libclang-rt-14-dev mmdebstrap golang-go
  skopeo docker-registry
  postgresql-client mariadb-client netcat-openbsd amqp-tools
- gnuplot-nox wrk containerd iproute2 ccache docker.io
- runc containernetworking-plugins libgrpc-dev libprotobuf-c-dev protobuf-c-compiler"
+ gnuplot-nox wrk containerd iproute2 ccache docker.io zstd
+ runc containernetworking-plugins libgrpc-dev libprotobuf-c-dev protobuf-c-compiler qemu-utils"
 
 # KML's libc: Debian's musl source with kernel/musl-kml.patch, built once here.
 MUSL_PREFIX=/opt/lupine-musl

@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{"kernel", cmd_kernel, "build (or fetch from the cache) a kernel specialised for applications"},
 	{"manifest", cmd_manifest, "derive the kernel options an application needs from what it does"},
 	{"run", cmd_run, "boot a bundle in a microVM; exits with the application's status"},
+	{"snapshot", cmd_snapshot, "boot a bundle until its application is ready and save the VM (run --from)"},
 };
 
 static void usage(FILE *f)

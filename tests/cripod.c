@@ -89,9 +89,9 @@ out:
 }
 
 /* ReopenContainerLog after a rotation, StopContainer (the probe's SIGTERM
- * handler says so in the new log and exits 0), RemoveContainer, StopPodSandbox, RemovePodSandbox; then the pod is
- * unknown and its shim gone. */
-void pod_down(struct crienv *e, struct pod *p)
+ * handler says so in the new log and exits 0), RemoveContainer: the pod
+ * then has no application container running (p->cid becomes ""). */
+void pod_app_down(struct crienv *e, struct pod *p)
 {
 	char *log = xasprintf("%s/app.log", p->logdir), *rotated = xasprintf("%s.1", log);
 	if (p->cid && *p->cid) {
@@ -107,9 +107,16 @@ void pod_down(struct crienv *e, struct pod *p)
 		CHECK_NOT_CONTAINS(before, "SIGTERM");
 		free(before);
 		free(pod_line((struct cmd_out[]){cri(e, "rm", p->cid, NULL)}, "RemoveContainer"));
+		*p->cid = '\0';
 	}
-	pod_remove(e, p);
 	free(log), free(rotated);
+}
+
+/* pod_app_down, then pod_remove. */
+void pod_down(struct crienv *e, struct pod *p)
+{
+	pod_app_down(e, p);
+	pod_remove(e, p);
 }
 
 /* StopPodSandbox, RemovePodSandbox: then the pod is unknown and its shim gone. */
@@ -140,9 +147,14 @@ char *pod_ctr_start(struct crienv *e, struct pod *p, const char *name, const cha
 {
 	char *pod = xasprintf("--pod=%s", p->name), *logdir = xasprintf("--logdir=%s", p->logdir);
 	char *nm = xasprintf("--name=%s", name), *log = xasprintf("--log=%s.log", name);
-	char *cid = pod_line((struct cmd_out[]){cri(e, pod, logdir, nm, log, "--image=" CRIENV_APP,
-						      opt ? opt : "--timeout=120", "create", p->id, "--", a1, a2, a3, a4,
-						      NULL)}, "CreateContainer");
+	/* opt may hold two options, space-separated */
+	char *o1 = xstrdup(opt ? opt : "--timeout=120"), *o2 = strchr(o1, ' ');
+	if (o2)
+		*o2++ = '\0';
+	char *cid = pod_line((struct cmd_out[]){cri(e, pod, logdir, nm, log, "--image=" CRIENV_APP, o1,
+						      o2 ? o2 : "--timeout=120", "create", p->id, "--", a1, a2, a3,
+						      a4, NULL)}, "CreateContainer");
+	free(o1);
 	if (*cid)
 		free(pod_line((struct cmd_out[]){cri(e, "start", cid, NULL)}, "StartContainer"));
 	free(pod), free(logdir), free(nm), free(log);
@@ -196,8 +208,37 @@ static void check_log_bytes(struct crienv *e, struct pod *p)
 	free(cid), free(log), free(want), free(got);
 }
 
+/* A configMap as the kubelet lays it out (key -> ..data/key, ..data -> a
+ * timestamped directory) and updates it (a new link renamed over ..data):
+ * a running application sees the new value, read through ExecSync. */
+static void check_configmap_update(struct crienv *e, struct pod *p)
+{
+	char *dir = xasprintf("%s/cm-%s", e->dir, p->name), *v1 = xasprintf("%s/..v1", dir);
+	char *v2 = xasprintf("%s/..v2", dir), *k1 = xasprintf("%s/key", v1), *k2 = xasprintf("%s/key", v2);
+	char *data = xasprintf("%s/..data", dir), *tmp = xasprintf("%s/..data_tmp", dir), *key = xasprintf("%s/key", dir);
+	char *opt = xasprintf("--mount=%s:/etc/cfg:ro", dir);
+	CHECK_INT(mkdir_p(v1, 0755) | mkdir_p(v2, 0755), 0);
+	CHECK_INT(file_write_atomic(k1, "one", 3, 0644) | file_write_atomic(k2, "two", 3, 0644), 0);
+	CHECK_INT(symlink("..v1", data) | symlink("..data/key", key), 0);
+	char *cid = pod_ctr_start(e, p, "cm", opt, "/bin/probe", "trap", NULL, NULL);
+	CHECK(pod_wait_status(e, cid, "state=CONTAINER_RUNNING", 60));
+	struct cmd_out o = cri(e, "exec", cid, "--", "/bin/probe", "cat", "/etc/cfg/key", NULL);
+	CHECK_CONTAINS(o.out, "probe: /etc/cfg/key=<one>");
+	cmd_out_free(&o);
+	CHECK_INT(symlink("..v2", tmp) | rename(tmp, data), 0);
+	o = cri(e, "exec", cid, "--", "/bin/probe", "cat", "/etc/cfg/key", NULL);
+	CHECK_CONTAINS(o.out, "probe: /etc/cfg/key=<two>");
+	cmd_out_free(&o);
+	free(pod_line((struct cmd_out[]){cri(e, "--timeout=10", "stop", cid, NULL)}, "StopContainer"));
+	CHECK(pod_wait_status(e, cid, "state=CONTAINER_EXITED exit=0 reason=Completed", 10));
+	if (*cid)
+		free(pod_line((struct cmd_out[]){cri(e, "rm", cid, NULL)}, "RemoveContainer"));
+	free(cid), free(dir), free(v1), free(v2), free(k1), free(k2), free(data), free(tmp), free(key), free(opt);
+}
+
 /* A host directory (an emptyDir, configMap or secret is one to the CRI)
- * mounted read-only: the application reads its file and cannot write. */
+ * mounted read-only: the application reads its file and cannot write; the
+ * same read-write: its write reaches the host. */
 static void check_volume(struct crienv *e, struct pod *p)
 {
 	char *dir = xasprintf("%s/vol-%s", e->dir, p->name), *key = xasprintf("%s/key", dir);
@@ -205,14 +246,21 @@ static void check_volume(struct crienv *e, struct pod *p)
 	CHECK_INT(mkdir_p(dir, 0755), 0);
 	CHECK_INT(file_write_atomic(key, "value-1", 7, 0644), 0);
 	char *reader = pod_ctr_start(e, p, "vol", opt, "/bin/probe", "cat", "/data/cm/key", NULL);
-	char *writer = pod_ctr_start(e, p, "volw", opt, "/bin/probe", "write", "/data/cm/new", "x");
 	CHECK(pod_wait_status(e, reader, "state=CONTAINER_EXITED exit=0 reason=Completed", 60));
 	CHECK(pod_log_has(log, " stdout F probe: /data/cm/key=<value-1>\n", 1));
+	char *writer = pod_ctr_start(e, p, "volw", opt, "/bin/probe", "write", "/data/cm/new", "x");
 	CHECK(pod_wait_status(e, writer, "state=CONTAINER_EXITED exit=1 reason=Error", 60));
 	char *created = xasprintf("%s/new", dir);
 	CHECK(!path_exists(created));
-	char *ids[] = {reader, writer};
-	for (int i = 0; i < 2; i++) {
+	/* read-write (an emptyDir): the application's file is on the host */
+	char *rw = xasprintf("--mount=%s:/data/empty", dir);
+	char *filler = pod_ctr_start(e, p, "volrw", rw, "/bin/probe", "write", "/data/empty/new", "from-pod");
+	CHECK(pod_wait_status(e, filler, "state=CONTAINER_EXITED exit=0 reason=Completed", 60));
+	char *got = file_read(created, NULL);
+	CHECK(got && !strcmp(got, "from-pod"));
+	free(got), free(rw);
+	char *ids[] = {reader, writer, filler};
+	for (int i = 0; i < 3; i++) {
 		if (*ids[i])
 			free(pod_line((struct cmd_out[]){cri(e, "rm", ids[i], NULL)}, "RemoveContainer"));
 		free(ids[i]);
@@ -221,8 +269,8 @@ static void check_volume(struct crienv *e, struct pod *p)
 }
 
 /* The container's host cgroup (containerd's /k8s.io/ID) holds the memory
- * limit: the application's under runc, the guest's RAM and QEMU's headroom
- * under lupine. */
+ * limit (the application's under runc, the guest's RAM and QEMU's headroom
+ * under lupine) and the CPU limit as CFS quota. */
 static void check_cgroup(const char *cid, int vm)
 {
 	int v2 = path_exists("/sys/fs/cgroup/cgroup.controllers");
@@ -232,22 +280,27 @@ static void check_cgroup(const char *cid, int vm)
 	snprintf(want, sizeof(want), "%lld\n", (64LL + (vm ? OCI_VMM_HEADROOM_MIB : 0)) << 20);
 	CHECK_CONTAINS(text, want);
 	free(path), free(text);
+	/* half a CPU (--cpus=500): CFS quota 50 ms of every 100 ms, for the VMM and its vCPU alike */
+	path = xasprintf("/sys/fs/cgroup/%sk8s.io/%s/%s", v2 ? "" : "cpu/", cid, v2 ? "cpu.max" : "cpu.cfs_quota_us");
+	text = file_read(path, NULL);
+	CHECK_CONTAINS(text, v2 ? "50000 100000\n" : "50000\n");
+	free(path), free(text);
 }
 
 /* ContainerStatus of applications that end (their exit code, reason
- * Completed or Error), stderr's tag in the CRI log, a memory limit, and StopContainer's SIGKILL once the
+ * Completed or Error), stderr's tag in the CRI log, memory and CPU limits, and StopContainer's SIGKILL once the
  * timeout passes on an application that ignores SIGTERM. vm: the limit is
  * the guest's memory. Each container is removed. */
 void pod_lifecycle(struct crienv *e, struct pod *p, int vm)
 {
+	/* one after another: a Lupine pod runs one application container at a time (oci/pod.h) */
 	char *bad = pod_ctr_start(e, p, "bad", NULL, "/bin/probe", "no-such-mode", NULL, NULL);
-	char *mem = pod_ctr_start(e, p, "mem", "--memory=67108864", "/bin/probe", "cat", "/proc/meminfo", NULL);
-	char *stubborn = pod_ctr_start(e, p, "stubborn", "--memory=67108864", "/bin/probe", "ignore", NULL, NULL);
 	CHECK(pod_wait_status(e, bad, "state=CONTAINER_EXITED exit=2 reason=Error", 60));
 	/* stderr tagged as such in the CRI log */
 	char *blog = xasprintf("%s/bad.log", p->logdir);
 	CHECK(pod_log_has(blog, " stderr F probe: unknown mode 'no-such-mode'\n", 5));
 	free(blog);
+	char *mem = pod_ctr_start(e, p, "mem", "--memory=67108864", "/bin/probe", "cat", "/proc/meminfo", NULL);
 	CHECK(pod_wait_status(e, mem, "state=CONTAINER_EXITED exit=0 reason=Completed", 60));
 	char *log = xasprintf("%s/mem.log", p->logdir), *text = file_read(log, NULL);
 	char *total = text ? strstr(text, "MemTotal:") : NULL;
@@ -256,6 +309,8 @@ void pod_lifecycle(struct crienv *e, struct pod *p, int vm)
 		printf("    a 64 MiB limit: the guest's MemTotal %ld kB\n", atol(total + 9));
 		CHECK(atol(total + 9) > 32768 && atol(total + 9) <= 65536);
 	}
+	char *stubborn = pod_ctr_start(e, p, "stubborn", "--memory=67108864 --cpus=500", "/bin/probe", "ignore", NULL,
+				       NULL);
 	CHECK(pod_wait_status(e, stubborn, "state=CONTAINER_RUNNING", 60));
 	char *slog = xasprintf("%s/stubborn.log", p->logdir);
 	CHECK(pod_log_has(slog, "probe: waiting", 60));
@@ -266,6 +321,7 @@ void pod_lifecycle(struct crienv *e, struct pod *p, int vm)
 	CHECK(pod_wait_status(e, stubborn, "state=CONTAINER_EXITED exit=137 reason=Error", 10));
 	check_log_bytes(e, p);
 	check_volume(e, p);
+	check_configmap_update(e, p);
 	char *ids[] = {bad, mem, stubborn};
 	for (int i = 0; i < 3; i++) {
 		if (*ids[i])

@@ -28,8 +28,10 @@ int pod_log_has(const char *path, const char *want, double secs);
  * ready line within boot_secs. */
 int pod_up(struct crienv *e, struct pod *p, double boot_secs);
 /* The probe in trap mode: its log rotated and reopened, StopContainer
- * (SIGTERM: it says so in the new log and exits 0), RemoveContainer, then
- * pod_remove. */
+ * (SIGTERM: it says so in the new log and exits 0), RemoveContainer; p->cid
+ * becomes "". */
+void pod_app_down(struct crienv *e, struct pod *p);
+/* pod_app_down, then pod_remove. */
 void pod_down(struct crienv *e, struct pod *p);
 /* StopPodSandbox, RemovePodSandbox: the pod then unknown, its shim gone. */
 void pod_remove(struct crienv *e, struct pod *p);

@@ -5,10 +5,13 @@
 
 #include <stddef.h>
 
+#define TEST_MANUAL 2
+
 struct test {
 	const char *name;
 	void (*fn)(void);
-	int slow; /* boots VMs or builds kernels; LUPINE_TEST_FAST=1 skips these */
+	int slow; /* boots VMs or builds kernels; LUPINE_TEST_FAST=1 skips these; TEST_MANUAL:
+		   * a measurement run only when named in full (never by make test) */
 };
 
 void check_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -140,6 +143,9 @@ extern const struct test docker_tests[];
 extern const struct test net_tests[];
 extern const struct test cni_tests[];
 extern const struct test cri_tests[];
+extern const struct test exec_tests[];
 extern const struct test cri_sandbox_tests[];
+extern const struct test warm_tests[];
+extern const struct test cri_cold_tests[];
 
 #endif

@@ -1,6 +1,7 @@
 /* runner.c: runs the test tables, prints one line per test and the closing
  * "N passed, N failed, N skipped" line; exits 1 when anything failed.
- * usage: runner [SUBSTRING]...   (run only tests whose name contains one) */
+ * usage: runner [SUBSTRING]...   (run only tests whose name contains one;
+ *        a TEST_MANUAL test runs only when named in full) */
 #include "harness.h"
 #include "lib/util.h"
 
@@ -11,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const struct test *const tables[] = {unit_tests, structure_tests, kconfig_tests, guest_tests, channel_tests, kfeature_tests, manifest_tests, cache_tests, kernel_tests, diagnose_tests, run_tests, stdio_tests, vmm_tests, image_tests, registry_tests, hostile_tests, hostile_cli_tests, lifecycle_tests, apps_tests, kml_tests, bench_tests, oci_tests, volumes_fast_tests, runc_tests, volumes_vm_tests, containerd_tests, process_tests, hooks_tests, hooks_runc_tests, docker_tests, net_tests, cni_tests, tty_tests, cri_tests, cri_sandbox_tests};
+static const struct test *const tables[] = {unit_tests, structure_tests, kconfig_tests, guest_tests, channel_tests, kfeature_tests, manifest_tests, cache_tests, kernel_tests, diagnose_tests, run_tests, stdio_tests, vmm_tests, image_tests, registry_tests, hostile_tests, hostile_cli_tests, lifecycle_tests, apps_tests, kml_tests, bench_tests, oci_tests, volumes_fast_tests, runc_tests, volumes_vm_tests, containerd_tests, process_tests, hooks_tests, hooks_runc_tests, docker_tests, net_tests, cni_tests, tty_tests, cri_tests, cri_sandbox_tests, cri_cold_tests, exec_tests, warm_tests};
 
 static int failures, skipped;
 static char *skip_reason, *tmpdir;
@@ -51,12 +52,12 @@ const char *lupine_bin(void)
 	return b && *b ? b : "./lupine";
 }
 
-static int selected(const char *name, int argc, char **argv)
+static int selected(const struct test *tc, int argc, char **argv)
 {
 	if (argc < 2)
-		return 1;
+		return tc->slow != TEST_MANUAL;
 	for (int i = 1; i < argc; i++)
-		if (strstr(name, argv[i]))
+		if (tc->slow == TEST_MANUAL ? !strcmp(tc->name, argv[i]) : !!strstr(tc->name, argv[i]))
 			return 1;
 	return 0;
 }
@@ -69,7 +70,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (size_t t = 0; t < ARRAY_SIZE(tables); t++) {
 		for (const struct test *tc = tables[t]; tc->name; tc++) {
-			if (!selected(tc->name, argc, argv))
+			if (!selected(tc, argc, argv))
 				continue;
 			if (tc->slow && fast) {
 				printf("SKIP %s: LUPINE_TEST_FAST=1\n", tc->name);

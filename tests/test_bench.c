@@ -102,11 +102,12 @@ static void test_report_quick(void)
 	char *sys = read_in(dir, "syscalls.csv"), *tp = read_in(dir, "throughput.csv");
 	char *mem = read_in(dir, "memory.csv"), *dens = read_in(dir, "density.csv");
 	char *svg = read_in(dir, "boot-cdf.svg"), *svg2 = read_in(dir, "throughput.svg");
-	double v[8], kml[8], ring3[8], floor[8];
+	char *warm = read_in(dir, "warm.csv");
+	double v[8], kml[8], ring3[8], floor[8], cold[8];
 
 	CHECK_INT(o.status, 0);
 	CHECK_CONTAINS(o.out, "report.md");
-	for (int s = 1; s <= 5; s++) {
+	for (int s = 1; s <= 6; s++) {
 		char h[16];
 		snprintf(h, sizeof(h), "## %d. ", s);
 		CHECK_CONTAINS(md, h);
@@ -133,8 +134,13 @@ static void test_report_quick(void)
 	/* the kernel's unpack floor bounds the smallest memory from below */
 	CHECK(csv_values(mem, "redis,own,", 3, floor, 8) == 1 && floor[0] >= 3 && floor[0] <= v[0]);
 	CHECK(csv_values(dens, "1,", 1, v, 8) == 1 && v[0] > 1000);
+	/* warm start: each restore got ready, and sooner than the cold boot beside it */
+	CHECK_INT(csv_values(warm, "redis,restored,", 3, v, 8), 2);
+	CHECK_INT(csv_values(warm, "redis,cold,", 3, cold, 8), 2);
+	CHECK(v[0] > 0 && v[1] > 0 && v[0] < cold[0] && v[1] < cold[1]);
 	CHECK_CONTAINS(svg, "<svg");
 	CHECK_CONTAINS(svg2, "<svg");
+	free(warm);
 	cmd_out_free(&o);
 	free(md), free(size), free(boot), free(sys), free(tp), free(mem), free(dens), free(svg), free(svg2);
 	free(dir);

@@ -106,6 +106,11 @@ static void test_holder(void)
 	state_has(&s, "\"status\": \"running\"");
 	char *vm = xasprintf("%s/sb/vm", s.root);
 	CHECK(!path_exists(vm));
+	/* nothing to exec in: the holder is no VM */
+	o = sb_runc(&s, "exec", "sb", "/pause");
+	CHECK_INT(o.status, 1);
+	CHECK_CONTAINS(o.err, "is a pod's sandbox, held natively");
+	cmd_out_free(&o);
 	/* SIGTERM ends it with 0, as pause answers it */
 	o = sb_runc(&s, "kill", "sb", "15");
 	CHECK_INT(o.status, 0);

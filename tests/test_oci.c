@@ -1,7 +1,9 @@
 /* test_oci.c: config.json onto a Lupine microVM: what is honoured, what is refused; the
  * container record: IDs, and which process, if any, kill and delete may signal. */
 #include "harness.h"
+#include "oci/pod.h"
 #include "oci/runtime.h"
+#include "oci/sandbox.h"
 #include "oci/spec.h"
 #include "oci/state.h"
 
@@ -251,6 +253,53 @@ static void test_delete_half_created(void)
 	free(root);
 }
 
+
+/* ROOT/id as an application container of pod (config.json's annotations),
+ * its monitor this process (alive) or a pid that is gone. */
+static void pod_record(const char *root, const char *id, const char *type, const char *pod, int alive)
+{
+	struct proc_stat me;
+	struct strbuf err = {0};
+	struct oci_state w = {.id = (char *)id, .bundle = "", .created = ""};
+	CHECK_INT(proc_stat_read(getpid(), &me), 0);
+	w.pid = getpid(), w.pid_start = me.start_time + !alive;
+	w.dir = xasprintf("%s/%s", root, id);
+	char *cfg = xasprintf("%s/config.json", w.dir);
+	char *text = xasprintf("{\"annotations\": {\"" OCI_SANDBOX_ANNOTATION "\": \"%s\", \"" OCI_POD_ANNOTATION
+			       "\": \"%s\"}}", type, pod);
+	CHECK(mkdir_p(w.dir, 0700) == 0 && oci_state_save(&w, &err) == 0);
+	CHECK_INT(file_write_atomic(cfg, text, strlen(text), 0600), 0);
+	sb_release(&err);
+	free(w.dir), free(cfg), free(text);
+}
+
+/* One application container of a pod at a time: another one alive in the
+ * same pod refuses the claim (naming it); one that ended, one of another
+ * pod and the sandbox itself do not. */
+static void test_pod_one_app(void)
+{
+	char *root = xasprintf("%s/pod-root", test_tmpdir());
+	struct strbuf err = {0};
+	int fd;
+	pod_record(root, "sb", "sandbox", "sb", 1);
+	pod_record(root, "ended", "container", "sb", 0);
+	pod_record(root, "elsewhere", "container", "other", 1);
+	CHECK((fd = oci_pod_claim(root, "sb", "new", &err)) >= 0); /* locked: the sandbox's record exists */
+	if (fd >= 0)
+		close(fd);
+	CHECK(oci_pod_claim(root, "nosb", "new", &err) == -1); /* no sandbox record: nothing to lock */
+	CHECK(err.len == 0);
+	pod_record(root, "first", "container", "sb", 1);
+	CHECK_INT(oci_pod_claim(root, "sb", "new", &err), -2);
+	CHECK_CONTAINS(err.buf, "pod sb already runs application container first");
+	sb_release(&err);
+	CHECK((fd = oci_pod_claim(root, "sb", "first", &err)) >= 0); /* itself is no other */
+	if (fd >= 0)
+		close(fd);
+	rm_rf(root);
+	free(root);
+}
+
 const struct test oci_tests[] = {
 	{"oci/ids", test_ids, 0},
 	{"oci/state-signals", test_state_signals, 0},
@@ -258,5 +307,6 @@ const struct test oci_tests[] = {
 	{"oci/spec-honoured", test_honoured, 0},
 	{"oci/spec-refused", test_refused, 0},
 	{"oci/signals", test_signals, 0},
+	{"oci/pod-one-app", test_pod_one_app, 0},
 	{0, 0, 0},
 };

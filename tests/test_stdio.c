@@ -11,11 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A bundle of the host's sh with cat and head, on lupine-general. */
+/* A bundle of the host's sh with cat, head and sleep, on lupine-general. */
 static char *shell_bundle(void)
 {
 	char *out = xasprintf("%s/sh.lupine", test_tmpdir());
-	char *const args[] = {"build", "sh", "-q", "-o", out, "--add", "/usr/bin/cat", "--add", "/usr/bin/head", NULL};
+	char *const args[] = {"build", "sh", "-q", "-o", out, "--add", "/usr/bin/cat", "--add", "/usr/bin/head",
+			      "--add", "/usr/bin/sleep", NULL};
 	struct cmd_out o = run_lupine(args);
 
 	CHECK_INT(o.status, 0);
@@ -103,8 +104,58 @@ static void test_bulk(void)
 	free(b);
 }
 
+
+/* lupine's own CPU time (user + system) in seconds, from /proc; -1 if gone. */
+static double cpu_secs(pid_t pid)
+{
+	char *path = xasprintf("/proc/%d/stat", (int)pid), *text = file_read(path, NULL);
+	char *end = text ? strrchr(text, ')') : NULL;
+	unsigned long ut = 0, st = 0;
+	double r = -1;
+
+	/* fields 14 and 15 (utime, stime) are the 12th and 13th after the command's ')' */
+	if (end && sscanf(end + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2)
+		r = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+	free(path), free(text);
+	return r;
+}
+
+/* With stdin at its end (the shut stdin port, as under a CRI or Docker
+ * container without stdin), lupine waits for the VM without spinning: it
+ * once polled QEMU's hang-up of that socket in a loop, at ~60% of a core. */
+static void test_idle_after_eof(void)
+{
+	char *b = shell_bundle(), *out = xasprintf("%s/idle.out", test_tmpdir());
+	char *const argv[] = {(char *)lupine_bin(), "run", "-i", "--timeout", "120", b, "--", "-c",
+			      "echo ready; sleep 6; echo done", NULL};
+	struct proc_opts po = PROC_OPTS_INIT;
+	pid_t pid;
+
+	po.in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	po.out = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	CHECK((pid = proc_spawn(argv, &po)) > 0);
+	close(po.in), close(po.out);
+	int ready = 0;
+	for (double end = now_sec() + 120; pid > 0 && !ready && now_sec() < end; usleep(100000)) {
+		char *text = file_read(out, NULL);
+		ready = text && strstr(text, "ready\n");
+		free(text);
+	}
+	CHECK(ready);
+	double c0 = cpu_secs(pid);
+	sleep(4);
+	double c1 = cpu_secs(pid);
+	printf("    lupine's CPU time over 4 s of an idle VM with stdin ended: %.2f s\n", c1 - c0);
+	CHECK(c0 >= 0 && c1 >= 0 && c1 - c0 < 1.0);
+	CHECK_INT(pid > 0 ? proc_wait(pid) : -1, 0);
+	char *text = file_read(out, NULL);
+	CHECK_CONTAINS(text, "ready\ndone\n");
+	free(text), free(out), free(b);
+}
+
 const struct test stdio_tests[] = {
 	{"stdio/bytes-exact-and-apart", test_bytes, 1},
 	{"stdio/bulk-complete", test_bulk, 1},
+	{"stdio/idle-after-stdin-eof", test_idle_after_eof, 1},
 	{NULL, NULL, 0},
 };

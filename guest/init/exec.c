@@ -94,23 +94,17 @@ static _Noreturn void exec_fail(int errfd, const char *path, int err)
 	child_exit(errfd, err);
 }
 
-/* In the child: become the application; failures go to the console and ERRFD. */
-static _Noreturn void app_exec(int errfd, const sigset_t *mask, const int fds[3])
+_Noreturn void app_become(int errfd)
 {
 	const char *path_env = env_get("PATH");
 	char path[PATH_MAX];
 	int err;
 
-	sigprocmask(SIG_SETMASK, mask, NULL); /* dispositions: the init never changes them */
-	for (int i = 0; i <= STDERR_FILENO; i++)
-		if (fds[i] >= 0 && fds[i] != i)
-			dup2(fds[i], i); /* dup2 clears the copy's close-on-exec */
-	if (run.terminal && tty_attach() < 0)
-		child_exit(errfd, EPERM);
 	/* ioperm() access survives fork and exec: take it from the application,
 	 * which must not forge reports. */
 	ioperm(LUPINE_CTL_PORT, 1, 0);
 	ioperm(LUPINE_EXIT_PORT, 4, 0);
+	ports = 0;
 	if (process_confine() < 0)
 		child_exit(errfd, EPERM);
 	if (run.cwd && chdir(run.cwd) < 0) {
@@ -124,6 +118,18 @@ static _Noreturn void app_exec(int errfd, const sigset_t *mask, const int fds[3]
 	}
 	execve(path, run.argv, run.envp);
 	exec_fail(errfd, path, errno);
+}
+
+/* In the child: become the application; failures go to the console and ERRFD. */
+static _Noreturn void app_exec(int errfd, const sigset_t *mask, const int fds[3])
+{
+	sigprocmask(SIG_SETMASK, mask, NULL); /* dispositions: the init never changes them */
+	for (int i = 0; i <= STDERR_FILENO; i++)
+		if (fds[i] >= 0 && fds[i] != i)
+			dup2(fds[i], i); /* dup2 clears the copy's close-on-exec */
+	if (run.terminal && tty_attach() < 0)
+		child_exit(errfd, EPERM);
+	app_become(errfd);
 }
 
 /* Fork the application; returns its pid or -1. */

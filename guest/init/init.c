@@ -114,9 +114,12 @@ static int reap(pid_t app)
 	int st, status = -1;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		if (pid == app)
 			status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+		else if (run.exec_port)
+			execd_reaped(pid, st); /* an exec's process, or an orphan */
+	}
 	return status;
 }
 
@@ -228,6 +231,8 @@ int main(void)
 	int fds[3] = {stdin_fd, -1, -1};
 	if (run.stdio_ports && stdio_ports_open(fds) < 0)
 		finish(127);
+	if (run.exec_port)
+		execd_open();
 	/* after the ports are open: a tmpfs on /dev hides them */
 	if (mounts_apply() < 0 || (run.stdio_ports && run.terminal && stdio_tty_open(fds) < 0))
 		finish(127);
@@ -244,5 +249,7 @@ int main(void)
 		close(stdin_fd);
 	if (run.stdio_ports)
 		stdio_ports_start();
+	if (run.exec_port && app > 0)
+		execd_start(&orig);
 	finish(app < 0 ? 127 : app_wait(app, &set));
 }

@@ -7,7 +7,8 @@
  * spec (sysctl, masked and read-only paths, a read-only root), exec.c forks
  * the application (stdio.c gives it its stdio ports, tty.c a terminal when
  * asked), which process.c confines (rlimits, capabilities, ids, umask,
- * ...), and init.c waits with every asynchronous
+ * ...), execd.c serves lupine-runc exec (processes beside the application,
+ * with "exec port"), and init.c waits with every asynchronous
  * signal blocked, forwarding signals and reaping orphans (after tini).
  * Control lines reach the host through an I/O port or the console; at the
  * end klog.c passes on the kernel's notes of missing (or, recording, used)
@@ -52,6 +53,7 @@ struct run {
 	int nmounts;
 	int stdio_ports; /* the application's stdio has virtio-console ports (stdio.c) */
 	int terminal;    /* ... and is a pty's slave (tty.c), of rows x cols */
+	int exec_port;   /* serve lupine-runc exec on the exec port (execd.c) */
 	unsigned short rows, cols;
 	struct in_addr ip, mask, gw;
 	struct run_route routes[ROUTES_MAX];
@@ -84,12 +86,17 @@ int run_load(void);
  * builds on the host too (fuzz/fuzz_runfile.c links it with stubs of
  * run, errmsg, say and ctl). */
 int run_read(int fd);
+/* Parses run file text (changed in place) into run; name is for messages.
+ * 0, or -1 (reported). Also an exec's process spec, in its child (execd.c). */
+int run_parse(char *text, const char *name);
 
 /* setup.c */
 int root_switch(void);
 void net_init(void);
 void names_init(void);
 void entropy_seed(void);
+/* A restore on a tap (restore.c): eth0's new MAC, address and default route (gw may be NULL). 0, or -1 (said). */
+int net_readdress(const unsigned char mac[6], struct in_addr ip, struct in_addr mask, const struct in_addr *gw);
 
 /* confine.c: in PID 1 after the mounts, for the whole VM: the sysctls, then
  * the masked and read-only paths. -1 (reported, naming a missing kernel
@@ -104,6 +111,19 @@ int process_confine(void);
 /* exec.c: fork the application (signal mask orig restored in it; fds[i],
  * when >= 0, as its descriptor i); its pid or -1. */
 pid_t app_start(const sigset_t *orig, const int fds[3]);
+/* In a child whose stdio is in place: drop the I/O ports, confine
+ * (process.c), change to run.cwd and exec run.argv; a failure is said and
+ * written to errfd, and the child exits 126 or 127. */
+_Noreturn void app_become(int errfd);
+
+/* execd.c: with "exec port", lupine-runc exec: open opens the exec port
+ * (with the stdio ports: before config.json's mounts, as a tmpfs on /dev
+ * hides it), start serves it in a thread of its own (its processes get the
+ * signal mask orig); reaped tells it that pid, one of its processes or
+ * not, ended with wait status st. */
+void execd_open(void);
+void execd_start(const sigset_t *orig);
+void execd_reaped(pid_t pid, int st);
 
 /* mounts.c: config.json's mounts (run.mounts) in the container's root, in
  * order; 0, or -1 (reported) when one cannot be made. */
@@ -137,6 +157,18 @@ int stdio_ports_open(int fds[3]);
 int stdio_tty_open(int fds[3]);
 void stdio_ports_start(void);
 void stdio_ports_finish(void);
+/* For a snapshot: 1 while the output relays have bytes to pass on; bytes
+ * gets what stdout and stderr carried. restart: the counts start again. */
+int stdio_ports_pending(unsigned long long bytes[2]);
+void stdio_ports_restart(void);
+
+/* restore.c: warm start's commands from the host ("freeze", "thaw ...",
+ * guest/protocol.h). 1 when cmd was one of them (and was done), else 0. */
+int warm_command(const char *cmd);
+/* The port numbered nr, opened with flags (waiting a moment for it to
+ * appear), or -1 (reported); write all of buf to fd: 0 or -1. */
+int port_open(int nr, int flags);
+int write_full(int fd, const char *buf, size_t n);
 
 /* tty.c: with "terminal", a pty for the application. open: devpts mounted
  * (a new instance), the pair made at run.rows x run.cols: 0 with *master
@@ -144,6 +176,9 @@ void stdio_ports_finish(void);
  * stdin (the slave) becomes its controlling terminal, in a session of its
  * own; resize: the host's "winsize" (the application gets SIGWINCH). */
 int tty_open(int *master, int *slave);
+/* A pty pair of rows x cols whose slave belongs to uid and gid (when >= 0),
+ * both close-on-exec: 0, or -1 (reported). */
+int tty_pair(unsigned rows, unsigned cols, long uid, long gid, int *master, int *slave);
 int tty_attach(void);
 void tty_resize(unsigned rows, unsigned cols);
 

@@ -13,7 +13,7 @@ static int in_fd = -1;  /* our own open of the console: O_NONBLOCK|O_ASYNC, SIGI
 static int pipe_w = -1; /* the write end of the application's stdin, or -1 */
 static size_t held;     /* bytes of LUPINE_CTL_MARK matched so far */
 static int in_cmd;      /* inside a command line */
-static char cmd[128];
+static char cmd[256]; /* "thaw" is the longest */
 static size_t cmd_len;
 static int exit_asked;  /* the host said "exit" */
 
@@ -95,6 +95,8 @@ static void command(pid_t app)
 			kill(app, sig);
 	} else if (!strncmp(cmd, LUPINE_IN_WINSIZE " ", strlen(LUPINE_IN_WINSIZE) + 1)) {
 		winsize(cmd + strlen(LUPINE_IN_WINSIZE) + 1);
+	} else if (warm_command(cmd)) {
+		/* restore.c did it */
 	} else if (!strcmp(cmd, LUPINE_IN_EXIT)) {
 		exit_asked = 1;
 	} else if (!strcmp(cmd, LUPINE_IN_EOF) && pipe_w >= 0) {

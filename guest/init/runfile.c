@@ -189,6 +189,9 @@ static int run_line(char *key, int lineno)
 		run.stdio_ports = !strcmp(val, "ports");
 		return run.stdio_ports || !strcmp(val, "console") ? 0 : -1;
 	case RUN_TERMINAL: return parse_size(val);
+	case RUN_EXEC:
+		run.exec_port = !strcmp(val, "port");
+		return 0;
 	case RUN_CTL:
 		run.ctl_console = !strcmp(val, "console");
 		return run.ctl_console || !strcmp(val, "port") ? 0 : -1;
@@ -199,11 +202,22 @@ static int run_line(char *key, int lineno)
 	}
 }
 
+int run_parse(char *text, const char *name)
+{
+	char *next = text, *line;
+	int lineno = 0;
+
+	while ((line = strsep(&next, "\n")))
+		if (run_line(line, ++lineno) < 0)
+			return fail("%s:%d: bad '%s' (or too many)", name, lineno, line);
+	if (!run.argc)
+		return fail("%s: no 'arg': nothing to run", name);
+	return 0;
+}
+
 int run_read(int fd)
 {
 	ssize_t n = 0, len = 0;
-	char *next = run_buf, *line;
-	int lineno = 0;
 
 	while (len < RUN_MAX && (n = read(fd, run_buf + len, RUN_MAX - len)) > 0)
 		len += n;
@@ -211,12 +225,7 @@ int run_read(int fd)
 	if (n < 0 || len >= RUN_MAX)
 		return fail("cannot read " RUN_FILE ": %s", n < 0 ? strerror(errno) : "too long");
 	run_buf[len] = '\0';
-	while ((line = strsep(&next, "\n")))
-		if (run_line(line, ++lineno) < 0)
-			return fail(RUN_FILE ":%d: bad '%s' (or too many)", lineno, line);
-	if (!run.argc)
-		return fail(RUN_FILE ": no 'arg': nothing to run");
-	return 0;
+	return run_parse(run_buf, RUN_FILE);
 }
 
 int run_load(void)

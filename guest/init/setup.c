@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <net/route.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -114,6 +115,25 @@ static void routes_init(int s)
 		}
 	if (run.has_gw && route_add(s, any, any, &run.gw) < 0)
 		say("cannot add a default route via %s: %s", inet_ntoa(run.gw), strerror(errno));
+}
+
+int net_readdress(const unsigned char mac[6], struct in_addr ip, struct in_addr mask, const struct in_addr *gw)
+{
+	static const struct in_addr any = {0};
+	struct ifreq ifr = {.ifr_hwaddr = {.sa_family = ARPHRD_ETHER}};
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = -1;
+
+	strncpy(ifr.ifr_name, "eth0", IFNAMSIZ - 1);
+	memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);
+	/* a new address drops the old one's routes; the default one comes back via gw */
+	if (s >= 0 && ioctl(s, SIOCSIFHWADDR, &ifr) == 0 && if_up(s, "eth0", ip, mask) == 0 &&
+	    (!gw || route_add(s, any, any, gw) == 0))
+		ret = 0;
+	if (ret < 0)
+		say("cannot give the restored VM's eth0 its new MAC and address: %s", strerror(errno));
+	if (s >= 0)
+		close(s);
+	return ret;
 }
 
 void net_init(void)

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -31,7 +32,7 @@ static struct relay relays[3]; /* stdin, stdout, stderr */
  * has no names to look them up by. The host's messages that add ports are
  * handled after the driver's probe: give them a moment (in practice they
  * are there long before the init). */
-static int port_open(int nr, int flags)
+int port_open(int nr, int flags)
 {
 	const struct timespec tick = {0, 2 * 1000000L};
 	char dev[32];
@@ -46,7 +47,7 @@ static int port_open(int nr, int flags)
 	return fail("no virtio-console port %s: %s (kernel without CONFIG_VIRTIO_CONSOLE?)", dev, strerror(errno));
 }
 
-static int write_full(int fd, const char *buf, size_t n)
+int write_full(int fd, const char *buf, size_t n)
 {
 	while (n) {
 		ssize_t w = write(fd, buf, n);
@@ -166,4 +167,24 @@ void stdio_ports_finish(void)
 		if (relays[i].started && pthread_timedjoin_np(relays[i].thread, NULL, &until) != 0)
 			say("the application's %s did not drain in time", i == 1 ? "stdout" : "stderr");
 	ctl(LUPINE_CTL_STDIO " %llu %llu", relays[1].bytes, relays[2].bytes);
+}
+
+/* Warm start (restore.c): whether the output relays have passed on all the
+ * application wrote (its pipes are empty), and the bytes they carried. */
+int stdio_ports_pending(unsigned long long bytes[2])
+{
+	int pending = 0, n;
+
+	for (int i = 1; i < 3; i++) {
+		bytes[i - 1] = relays[i].bytes;
+		if (relays[i].started && ioctl(relays[i].from, FIONREAD, &n) == 0 && n > 0)
+			pending = 1;
+	}
+	return pending;
+}
+
+/* A restored VM talks to a new host side, which counts from zero. */
+void stdio_ports_restart(void)
+{
+	relays[1].bytes = relays[2].bytes = 0;
 }

@@ -202,7 +202,8 @@ static void choose_kernels(struct report *r)
 /* The sections in order, until one fails for good. */
 static void run_sections(struct report *r)
 {
-	report_section_fn *const sections[] = {report_kernels, report_memory, report_syscalls, report_throughput};
+	report_section_fn *const sections[] = {report_kernels, report_memory, report_syscalls, report_throughput,
+					       report_warm};
 
 	for (size_t i = 0; i < ARRAY_SIZE(sections) && !r->fatal.len; i++)
 		if (sections[i])

@@ -79,5 +79,7 @@ void report_memory(struct report *r);
 void report_syscalls(struct report *r);
 /* 5. application throughput. */
 void report_throughput(struct report *r);
+/* 6. warm start: cold against restored ready time, memory, snapshot sizes. */
+void report_warm(struct report *r);
 
 #endif

@@ -53,6 +53,8 @@ static void run_for(struct bundle *b, const struct launch_opts *o, const struct 
 	}
 	for (size_t i = 0; o->mounts && i < o->mounts->n; i++)
 		strlist_add(&rc->mount, o->mounts->v[i]);
+	if (o->exec && o->vmm->stdio_ports)
+		run_config_set(&rc->exec, "port");
 }
 
 /* Opens name in the bundle (checked, kept open in l) and gives the path to reopen it by. */

@@ -23,6 +23,7 @@ struct launch_opts {
 	unsigned rows, cols;        /* ... of this size */
 	const struct strlist *mounts; /* run-config "mount" lines after the bundle's (bundle/volume.h);
 				       * their shares go in the run's vm_config; NULL: none */
+	int exec;                   /* serve lupine-runc exec on the exec port (needs stdio ports) */
 	int record;                 /* boot with lupine_record: the kernel notes every feature used */
 	int describe;               /* only to show the VMM's command line: it names the bundle's own
 				     * files (run --dry-run); they are checked all the same */

@@ -27,6 +27,7 @@ struct ready_run {
 	pthread_t server;
 	int serving;
 	volatile sig_atomic_t stop; /* the server thread's VM watches it (vm_config.stop) */
+	volatile sig_atomic_t freeze; /* ... and this (vm_config.warm.freeze) */
 	atomic_int ended;
 	int status;
 	struct strlist used, missing;
@@ -83,6 +84,9 @@ static void request(struct ready_run *run, const char *bundle, int mem)
 	run->rq.cfg = (struct vm_config){.accel = VM_ACCEL_AUTO, .init_timeout = RUN_INIT_TIMEOUT, .timeout = RUN_LIMIT,
 					 .stop_timeout = r->stop_timeout > 0 ? r->stop_timeout : 2,
 					 .stop = &run->stop, .echo = run->log_fd >= 0, .echo_fd = run->log_fd};
+	run->rq.from = r->from;
+	if (r->mem_file)
+		run->rq.cfg.warm = (struct vm_warm){.mem_path = r->mem_file, .mem_shared = 1, .freeze = &run->freeze};
 }
 
 static int start(struct ready_run *run, struct strbuf *err)
@@ -205,6 +209,26 @@ void ready_stop(struct ready_run *run)
 pid_t ready_vmm_pid(const struct ready_run *run)
 {
 	return atomic_load(&run->ended) ? -1 : run->vmm;
+}
+
+int ready_freeze(struct ready_run *run, double limit)
+{
+	double until = now_sec() + limit;
+
+	run->freeze = 1;
+	while (run->freeze != 2 && !atomic_load(&run->ended) && now_sec() < until)
+		usleep(2000);
+	return run->freeze == 2 && !atomic_load(&run->ended) ? 0 : -1;
+}
+
+struct vm *ready_vm(struct ready_run *run)
+{
+	return atomic_load(&run->ended) ? NULL : run->bv.vm;
+}
+
+const char *ready_disk(const struct ready_run *run)
+{
+	return run->bv.l.boot.disk;
 }
 
 double ready_server_cpu(const struct ready_run *run)

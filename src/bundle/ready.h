@@ -21,6 +21,8 @@ struct readiness {
 	const char *log;       /* the console and how the run ended go here (NULL: nowhere) */
 	int record;            /* boot with lupine_record: the kernel notes every feature used */
 	double stop_timeout;   /* seconds the application gets to end after the stop (0: 2) */
+	const char *mem_file;  /* the guest's RAM is this file, shared: a VM to snapshot (ready_freeze) */
+	const char *from;      /* restore this snapshot instead of booting (bundle/snapshot.h) */
 	/* out, when the run has ended: */
 	int status;            /* `lupine run`'s exit status for it when it ended by itself, else -1 */
 	struct strlist used, missing; /* the kernel's notes ("KIND NAME PID COMM"); used only with record */
@@ -50,6 +52,12 @@ void ready_stop(struct ready_run *run);
 /* The VMM's pid (-1 when it did not start), and the CPU seconds the thread
  * serving the VM has used: what a run costs the host beside QEMU. */
 pid_t ready_vmm_pid(const struct ready_run *run);
+/* With r->mem_file: asks the init to stop the application for a snapshot
+ * and waits (at most limit seconds) until it has and all its output came.
+ * Then the running VM (vm/snapshot.h saves it) and its disk (NULL: none). 0, or -1. */
+int ready_freeze(struct ready_run *run, double limit);
+struct vm *ready_vm(struct ready_run *run);
+const char *ready_disk(const struct ready_run *run);
 double ready_server_cpu(const struct ready_run *run);
 
 /* The least memory (MiB) the bundle's kernel can unpack itself in: its load

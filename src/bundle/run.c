@@ -1,5 +1,6 @@
 /* run.c: a bundle as a running VM: checks, launch, the VM, and its exit status. */
 #include "bundle/run.h"
+#include "bundle/snapshot.h"
 #include "lib/guard.h"
 #include "lib/term.h"
 
@@ -105,12 +106,16 @@ static int launch(struct run_req *rq, struct bundle_vm *bv, struct strbuf *err)
 	return bundle_launch(rq->bundle, &bv->b, &rq->lo, &rq->cfg, &bv->l, err);
 }
 
-static void release(struct bundle_vm *bv)
+void bundle_vm_release(struct bundle_vm *bv)
 {
 	launch_release(&bv->l);
 	vm_net_release(&bv->net);
 	bv->rq->lo.net = NULL;
 	bundle_release(&bv->b);
+	if (bv->snap) {
+		snapshot_release(bv->snap);
+		free(bv->snap);
+	}
 	if (bv->tmpdir) {
 		rm_rf(bv->tmpdir);
 		free(bv->tmpdir);
@@ -121,12 +126,14 @@ static void release(struct bundle_vm *bv)
 
 int bundle_vm_start(struct run_req *rq, struct bundle_vm *bv, struct strbuf *err)
 {
+	if (rq->from)
+		return bundle_restore_start(rq, bv, err);
 	memset(bv, 0, sizeof(*bv));
 	bv->rq = rq;
 	if (bundle_run_check(rq, &bv->b, err) < 0)
 		return -1;
 	if (launch(rq, bv, err) < 0 || vm_start(&rq->cfg, &bv->vm, err) < 0) {
-		release(bv);
+		bundle_vm_release(bv);
 		return -1;
 	}
 	return 0;
@@ -136,7 +143,7 @@ int bundle_vm_wait(struct bundle_vm *bv, struct vm_result *res, struct strbuf *e
 {
 	int ret = vm_wait(bv->vm, res, err);
 
-	release(bv);
+	bundle_vm_release(bv);
 	return ret;
 }
 
@@ -166,7 +173,7 @@ int bundle_run_describe(struct run_req *rq, struct strbuf *out, struct strbuf *e
 	rq->lo.describe = 1;
 	if (check_ports(rq, &bv.b, err) == 0 && launch(rq, &bv, err) == 0)
 		ret = vmm_describe(&rq->cfg, out, err);
-	release(&bv);
+	bundle_vm_release(&bv);
 	return ret;
 }
 

@@ -19,8 +19,11 @@ enum {
  * and the readiness probes'. */
 #define RUN_INIT_TIMEOUT 120
 
+struct snapshot;
+
 struct run_req {
-	const char *bundle;    /* the bundle directory */
+	const char *bundle;    /* the bundle directory (with from: filled from the snapshot) */
+	const char *from;      /* restore this snapshot (bundle/snapshot.h) instead of booting */
 	struct launch_opts lo; /* lo.vmm NULL: QEMU; lo.tmpdir NULL: a private one, removed after */
 	struct vm_net_opts net; /* the NIC's host side (zero: user mode, or the VMM's own) */
 	struct vm_config cfg;  /* accel, ports, timeouts, echo, stop: the run's own; the
@@ -36,6 +39,7 @@ struct bundle_vm {
 	struct vm_net net; /* what rq->net set up, released after the VM */
 	struct vm *vm;
 	char *tmpdir; /* made here when rq->lo.tmpdir was NULL */
+	struct snapshot *snap; /* with rq->from: the snapshot, loaded */
 };
 
 /* Loads rq->bundle and checks it can run as asked (the VMM is there, the
@@ -45,6 +49,8 @@ int bundle_run_check(const struct run_req *rq, struct bundle *b, struct strbuf *
 /* Checks, launches and starts the VM. 0, or -1 with err (nothing left). rq
  * must outlive bv; its cfg is changed to this run's. */
 int bundle_vm_start(struct run_req *rq, struct bundle_vm *bv, struct strbuf *err);
+/* What bundle_vm_start holds, released (bundle_vm_wait does it). */
+void bundle_vm_release(struct bundle_vm *bv);
 /* Waits for it to end (see vm_wait) and releases bv. 0 with res, or -1 with err. */
 int bundle_vm_wait(struct bundle_vm *bv, struct vm_result *res, struct strbuf *err);
 /* bundle_vm_start + bundle_vm_wait; with rq->lo.terminal, lupine's stdin,

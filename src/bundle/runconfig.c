@@ -46,6 +46,7 @@ static void *field(const struct run_config *rc, enum run_key k)
 	case RUN_ROOT_RO: return &m->root_readonly;
 	case RUN_MOUNT: return &m->mount;
 	case RUN_TERMINAL: return &m->terminal;
+	case RUN_EXEC: return &m->exec;
 	default: return NULL;
 	}
 }

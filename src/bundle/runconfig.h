@@ -31,6 +31,7 @@ struct run_config {
 	long root_readonly;        /* 1: the init remounts / read-only once set up */
 	struct strlist mount;      /* RUN_MOUNT: "TYPE SOURCE DEST OPTIONS" lines (bundle/volume.h) */
 	char *terminal;            /* per run: "ROWS COLS", the application's stdio a pty (NULL: none) */
+	char *exec;                /* per run: "port", exec requests served (lupine-runc; NULL: none) */
 };
 
 /* An empty config: uid, gid, mtu, no_new_privs and root_readonly not set.

@@ -19,6 +19,7 @@ static const char usage[] =
 	"                        [-m MiB] BUNDLE... [-- ARGS]\n"
 	"       lupine bench syscall [-n N] [-a APP] [-i CALLS] [-k BZIMAGE -k BZIMAGE]\n"
 	"       lupine bench report [-o DIR] [--apps LIST] [-n N] [--quick] (see its --help)\n"
+	"       lupine bench warm [-n N] [--apps LIST] [-o DIR] (cold vs restored; see its --help)\n"
 	"\n"
 	"Builds (or takes from the cache) each kernel and boots it N times (default 5)\n"
 	"with the built-in hello init, then prints one row per kernel: bzImage bytes,\n"
@@ -129,6 +130,8 @@ int cmd_bench(int argc, char **argv)
 		return cmd_bench_syscall(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "report"))
 		return cmd_bench_report(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "warm"))
+		return cmd_bench_warm(argc - 1, argv + 1);
 	if (argc >= 2 && (!strcmp(argv[1], "kernels") || !strcmp(argv[1], "boot")))
 		return cmd_bench_kernels(argc - 1, argv + 1);
 	fputs(usage, help ? stdout : stderr);

@@ -16,6 +16,7 @@
 
 static const char usage[] =
 	"usage: lupine run BUNDLE [-p [IP:]HOSTPORT:GUESTPORT]... [-v HOST:GUEST[:ro]]...\n"
+	"       lupine run --from SNAP [-p [IP:]HOSTPORT:GUESTPORT]... [--timeout SEC] [--stop-timeout SEC]\n"
 	"                  [-m MiB] [-e KEY=VAL]... [--net user|tap:NAME|bridge:BR|container]\n"
 	"                  [-i] [-t] [--accel auto|kvm|tcg] [--vmm qemu|firecracker] [--timeout SEC]\n"
 	"                  [--stop-timeout SEC] [--record-features FILE] [--dry-run] [--verbose]\n"
@@ -34,6 +35,11 @@ static const char usage[] =
 	"option that builds it, e.g. 'postgres (pid 31) called signalfd4(), which this\n"
 	"kernel leaves out: it needs CONFIG_SIGNALFD'.\n"
 	"\n"
+	"  --from SNAP         restore a snapshot made by 'lupine snapshot' instead of\n"
+	"                      booting: a new VM from the ready application (fresh\n"
+	"                      entropy, the clock set to now, a disk of its own);\n"
+	"                      its command, environment, memory and mounts are the\n"
+	"                      snapshot's, and a changed bundle, kernel or QEMU is refused\n"
 	"  -p [IP:]HOST:GUEST  forward a TCP port from the host (IP default 127.0.0.1;\n"
 	"                      user-mode networking only)\n"
 	"  --net user          QEMU's user-mode NAT: no privilege needed (the default)\n"
@@ -169,6 +175,7 @@ static void parse_option(struct run_opts *o, int c, const char *arg)
 	case 'n': o->dry_run = 1; break;
 	case 'v': opt_volume(arg, &o->vol); break;
 	case 'Y': o->verbose = 1; break;
+	case 'f': o->rq.from = arg; break;
 	case 'F':
 		o->features = arg;
 		o->rq.lo.record = 1;
@@ -188,7 +195,7 @@ static void parse(struct run_opts *o, int argc, char **argv)
 		{"interactive", no_argument, 0, 'i'},   {"stop-timeout", required_argument, 0, 'S'},
 		{"verbose", no_argument, 0, 'Y'},       {"record-features", required_argument, 0, 'F'},
 		{"volume", required_argument, 0, 'v'},  {"help", no_argument, 0, 'h'},
-		{"net", required_argument, 0, 'N'},
+		{"net", required_argument, 0, 'N'},     {"from", required_argument, 0, 'f'},
 		{"tty", no_argument, 0, 't'},           {0, 0, 0, 0}};
 	int c, nopts = opt_split(argc, argv, &o->args);
 
@@ -203,6 +210,12 @@ static void parse(struct run_opts *o, int argc, char **argv)
 		}
 		parse_option(o, c, optarg);
 	}
+	if (o->rq.from && o->dry_run)
+		die("--dry-run does not apply to --from: a restore has no boot to show");
+	if (o->rq.from && optind == nopts)
+		return; /* the bundle is the snapshot's */
+	if (o->rq.from)
+		die("--from restores a snapshot of its own bundle: give no BUNDLE with it");
 	if (optind >= nopts)
 		die("no bundle given; see 'lupine run --help'");
 	if (optind + 1 < nopts)

@@ -27,6 +27,12 @@ static const char usage[] =
 	"                            for start; with process.terminal, the master of a\n"
 	"                            pty goes to SOCK, as runc sends it\n"
 	"  start ID                  boot it\n"
+	"  exec [--process FILE] [-t --console-socket SOCK] [-d --pid-file FILE] [--cwd DIR]\n"
+	"       [-e K=V]... [-u UID[:GID]] [-g GID]... ID [COMMAND [ARG]...]\n"
+	"                            start a process in the running container's VM (its\n"
+	"                            monitor passes it to the init); this process, or with\n"
+	"                            -d a child left running, stands for it: stdio relayed,\n"
+	"                            signals passed on, its exit status (128+N: signal N)\n"
 	"  kill [--all] ID [SIGNAL]  send SIGNAL (default 15) to the application\n"
 	"  delete [--force] ID       remove a stopped container (--force: kill it first)\n"
 	"  state ID                  print its state as JSON\n"
@@ -38,8 +44,7 @@ static const char usage[] =
 	"the memory, CPU and pids limits of linux.resources. Mounts are made in the VM:\n"
 	"the kernel's filesystems, host directories over virtio-9p, host files copied.\n"
 	"A terminal (process.terminal) is a pty whose master goes to --console-socket.\n"
-	"Not supported: exec, pause, resume, update, checkpoint, restore, user\n"
-	"namespaces.\n";
+	"Not supported: pause, resume, update, checkpoint, restore, user namespaces.\n";
 
 static const char *log_path;
 static int log_json;
@@ -103,6 +108,52 @@ static int runc_create(const char *root, int argc, char **argv)
 	req.id = argv[optind];
 	lupine_quiet = 1; /* stdout and stderr are the container's */
 	return check(oci_create(&req, &err), &err);
+}
+
+/* runc's exec: options, then the ID, then the command (unless --process gives it). */
+static int runc_exec(const char *root, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"console-socket", required_argument, 0, 'S'}, {"cwd", required_argument, 0, 'w'},
+		{"env", required_argument, 0, 'e'},            {"tty", no_argument, 0, 't'},
+		{"user", required_argument, 0, 'u'},           {"additional-gids", required_argument, 0, 'g'},
+		{"process", required_argument, 0, 'p'},        {"detach", no_argument, 0, 'd'},
+		{"pid-file", required_argument, 0, 'P'},       {"no-new-privs", no_argument, 0, 'N'},
+		{"cap", required_argument, 0, 'c'},            {"process-label", required_argument, 0, 'i'},
+		{"apparmor", required_argument, 0, 'i'},       {"preserve-fds", required_argument, 0, 'i'},
+		{"cgroup", required_argument, 0, 'i'},         {"ignore-paused", no_argument, 0, 'i'},
+		{0, 0, 0, 0}};
+	struct strlist env = {0}, groups = {0}, caps = {0};
+	struct oci_exec_req req = {.root = root, .env = &env, .groups = &groups, .caps = &caps};
+	struct strbuf err = {0};
+	int c, status = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+e:tu:g:p:dc:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'S': req.console_socket = optarg; break;
+		case 'w': req.cwd = optarg; break;
+		case 'e': strlist_add(&env, optarg); break;
+		case 't': req.tty = 1; break;
+		case 'u': req.user = optarg; break;
+		case 'g': strlist_add(&groups, optarg); break;
+		case 'p': req.process = optarg; break;
+		case 'd': req.detach = 1; break;
+		case 'P': req.pid_file = optarg; break;
+		case 'N': req.no_new_privs = 1; break;
+		case 'c': strlist_add(&caps, optarg); break;
+		case 'i': break; /* labels, AppArmor, cgroups and extra fds are the host's; the VM is apart */
+		default: die("exec: bad arguments; see 'lupine-runc --help'");
+		}
+	}
+	req.id = need_id(optind < argc ? argv[optind] : NULL);
+	req.argv = argv + optind + 1;
+	req.argc = argc - optind - 1;
+	for (size_t i = 0; i < groups.n; i++)
+		if (!*groups.v[i] || strspn(groups.v[i], "0123456789") != strlen(groups.v[i]))
+			die("--additional-gids '%s': give a group id number", groups.v[i]);
+	check(oci_exec(&req, &status, &err), &err);
+	return status;
 }
 
 static int runc_kill(const char *root, int argc, char **argv)
@@ -212,13 +263,14 @@ int cmd_runc(int argc, char **argv)
 		return runc_create(root, argc, argv);
 	if (!strcmp(verb, "kill"))
 		return runc_kill(root, argc, argv);
+	if (!strcmp(verb, "exec"))
+		return runc_exec(root, argc, argv);
 	if (!strcmp(verb, "delete"))
 		return runc_delete(root, argc, argv);
 	if (!strcmp(verb, "start") || !strcmp(verb, "state") || !strcmp(verb, "ps"))
 		return runc_one(root, verb, argc, argv);
 	if (strcmp(verb, "features"))
-		die("lupine-runc does not support '%s': a Lupine VM runs one application, with no exec, pause, "
-		    "update or checkpoint", verb);
+		die("lupine-runc does not support '%s': a Lupine VM has no pause, update or checkpoint", verb);
 	puts(oci_features());
 	return 0;
 }

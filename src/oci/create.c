@@ -6,8 +6,11 @@
 #include "oci/console.h"
 #include "oci/confine.h"
 #include "oci/hooks.h"
+#include "oci/kernel.h"
 #include "oci/monitor.h"
+#include "oci/pod.h"
 #include "oci/runtime.h"
+#include "oci/warm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,21 +22,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-/* The kernel: org.lupine.kernel (a bench SPEC), org.lupine.apps, else lupine-general. */
-static void kernel_spec(const struct oci_spec *s, struct kspec *ks)
-{
-	if (s->kernel) {
-		kspec_parse(ks, s->kernel);
-	} else if (s->apps) {
-		char *copy = xstrdup(s->apps), *save = NULL;
-		for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save))
-			kspec_add_app(ks, w);
-		free(copy);
-	} else {
-		ks->general = 1;
-	}
-}
 
 /* What the build request has no field for, into the built bundle's run
  * config: the hostname, the groups exactly as additionalGids lists them (not
@@ -68,7 +56,8 @@ static int make_vm(const struct oci_spec *s, const char *out, struct strbuf *err
 	struct build_res res;
 	int r;
 
-	kernel_spec(s, &ks);
+	oci_kernel_spec(s, &ks);
+	oci_kernel_ahead(&ks);
 	if ((r = bundle_build(&req, &res, err)) == 0) {
 		build_res_release(&res);
 		r = set_run(out, s, err);
@@ -151,8 +140,8 @@ static int make_record(const struct oci_spec *spec, struct oci_state *st, struct
 		sb_addf(err, "cannot create '%s': %s", fifo, strerror(errno));
 		goto out;
 	}
-	/* a pod's sandbox runs no VM (sandbox.h) */
-	r = spec->sandbox ? 0 : make_vm(spec, vm, err);
+	/* a pod's sandbox runs no VM (sandbox.h); a snapshot's VM is made (oci/warm.h) */
+	r = spec->sandbox ? 0 : spec->snapshot ? oci_warm_check(spec, err) : make_vm(spec, vm, err);
 out:
 	free(text);
 	free(copy);
@@ -160,19 +149,6 @@ out:
 	free(vm);
 	free(fifo);
 	return r;
-}
-
-static int write_pid_file(const char *path, pid_t pid, struct strbuf *err)
-{
-	char num[24];
-	int n = snprintf(num, sizeof(num), "%d", (int)pid); /* no newline: go-runc's Atoi takes no space */
-
-	/* file_write_atomic: a new temporary name (O_EXCL|O_NOFOLLOW), renamed over path */
-	if (path && file_write_atomic(path, num, (size_t)n, 0644) < 0) {
-		sb_addf(err, "cannot write the pid file '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 /* process.terminal and --console-socket go together, as runc has them. */
@@ -245,7 +221,7 @@ int oci_create(const struct oci_create_req *req, struct strbuf *err)
 {
 	struct oci_spec spec = {0};
 	struct oci_state st = {0};
-	int made = 0, link = -1, r = -1;
+	int made = 0, link = -1, pod_lock = -1, r = -1;
 
 	if (!oci_id_valid(req->id)) {
 		sb_addf(err, "invalid container id '%s': letters, digits, '_', '+', '-' and '.' only, "
@@ -259,12 +235,15 @@ int oci_create(const struct oci_create_req *req, struct strbuf *err)
 	st.id = xstrdup(req->id);
 	if (oci_spec_load(st.bundle, &spec, err) < 0 || check_console(req, &spec, err) < 0)
 		goto out;
+	/* held until this record is whole: two creates in one pod do not both pass */
+	if (spec.pod && (pod_lock = oci_pod_claim(req->root, spec.pod, req->id, err)) == -2)
+		goto out;
 	st.cgroup = oci_cgroup_path(&spec.cgroup, req->id); /* recorded first: a delete removes it whatever happens */
 	if (make_dir(req->root, req->id, &st, &made, err) < 0)
 		goto out;
 	if (make_record(&spec, &st, err) < 0 || start_monitor(req, &spec, &st, &link, err) < 0)
 		goto out;
-	if (write_pid_file(req->pid_file, st.pid, err) < 0)
+	if (oci_pid_file_write(req->pid_file, st.pid, err) < 0)
 		goto out;
 	if ((r = oci_monitor_commit(link, err)) < 0 && req->pid_file)
 		unlink(req->pid_file);
@@ -272,6 +251,8 @@ int oci_create(const struct oci_create_req *req, struct strbuf *err)
 out:
 	if (link >= 0)
 		close(link);
+	if (pod_lock >= 0)
+		close(pod_lock);
 	if (r < 0 && made)
 		discard(&st);
 	oci_spec_release(&spec);

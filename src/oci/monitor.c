@@ -3,7 +3,9 @@
  * the host until its VM ends. */
 #include "oci/monitor.h"
 #include "oci/console.h"
+#include "oci/execmux.h"
 #include "oci/sandbox.h"
+#include "oci/warm.h"
 #include "bundle/run.h"
 #include "manifest/knotes.h"
 
@@ -50,6 +52,8 @@ static int request(const struct oci_spec *s, struct run_req *rq, struct vm_port 
 {
 	static const struct strlist none;
 
+	if (s->snapshot)
+		return oci_warm_request(s, rq, ports, console_fd, err);
 	/* a read-only root is made so by the init once its mount points are made (run.root_readonly);
 	 * the disk needs no fresh copy for the run: nothing else writes it */
 	rq->lo = (struct launch_opts){.env = &none, .args = &none, .persist = s->readonly, .stdin_mode = "pipe",
@@ -73,7 +77,7 @@ static int request(const struct oci_spec *s, struct run_req *rq, struct vm_port 
 /* Runs the container's VM to its end, in this process, as `lupine run` does
  * (the same signals, diagnosis and exit status); the application's status
  * becomes the monitor's, and so the container's. */
-static int monitor_run_vm(const struct oci_spec *s, const struct oci_state *st)
+static int monitor_run_vm(const struct oci_spec *s, const struct oci_state *st, struct oci_execmux *mux)
 {
 	struct vm_port *ports = xcalloc(s->ports.n + 1, sizeof(*ports));
 	struct run_req rq = {.bundle = oci_state_file(st, "vm")};
@@ -89,6 +93,10 @@ static int monitor_run_vm(const struct oci_spec *s, const struct oci_state *st)
 
 	free(log);
 	if (request(s, &rq, ports, console_fd < 0 ? -1 : console_fd, &err) == 0) {
+		/* lupine-runc exec's way in: the VM's exec port, served beside it
+		 * (not in a snapshot's VM: it was saved without one) */
+		rq.cfg.exec_sock = s->snapshot ? NULL : oci_execmux_vm_sock(mux);
+		rq.lo.exec = !s->snapshot;
 		run_signals_install(&rq.cfg);
 		if (bundle_run(&rq, &r, &err) == 0) {
 			knotes_after_run(&r, 0, &msg);
@@ -96,6 +104,7 @@ static int monitor_run_vm(const struct oci_spec *s, const struct oci_state *st)
 			vm_result_release(&r);
 		}
 	}
+	oci_execmux_stop(mux);
 	if (err.len)
 		sb_addf(&msg, "lupine: %s\n", err.buf);
 	fputs(msg.buf ? msg.buf : "", stderr);
@@ -131,9 +140,13 @@ static int monitor(void *arg)
 	const struct monitor_args *a = arg;
 	char *fifo = oci_state_file(a->st, "start.fifo"), c;
 	struct strbuf err = {0};
+	struct oci_execmux *mux = NULL;
 	int fd;
 
 	if (enter_netns(a->s, &err) < 0 || (a->s->terminal && oci_console_attach(&err) < 0))
+		not_ready(a->link, err.buf);
+	/* exec's socket before ready: an exec as soon as start returns finds it */
+	if (!a->s->sandbox && !(mux = oci_execmux_start(a->st, &err)))
 		not_ready(a->link, err.buf);
 	/* open before ready, and read-write so that it neither waits for a
 	 * writer nor sees one leave: start finds a reader whenever we live */
@@ -152,7 +165,7 @@ static int monitor(void *arg)
 		_exit(1);
 	close(fd);
 	free(fifo);
-	return a->s->sandbox ? oci_sandbox_hold() : monitor_run_vm(a->s, a->st);
+	return a->s->sandbox ? oci_sandbox_hold() : monitor_run_vm(a->s, a->st, mux);
 }
 
 pid_t oci_monitor_start(const struct oci_spec *spec, const struct oci_state *st, int tty, int *link,

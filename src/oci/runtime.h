@@ -30,6 +30,38 @@ struct oci_create_req {
  * so (stopped), which delete removes, and no monitor. */
 int oci_create(const struct oci_create_req *req, struct strbuf *err);
 
+/* What `lupine-runc exec` was given (runc's options). */
+struct oci_exec_req {
+	const char *root, *id;
+	const char *process;  /* --process FILE: the whole process (NULL: config.json's, as changed below) */
+	char *const *argv;    /* the command, without --process */
+	int argc;
+	const char *cwd;      /* --cwd */
+	const char *user;     /* --user UID[:GID] */
+	const struct strlist *env, *groups, *caps; /* --env K=V (appended), --additional-gids, --cap */
+	int tty, no_new_privs; /* --tty, --no-new-privs */
+	int detach;           /* --detach: the process that stands for the exec is left running */
+	const char *console_socket, *pid_file;
+};
+
+/* Starts a process in the running container id's VM (oci/execmux.h): a
+ * process.json checked as config.json's process is (oci/spec.h, confine.h).
+ * On the host a process stands for it: its stdio are the caller's, relayed
+ * byte for byte to and from the guest's (with a terminal, a pty whose master
+ * goes to console_socket, as runc sends it), signals to it reach the guest's
+ * (SIGKILL kills that too), and it exits with its status (128+N for signal
+ * N; 137 when the container ended first). With detach, that is a child
+ * left running and its pid goes to pid_file; without, this process, and
+ * *status is that status. 0 once it runs, or -1 with a one-line err: not
+ * running ("cannot exec in a stopped container"), a bad process, or why the
+ * guest could not start it ("cannot run 'x': not found"). */
+int oci_exec(const struct oci_exec_req *rq, int *status, struct strbuf *err);
+
+/* The relay of an exec's host process over sock (its monitor connection,
+ * the process started): stdin (fd 0) in, stdout and stderr out, signals
+ * and, with tty, resizes of fd 0's terminal on; the exit status. */
+int oci_exec_relay(int sock, int tty);
+
 /* A signal as `runc kill` takes it: a number from 1 to 64, or a name with or
  * without "SIG" (TERM, SIGKILL, INT, HUP, QUIT, USR1, USR2, WINCH).
  * Returns the number, or -1 when arg is none of these. */

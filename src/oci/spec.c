@@ -14,9 +14,11 @@
  * them moot: the other namespaces, seccomp (it would confine the app's own
  * kernel's system calls: not applied yet). */
 #include "oci/spec.h"
+#include "oci/warm.h"
 #include "oci/confine.h"
 #include "oci/hooks.h"
 #include "oci/mounts.h"
+#include "oci/pod.h"
 #include "oci/sandbox.h"
 #include "lib/json.h"
 
@@ -24,22 +26,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int load_process(json_t *p, struct oci_spec *s, struct strbuf *err)
+int oci_process_parse(json_t *p, const char *what, struct oci_spec *s, struct strbuf *err)
 {
 	json_t *user = json_object_get(p, "user"), *gids;
 	const char *cwd = json_string_value(json_object_get(p, "cwd"));
 
 	if (!json_is_object(p) || json_to_strlist(json_object_get(p, "args"), &s->args) < 0 || !s->args.n) {
-		sb_adds(err, "config.json: process.args must be a non-empty array of strings");
+		sb_addf(err, "%s: process.args must be a non-empty array of strings", what);
 		return -1;
 	}
 	if (json_to_strlist(json_object_get(p, "env"), &s->env) < 0) {
-		sb_adds(err, "config.json: process.env must be an array of KEY=VALUE strings");
+		sb_addf(err, "%s: process.env must be an array of KEY=VALUE strings", what);
 		return -1;
 	}
 	s->cwd = xstrdup(cwd && *cwd ? cwd : "/");
 	if (s->cwd[0] != '/') {
-		sb_addf(err, "config.json: process.cwd '%s' is not an absolute path", s->cwd);
+		sb_addf(err, "%s: process.cwd '%s' is not an absolute path", what, s->cwd);
 		return -1;
 	}
 	s->terminal = json_is_true(json_object_get(p, "terminal"));
@@ -47,7 +49,7 @@ static int load_process(json_t *p, struct oci_spec *s, struct strbuf *err)
 		json_int_t uid = json_integer_value(json_object_get(user, "uid"));
 		json_int_t gid = json_integer_value(json_object_get(user, "gid"));
 		if (uid < 0 || gid < 0 || uid > 0xfffffffe || gid > 0xfffffffe) {
-			sb_adds(err, "config.json: process.user uid/gid out of range");
+			sb_addf(err, "%s: process.user uid/gid out of range", what);
 			return -1;
 		}
 		s->uid = (unsigned)uid;
@@ -58,7 +60,7 @@ static int load_process(json_t *p, struct oci_spec *s, struct strbuf *err)
 		json_array_foreach(gids, i, g) {
 			char num[24];
 			if (!json_is_integer(g) || json_integer_value(g) < 0 || json_integer_value(g) > 0xfffffffe) {
-				sb_adds(err, "config.json: process.user.additionalGids must be group ids (0 to 4294967294)");
+				sb_addf(err, "%s: process.user.additionalGids must be group ids (0 to 4294967294)", what);
 				return -1;
 			}
 			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(g));
@@ -146,9 +148,14 @@ static int load_annotations(json_t *a, struct oci_spec *s, struct strbuf *err)
 	const char *k = json_string_value(json_object_get(a, "org.lupine.kernel"));
 	const char *apps = json_string_value(json_object_get(a, "org.lupine.apps"));
 	const char *ports = json_string_value(json_object_get(a, "org.lupine.ports"));
+	const char *type = json_string_value(json_object_get(a, OCI_SANDBOX_ANNOTATION));
+	const char *pod = json_string_value(json_object_get(a, OCI_POD_ANNOTATION));
 
 	s->kernel = k && *k ? xstrdup(k) : NULL;
 	s->apps = apps && *apps ? xstrdup(apps) : NULL;
+	if (oci_warm_annotation(a, s, err) < 0)
+		return -1;
+	s->pod = type && !strcmp(type, "container") && pod && *pod ? xstrdup(pod) : NULL;
 	if (s->kernel && s->apps) {
 		sb_adds(err, "config.json: annotations org.lupine.kernel and org.lupine.apps both pick the kernel; give one");
 		return -1;
@@ -195,7 +202,7 @@ int oci_spec_parse(const char *text, const char *bundle, struct oci_spec *s, str
 		goto out;
 	}
 	find_resolv(json_object_get(j, "mounts"), s);
-	if (load_process(json_object_get(j, "process"), s, err) < 0 ||
+	if (oci_process_parse(json_object_get(j, "process"), "config.json", s, err) < 0 ||
 	    load_root(json_object_get(j, "root"), bundle, s, err) < 0 ||
 	    oci_mounts_load(json_object_get(j, "mounts"), bundle, &s->vol, err) < 0 ||
 	    load_linux(json_object_get(j, "linux"), s, err) < 0 || oci_confine_parse(j, &s->confine, err) < 0)
@@ -244,6 +251,8 @@ void oci_spec_release(struct oci_spec *s)
 	free(s->resolv_conf);
 	free(s->kernel);
 	free(s->apps);
+	free(s->snapshot);
+	free(s->pod);
 	run_config_release(&s->confine);
 	oci_cgroup_release(&s->cgroup);
 	memset(s, 0, sizeof(*s));

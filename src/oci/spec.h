@@ -30,6 +30,8 @@ struct oci_spec {
 	char *kernel;               /* annotation org.lupine.kernel: a kernel SPEC as
 				     * lupine bench takes it ("redis+kml", "microvm") */
 	char *apps;                 /* annotation org.lupine.apps: "nginx,redis" */
+	char *snapshot;             /* annotation org.lupine.snapshot: start by restoring this
+				     * snapshot (oci/warm.h), absolute */
 	struct strlist ports;       /* annotation org.lupine.ports: "6379,8080:80" split;
 				     * forwarded in the VM's network namespace */
 	struct volumes vol;         /* mounts: the guest's mount lines, in order, and
@@ -40,6 +42,8 @@ struct oci_spec {
 	struct oci_cgroup cgroup;   /* linux.cgroupsPath and the host limits of linux.resources */
 	int sandbox;                /* a pod's sandbox (pause) container: no VM, only
 				     * netns and cgroup read (oci/sandbox.h) */
+	char *pod;                  /* an application container's pod (its sandbox's id,
+				     * oci/pod.h); NULL outside a CRI pod */
 };
 
 /* Reads BUNDLE/config.json into s (zeroed first). Returns 0, or -1 with a
@@ -48,5 +52,10 @@ int oci_spec_load(const char *bundle, struct oci_spec *s, struct strbuf *err);
 /* The same from JSON text; bundle resolves a relative root.path. */
 int oci_spec_parse(const char *json, const char *bundle, struct oci_spec *s, struct strbuf *err);
 void oci_spec_release(struct oci_spec *s);
+/* An OCI process object into s's args, env, cwd, uid, gid, groups and
+ * terminal (config.json's, or an exec's process.json: what names it in a
+ * message). 0, or -1 with err. */
+struct json_t;
+int oci_process_parse(struct json_t *p, const char *what, struct oci_spec *s, struct strbuf *err);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,4 +158,17 @@ json_t *oci_state_config(const struct oci_state *s)
 
 	free(path);
 	return j;
+}
+
+int oci_pid_file_write(const char *path, pid_t pid, struct strbuf *err)
+{
+	char num[24];
+	int n = snprintf(num, sizeof(num), "%d", (int)pid); /* no newline: go-runc's Atoi takes no space */
+
+	/* file_write_atomic: a new temporary name (O_EXCL|O_NOFOLLOW), renamed over path */
+	if (path && file_write_atomic(path, num, (size_t)n, 0644) < 0) {
+		sb_addf(err, "cannot write the pid file '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
 }

@@ -2,8 +2,9 @@
  * (id, bundle, creation time, the monitor's pid and the create that made it,
  * each with its start time), the start FIFO the monitor waits on, "started"
  * once start has released it, config.json (the bundle's, as create read it:
- * the hooks and annotations the later verbs need) and vm/ (the Lupine bundle
- * made from the container's root). Nothing here signals a process: a pid counts only with
+ * the hooks and annotations the later verbs need), vm/ (the Lupine bundle
+ * made from the container's root) and, while its VM runs, exec.sock (the
+ * monitor's, for lupine-runc exec: oci/execmux.h). Nothing here signals a process: a pid counts only with
  * its start time (lib/proc.h proc_signal). */
 #ifndef LUPINE_OCI_STATE_H
 #define LUPINE_OCI_STATE_H
@@ -41,6 +42,9 @@ void oci_state_release(struct oci_state *s);
  * only while its pid has the start time recorded, so a reused pid is stopped. */
 enum oci_status oci_state_status(const struct oci_state *s);
 const char *oci_status_name(enum oci_status st);
+/* --pid-file: pid written to path (NULL: nothing) as go-runc reads it,
+ * atomically. 0 or -1 with err. */
+int oci_pid_file_write(const char *path, pid_t pid, struct strbuf *err);
 /* A path in the container's directory (caller frees). */
 char *oci_state_file(const struct oci_state *s, const char *name);
 /* The state JSON `runc state` prints and hooks read, as status st, with

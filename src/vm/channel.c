@@ -106,6 +106,17 @@ static int ctl_number(const char *s, size_t digits, unsigned long long max, unsi
 	return x <= max ? 0 : -1;
 }
 
+/* "OUT ERR": two byte counts. */
+static int ctl_pair(char *arg, unsigned long long v[2])
+{
+	char *second = strchr(arg, ' ');
+
+	if (!second)
+		return -1;
+	*second++ = 0;
+	return ctl_number(arg, 19, ~0ULL, &v[0]) == 0 && ctl_number(second, 19, ~0ULL, &v[1]) == 0 ? 0 : -1;
+}
+
 /* A kernel note, while fewer than VM_NOTES_MAX of its kind are kept. */
 static void ctl_note(struct channel *c, struct strlist *notes, const char *note)
 {
@@ -140,14 +151,9 @@ static void ctl_line(struct channel *c, char *line)
 		res->status = (int)v;
 		c->status_seen = 1;
 	} else if (!strcmp(line, LUPINE_CTL_STDIO) && arg && !c->stdio_seen) {
-		char *err = strchr(arg, ' ');
-		unsigned long long e;
-		if (err && (*err++ = 0, 1) && ctl_number(arg, 19, ~0ULL, &v) == 0 &&
-		    ctl_number(err, 19, ~0ULL, &e) == 0) {
-			c->app_announced[0] = v;
-			c->app_announced[1] = e;
-			c->stdio_seen = 1;
-		}
+		c->stdio_seen = ctl_pair(arg, c->app_announced) == 0;
+	} else if (!strcmp(line, LUPINE_CTL_FROZEN) && arg && c->freeze_sent && !c->frozen_seen) {
+		c->frozen_seen = ctl_pair(arg, c->frozen) == 0;
 	} else if (!strcmp(line, LUPINE_CTL_ERROR) && arg && !res->app_error) {
 		res->app_error = xstrdup(arg);
 	} else if (!strcmp(line, LUPINE_CTL_MISSING) && arg) {

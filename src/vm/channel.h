@@ -25,6 +25,9 @@ struct channel {
 	 * stderr taken, and what the init said they carried ("stdio OUT ERR") */
 	unsigned long long app_bytes[2], app_announced[2];
 	int stdio_seen, exit_sent;
+	/* warm start (vm/snapshot.c): "freeze" sent, and the init's "frozen OUT ERR" */
+	int freeze_sent, frozen_seen;
+	unsigned long long frozen[2];
 };
 
 /* Everything the guest sends is untrusted (its application is root and
@@ -59,5 +62,11 @@ void channel_command(struct channel *c, const char *cmd);
 void channel_winsize(struct channel *c, int fd);
 /* Writes what is queued, as far as the VMM takes it now. */
 void channel_flush(struct channel *c);
+
+/* result.c: how the VM ended, from the VMM's wait status and what the channel saw. */
+void vm_classify(struct channel *c, const struct vmm_ops *ops, int wstatus, int timed_out);
+/* 1 with err set when the VMM could not start at all (missing, refused its options), else 0. */
+int vm_launch_failed(const struct vmm_ops *ops, const char *bin, int wstatus, struct channel *c,
+		     struct strbuf *err);
 
 #endif

@@ -128,7 +128,7 @@ int vm_net_cmd(char *const argv[], const char *what, struct strbuf *err)
 int vm_net_tap_open(const char *name, unsigned flags, struct vm_net *n, struct strbuf *err)
 {
 	/* vnet headers: QEMU hands the guest's offloads (TSO, checksums) through */
-	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR};
+	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | (flags & VM_NET_PLAIN ? 0 : IFF_VNET_HDR)};
 	int existed = !strchr(name, '%') && if_nametoindex(name) != 0;
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 

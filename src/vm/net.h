@@ -58,6 +58,7 @@ struct vm_net {
 enum {
 	VM_NET_BY_NAME = 1, /* the VMM opens the tap by name (Firecracker): make it persistent */
 	VM_NET_DRY = 2,     /* change nothing (run --dry-run): only read what is there */
+	VM_NET_PLAIN = 4,   /* a tap without virtio-net headers: a restored NIC was saved without them */
 };
 
 /* Sets up the host side of o in the current network namespace (flags:

@@ -35,7 +35,9 @@ static char *netdev(const struct vm_config *cfg)
 		return sb_detach(&sb);
 	}
 	sb_adds(&sb, "user,id=n0");
-	for (size_t i = 0; i < cfg->nports; i++) {
+	/* a restore forwards its ports once the guest runs (vm/snapshot.c): a
+	 * connection made while it loads would stall for seconds of retransmits */
+	for (size_t i = 0; !cfg->warm.incoming && i < cfg->nports; i++) {
 		const struct vm_port *p = &cfg->ports[i];
 		sb_addf(&sb, ",hostfwd=tcp:%s:%d-:%d", p->host_ip ? p->host_ip : "127.0.0.1", p->host_port,
 			p->guest_port);
@@ -51,17 +53,24 @@ static void add_pair(struct vmm_argv *a, const char *opt, char *value)
 
 /* The application's stdin, stdout and stderr: a virtio-serial device with
  * a named port each, whose chardev connects to a socket of lupine's. */
-static void add_stdio(struct vmm_argv *a, struct vmm_launch *l)
+static void add_stdio(struct vmm_argv *a, const struct vm_config *cfg, struct vmm_launch *l)
 {
 	static const char *const names[] = {LUPINE_PORT_STDIN, LUPINE_PORT_STDOUT, LUPINE_PORT_STDERR};
 	static const int nr[] = {LUPINE_PORT_STDIN_NR, LUPINE_PORT_STDOUT_NR, LUPINE_PORT_STDERR_NR};
 
-	add_pair(a, "-device", xstrdup("virtio-serial-device,id=vs0,max_ports=4"));
+	add_pair(a, "-device", xstrdup("virtio-serial-device,id=vs0,max_ports=8"));
 	for (int i = 0; i < 3; i++) {
 		char *esc = qemu_escape(l->stdio_socks[i]);
 		add_pair(a, "-chardev", xasprintf("socket,id=std%d,path=%s,server=off", i, esc));
 		add_pair(a, "-device", xasprintf("virtserialport,bus=vs0.0,nr=%d,chardev=std%d,name=%s", nr[i], i,
 						 names[i]));
+		free(esc);
+	}
+	if (cfg->exec_sock) { /* lupine-runc's monitor serves it (oci/execmux.c) */
+		char *esc = qemu_escape(cfg->exec_sock);
+		add_pair(a, "-chardev", xasprintf("socket,id=exec,path=%s,server=off", esc));
+		add_pair(a, "-device", xasprintf("virtserialport,bus=vs0.0,nr=%d,chardev=exec,name=%s",
+						 LUPINE_PORT_EXEC_NR, LUPINE_PORT_EXEC));
 		free(esc);
 	}
 }
@@ -90,11 +99,14 @@ static void add_devices(struct vmm_argv *a, const struct vm_config *cfg, struct 
 	add_pair(a, "-device", xasprintf("isa-debugcon,iobase=0x%x,chardev=ctl", LUPINE_CTL_PORT));
 	add_pair(a, "-device", xasprintf("isa-debug-exit,iobase=0x%x,iosize=4", LUPINE_EXIT_PORT));
 	if (cfg->stdio_ports)
-		add_stdio(a, l);
+		add_stdio(a, cfg, l);
 	if (cfg->disk) {
 		esc = qemu_escape(cfg->disk);
-		add_pair(a, "-drive", xasprintf("id=d0,file=%s,format=raw,if=none%s", esc,
-						 cfg->disk_readonly ? ",readonly=on" : ""));
+		/* snapshot=on: writes go to a temporary qcow2 overlay (in TMPDIR: the VM's directory) */
+		add_pair(a, "-drive", xasprintf("id=d0,file=%s,format=%s,if=none%s%s", esc,
+						 cfg->warm.disk_qcow2 ? "qcow2" : "raw",
+						 cfg->disk_readonly ? ",readonly=on" : "",
+						 cfg->warm.disk_overlay ? ",snapshot=on" : ""));
 		free(esc);
 		add_pair(a, "-device", xstrdup("virtio-blk-device,drive=d0"));
 	}
@@ -152,6 +164,36 @@ static int check_slots(const struct vm_config *cfg, struct strbuf *err)
 	return -1;
 }
 
+/* Warm start (vm/snapshot.h): the RAM as a file, a monitor to drive the
+ * save or the load, and for a restore, no boot but a state to come. */
+static void add_warm(struct vmm_argv *a, const struct vm_config *cfg, const char *dir, struct vmm_launch *l)
+{
+	char *esc = qemu_escape(cfg->warm.mem_path), *qmp;
+	extern char **environ;
+	struct vmm_argv env = {0};
+
+	add_pair(a, "-object", xasprintf("memory-backend-file,id=mem0,size=%dM,mem-path=%s,share=%s", cfg->mem_mib,
+					 esc, cfg->warm.mem_shared ? "on" : "off"));
+	free(esc);
+	l->qmp = xasprintf("%s/qmp.sock", dir);
+	qmp = qemu_escape(l->qmp);
+	add_pair(a, "-qmp", xasprintf("unix:%s,server=on,wait=off", qmp));
+	free(qmp);
+	if (cfg->warm.incoming)
+		add_pair(a, "-incoming", xstrdup("defer"));
+	/* a snapshot taken on user-mode networking carries its slirp state: a
+	 * restore on a tap needs somewhere to load it, unattached and cut off */
+	if (cfg->warm.incoming && cfg->net && (cfg->tap_fd > 2 || cfg->tap))
+		add_pair(a, "-netdev", xstrdup("user,id=slirp0,restrict=on"));
+	if (!cfg->warm.disk_overlay)
+		return;
+	for (char **e = environ; *e; e++)
+		if (strncmp(*e, "TMPDIR=", 7))
+			vmm_argv_adds(&env, *e);
+	vmm_argv_add(&env, xasprintf("TMPDIR=%s", dir));
+	l->env = env.v;
+}
+
 static int qemu_prepare(const struct vm_config *cfg, int kvm, const char *dir, struct vmm_launch *l,
 			struct strbuf *err)
 {
@@ -167,7 +209,7 @@ static int qemu_prepare(const struct vm_config *cfg, int kvm, const char *dir, s
 	vmm_argv_adds(&a, vmm_binary(&vmm_qemu));
 	/* microvm: virtio-mmio, no PCI, no firmware; acpi=off so the mmio devices
 	 * reach the kernel through its command line */
-	add_pair(&a, "-M", xstrdup("microvm,acpi=off"));
+	add_pair(&a, "-M", xstrdup(cfg->warm.mem_path ? "microvm,acpi=off,memory-backend=mem0" : "microvm,acpi=off"));
 	add_pair(&a, "-accel", xstrdup(kvm ? "kvm" : "tcg"));
 	/* under TCG, "max" gives the guest RDRAND, so the CRNG is ready at boot
 	 * instead of the first getrandom() blocking for a second */
@@ -182,6 +224,8 @@ static int qemu_prepare(const struct vm_config *cfg, int kvm, const char *dir, s
 	for (int i = 0; cfg->stdio_ports && i < 3; i++)
 		l->stdio_socks[i] = xasprintf("%s/std%d.sock", dir, i);
 	add_devices(&a, cfg, l, l->ctl_fifo);
+	if (cfg->warm.mem_path)
+		add_warm(&a, cfg, dir, l);
 	add_pair(&a, "-kernel", xstrdup(cfg->kernel));
 	if (cfg->initrd)
 		add_pair(&a, "-initrd", xstrdup(cfg->initrd));

@@ -40,6 +40,9 @@ void vm_stdio_pollfds(const struct vm_stdio *s, struct pollfd *p)
 		p[i] = (struct pollfd){s->conn[i] >= 0 ? s->conn[i] : s->listen[i], POLLIN, 0};
 		if (i == STDIO_IN && s->conn[i] >= 0)
 			p[i].events = s->to_in.len || (s->in_eof && !s->in_shut) ? POLLOUT : 0;
+		/* a shut stdin has nothing left to wait for: QEMU's hang-up would wake every poll */
+		if (i == STDIO_IN && s->in_shut)
+			p[i].fd = -1;
 	}
 }
 
@@ -95,6 +98,10 @@ void vm_stdio_serve(struct vm_stdio *s, const struct pollfd *p, struct channel *
 			s->conn[i] = accept4(s->listen[i], NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 			if (s->conn[i] >= 0)
 				close_fd(&s->listen[i]);
+		} else if (i == STDIO_IN && (p[i].revents & (POLLHUP | POLLERR)) && !(p[i].revents & POLLOUT)) {
+			/* the VMM let go of stdin: nothing can be sent, and its hang-up would spin the loop */
+			close_fd(&s->conn[i]);
+			s->to_in.len = 0;
 		} else if (i == STDIO_IN) {
 			flush_in(s);
 		} else {

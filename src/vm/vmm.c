@@ -2,6 +2,7 @@
 #include "vm/vmm.h"
 #include "vm/channel.h"
 #include "vm/stdio.h"
+#include "vm/snapshot.h"
 #include "guest/protocol.h"
 #include "lib/guard.h"
 
@@ -18,12 +19,12 @@
 
 /* The VMM dies with lupine however lupine ends (proc_spawn's death signal),
  * and a terminal's Ctrl-C is lupine's to handle (a graceful stop), not its. */
-static pid_t spawn(char **argv, int in_fd, int out_fd, int err_fd, int tap_fd)
+static pid_t spawn(const struct vmm_launch *l, int in_fd, int out_fd, int err_fd, int tap_fd)
 {
 	/* the tap's descriptor, if any, is the one QEMU's command line names */
-	struct proc_opts o = {.in = in_fd, .out = out_fd, .err = err_fd, .own_pgrp = 1, .keep = tap_fd};
+	struct proc_opts o = {.in = in_fd, .out = out_fd, .err = err_fd, .own_pgrp = 1, .keep = tap_fd, .env = l->env};
 
-	return proc_spawn(argv, &o);
+	return proc_spawn(l->argv, &o);
 }
 
 /* A VM being served: its process, descriptors and what it said so far. */
@@ -54,6 +55,7 @@ static void watch(struct vm *vm)
 
 	if (vm->killed)
 		return;
+	vm_warm_watch(c, cfg);
 	if (cfg->forward && *cfg->forward && c->res->t_init >= 0) {
 		char cmd[32];
 		snprintf(cmd, sizeof(cmd), LUPINE_IN_SIGNAL " %d", (int)*cfg->forward);
@@ -174,28 +176,16 @@ pid_t vm_pid(const struct vm *vm)
 	return vm->pid;
 }
 
-static void classify(struct channel *c, const struct vmm_ops *ops, int wstatus, int timed_out)
+const char *vm_qmp(const struct vm *vm)
 {
-	struct vm_result *res = c->res;
-
-	res->vmm_status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-	if (c->status_seen && ops->exit_ok(wstatus))
-		res->end = VM_EXITED;
-	else if (c->panic_seen)
-		res->end = VM_PANIC;
-	else if (timed_out)
-		res->end = VM_TIMEOUT;
-	else if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
-		res->end = VM_KILLED;
-	else
-		res->end = VM_NO_STATUS;
-	if (c->panic_seen)
-		res->panic = sb_detach(&c->panic);
+	return vm->l.qmp;
 }
 
 static void launch_release(struct vmm_launch *l)
 {
 	vmm_argv_free(l->argv);
+	vmm_argv_free(l->env);
+	free(l->qmp);
 	if (l->ctl_fifo)
 		unlink(l->ctl_fifo);
 	if (l->config_file)
@@ -235,23 +225,6 @@ static int prepare(const struct vm_config *cfg, char **dir, int *kvm, struct vmm
 	return 0;
 }
 
-/* 1 with err set when the VMM could not start at all (missing, refused its options), else 0. */
-static int launch_failed(const struct vmm_ops *ops, const char *bin, int wstatus, struct channel *c,
-			 struct strbuf *err)
-{
-	struct strbuf *verr = &c->vmm_err;
-
-	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 127 && !c->console.len) {
-		sb_addf(err, "cannot run '%s': %s", bin, ops->install);
-		return 1;
-	}
-	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 1 && !c->console.len && verr->len) {
-		sb_addf(err, "%s refused to start: %s", ops->name, str_trim(verr->buf));
-		return 1;
-	}
-	return 0;
-}
-
 static void vm_free(struct vm *vm)
 {
 	int fds[] = {vm->in_w, vm->out_r, vm->err_r, vm->ctl_fd};
@@ -280,7 +253,7 @@ static int launch(struct vm *vm, struct strbuf *err)
 	vm->c.t0 = now_sec();
 	/* SIGPIPE if the VMM is gone while we write its input: an EPIPE is enough */
 	signal(SIGPIPE, SIG_IGN);
-	vm->pid = spawn(vm->l.argv, inp[0], outp[1], errp[1], vm->cfg->tap_fd);
+	vm->pid = spawn(&vm->l, inp[0], outp[1], errp[1], vm->cfg->tap_fd);
 	close(inp[0]);
 	close(outp[1]);
 	close(errp[1]);
@@ -322,7 +295,17 @@ int vm_start(const struct vm_config *cfg, struct vm **out, struct strbuf *err)
 		vm_free(vm);
 		return -1;
 	}
-	if (launch(vm, err) < 0) {
+	if (launch(vm, err) < 0 || (cfg->warm.incoming && vm_warm_restore(vm->l.qmp, vm->pid, cfg, &vm->c, err) < 0)) {
+		char why[2048];
+		ssize_t n;
+		if (vm->pid > 0 && !kill(vm->pid, SIGKILL))
+			waitpid(vm->pid, NULL, 0);
+		/* what QEMU said before it ended is the reason (a missing file, a refused option) */
+		if (vm->err_r >= 0 && (n = read(vm->err_r, why, sizeof(why) - 1)) > 0 && (why[n] = 0, 1)) {
+			for (char *p = why; *p; p++)
+				*p = *p == '\n' ? ' ' : *p;
+			sb_addf(err, "; QEMU said: %s", str_trim(why));
+		}
 		vm_free(vm);
 		return -1;
 	}
@@ -350,8 +333,8 @@ int vm_wait(struct vm *vm, struct vm_result *res, struct strbuf *err)
 		;
 	vm_stdio_drain(&vm->io, &vm->c);
 	vm->res.t_end = now_sec() - vm->c.t0;
-	if (!launch_failed(vm->ops, vm->l.argv[0], wstatus, &vm->c, err)) {
-		classify(&vm->c, vm->ops, wstatus, vm->timed_out);
+	if (!vm_launch_failed(vm->ops, vm->l.argv[0], wstatus, &vm->c, err)) {
+		vm_classify(&vm->c, vm->ops, wstatus, vm->timed_out);
 		if (vm->c.vmm_err.len && vm->res.end == VM_KILLED)
 			vm->res.panic = xstrdup(str_trim(vm->c.vmm_err.buf));
 		vm->res.console = sb_detach(&vm->c.console);

@@ -29,6 +29,23 @@ struct vm_share {
 
 struct vmm_ops;
 
+/* Warm start (vm/snapshot.h): a VM whose RAM is a file, so it can be
+ * saved, and a VM restored from such a file and a saved device state. */
+struct vm_warm {
+	const char *mem_path; /* the guest's RAM is this file (NULL: anonymous memory) */
+	int mem_shared;       /* ... mapped shared, so the file is the RAM (a VM to snapshot);
+			       * else privately, copy-on-write (a restore: the file is never written) */
+	const char *incoming; /* restore: the device state file (a QEMU migration stream) */
+	const char *qemu;     /* ... the QEMU version it was saved by; another one is refused */
+	unsigned generation;  /* ... the restored guest's generation (the init's "thaw") */
+	int disk_overlay;     /* the disk's writes go to a temporary overlay, never to cfg->disk */
+	int disk_qcow2;       /* cfg->disk is a qcow2 image (a snapshot's delta), not raw */
+	const char *ip, *gw;  /* restore on a tap: the guest's new address "A.B.C.D/N" and gateway
+			       * (the init's "net", with cfg->mac) */
+	volatile sig_atomic_t *freeze; /* set to 1: the init stops the application for a snapshot;
+					* it becomes 2 once it has, and its output has all come */
+};
+
 struct vm_config {
 	const struct vmm_ops *vmm; /* NULL: QEMU */
 	const char *kernel;  /* bzImage (or vmlinux for PVH) */
@@ -69,6 +86,9 @@ struct vm_config {
 			      * the init's messages) goes: 0 stderr, -1 nowhere, else this fd */
 	int stdio_ports;     /* the application's stdio on ports of its own (run config
 			      * "stdio ports"; the VMM must have them: ops->stdio_ports) */
+	const char *exec_sock; /* with stdio_ports: a unix socket someone listens on, which the
+				* VMM connects the exec port (guest/protocol.h) to; NULL: none */
+	struct vm_warm warm; /* snapshots and restores (vm/snapshot.h; QEMU only) */
 };
 
 /* What a backend prepares for one launch. */
@@ -78,6 +98,8 @@ struct vmm_launch {
 	char *config_file; /* a file the VMM reads (Firecracker's JSON), or NULL */
 	char *stdio_socks[3]; /* with cfg->stdio_ports: the unix sockets the VMM connects the
 			       * application's stdin, stdout and stderr ports to (vm/stdio.h) */
+	char *qmp;         /* QEMU's QMP socket (warm start), or NULL */
+	char **env;        /* the VMM's environment (NULL: lupine's own) */
 };
 
 struct vmm_ops {
@@ -160,6 +182,8 @@ int vm_poll(struct vm *vm, int ms);
 int vm_wait(struct vm *vm, struct vm_result *res, struct strbuf *err);
 /* The VMM's pid (for measuring it). */
 pid_t vm_pid(const struct vm *vm);
+/* The VMM's QMP socket (with cfg->warm.mem_path), or NULL. */
+const char *vm_qmp(const struct vm *vm);
 
 /* vm_start + vm_wait. */
 int vmm_run(const struct vm_config *cfg, struct vm_result *res, struct strbuf *err);

@@ -14,6 +14,7 @@
 struct opts {
 	const char *sock, *handler, *pod, *logdir, *name, *image, *log;
 	long long memory; /* bytes; 0: no limit */
+	long long cpus;   /* thousandths of a CPU; 0: no limit */
 	char *env[MAXKV], *ann[MAXKV], *mounts[MAXKV];
 	int nenv, nann, nmounts, timeout;
 	char **argv; /* after -- */
@@ -24,7 +25,7 @@ static void usage(void)
 {
 	fputs("usage: crictl-lite -r SOCK [--timeout S] [--handler H] [--pod NAME] [--logdir DIR]\n"
 	      "         [--name N] [--image IMG] [--log PATH] [--env K=V]... [--ann K=V]... [--memory BYTES]\n"
-	      "         [--mount HOST:PATH[:ro]]...\n"
+	      "         [--cpus MILLI] [--mount HOST:PATH[:ro]]...\n"
 	      "         COMMAND [ID] [-- ARGV]\n"
 	      "commands: version, runp, inspectp POD, stopp POD, rmp POD, pull IMG, create POD -- ARGV,\n"
 	      "          start ID, inspect ID, exec ID -- ARGV, reopen ID, stop ID, rm ID\n", stderr);
@@ -46,6 +47,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"runtime-endpoint", 1, 0, 'r'}, {"timeout", 1, 0, 't'}, {"handler", 1, 0, 'H'},
 		{"pod", 1, 0, 'p'}, {"logdir", 1, 0, 'l'}, {"name", 1, 0, 'n'}, {"image", 1, 0, 'i'},
 		{"log", 1, 0, 'L'}, {"env", 1, 0, 'e'}, {"ann", 1, 0, 'a'}, {"memory", 1, 0, 'm'}, {"mount", 1, 0, 'M'},
+		{"cpus", 1, 0, 'c'},
 		{0, 0, 0, 0}};
 	int c;
 	o->pod = "pod", o->name = "app", o->timeout = 120;
@@ -62,6 +64,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'e': add_kv(o->env, &o->nenv, optarg, '='); break;
 		case 'a': add_kv(o->ann, &o->nann, optarg, '='); break;
 		case 'm': o->memory = atoll(optarg); break;
+		case 'c': o->cpus = atoll(optarg); break;
 		case 'M': add_kv(o->mounts, &o->nmounts, optarg, ':'); break;
 		default: usage();
 		}
@@ -248,6 +251,8 @@ static int cmd_create(const struct opts *o, const char *pod)
 	cfg.command = o->argv, cfg.n_command = o->argc;
 	cfg.log_path = (char *)(o->log ? o->log : "");
 	res.memory_limit_in_bytes = o->memory;
+	if (o->cpus) /* as the kubelet turns a CPU limit into CFS quota over a 100 ms period */
+		res.cpu_period = 100000, res.cpu_quota = o->cpus * 100;
 	lx.resources = &res;
 	cfg.linux = &lx;
 	cfg.n_envs = o->nenv;

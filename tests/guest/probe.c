@@ -16,7 +16,10 @@
  *   serve PORT  print eth0's address, MAC, MTU and routes, then serve TCP on
  *               PORT, one connection at a time, by its first line: "up"
  *               reads to the end and answers the byte count, "down N" sends
- *               N bytes, "quit" ends the probe (status 0)
+ *               N bytes, "quit" ends the probe (status 0), "rand" answers 16
+ *               random bytes (hex), the warm-start generation (0 without its
+ *               file) and the time (seconds), "put F T" writes T to file F,
+ *               "get F" answers F's first line
  *   confine ... print the process spec it runs under: rlimits, the capability
  *               lines and NoNewPrivs of /proc/self/status, ids, umask,
  *               oom_score_adj; then per argument r:PATH (read it), w:PATH
@@ -34,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -141,6 +145,46 @@ static void show_net(void)
 	}
 }
 
+/* A file's first line (without its newline), or "-" when it cannot be read. */
+static void first_line(const char *path, char *out, size_t n)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f || !fgets(out, (int)n, f))
+		snprintf(out, n, "-");
+	out[strcspn(out, "\n")] = 0;
+	if (f)
+		fclose(f);
+}
+
+/* serve's warm-start requests: what tells clones apart, and a file on the disk. */
+static void warm_answer(int c, char *line)
+{
+	char out[256], gen[32], text[128];
+	unsigned char r[16];
+	int n = 0;
+
+	line[strcspn(line, "\r\n")] = 0;
+	if (!strncmp(line, "rand", 4)) {
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			memset(r, 0, sizeof(r));
+		for (size_t i = 0; i < sizeof(r); i++)
+			n += snprintf(out + n, sizeof(out) - (size_t)n, "%02x", r[i]);
+		first_line("/run/lupine/generation", gen, sizeof(gen));
+		n += snprintf(out + n, sizeof(out) - (size_t)n, " %s %lld\n", strcmp(gen, "-") ? gen : "0",
+			      (long long)time(NULL));
+	} else if (!strncmp(line, "put ", 4) && strchr(line + 4, ' ')) {
+		char *t = strchr(line + 4, ' ');
+		*t++ = 0;
+		FILE *f = fopen(line + 4, "w");
+		n = snprintf(out, sizeof(out), "%s\n", f && fprintf(f, "%s\n", t) > 0 && fclose(f) == 0 ? "ok" : "failed");
+	} else {
+		first_line(line + 4, text, sizeof(text));
+		n = snprintf(out, sizeof(out), "%s\n", text);
+	}
+	write(c, out, (size_t)n);
+}
+
 /* One connection of serve. 1 when it asked to quit. */
 static int serve_one(int c)
 {
@@ -157,6 +201,8 @@ static int serve_one(int c)
 			n += (unsigned long long)k;
 		k = snprintf(line, sizeof(line), "%llu\n", n);
 		write(c, line, (size_t)k);
+	} else if (!strncmp(line, "rand", 4) || !strncmp(line, "put ", 4) || !strncmp(line, "get ", 4)) {
+		warm_answer(c, line);
 	} else if (sscanf(line, "down %llu", &want) == 1) {
 		for (; n < want; n += (unsigned long long)k)
 			if ((k = write(c, buf, want - n < sizeof(buf) ? want - n : sizeof(buf))) <= 0)
