@@ -1,9 +1,11 @@
 /* test_bench.c: the comparison kernels (baselines), `lupine bench report` and its plots. */
 #include "harness.h"
 #include "bench/latency.h"
+#include "bench/phases.h"
 #include "bench/plot.h"
 #include "lib/util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +176,75 @@ static void test_latency_lines(void)
 	sb_release(&many);
 }
 
+/* A measuring boot's console as the host gets it: \r\n line ends, the
+ * hello's line, the kernel log between its markers, one initcall named by
+ * address (no CONFIG_KALLSYMS) and one by kallsyms. */
+static const char phase_console[] =
+	"lupine-hello: reached init as pid 1, boottime 0.600000000 s, tsc 1500000000\r\n"
+	"lupine-klog-begin\r\n"
+	"<5>[    0.000000] Linux version 6.1.192\r\n"
+	"<7>[    0.200000] calling  0xffffffff80a01234 @ 1\r\n"
+	"<7>[    0.210000] initcall 0xffffffff80a01234 returned 0 after 3906 usecs\r\n"
+	"<7>[    0.220000] calling  kswapd_init+0x0/0x70 @ 1\r\n"
+	"<6>[    0.230000] a message of its own, [not] a time\r\n"
+	"<7>[    0.500000] initcall kswapd_init+0x0/0x70 returned 0 after 0 usecs\r\n"
+	"<6>[    0.590000] Run /init as init process\r\n"
+	"\r\nlupine-klog-end\r\n";
+
+static void test_phases_parse(void)
+{
+	struct phase_clock same = {2e9, 2e9}, fast = {2.5e9, 2e9};
+	struct ksyms syms = {0};
+	struct boot_phases p;
+	double e = 1e-9;
+
+	ksyms_parse(&syms, "ffffffff80a01234 t chr_dev_init\nffffffff80a01300 T other\nffffffff80b00000 D data\n"
+			   "garbage line\n");
+	CHECK_INT(syms.n, 2);
+	CHECK_INT(phases_parse(phase_console, 1.0, &same, &syms, &p), 0);
+	/* TSC 1.5e9 at 2 GHz: 0.75 s since the VM started, so QEMU took 0.25 */
+	CHECK(fabs(p.vmm - 0.25) < e && fabs(p.loader - 0.15) < e && fabs(p.kernel - 0.2) < e);
+	CHECK(fabs(p.initcalls - 0.3) < e && fabs(p.to_init - 0.1) < e && p.total == 1.0);
+	CHECK_INT(p.ninitcalls, 2);
+	CHECK_INT(p.ntop, 2);
+	CHECK(!strcmp(p.top[0].name, "kswapd_init") && fabs(p.top[0].sec - 0.28) < e);
+	CHECK(!strcmp(p.top[1].name, "chr_dev_init") && fabs(p.top[1].sec - 0.01) < e);
+	/* the guest thinks its TSC runs at 2 GHz, the host's runs at 2.5 */
+	CHECK_INT(phases_parse(phase_console, 1.0, &fast, NULL, &p), 0);
+	CHECK(fabs(p.vmm - 0.4) < e && fabs(p.kernel - 0.16) < e && fabs(p.to_init - 0.08) < e);
+	CHECK(!strcmp(p.top[1].name, "0xffffffff80a01234"));
+	ksyms_release(&syms);
+}
+
+/* Consoles that do not hold a measuring boot are refused, and what the
+ * guest prints stays bounded. */
+static void test_phases_refused(void)
+{
+	struct phase_clock clk = {2e9, 2e9};
+	struct boot_phases p;
+	char *cut = xstrndup(phase_console, strstr(phase_console, "\r\nlupine-klog-end") - phase_console);
+	struct strbuf long_name = {0};
+
+	CHECK_INT(phases_parse(NULL, 1.0, &clk, NULL, &p), -1);
+	CHECK_INT(phases_parse("lupine-hello: reached init as pid 1, boottime 0.6 s\n", 1.0, &clk, NULL, &p), -1);
+	CHECK_INT(phases_parse(cut, 1.0, &clk, NULL, &p), -1); /* no end marker */
+	CHECK_INT(phases_parse(phase_console, 1.0, &(struct phase_clock){0, 2e9}, NULL, &p), -1);
+	sb_adds(&long_name, "lupine-hello: reached init as pid 1, boottime 0.6 s, tsc 1\nlupine-klog-begin\n");
+	for (int call = 0; call < 2; call++) {
+		sb_adds(&long_name, call ? "[0.25] calling  y\n[0.3] initcall " : "[0.1] calling  0x1\n[0.2] initcall ");
+		for (int i = 0; i < 200; i++)
+			sb_adds(&long_name, call ? "\x01" : "x");
+		sb_adds(&long_name, " returned 0\n");
+	}
+	sb_adds(&long_name, "lupine-klog-end\n");
+	CHECK_INT(phases_parse(long_name.buf, 1.0, &clk, NULL, &p), 0);
+	CHECK_INT(p.ninitcalls, 2);
+	CHECK_INT(strlen(p.top[0].name), PHASES_NAME_MAX - 1); /* the 0.1 s one, its name cut */
+	CHECK_INT(strlen(p.top[1].name), 0); /* stops at the first unprintable byte */
+	sb_release(&long_name);
+	free(cut);
+}
+
 /* An SVG file's contents, for the plot checks. */
 static int is_svg(const char *path)
 {
@@ -218,6 +289,8 @@ const struct test bench_tests[] = {
 	{"bench/baseline-configs", test_baseline_configs, 0},
 	{"bench/baseline-errors", test_baseline_errors, 0},
 	{"bench/latency-lines", test_latency_lines, 0},
+	{"bench/phases-parse", test_phases_parse, 0},
+	{"bench/phases-refused", test_phases_refused, 0},
 	{"bench/report-quick", test_report_quick, 1},
 	{0, 0, 0},
 };

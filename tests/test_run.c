@@ -1,5 +1,6 @@
 /* test_run.c: `lupine build` and `lupine run` end to end: real kernels in QEMU, Debian's redis-server. */
 #include "harness.h"
+#include "lib/elf.h"
 #include "lib/util.h"
 
 #include <arpa/inet.h>
@@ -254,6 +255,20 @@ static void test_memory_floor(void)
 	CHECK_INT(o.status, 0);
 	CHECK_CONTAINS(o.out, "probe: hello from pid");
 	cmd_out_free(&o);
+	/* the bundle boots the vmlinux (PVH) unless --bzimage says otherwise; both boot */
+	char *kernel = xasprintf("%s/kernel", out);
+	CHECK_INT(elf_probe(kernel), 1);
+	char *const bz[] = {"build", src, "-q", "--bzimage", "--rootfs", "initramfs", "-o", out, "--", "/bin/probe", "hello", NULL};
+	o = run_lupine(bz);
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.out, "bzImage");
+	cmd_out_free(&o);
+	CHECK_INT(elf_probe(kernel), 0);
+	o = run_lupine(enough);
+	CHECK_INT(o.status, 0);
+	CHECK_CONTAINS(o.out, "probe: hello from pid");
+	cmd_out_free(&o);
+	free(kernel);
 	free(buf);
 	free(noise);
 	free(out);

@@ -273,6 +273,12 @@ static void test_bzimage_header(void)
 	CHECK_INT(bzimage_parse(h, sizeof(h), &b), 0);
 	CHECK_INT(bzimage_read("/nonexistent/kernel", &b), -1);
 	CHECK_INT(bzimage_floor_mib("/nonexistent/kernel"), 0);
+	/* an x86-64 ELF file (a vmlinux booted through PVH; here this program,
+	 * linked at 0): its PT_LOAD segments' extent */
+	CHECK_INT(bzimage_read("/proc/self/exe", &b), 1);
+	CHECK(b.pref_address == 0 && b.init_size > 4096);
+	CHECK(bzimage_floor_mib("/proc/self/exe") >= 1);
+	CHECK_INT(bzimage_read("/etc/hostname", &b), 0); /* neither */
 }
 
 /* Headers that lie: the 64-bit load address and a 4 GiB init_size are

@@ -1,10 +1,12 @@
 /* kernels.c: `lupine bench kernels`: each SPEC's kernel built (or from the
  * cache), booted N times round-robin, one table row per kernel. */
+#include "bench/bootphase.h"
 #include "bench/boots.h"
 #include "bench/kernels.h"
 #include "bench/stats.h"
 #include "kernel/kbuild.h"
 #include "kernel/kspec.h"
+#include "lib/elf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +90,52 @@ out:
 		kbuild_result_release(&rows[i].k);
 	}
 	free(boots);
+	free(rows);
+	return ret;
+}
+
+/* An "image:PATH" spec boots that one file, as a vmlinux when it is ELF. */
+static void image_spec(struct boot_kernel *bk, const char *path)
+{
+	bk->image[elf_probe(path) == 1 ? BOOT_VMLINUX : BOOT_BZIMAGE].path = path;
+	if (elf_probe(path) == 1)
+		bk->vmlinux = path;
+}
+
+int bench_boot(const struct bench_kernels_opts *o, struct strbuf *err)
+{
+	struct row *rows = xcalloc(o->nspecs, sizeof(*rows));
+	struct boot_kernel *bk = xcalloc(o->nspecs, sizeof(*bk));
+	struct strbuf md = {0};
+	int ret = -1;
+
+	for (size_t i = 0; i < o->nspecs; i++) {
+		rows[i].spec = bk[i].label = o->specs[i];
+		if (str_starts(rows[i].spec, "image:")) {
+			image_spec(&bk[i], rows[i].spec + 6);
+			continue;
+		}
+		if (build_one(&rows[i], o->source, err) < 0)
+			goto out;
+		bk[i].image[BOOT_BZIMAGE].path = rows[i].k.bzimage;
+		bk[i].image[BOOT_VMLINUX].path = bk[i].vmlinux = rows[i].k.vmlinux;
+	}
+	if (bootphase_measure(bk, o->nspecs, o->n, err) < 0)
+		goto out;
+	bootphase_table(bk, o->nspecs, o->specs[0], &md);
+	fputs(md.buf ? md.buf : "", stdout);
+	ret = 0;
+	for (size_t i = 0; i < o->nspecs; i++)
+		for (int j = 0; j < BOOT_NIMAGES; j++)
+			if (bk[i].image[j].path && bk[i].image[j].nplain < bk[i].image[j].tries)
+				ret = 1;
+out:
+	for (size_t i = 0; i < o->nspecs; i++) {
+		boot_kernel_release(&bk[i]);
+		kbuild_result_release(&rows[i].k);
+	}
+	sb_release(&md);
+	free(bk);
 	free(rows);
 	return ret;
 }

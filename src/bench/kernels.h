@@ -20,4 +20,12 @@ struct bench_kernels_opts {
  * could not start. */
 int bench_kernels(const struct bench_kernels_opts *o, struct strbuf *err);
 
+/* `lupine bench boot`: each SPEC's kernel (or "image:PATH", a bzImage or a
+ * vmlinux) booted from its bzImage and from its vmlinux (PVH), o->n plain
+ * and o->n measuring boots each, round-robin (bench/bootphase.h); prints
+ * per kernel the table of phases, time to init (against the first SPEC)
+ * and sizes, and the ten slowest initcalls, as Markdown on stdout. 0 when
+ * every plain boot reached init, 1 when some did not, -1 with err set. */
+int bench_boot(const struct bench_kernels_opts *o, struct strbuf *err);
+
 #endif

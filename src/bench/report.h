@@ -18,6 +18,7 @@ struct report {
 	struct strlist apps;    /* applications with recipes: redis, nginx */
 	struct strlist kernels; /* bench SPECs for sizes and boots */
 	struct strlist baselines; /* microvm, debian (those asked for) */
+	int cached_baselines;   /* and every other baseline already in the cache (--quick) */
 	const char *ref;        /* the SPEC ratios are against: microvm when measured */
 	struct strbuf md;       /* report.md, assembled */
 	char how[640];          /* how everything was measured: VMM, accel, machine, date */
@@ -70,6 +71,8 @@ void report_readiness(struct report *r, const struct recipe *rec, const char *va
 
 /* 1. sizes and options, 2. boot: every kernel of r->kernels. */
 void report_kernels(struct report *r);
+/* 2b's end: the first app's runs on its bundles, init to exec to ready. */
+void report_app_phases(struct report *r);
 /* 3. smallest memory, density and idle CPU. */
 void report_memory(struct report *r);
 /* 4. system calls and context switches on each app's kernel, its KML variant, microvm. */

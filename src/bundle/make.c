@@ -203,7 +203,7 @@ static int pack(const struct build_req *req, struct build_res *res, struct strbu
 	kernel = xasprintf("%s/%s", staging, res->b.kernel);
 	note("packing the root filesystem (%llu MiB) as %s ...", bytes >> 20, fmt->name);
 	ret = fmt->pack(stage_root, path, err);
-	if (ret == 0 && file_copy(res->k.bzimage, kernel, 0644) < 0) {
+	if (ret == 0 && file_copy(req->bzimage ? res->k.bzimage : res->k.vmlinux, kernel, 0644) < 0) {
 		sb_addf(err, "cannot copy the kernel to '%s': %s", kernel, strerror(errno));
 		ret = -1;
 	}
@@ -287,11 +287,14 @@ out:
 void build_res_describe(const struct build_req *r, const struct build_res *res, struct strbuf *out)
 {
 	const struct bundle *b = &res->b;
+	const char *kfile = r->bzimage ? res->k.bzimage : res->k.vmlinux;
 	char a[32], c[32];
+	struct stat st;
+	unsigned long long kbytes = stat(kfile, &st) == 0 ? (unsigned long long)st.st_size : 0;
 
 	sb_addf(out, "bundle   %s\n", r->out);
-	sb_addf(out, "kernel   %s bytes (%s, config %.12s, %s)\n", fmt_thousands(res->k.bzimage_bytes, a, sizeof(a)),
-		b->kernel_label, b->config_hash, res->k.cached ? "cached" : "built");
+	sb_addf(out, "kernel   %s bytes %s (%s, config %.12s, %s)\n", fmt_thousands(kbytes, a, sizeof(a)),
+		r->bzimage ? "bzImage" : "vmlinux", b->kernel_label, b->config_hash, res->k.cached ? "cached" : "built");
 	sb_addf(out, "rootfs   %s bytes %s\n", fmt_thousands(res->rootfs_bytes, c, sizeof(c)), b->rootfs_format);
 	sb_adds(out, "command ");
 	for (size_t i = 0; i < b->run.arg.n; i++)

@@ -23,6 +23,8 @@ struct build_req {
 	const struct strlist *file_paths, *file_texts; /* small files to write (may be NULL) */
 	const struct strlist *exposed; /* "80/tcp" ports to record (may be NULL) */
 	int mem_mib;
+	int bzimage;               /* the bundle's kernel is the bzImage, not the vmlinux
+				    * (booted through PVH, nothing to decompress: faster) */
 };
 
 struct build_res {

@@ -31,6 +31,7 @@ struct ready_run {
 	atomic_int ended;
 	int status;
 	struct strlist used, missing;
+	double t_init, t_app;
 };
 
 void readiness_release(struct readiness *r)
@@ -59,6 +60,8 @@ static void *serve(void *arg)
 		run->status = run_exit_status(&res, RUN_LIMIT, run->stop ? SIGTERM : 0, &msg);
 		run->used = res.used;
 		run->missing = res.missing;
+		run->t_init = res.t_init;
+		run->t_app = res.t_app;
 		memset(&res.used, 0, sizeof(res.used));
 		memset(&res.missing, 0, sizeof(res.missing));
 		vm_result_release(&res);
@@ -96,6 +99,7 @@ static int start(struct ready_run *run, struct strbuf *err)
 	}
 	if (bundle_vm_start(&run->rq, &run->bv, err) < 0)
 		return -1;
+	run->r->t_vm = now_sec();
 	run->vmm = vm_pid(run->bv.vm);
 	if (pthread_create(&run->server, NULL, serve, run) != 0) {
 		/* cannot serve it here: serve it to its end at once (a stop before init kills it) */
@@ -114,6 +118,8 @@ struct ready_run *ready_start(struct readiness *r, const char *bundle, int mem)
 
 	run->r = r;
 	run->vmm = -1;
+	run->t_init = run->t_app = -1;
+	r->t_vm = 0;
 	run->log_fd = r->log ? open(r->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
 	r->status = -1;
 	request(run, bundle, mem);
@@ -192,6 +198,8 @@ void ready_stop(struct ready_run *run)
 	readiness_release(run->r);
 	run->r->used = run->used;
 	run->r->missing = run->missing;
+	run->r->t_init = run->t_init;
+	run->r->t_app = run->t_app;
 	vm_port_release(&run->port);
 	if (run->log_fd >= 0)
 		close(run->log_fd);

@@ -26,6 +26,9 @@ struct readiness {
 	/* out, when the run has ended: */
 	int status;            /* `lupine run`'s exit status for it when it ended by itself, else -1 */
 	struct strlist used, missing; /* the kernel's notes ("KIND NAME PID COMM"); used only with record */
+	double t_vm;           /* now_sec() once the VMM had been started (0: it was not) */
+	double t_init, t_app;  /* seconds from the VMM's start to the init's first word and to
+				* the application's start (-1: never) */
 };
 
 /* Frees the out lists. */

@@ -14,6 +14,7 @@
 
 static const char usage[] =
 	"usage: lupine bench kernels [-n N] [--source PATH] SPEC...\n"
+	"       lupine bench boot [-n N] [--source PATH] SPEC...\n"
 	"       lupine bench app [-n N] [--min-memory] -p HOST:GUEST --ready 'CMD' --expect TEXT\n"
 	"                        [-m MiB] BUNDLE... [-- ARGS]\n"
 	"       lupine bench syscall [-n N] [-a APP] [-i CALLS] [-k BZIMAGE -k BZIMAGE]\n"
@@ -30,7 +31,15 @@ static const char usage[] =
 	"optional '+tiny' or '+kml' (e.g. base, redis, redis+nginx, general+tiny,\n"
 	"redis+kml), a baseline (microvm: Firecracker's 6.1 guest config; debian:\n"
 	"Debian's amd64 config; see 'lupine kernel --help'), or\n"
-	"image:PATH for a prebuilt bzImage (boot time only).\n"
+	"image:PATH for a prebuilt bzImage (boot time only; 'bench boot': or a vmlinux).\n"
+	"\n"
+	"'bench boot' boots each kernel's bzImage and its vmlinux (through the PVH\n"
+	"entry) N times each, round-robin, twice a time: a plain boot, timed to init,\n"
+	"and a measuring boot (printk times, initcall_debug, the hello init printing\n"
+	"the kernel's log), and prints per kernel where the time to init goes: VMM\n"
+	"start, firmware + loader + decompression, kernel to the first initcall, the\n"
+	"initcalls, the rest to init (medians, host seconds; TCG: guest clocks are\n"
+	"converted with the host's TSC rate), and its ten slowest initcalls.\n"
 	"\n"
 	"'bench app' runs each bundle N times with 'lupine run' and times how long it\n"
 	"takes until CMD (run through sh, {port} replaced by the host port) prints TEXT,\n"
@@ -48,6 +57,7 @@ static const char usage[] =
 
 static int cmd_bench_kernels(int argc, char **argv)
 {
+	int boot = !strcmp(argv[0], "boot");
 	static const struct option opts[] = {{"source", required_argument, 0, 's'},
 					     {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
 	struct bench_kernels_opts o = {.n = 5};
@@ -66,7 +76,7 @@ static int cmd_bench_kernels(int argc, char **argv)
 		die("name at least one kernel SPEC and -n of 1 or more; see 'lupine bench --help'");
 	o.specs = argv + optind;
 	o.nspecs = (size_t)(argc - optind);
-	if ((ret = bench_kernels(&o, &err)) < 0)
+	if ((ret = boot ? bench_boot(&o, &err) : bench_kernels(&o, &err)) < 0)
 		die("%s", err.buf);
 	return ret;
 }
@@ -122,7 +132,7 @@ int cmd_bench(int argc, char **argv)
 		return cmd_bench_report(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "warm"))
 		return cmd_bench_warm(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "kernels"))
+	if (argc >= 2 && (!strcmp(argv[1], "kernels") || !strcmp(argv[1], "boot")))
 		return cmd_bench_kernels(argc - 1, argv + 1);
 	fputs(usage, help ? stdout : stderr);
 	return help ? 0 : 2;

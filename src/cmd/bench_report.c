@@ -21,7 +21,8 @@ static const char usage[] =
 	"  1. image size and options: base, each app's kernel, general, general+tiny,\n"
 	"     the baselines\n"
 	"  2. boot: time to init (host wall clock, guest clock), N boots per kernel,\n"
-	"     round-robin\n"
+	"     round-robin; then where it goes, phase by phase, for each app's kernel,\n"
+	"     general and microvm, booted from bzImage and from vmlinux (PVH)\n"
 	"  3. memory: the smallest -m at which each app answers its client on its own\n"
 	"     kernel, general and microvm; host RSS and CPU of idle VMs\n"
 	"  4. system calls (getppid, read, write, stat, open+close) and a 2-process\n"
@@ -37,8 +38,9 @@ static const char usage[] =
 	"  -o DIR            where to write (default lupine-report; replaced files only)\n"
 	"  --apps LIST       applications with recipes, comma-separated (default redis,nginx)\n"
 	"  -n N              repetitions of every measurement (default 5; --quick 3)\n"
-	"  --quick           a reduced set for a few minutes with cached kernels: no\n"
-	"                    baselines unless --baselines names them, no base or tiny kernel,\n"
+	"  --quick           a reduced set for a few minutes with cached kernels: the\n"
+	"                    baselines already in the cache (none built unless --baselines\n"
+	"                    names them), no base or tiny kernel,\n"
 	"                    memory and throughput for the first app only, shorter loads\n"
 	"  --baselines LIST  microvm, debian or none (default microvm,debian)\n"
 	"  --source PATH     kernel source (see 'lupine kernel --help')\n"
@@ -80,6 +82,8 @@ static void parse_args(struct report *r, int argc, char **argv)
 	split_list(apps, &r->apps);
 	if (!r->apps.n)
 		die("--apps: name at least one application with a recipe ('lupine apps list')");
+	if (!baselines && r->quick)
+		r->cached_baselines = 1;
 	if (!baselines)
 		baselines = r->quick ? "none" : "microvm,debian";
 	if (strcmp(baselines, "none"))

@@ -331,7 +331,9 @@ int kbuild_get(const struct kbuild_req *req, struct kbuild_result *res, struct s
 		free(entry);
 		entry = NULL;
 	}
-	if (r != 0 || !(config = kbuild_resolve(req, err)))
+	if (r == 0 && req->cached_only)
+		sb_addf(err, "%s: not in the cache (build it with lupine kernel)", req->label);
+	if (r != 0 || req->cached_only || !(config = kbuild_resolve(req, err)))
 		goto out;
 	kcache_config_hash(req, config, res->hash);
 	file_write_atomic(key_path, res->hash, 64, 0644);

@@ -12,6 +12,8 @@ struct kbuild_req {
 	const char *label; /* e.g. "base + apps/redis", for messages */
 	int jobs;          /* make -j; 0 means the number of CPUs */
 	int force;         /* rebuild even when cached */
+	int cached_only;   /* never build: a kernel not in the cache (under these exact
+			    * inputs) is an error saying so */
 	int complete;      /* frags[0] is a complete .config (a baseline): resolve it
 			    * with olddefconfig alone, and check only what the later
 			    * fragments ask for */

@@ -3,7 +3,8 @@
  * kbuild.c describes the layout. An entry under kernels/ is trusted only
  * when it and its files are the user's and writable by no one else, its
  * info.json is readable and names it, its config still hashes to its name
- * and its bzImage to the SHA-256 recorded when it was built. */
+ * and its bzImage and vmlinux (both boot) to the SHA-256s recorded when it
+ * was built. */
 #include "kernel/kcache.h"
 #include "lib/cache.h"
 #include "lib/hash.h"
@@ -35,14 +36,15 @@ static int file_sha256(const char *path, char out[65])
 
 int kcache_info_write(const char *dir, const struct kbuild_result *res, const struct kbuild_req *req)
 {
-	char sum[65], *bz = kcache_file(dir, "bzImage");
-	int r = file_sha256(bz, sum);
+	char sum[65], vsum[65], *bz = kcache_file(dir, "bzImage"), *vm = kcache_file(dir, "vmlinux");
+	int r = file_sha256(bz, sum) < 0 || file_sha256(vm, vsum) < 0 ? -1 : 0;
 
 	free(bz);
+	free(vm);
 	if (r < 0)
 		return -1;
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:f}", "hash", res->hash,
-			      "bzimage_sha256", sum, "label", req->label, "source", req->src->identity, "version",
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:f}", "hash", res->hash,
+			      "bzimage_sha256", sum, "vmlinux_sha256", vsum, "label", req->label, "source", req->src->identity, "version",
 			      req->src->version, "bzimage_bytes", (json_int_t)res->bzimage_bytes, "text",
 			      (json_int_t)res->text, "data", (json_int_t)res->data, "bss", (json_int_t)res->bss,
 			      "options_y", (json_int_t)res->options_y, "build_sec", res->build_sec);
@@ -55,21 +57,22 @@ int kcache_info_write(const char *dir, const struct kbuild_result *res, const st
 }
 
 /* Reads DIR/info.json's sizes into res, its config hash into hash and the
- * bzImage's SHA-256 into sum ("" in entries made before it was recorded). */
-static int info_read(const char *dir, struct kbuild_result *res, char hash[65], char sum[65])
+ * bzImage's and vmlinux's SHA-256 into sum[0] and sum[1] ("" in entries
+ * made before they were recorded). */
+static int info_read(const char *dir, struct kbuild_result *res, char hash[65], char sum[2][65])
 {
 	char *path = kcache_file(dir, "info.json");
 	json_t *j = json_load_file(path, 0, NULL);
 	json_int_t b = 0, t = 0, d = 0, s = 0, y = 0;
-	const char *h = NULL, *sha = "";
+	const char *h = NULL, *sha = "", *vsha = "";
 	double sec = 0;
 	int r = -1;
 
 	free(path);
 	if (!j)
 		return -1;
-	if (json_unpack(j, "{s:s, s?s, s:I, s:I, s:I, s:I, s:I, s:F}", "hash", &h, "bzimage_sha256", &sha,
-			"bzimage_bytes", &b, "text", &t, "data", &d, "bss", &s, "options_y", &y, "build_sec",
+	if (json_unpack(j, "{s:s, s?s, s?s, s:I, s:I, s:I, s:I, s:I, s:F}", "hash", &h, "bzimage_sha256", &sha,
+			"vmlinux_sha256", &vsha, "bzimage_bytes", &b, "text", &t, "data", &d, "bss", &s, "options_y", &y, "build_sec",
 			&sec) == 0) {
 		res->bzimage_bytes = (unsigned long long)b;
 		res->text = (unsigned long long)t;
@@ -78,20 +81,22 @@ static int info_read(const char *dir, struct kbuild_result *res, char hash[65], 
 		res->options_y = (unsigned long)y;
 		res->build_sec = sec;
 		snprintf(hash, 65, "%s", h);
-		snprintf(sum, 65, "%s", sha);
+		snprintf(sum[0], 65, "%s", sha);
+		snprintf(sum[1], 65, "%s", vsha);
 		r = 0;
 	}
 	json_decref(j);
 	return r;
 }
 
-/* Adds the bzImage's SHA-256 to the info.json of an entry built before it was recorded. */
-static void info_add_sum(const char *dir, const char *sum)
+/* Adds a SHA-256 (key: bzimage_sha256, vmlinux_sha256) to the info.json of
+ * an entry built before it was recorded. */
+static void info_add_sum(const char *dir, const char *key, const char *sum)
 {
 	char *path = kcache_file(dir, "info.json"), *s = NULL;
 	json_t *j = json_load_file(path, 0, NULL);
 
-	if (j && json_object_set_new(j, "bzimage_sha256", json_string(sum)) == 0 &&
+	if (j && json_object_set_new(j, key, json_string(sum)) == 0 &&
 	    (s = json_dumps(j, JSON_INDENT(2))))
 		file_write_atomic(path, s, strlen(s), 0644);
 	free(s);
@@ -123,9 +128,22 @@ static int entry_owned(const char *dir, struct strbuf *err)
 	return r;
 }
 
-/* Whether the entry's config and bzImage are what was built under res->hash
- * (recorded in info.json as sum, "" before it was). 0, or -1 with err set. */
-static int entry_unchanged(const struct kbuild_result *res, const struct kbuild_req *req, const char *sum,
+/* Whether file (bzImage, vmlinux) still has the SHA-256 sum recorded under
+ * key; one built before it was recorded gets it recorded now. 0 or -1. */
+static int image_unchanged(const struct kbuild_result *res, const char *file, const char *key, const char *sum)
+{
+	char now[65];
+
+	if (file_sha256(file, now) < 0 || (*sum && strcmp(now, sum)))
+		return -1;
+	if (!*sum)
+		info_add_sum(res->dir, key, now);
+	return 0;
+}
+
+/* Whether the entry's config, bzImage and vmlinux are what was built under
+ * res->hash (their sums recorded in info.json). 0, or -1 with err set. */
+static int entry_unchanged(const struct kbuild_result *res, const struct kbuild_req *req, char sum[2][65],
 			   struct strbuf *err)
 {
 	char now[65], *config = file_read(res->config, NULL);
@@ -135,10 +153,10 @@ static int entry_unchanged(const struct kbuild_result *res, const struct kbuild_
 		kcache_config_hash(req, config, now);
 	if (!config || strcmp(now, res->hash))
 		what = "its config no longer hashes to its name";
-	else if (file_sha256(res->bzimage, now) < 0 || (*sum && strcmp(now, sum)))
+	else if (image_unchanged(res, res->bzimage, "bzimage_sha256", sum[0]) < 0)
 		what = "its bzImage's SHA-256 differs from the one recorded in info.json";
-	else if (!*sum)
-		info_add_sum(res->dir, now); /* built before it was recorded: from now on it is */
+	else if (image_unchanged(res, res->vmlinux, "vmlinux_sha256", sum[1]) < 0)
+		what = "its vmlinux's SHA-256 differs from the one recorded in info.json";
 	free(config);
 	if (!what)
 		return 0;
@@ -149,7 +167,7 @@ static int entry_unchanged(const struct kbuild_result *res, const struct kbuild_
 
 int kcache_open(struct kbuild_result *res, const struct kbuild_req *req, const char *dir, struct strbuf *err)
 {
-	char hash[65], sum[65];
+	char hash[65], sum[2][65];
 	int r = entry_owned(dir, err);
 
 	if (r <= 0)

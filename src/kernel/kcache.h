@@ -7,11 +7,11 @@
 /* DIR/NAME, a file of the cache entry DIR. Caller frees. */
 char *kcache_file(const char *dir, const char *name);
 /* Writes DIR/info.json from res (hash, sizes, build time), req (label,
- * source) and the SHA-256 of DIR/bzImage. Returns 0, or -1 with errno. */
+ * source) and the SHA-256 of DIR/bzImage and DIR/vmlinux. Returns 0, or -1 with errno. */
 int kcache_info_write(const char *dir, const struct kbuild_result *res, const struct kbuild_req *req);
 /* Points res at the cache entry DIR of the config hash res->hash, its sizes
  * read from info.json, once it is checked (kcache.c says how). An entry made
- * before bzImage hashes were recorded gets its hash recorded now. Returns 1;
+ * before bzImage (or vmlinux) hashes were recorded gets its hash recorded now. Returns 1;
  * 0 when the entry is missing or incomplete (a killed build's: build it
  * again); -1 with a one-line message in err when it is refused (not the
  * user's, writable by others) or was changed after it was built. */

@@ -301,6 +301,7 @@ int kspec_kernel(const struct kspec *s, const struct kspec_build *o, struct kbui
 		goto out;
 	req.jobs = o->jobs;
 	req.force = o->force;
+	req.cached_only = o->cached_only;
 	if (kbuild_get(&req, res, err) < 0)
 		goto out;
 	for (size_t i = 1; o->names && i < n; i++)

@@ -26,6 +26,7 @@ struct kspec_build {
 	const char *source;    /* kernel source, as for ksource_open (NULL: the default) */
 	int jobs;              /* make -j (0: the number of CPUs) */
 	int force;             /* rebuild even when cached */
+	int cached_only;       /* only a kernel already in the cache (kbuild_req's) */
 	struct strlist *names; /* out, when not NULL: the fragment names after base */
 };
 

@@ -1,6 +1,7 @@
 /* bzimage.c: the x86 boot protocol header (Documentation/x86/boot.rst),
  * only the fields that bound the memory a kernel needs. */
 #include "lib/bzimage.h"
+#include "lib/elf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,20 +28,46 @@ int bzimage_parse(const unsigned char *buf, unsigned long n, struct bzimage *b)
 	return 1;
 }
 
+/* An x86-64 vmlinux's extent in physical memory, from its PT_LOAD segments
+ * (what QEMU's PVH loader places): 1, or 0 when it is no such ELF file. */
+static int vmlinux_extent(int fd, struct bzimage *b)
+{
+	struct elf_file ef;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	Elf64_Phdr ph;
+
+	if (elf_open(&ef, fd) != 1)
+		return 0;
+	for (unsigned i = 0; i < ef.eh.e_phnum; i++) {
+		if (elf_phdr(&ef, i, &ph) < 0 || ph.p_type != PT_LOAD)
+			continue;
+		if (ph.p_memsz > UINT64_MAX - ph.p_paddr)
+			return 0;
+		lo = ph.p_paddr < lo ? ph.p_paddr : lo;
+		hi = ph.p_paddr + ph.p_memsz > hi ? ph.p_paddr + ph.p_memsz : hi;
+	}
+	if (hi <= lo || hi - lo > UINT32_MAX)
+		return 0;
+	b->pref_address = lo;
+	b->init_size = (uint32_t)(hi - lo);
+	return 1;
+}
+
 int bzimage_read(const char *path, struct bzimage *b)
 {
 	unsigned char buf[HDR_END];
 	ssize_t got;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
 
 	if (fd < 0)
 		return -1;
 	while ((got = pread(fd, buf, sizeof(buf), 0)) < 0 && errno == EINTR)
 		;
+	r = got < 0 ? -1 : bzimage_parse(buf, (unsigned long)got, b);
+	if (r == 0)
+		r = vmlinux_extent(fd, b);
 	close(fd);
-	if (got < 0)
-		return -1;
-	return bzimage_parse(buf, (unsigned long)got, b);
+	return r;
 }
 
 uint64_t bzimage_min_mib(const struct bzimage *b, uint64_t above)

@@ -9,12 +9,15 @@
 #include <stdint.h>
 
 struct bzimage {
-	uint64_t pref_address; /* where the kernel unpacks (boot protocol 2.10+) */
-	uint32_t init_size;    /* bytes it needs from there to start */
+	uint64_t pref_address; /* where the kernel unpacks (boot protocol 2.10+); a
+				* vmlinux: its lowest physical load address */
+	uint32_t init_size;    /* bytes it needs from there to start; a vmlinux:
+				* up to the end of its highest segment (bss included) */
 };
 
-/* Reads the boot header of the kernel at path: 1 a bzImage (b filled), 0 not
- * one (an ELF vmlinux, a header older than protocol 2.10), -1 unreadable. */
+/* Reads the boot header of the kernel at path: 1 a bzImage, or an x86-64
+ * ELF vmlinux booted through PVH (b filled from its PT_LOAD segments), 0
+ * neither (a header older than protocol 2.10), -1 unreadable. */
 int bzimage_read(const char *path, struct bzimage *b);
 /* The header's fields out of the first n bytes of a kernel file, as above. */
 int bzimage_parse(const unsigned char *buf, unsigned long n, struct bzimage *b);

@@ -20,6 +20,12 @@ static int enough_memory(const char *kernel)
 int hello_boot(const char *kernel, int mem_mib, enum vm_accel accel, struct vm_result *res,
 	       struct strbuf *err)
 {
+	return hello_boot_cmdline(kernel, NULL, mem_mib, accel, res, err);
+}
+
+int hello_boot_cmdline(const char *kernel, const char *cmdline, int mem_mib, enum vm_accel accel,
+		       struct vm_result *res, struct strbuf *err)
+{
 	const struct embedded_file *hello = embedded_find(embedded_guest, "hello");
 	char *tmpl = tmp_dir("hello");
 	char *root = NULL, *init = NULL, *initrd = NULL;
@@ -38,7 +44,7 @@ int hello_boot(const char *kernel, int mem_mib, enum vm_accel accel, struct vm_r
 	}
 	if (cpio_write_dir(root, initrd, err) < 0)
 		goto out;
-	struct vm_config cfg = {.kernel = kernel, .initrd = initrd, .accel = accel, .timeout = 120,
+	struct vm_config cfg = {.kernel = kernel, .initrd = initrd, .accel = accel, .timeout = 120, .cmdline = cmdline,
 				.mem_mib = mem_mib ? mem_mib : enough_memory(kernel)};
 	ret = vmm_run(&cfg, res, err);
 out:

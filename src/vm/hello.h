@@ -10,6 +10,9 @@
  * Returns 0 with res filled, or -1 with err set. */
 int hello_boot(const char *kernel, int mem_mib, enum vm_accel accel, struct vm_result *res,
 	       struct strbuf *err);
+/* hello_boot with cmdline added to the kernel's command line (NULL: none). */
+int hello_boot_cmdline(const char *kernel, const char *cmdline, int mem_mib, enum vm_accel accel,
+		       struct vm_result *res, struct strbuf *err);
 /* Whether res is a boot that reached the hello init and ended cleanly. */
 int hello_reached(const struct vm_result *res);
 
