@@ -105,19 +105,11 @@ static void test_bulk(void)
 }
 
 
-/* lupine's own CPU time (user + system) in seconds, from /proc; -1 if gone. */
+/* lupine's own CPU time (user + system) in seconds; -1 if gone. */
 static double cpu_secs(pid_t pid)
 {
-	char *path = xasprintf("/proc/%d/stat", (int)pid), *text = file_read(path, NULL);
-	char *end = text ? strrchr(text, ')') : NULL;
-	unsigned long ut = 0, st = 0;
-	double r = -1;
-
-	/* fields 14 and 15 (utime, stime) are the 12th and 13th after the command's ')' */
-	if (end && sscanf(end + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2)
-		r = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-	free(path), free(text);
-	return r;
+	struct proc_stat st;
+	return proc_stat_read(pid, &st) == 0 ? (double)st.ticks / (double)sysconf(_SC_CLK_TCK) : -1;
 }
 
 /* With stdin at its end (the shut stdin port, as under a CRI or Docker

@@ -4,6 +4,7 @@
 #include "apps/recipe.h"
 #include "bench/report.h"
 #include "bundle/ready.h"
+#include "lib/proc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,21 +59,6 @@ static double cpu_secs(pid_t pid)
 {
 	struct proc_stat st;
 	return proc_stat_read(pid, &st) == 0 ? st.ticks / (double)sysconf(_SC_CLK_TCK) : -1;
-}
-
-/* A "Key:   N kB" field of /proc/PID/FILE in KiB, or -1. */
-static long proc_kib(pid_t pid, const char *file, const char *key)
-{
-	char path[64], line[256];
-	long v = -1;
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	FILE *f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (str_starts(line, key) && line[strlen(key)] == ':')
-			v = atol(line + strlen(key) + 1);
-	if (f)
-		fclose(f);
-	return v;
 }
 
 struct idle_vm {

@@ -2,6 +2,7 @@
 #include "bench/warm.h"
 #include "apps/recipe.h"
 #include "bundle/snapshot.h"
+#include "lib/proc.h"
 #include "vm/vmm.h"
 
 #include <fcntl.h>
@@ -15,23 +16,6 @@ const char bench_warm_header[] =
 	"| app | cold ready (s) | restored ready (s) | x | snapshot on disk (MiB: RAM + disk) | RAM zstd -1 (MiB, unpack s) "
 	"| QEMU RSS cold / restored (MiB) | unshareable cold / restored (MiB) |\n"
 	"|---|---:|---:|---:|---:|---:|---:|---:|\n";
-
-/* A "Key:   N kB" field of /proc/PID/FILE in KiB, or -1. */
-static long proc_kib(pid_t pid, const char *file, const char *key)
-{
-	char path[64], line[256];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (str_starts(line, key) && line[strlen(key)] == ':')
-			v = atol(line + strlen(key) + 1);
-	if (f)
-		fclose(f);
-	return v;
-}
 
 /* One run until ready; seconds or -1. With rss, QEMU's memory then. */
 static double timed(struct readiness *r, const char *bundle, double limit, long *rss, long *priv)

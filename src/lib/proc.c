@@ -238,3 +238,19 @@ int proc_signal(pid_t pid, unsigned long long start, int sig)
 	errno = e;
 	return r;
 }
+
+long proc_kib(int pid, const char *file, const char *key)
+{
+	char path[64], line[256];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (str_starts(line, key) && line[strlen(key)] == ':')
+			v = atol(line + strlen(key) + 1);
+	if (f)
+		fclose(f);
+	return v;
+}

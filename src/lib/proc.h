@@ -63,6 +63,8 @@ struct proc_stat {
 };
 /* Reads /proc/PID/stat; 0, or -1 when the process is gone or unreadable. */
 int proc_stat_read(int pid, struct proc_stat *st);
+/* A "Key:   N kB" field of /proc/PID/FILE (status, smaps_rollup) in KiB, or -1. */
+long proc_kib(int pid, const char *file, const char *key);
 /* Sends sig to pid only when it is still the process that started at start
  * (proc_stat's start_time): never to pid <= 0 (kill's process groups), never
  * to a process that reuses the pid, with no reuse between the check and the
