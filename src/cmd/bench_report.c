@@ -47,14 +47,6 @@ static const char usage[] =
 	"\n"
 	"Exits 1 when a build failed or a run stalled (the report says which).\n";
 
-static void split_list(const char *list, struct strlist *out)
-{
-	char *copy = xstrdup(list), *save = NULL;
-	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save))
-		strlist_add(out, w);
-	free(copy);
-}
-
 static void parse_args(struct report *r, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -79,7 +71,7 @@ static void parse_args(struct report *r, int argc, char **argv)
 	}
 	if (optind < argc)
 		die("unexpected argument '%s'; see 'lupine bench report --help'", argv[optind]);
-	split_list(apps, &r->apps);
+	opt_list(apps, &r->apps);
 	if (!r->apps.n)
 		die("--apps: name at least one application with a recipe ('lupine apps list')");
 	if (!baselines && r->quick)
@@ -87,7 +79,7 @@ static void parse_args(struct report *r, int argc, char **argv)
 	if (!baselines)
 		baselines = r->quick ? "none" : "microvm,debian";
 	if (strcmp(baselines, "none"))
-		split_list(baselines, &r->baselines);
+		opt_list(baselines, &r->baselines);
 	for (size_t i = 0; i < r->baselines.n; i++)
 		if (!kbaseline_known(r->baselines.v[i]))
 			die("--baselines: unknown baseline '%s'; the baselines are %s, or none", r->baselines.v[i],

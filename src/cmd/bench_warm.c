@@ -26,15 +26,6 @@ static const char usage[] =
 	"ready. DIR (default: a temporary one) keeps the bundles, snapshots, logs and\n"
 	"warm.csv (every sample).\n";
 
-static void split_list(const char *list, struct strlist *out)
-{
-	char *copy = xstrdup(list), *save = NULL;
-
-	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save))
-		strlist_add(out, w);
-	free(copy);
-}
-
 /* One app: its bundle, then the measurement; its row or a line saying why not. */
 static void one(const char *dir, const char *app, int n, enum apps_kernel k, struct strbuf *md, struct strbuf *csv)
 {
@@ -78,7 +69,7 @@ int cmd_bench_warm(int argc, char **argv)
 		default: fputs(usage, stderr); return 2;
 		}
 	}
-	split_list(apps, &list);
+	opt_list(apps, &list);
 	if (!list.n || optind < argc)
 		die("name applications with recipes with --apps and nothing else; see 'lupine bench warm --help'");
 	guard_start(); /* a temporary directory goes however the run ends */

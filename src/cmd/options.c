@@ -91,3 +91,12 @@ int opt_kspec(int c, const char *arg, struct kspec *spec)
 	default: return 0;
 	}
 }
+
+void opt_list(const char *arg, struct strlist *l)
+{
+	char *copy = xstrdup(arg), *save = NULL;
+
+	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save))
+		strlist_add(l, w);
+	free(copy);
+}

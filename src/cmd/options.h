@@ -26,6 +26,8 @@ void opt_env(const char *arg, struct strlist *l);
 void opt_port(const char *arg, struct vm_port **ports, size_t *n);
 /* --cmd 'PROG ARGS': split at spaces into l; an empty command dies. */
 void opt_cmd(const char *arg, struct strlist *l);
+/* A comma-separated list (--apps, --baselines): each non-empty name added to l. */
+void opt_list(const char *arg, struct strlist *l);
 
 /* The kernel-spec group: --app, --config, --tiny, --kml, --general,
  * --baseline (long options with these vals), for commands that pick a kernel. */
