@@ -74,12 +74,14 @@ static void check_exec_more(struct crienv *e, const char *cid, const char *handl
 /* What kubectl exec drives beside ExecSync: the shim's exec with stdin
  * streamed, and with a terminal (its console socket), through ctr on the
  * CRI's container; script gives ctr a terminal of its own. In the guest's
- * pty, "hello" and ^D are a line (echoed) and its end. */
+ * pty, "hello" and ^D are a line (echoed) and its end. Typed 6 s in, with 15
+ * s more before the input closes (which ends the exec): a CI run once saw
+ * 137 with 3 and 5. */
 static void check_ctr_exec(struct crienv *e, const char *cid)
 {
 	CHECK_INT(crienv_sh(e, "printf 'from-stdin' | ctr --address %s -n k8s.io task exec --exec-id in1 %s "
 			       "/bin/probe stdin | grep -qx 'probe: stdin=<from-stdin> 10 bytes'", e->sock, cid), 0);
-	CHECK_INT(crienv_sh(e, "(sleep 3; printf 'hello\\n\\004'; sleep 5) | script -qec 'ctr --address %s -n k8s.io "
+	CHECK_INT(crienv_sh(e, "(sleep 6; printf 'hello\\n\\004'; sleep 15) | script -qec 'ctr --address %s -n k8s.io "
 			       "task exec -t --exec-id tty1 %s /bin/probe stdin' /dev/null > %s/tty.out", e->sock, cid,
 			    e->dir), 0);
 	char *path = xasprintf("%s/tty.out", e->dir), *text = file_read(path, NULL), *w = text;
